@@ -1,0 +1,8 @@
+from rest_framework_json_api.pagination import JsonApiPageNumberPagination
+
+
+class PageNumberPagination(JsonApiPageNumberPagination):
+    """`page[number]` / `page[size]`, at most 200 a page."""
+
+    page_size = 50
+    max_page_size = 200

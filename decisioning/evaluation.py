@@ -1,0 +1,75 @@
+"""Evaluate one registered model on dictionary-named arguments, timed, never raising for engine faults."""
+import time
+from dataclasses import dataclass, field
+
+from core.exceptions import ArgumentError, ArgumentErrors
+from modelregistry import engines
+from modelregistry.arguments import arguments_to_record, results_from_engine
+from modelregistry.models import FieldType, ModelStatus
+
+
+@dataclass
+class Evaluation:
+    model: object
+    arguments: dict
+    field_mapping: dict
+    engine_name: str = ""
+    engine_version: str = ""
+    results: dict | None = None
+    error: str | None = None
+    error_location: str | None = None
+    duration_us: int = 0
+    outputs: dict = field(default_factory=dict)
+
+    @property
+    def ok(self):
+        return self.error is None
+
+
+def model_fields(model):
+    fields = list(model.fields.select_related("supported_field"))
+    return (
+        [f for f in fields if f.field_type == FieldType.ARGUMENT],
+        [f for f in fields if f.field_type == FieldType.RESULT],
+    )
+
+
+def check_ready(model, argument_fields, *, path=("modelId",)):
+    if model.status != ModelStatus.ACTIVE:
+        raise ArgumentError(path, f"{model} is {model.status}; it cannot be evaluated.", code="retired")
+    unmapped = [field.name for field in argument_fields if not field.supported_field_id]
+    if unmapped:
+        raise ArgumentError(
+            path,
+            f"{model} cannot be evaluated until every argument is mapped to the data dictionary; "
+            f"unmapped: {', '.join(unmapped)}.",
+            code="not_mapped",
+        )
+
+
+def prepare(model, arguments, *, path=("arguments",), model_path=("modelId",)):
+    """Validate `arguments` for `model`; raise ArgumentErrors listing every problem."""
+    argument_fields, result_fields = model_fields(model)
+    check_ready(model, argument_fields, path=model_path)
+    record, errors = arguments_to_record(argument_fields, arguments, path=path)
+    if errors:
+        raise ArgumentErrors(errors)
+    mapping = {f.name: f.supported_field.name for f in argument_fields + result_fields if f.supported_field_id}
+    return record, result_fields, mapping
+
+
+def evaluate(model, arguments, *, record, result_fields, mapping) -> Evaluation:
+    evaluation = Evaluation(model=model, arguments=arguments, field_mapping=mapping)
+    started = time.perf_counter_ns()
+    try:
+        loaded = engines.load_for(model)
+        evaluation.engine_name = loaded.engine_name
+        evaluation.engine_version = str(loaded.engine_version)
+        evaluation.outputs = loaded.evaluate(record)
+        evaluation.results = results_from_engine(result_fields, evaluation.outputs)
+    except Exception as error:  # noqa: BLE001 — any engine fault is recorded, never shown as a trace
+        evaluation.error = f"{type(error).__name__}: {error}"
+        evaluation.error_location = getattr(error, "location", None)
+        evaluation.engine_name = evaluation.engine_name or model.engine
+    evaluation.duration_us = (time.perf_counter_ns() - started) // 1000
+    return evaluation

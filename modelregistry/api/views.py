@@ -1,0 +1,73 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.response import Response
+
+from core.api.permissions import roles_required
+from modelregistry import selectors, services
+from partners import roles
+
+from .serializers import (
+    PredictiveModelFieldInputSerializer,
+    PredictiveModelFieldOutputSerializer,
+    PredictiveModelInputSerializer,
+    PredictiveModelOutputSerializer,
+)
+
+ModelAuthors = roles_required(roles.DATA_SCIENTIST, roles.RULE_EDITOR, roles.PARTNER_ADMIN, methods=("POST", "PATCH"))
+
+
+class PredictiveModelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The partner's registered model versions (PMML and DMN)."""
+
+    resource_name = "predictiveModel"
+    permission_classes = [ModelAuthors]
+    serializer_class = PredictiveModelOutputSerializer
+
+    def get_queryset(self):
+        return selectors.predictive_model_list(partner=self.request.user.partner).prefetch_related("fields")
+
+    def get_object(self):
+        return selectors.predictive_model_get(partner=self.request.user.partner, model_id=self.kwargs["pk"])
+
+    @extend_schema(request=PredictiveModelInputSerializer, responses={201: PredictiveModelOutputSerializer})
+    def create(self, request):
+        """Upload an artifact: a new model, or the next version of one with the same name."""
+        payload = PredictiveModelInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        model = services.predictive_model_register(
+            partner=request.user.partner, created_by=request.user, **payload.validated_data
+        )
+        return Response(PredictiveModelOutputSerializer(model).data, status=status.HTTP_201_CREATED)
+
+
+class PredictiveModelFieldViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """A model's fields as the artifact names them, and their data-dictionary mapping."""
+
+    resource_name = "predictiveModelField"
+    permission_classes = [ModelAuthors]
+    serializer_class = PredictiveModelFieldOutputSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        return selectors.predictive_model_field_list(
+            partner=self.request.user.partner, model_id=self.kwargs["model_pk"]
+        )
+
+    def get_object(self):
+        return selectors.predictive_model_field_get(
+            partner=self.request.user.partner, field_id=self.kwargs["pk"], model_id=self.kwargs["model_pk"]
+        )
+
+    @extend_schema(request=PredictiveModelFieldInputSerializer, responses=PredictiveModelFieldOutputSerializer)
+    def partial_update(self, request, model_pk, pk):
+        """Map the field onto a data-dictionary field (`null` unmaps it)."""
+        field = self.get_object()
+        payload = PredictiveModelFieldInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        field = services.predictive_model_field_map(
+            field=field,
+            supported_field_name=payload.validated_data["supported_field_name"],
+            allow_protected=payload.validated_data["allow_protected"],
+            actor=request.user,
+        )
+        return Response(PredictiveModelFieldOutputSerializer(field).data)

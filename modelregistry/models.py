@@ -1,0 +1,147 @@
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+
+
+class DataType(models.TextChoices):
+    NUMBER = "number"
+    INTEGER = "integer"
+    BOOLEAN = "boolean"
+    STRING = "string"
+    DATE = "date"
+    # Results only: reason-code lists and multi-output decisions.
+    LIST = "list"
+    OBJECT = "object"
+
+
+camel_case = RegexValidator(
+    r"^[a-z][a-zA-Z0-9]*$", "Use camelCase: a lower-case letter, then letters and digits."
+)
+
+
+class DataDictionaryField(models.Model):
+    """One concept of the shared vocabulary that partners' systems send and receive."""
+
+    name = models.CharField(max_length=64, unique=True, validators=[camel_case])
+    data_type = models.CharField(max_length=16, choices=DataType.choices)
+    description = models.TextField(blank=True)
+    allowed_values = models.JSONField(
+        null=True, blank=True, help_text="A list; a value outside it is rejected."
+    )
+    minimum = models.FloatField(null=True, blank=True)
+    maximum = models.FloatField(null=True, blank=True)
+    protected = models.BooleanField(
+        default=False,
+        help_text="A protected characteristic (e.g. age, sex): may be recorded, but is never a "
+        "model argument unless that use is explicitly allowed when mapping.",
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
+            raise ValidationError({"maximum": "The maximum is below the minimum."})
+        if self.allowed_values is not None and not isinstance(self.allowed_values, list):
+            raise ValidationError({"allowed_values": "Give a list of values."})
+        if (self.minimum is not None or self.maximum is not None) and self.data_type not in (
+            DataType.NUMBER,
+            DataType.INTEGER,
+        ):
+            raise ValidationError({"minimum": "Bounds apply to number and integer fields only."})
+
+
+class Engine(models.TextChoices):
+    PMML = "pmml", "PMML"
+    DMN = "dmn", "DMN"
+
+
+class ModelStatus(models.TextChoices):
+    ACTIVE = "active"
+    RETIRED = "retired"
+
+
+class PredictiveModel(models.Model):
+    """One registered version of a model artifact. The artifact never changes once stored."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    partner = models.ForeignKey("partners.Partner", on_delete=models.PROTECT, related_name="models")
+    name = models.CharField(max_length=200)
+    version = models.PositiveIntegerField()
+    engine = models.CharField(max_length=8, choices=Engine.choices)
+    artifact = models.TextField()
+    sha256 = models.CharField(max_length=64, db_index=True)
+    status = models.CharField(max_length=8, choices=ModelStatus.choices, default=ModelStatus.ACTIVE)
+    description = models.TextField(blank=True)
+    warnings = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "name", "version"], name="model_version_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.name} v{self.version}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            stored = type(self).objects.filter(pk=self.pk).values_list("artifact", flat=True).first()
+            if stored is not None and stored != self.artifact:
+                raise ValidationError("A registered model's artifact never changes; register a new version.")
+        super().save(*args, **kwargs)
+
+
+class FieldType(models.TextChoices):
+    ARGUMENT = "argument"
+    RESULT = "result"
+
+
+class PredictiveModelField(models.Model):
+    """A field as the artifact names it, mapped onto the data dictionary."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    model = models.ForeignKey(PredictiveModel, on_delete=models.CASCADE, related_name="fields")
+    name = models.CharField(max_length=200)
+    field_type = models.CharField(max_length=8, choices=FieldType.choices)
+    data_type = models.CharField(max_length=16)
+    allowed_values = models.JSONField(null=True, blank=True)
+    position = models.PositiveIntegerField()
+    supported_field = models.ForeignKey(
+        DataDictionaryField, null=True, blank=True, on_delete=models.PROTECT, related_name="model_fields"
+    )
+    protected_use_allowed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Who allowed a protected dictionary field as this model's argument.",
+    )
+
+    class Meta:
+        ordering = ["model", "field_type", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["model", "name"], name="model_field_name_unique"),
+            models.UniqueConstraint(
+                fields=["model", "field_type", "supported_field"],
+                condition=models.Q(supported_field__isnull=False),
+                name="model_field_mapping_unique",
+            ),
+        ]
+
+    def __str__(self):
+        target = self.supported_field.name if self.supported_field_id else "unmapped"
+        return f"{self.model}: {self.name} → {target}"

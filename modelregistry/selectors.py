@@ -1,0 +1,58 @@
+from django.db.models import QuerySet
+
+from core.exceptions import NotFound
+
+from .models import FieldType, PredictiveModel, PredictiveModelField
+
+
+def predictive_model_list(*, partner, name=None, status=None, engine=None) -> QuerySet:
+    models = PredictiveModel.objects.filter(partner=partner).select_related("created_by")
+    if name is not None:
+        models = models.filter(name=name)
+    if status is not None:
+        models = models.filter(status=status)
+    if engine is not None:
+        models = models.filter(engine=engine)
+    return models.order_by("name", "-version")
+
+
+def predictive_model_get(*, partner, model_id) -> PredictiveModel:
+    model = PredictiveModel.objects.filter(partner=partner, pk=_uuid_or_none(model_id)).first()
+    if model is None:
+        raise NotFound(f"No predictive model {model_id}.")
+    return model
+
+
+def predictive_model_field_list(*, partner, model_id, field_type=None) -> QuerySet:
+    model = predictive_model_get(partner=partner, model_id=model_id)
+    fields = model.fields.select_related("supported_field")
+    if field_type is not None:
+        fields = fields.filter(field_type=field_type)
+    return fields.order_by("field_type", "position")
+
+
+def predictive_model_field_get(*, partner, field_id, model_id=None) -> PredictiveModelField:
+    fields = PredictiveModelField.objects.select_related("model", "supported_field").filter(
+        model__partner=partner, pk=_uuid_or_none(field_id)
+    )
+    if model_id is not None:
+        fields = fields.filter(model_id=_uuid_or_none(model_id))
+    field = fields.first()
+    if field is None:
+        raise NotFound(f"No predictive model field {field_id}.")
+    return field
+
+
+def unmapped_arguments(model) -> list:
+    return list(
+        model.fields.filter(field_type=FieldType.ARGUMENT, supported_field__isnull=True).values_list("name", flat=True)
+    )
+
+
+def _uuid_or_none(value):
+    import uuid
+
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None

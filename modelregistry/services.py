@@ -1,0 +1,169 @@
+from django.db import transaction
+
+from core.exceptions import ArgumentError, Conflict
+from core.services import audit_event_record
+from partners.models import Partner
+
+from . import engines
+from .arguments import is_compatible
+from .models import DataDictionaryField, FieldType, ModelStatus, PredictiveModel, PredictiveModelField
+
+
+@transaction.atomic
+def data_dictionary_field_create(*, name, data_type, actor=None, **attributes) -> DataDictionaryField:
+    if DataDictionaryField.objects.filter(name=name).exists():
+        raise ArgumentError("name", f"The dictionary has a field named {name!r} already.")
+    field = DataDictionaryField(name=name, data_type=data_type, **attributes)
+    _full_clean(field)
+    field.save()
+    audit_event_record(actor=actor, action="data_dictionary_field.create", obj=field, partner=None)
+    return field
+
+
+def _full_clean(instance):
+    from django.core.exceptions import ValidationError
+
+    try:
+        instance.full_clean()
+    except ValidationError as error:
+        problems = error.message_dict
+        field, messages = next(iter(problems.items()))
+        raise ArgumentError(field if field != "__all__" else "data", " ".join(messages)) from None
+
+
+@transaction.atomic
+def predictive_model_register(*, partner, name, artifact, created_by, description="") -> PredictiveModel:
+    """Register `artifact` as the next version of the partner's model `name`.
+
+    The artifact is compiled before anything is stored, so an invalid one is rejected with the
+    engine's message (what is wrong and where) and nothing is written.
+    """
+    name = (name or "").strip()
+    if not name:
+        raise ArgumentError("name", "A model needs a name.")
+    if not isinstance(artifact, str) or not artifact.strip():
+        raise ArgumentError("artifact", "The artifact (PMML or DMN XML) is empty.")
+    engine = engines.detect_engine(artifact)
+    sha256 = engines.artifact_sha256(artifact)
+    try:
+        loaded = engines.load(engine=engine, artifact=artifact, sha256=sha256)
+    except engines.load_error_class(engine) as error:
+        location = getattr(error, "location", None)
+        where = f" (at {location})" if location and str(location) not in str(error) else ""
+        raise ArgumentError("artifact", f"The {engine.upper()} artifact is not valid: {error}{where}") from None
+    if not any(field.field_type == FieldType.ARGUMENT for field in loaded.fields):
+        raise ArgumentError("artifact", "The model has no input fields.")
+
+    # Serialise version numbering per partner: two uploads never get the same version.
+    Partner.objects.select_for_update().filter(pk=partner.pk).first()
+    latest = PredictiveModel.objects.filter(partner=partner, name=name).order_by("-version").first()
+    model = PredictiveModel.objects.create(
+        partner=partner,
+        name=name,
+        version=(latest.version + 1) if latest else 1,
+        engine=engine,
+        artifact=artifact,
+        sha256=sha256,
+        description=description,
+        warnings=list(getattr(loaded, "warnings", []) or []),
+        created_by=created_by,
+    )
+    dictionary = {field.name: field for field in DataDictionaryField.objects.all()}
+    previous_mapping = _mapping_of(latest) if latest else {}
+    fields = []
+    for position, spec in enumerate(loaded.fields):
+        field = PredictiveModelField(
+            model=model,
+            name=spec.name,
+            field_type=spec.field_type,
+            data_type=spec.data_type,
+            allowed_values=list(spec.allowed_values) if spec.allowed_values else None,
+            position=position,
+        )
+        field.supported_field = _automatic_mapping(field, dictionary, previous_mapping)
+        fields.append(field)
+    PredictiveModelField.objects.bulk_create(fields)
+    audit_event_record(
+        actor=created_by,
+        action="predictive_model.register",
+        obj=model,
+        data={"engine": engine, "sha256": sha256, "version": model.version,
+              "engine_name": loaded.engine_name, "warnings": model.warnings},
+    )
+    return model
+
+
+def _mapping_of(model):
+    return {
+        (field.name, field.field_type): field.supported_field
+        for field in model.fields.select_related("supported_field")
+        if field.supported_field_id
+    }
+
+
+def _automatic_mapping(field, dictionary, previous_mapping):
+    """Carry the previous version's mapping over, else map an exact dictionary name match.
+
+    A protected dictionary field is never mapped automatically as an argument.
+    """
+    candidate = previous_mapping.get((field.name, field.field_type)) or dictionary.get(field.name)
+    if candidate is None or not is_compatible(field.data_type, candidate.data_type, field.field_type):
+        return None
+    if candidate.protected and field.field_type == FieldType.ARGUMENT:
+        return None
+    return candidate
+
+
+@transaction.atomic
+def predictive_model_field_map(*, field, supported_field_name, actor, allow_protected=False):
+    """Map `field` onto the dictionary field `supported_field_name` (None unmaps it)."""
+    if supported_field_name is None:
+        field.supported_field = None
+        field.protected_use_allowed_by = None
+    else:
+        dictionary_field = DataDictionaryField.objects.filter(name=supported_field_name).first()
+        if dictionary_field is None:
+            raise ArgumentError("supportedFieldName", f"The data dictionary has no field {supported_field_name!r}.")
+        if not is_compatible(field.data_type, dictionary_field.data_type, field.field_type):
+            raise ArgumentError(
+                "supportedFieldName",
+                f"{field.name!r} is a {field.data_type} {field.field_type}; the dictionary field "
+                f"{dictionary_field.name!r} is a {dictionary_field.data_type}.",
+            )
+        if dictionary_field.protected and field.field_type == FieldType.ARGUMENT and not allow_protected:
+            raise ArgumentError(
+                "supportedFieldName",
+                f"{dictionary_field.name!r} is a protected characteristic; it may be a model argument "
+                "only when that use is explicitly allowed (allowProtected).",
+                code="protected",
+            )
+        taken = (
+            field.model.fields.filter(field_type=field.field_type, supported_field=dictionary_field)
+            .exclude(pk=field.pk)
+            .first()
+        )
+        if taken is not None:
+            raise ArgumentError(
+                "supportedFieldName", f"{dictionary_field.name!r} is mapped to {taken.name!r} already."
+            )
+        field.supported_field = dictionary_field
+        field.protected_use_allowed_by = actor if dictionary_field.protected and allow_protected else None
+    field.save(update_fields=["supported_field", "protected_use_allowed_by"])
+    audit_event_record(
+        actor=actor,
+        action="predictive_model_field.map",
+        obj=field,
+        partner=field.model.partner,
+        data={"field": field.name, "supported_field": supported_field_name, "allow_protected": allow_protected},
+    )
+    return field
+
+
+@transaction.atomic
+def predictive_model_retire(*, model, actor) -> PredictiveModel:
+    if model.status == ModelStatus.RETIRED:
+        raise Conflict(f"{model} is retired already.")
+    model.status = ModelStatus.RETIRED
+    model.save(update_fields=["status"])
+    audit_event_record(actor=actor, action="predictive_model.retire", obj=model)
+    return model

@@ -1,0 +1,62 @@
+import secrets
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils.text import slugify
+from knox.models import AuthToken
+
+from core.exceptions import ArgumentError
+from core.services import audit_event_record
+
+from . import roles as role_names
+from .models import Partner, User
+
+
+@transaction.atomic
+def partner_create(*, name, actor=None, **settings) -> Partner:
+    name = (name or "").strip()
+    if not name:
+        raise ArgumentError("name", "A partner needs a name.")
+    if Partner.objects.filter(name=name).exists():
+        raise ArgumentError("name", f"A partner named {name!r} exists already.")
+    partner = Partner(name=name, slug=slugify(name)[:64], **settings)
+    partner.full_clean()
+    partner.save()
+    audit_event_record(actor=actor, action="partner.create", obj=partner, partner=partner)
+    return partner
+
+
+@transaction.atomic
+def user_create(*, partner, username, roles=(), password=None, email="", actor=None):
+    """Create a person or system of `partner` with `roles`. Returns (user, password)."""
+    unknown = set(roles) - set(role_names.ALL)
+    if unknown:
+        raise ArgumentError("roles", f"Unknown roles: {', '.join(sorted(unknown))}.")
+    if User.objects.filter(username=username).exists():
+        raise ArgumentError("username", f"The username {username!r} is taken.")
+    password = password or secrets.token_urlsafe(12)
+    user = User(partner=partner, username=username, email=email)
+    user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    user.groups.set(Group.objects.filter(name__in=roles))
+    audit_event_record(
+        actor=actor, action="user.create", obj=user, partner=partner, data={"roles": sorted(roles)}
+    )
+    return user, password
+
+
+@transaction.atomic
+def api_token_create(*, user, actor=None, expiry=None) -> str:
+    """Issue an API token for `user`; the key is shown once and only its hash is stored."""
+    if user.partner_id is None:
+        raise ArgumentError("user", "API tokens belong to a partner; platform staff have none.")
+    instance, key = AuthToken.objects.create(user=user, expiry=expiry)
+    audit_event_record(
+        actor=actor or user,
+        action="api_token.create",
+        obj=user,
+        partner=user.partner,
+        data={"token_prefix": instance.token_key},
+    )
+    return key
