@@ -1,0 +1,33 @@
+"""Creditbox's DMN engine: plain Python, no Django import (contract: docs/engine-interface.md)."""
+from .errors import EvaluationError, ModelLoadError
+from .fields import Field
+
+ENGINES = ('native', 'pydmnrules')
+DEFAULT_ENGINE = 'pydmnrules'
+
+__all__ = ['load', 'fields_of', 'Field', 'ModelLoadError', 'EvaluationError', 'ENGINES', 'DEFAULT_ENGINE']
+
+
+def load(source, *, engine=None):
+    """Load a DMN model from a path, XML text or bytes and return an evaluable model."""
+    from .fields import model_fields
+    from .reader import read_definitions
+
+    engine = engine or DEFAULT_ENGINE
+    if engine not in ENGINES:
+        raise ValueError('unknown DMN engine %r; choose one of %s' % (engine, ', '.join(ENGINES)))
+    definitions = read_definitions(source)
+    fields = model_fields(definitions)
+    if engine == 'pydmnrules':
+        from .reference import ReferenceModel
+        return ReferenceModel(definitions, fields)
+    from .model import NativeModel
+    return NativeModel(definitions, fields)
+
+
+def fields_of(source):
+    """The model's `Field`s without building an engine (cheap: reads the XML only)."""
+    from .fields import model_fields
+    from .reader import read_definitions
+
+    return model_fields(read_definitions(source))
