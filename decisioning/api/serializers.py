@@ -1,14 +1,15 @@
 from rest_framework_json_api import serializers
 from rest_framework_json_api.relations import ResourceRelatedField
 
+from core.api.serializers import ResultsAttributeMixin
 from decisioning.models import InsightTransaction
 from modelregistry.models import PredictiveModel
 
 
-class InsightOutputSerializer(serializers.ModelSerializer):
+class InsightOutputSerializer(ResultsAttributeMixin, serializers.ModelSerializer):
     predictive_model = ResourceRelatedField(source="model", read_only=True, model=PredictiveModel)
     model_version = serializers.IntegerField(source="model.version", read_only=True)
-    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    requested_by = serializers.CharField(source="requested_by.username", read_only=True, allow_null=True)
     arguments = serializers.JSONField(read_only=True)
     results = serializers.JSONField(read_only=True, allow_null=True)
 

@@ -4,7 +4,7 @@ from modelregistry.models import PredictiveModel, PredictiveModelField
 
 
 class PredictiveModelOutputSerializer(serializers.ModelSerializer):
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.CharField(source="created_by.username", read_only=True, allow_null=True)
     unmapped_arguments = serializers.SerializerMethodField()
 
     class Meta:
@@ -34,7 +34,7 @@ class PredictiveModelInputSerializer(serializers.Serializer):
 
 class PredictiveModelFieldOutputSerializer(serializers.ModelSerializer):
     supported_field_name = serializers.CharField(source="supported_field.name", read_only=True, allow_null=True)
-    protected_use_allowed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    protected_use_allowed_by = serializers.CharField(source="protected_use_allowed_by.username", read_only=True, allow_null=True)
 
     class Meta:
         model = PredictiveModelField

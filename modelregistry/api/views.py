@@ -2,8 +2,10 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
+from core.api.pagination import LargePagePagination
 from core.api.permissions import roles_required
 from modelregistry import selectors, services
+from modelregistry.models import PredictiveModel, PredictiveModelField
 from partners import roles
 
 from .serializers import (
@@ -22,6 +24,7 @@ class PredictiveModelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
     resource_name = "predictiveModel"
     permission_classes = [ModelAuthors]
     serializer_class = PredictiveModelOutputSerializer
+    queryset = PredictiveModel.objects.none()  # for schema introspection; get_queryset scopes
 
     def get_queryset(self):
         return selectors.predictive_model_list(partner=self.request.user.partner).prefetch_related("fields")
@@ -29,7 +32,7 @@ class PredictiveModelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
     def get_object(self):
         return selectors.predictive_model_get(partner=self.request.user.partner, model_id=self.kwargs["pk"])
 
-    @extend_schema(request=PredictiveModelInputSerializer, responses={201: PredictiveModelOutputSerializer})
+    @extend_schema(request=PredictiveModelInputSerializer(), responses={201: PredictiveModelOutputSerializer()})
     def create(self, request):
         """Upload an artifact: a new model, or the next version of one with the same name."""
         payload = PredictiveModelInputSerializer(data=request.data)
@@ -46,7 +49,8 @@ class PredictiveModelFieldViewSet(mixins.ListModelMixin, mixins.RetrieveModelMix
     resource_name = "predictiveModelField"
     permission_classes = [ModelAuthors]
     serializer_class = PredictiveModelFieldOutputSerializer
-    pagination_class = None
+    pagination_class = LargePagePagination
+    queryset = PredictiveModelField.objects.none()  # for schema introspection; get_queryset scopes
 
     def get_queryset(self):
         return selectors.predictive_model_field_list(
@@ -58,7 +62,7 @@ class PredictiveModelFieldViewSet(mixins.ListModelMixin, mixins.RetrieveModelMix
             partner=self.request.user.partner, field_id=self.kwargs["pk"], model_id=self.kwargs["model_pk"]
         )
 
-    @extend_schema(request=PredictiveModelFieldInputSerializer, responses=PredictiveModelFieldOutputSerializer)
+    @extend_schema(request=PredictiveModelFieldInputSerializer(), responses=PredictiveModelFieldOutputSerializer())
     def partial_update(self, request, model_pk, pk):
         """Map the field onto a data-dictionary field (`null` unmaps it)."""
         field = self.get_object()

@@ -1,0 +1,65 @@
+import json
+
+import pytest
+from rest_framework.test import APIClient
+
+from partners.services import api_token_create
+from tests import factories
+
+JSON_API = "application/vnd.api+json"
+
+
+class JsonApiClient:
+    """Sends JSON:API documents as a partner system would: raw JSON, token in the header."""
+
+    def __init__(self, user=None, token=None):
+        self.client = APIClient()
+        self.user = user
+        if user is not None:
+            token = token or api_token_create(user=user)
+        if token:
+            self.client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+
+    def _send(self, method, url, document=None, **headers):
+        body = json.dumps(document) if document is not None else None
+        return getattr(self.client, method)(url, data=body, content_type=JSON_API, HTTP_ACCEPT=JSON_API, **headers)
+
+    def get(self, url, params=None, **headers):
+        return self.client.get(url, data=params, HTTP_ACCEPT=JSON_API, **headers)
+
+    def post(self, url, document, **headers):
+        return self._send("post", url, document, **headers)
+
+    def patch(self, url, document, **headers):
+        return self._send("patch", url, document, **headers)
+
+
+@pytest.fixture
+def partner(db):
+    return factories.PartnerFactory(name="Demo Credit Union", slug="demo-credit-union")
+
+
+@pytest.fixture
+def other_partner(db):
+    return factories.PartnerFactory(name="Other Bank", slug="other-bank")
+
+
+@pytest.fixture
+def make_user(db):
+    def make(partner, *roles, **attributes):
+        return factories.UserFactory(partner=partner, roles=list(roles), **attributes)
+
+    return make
+
+
+@pytest.fixture
+def api_as(db):
+    def client(user):
+        return JsonApiClient(user)
+
+    return client
+
+
+@pytest.fixture
+def dictionary(db):
+    return factories.lending_dictionary()

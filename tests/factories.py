@@ -1,0 +1,145 @@
+"""Shared factories and small artifacts for tests (data stays visible in code, not in fixtures)."""
+import factory
+from django.contrib.auth.models import Group
+
+from modelregistry.models import DataDictionaryField
+from partners.models import Partner, User
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+class PartnerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Partner
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Partner {n} Credit Union")
+    slug = factory.Sequence(lambda n: f"partner-{n}")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    partner = factory.SubFactory(PartnerFactory)
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def roles(self, create, extracted, **kwargs):
+        if create:
+            self.save()
+            if extracted:
+                self.groups.set(Group.objects.filter(name__in=extracted))
+
+
+class DataDictionaryFieldFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DataDictionaryField
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"concept{n}")
+    data_type = "number"
+
+
+def lending_dictionary():
+    """The dictionary fields the test artifacts below use."""
+    specs = [
+        ("annualIncome", "number", {"minimum": 0, "maximum": 10_000_000}),
+        ("revolvingUtilization", "number", {"minimum": 0, "maximum": 200}),
+        ("accountsNowDelinquent", "integer", {"minimum": 0}),
+        ("homeOwnership", "string", {"allowed_values": ["RENT", "OWN", "MORTGAGE"]}),
+        ("selfEmployed", "boolean", {}),
+        ("applicationDate", "date", {}),
+        ("applicantAge", "integer", {"protected": True, "minimum": 18, "maximum": 120}),
+        ("probabilityOfDefault", "number", {}),
+        ("knockoutReasons", "list", {}),
+    ]
+    return {
+        name: DataDictionaryFieldFactory(name=name, data_type=data_type, **extra)
+        for name, data_type, extra in specs
+    }
+
+
+# A logistic regression whose field names are the data scientist's, not the dictionary's.
+LOGISTIC_PMML = """<?xml version="1.0" encoding="UTF-8"?>
+<PMML xmlns="http://www.dmg.org/PMML-4_4" version="4.4">
+  <Header description="test logistic regression"/>
+  <DataDictionary numberOfFields="4">
+    <DataField name="annual_inc" optype="continuous" dataType="double"/>
+    <DataField name="revol_util" optype="continuous" dataType="double"/>
+    <DataField name="home_ownership" optype="categorical" dataType="string">
+      <Value value="RENT"/><Value value="OWN"/><Value value="MORTGAGE"/>
+    </DataField>
+    <DataField name="bad" optype="categorical" dataType="string">
+      <Value value="0"/><Value value="1"/>
+    </DataField>
+  </DataDictionary>
+  <RegressionModel functionName="classification" normalizationMethod="logit">
+    <MiningSchema>
+      <MiningField name="bad" usageType="target"/>
+      <MiningField name="annual_inc" missingValueReplacement="60000"/>
+      <MiningField name="revol_util" missingValueReplacement="50"/>
+      <MiningField name="home_ownership"/>
+    </MiningSchema>
+    <Output>
+      <OutputField name="probability_bad" optype="continuous" dataType="double" feature="probability" value="1"/>
+    </Output>
+    <RegressionTable intercept="-1.5" targetCategory="1">
+      <NumericPredictor name="annual_inc" coefficient="-0.00001"/>
+      <NumericPredictor name="revol_util" coefficient="0.02"/>
+      <CategoricalPredictor name="home_ownership" value="RENT" coefficient="0.3"/>
+      <CategoricalPredictor name="home_ownership" value="OWN" coefficient="-0.2"/>
+      <CategoricalPredictor name="home_ownership" value="MORTGAGE" coefficient="0"/>
+    </RegressionTable>
+    <RegressionTable intercept="0" targetCategory="0"/>
+  </RegressionModel>
+</PMML>
+"""
+
+
+def logistic_probability(annual_income, revolving_utilization, home_ownership):
+    import math
+
+    coefficient = {"RENT": 0.3, "OWN": -0.2, "MORTGAGE": 0.0}[home_ownership]
+    linear = -1.5 - 0.00001 * annual_income + 0.02 * revolving_utilization + coefficient
+    return 1 / (1 + math.exp(-linear))
+
+
+# A knock-out table whose inputs use dictionary names, so they map themselves.
+KNOCKOUT_DMN = """<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="knockout_test"
+             name="Knock-out test" namespace="https://creditbox.example/dmn/test">
+  <inputData id="i_income" name="annualIncome">
+    <variable id="v_income" name="annualIncome" typeRef="number"/>
+  </inputData>
+  <inputData id="i_delinquent" name="accountsNowDelinquent">
+    <variable id="v_delinquent" name="accountsNowDelinquent" typeRef="number"/>
+  </inputData>
+  <decision id="d_knockout" name="knockoutReasons">
+    <variable id="v_knockout" name="knockoutReasons"/>
+    <informationRequirement id="r1"><requiredInput href="#i_income"/></informationRequirement>
+    <informationRequirement id="r2"><requiredInput href="#i_delinquent"/></informationRequirement>
+    <decisionTable id="t_knockout" hitPolicy="COLLECT">
+      <input id="c_income" label="annualIncome">
+        <inputExpression id="e_income" typeRef="number"><text>annualIncome</text></inputExpression>
+      </input>
+      <input id="c_delinquent" label="accountsNowDelinquent">
+        <inputExpression id="e_delinquent" typeRef="number"><text>accountsNowDelinquent</text></inputExpression>
+      </input>
+      <output id="o_reason" name="reasonCode" typeRef="string"/>
+      <rule id="rule1">
+        <inputEntry id="r1c1"><text>&lt; 12000</text></inputEntry>
+        <inputEntry id="r1c2"><text>-</text></inputEntry>
+        <outputEntry id="r1o"><text>"KO03"</text></outputEntry>
+      </rule>
+      <rule id="rule2">
+        <inputEntry id="r2c1"><text>-</text></inputEntry>
+        <inputEntry id="r2c2"><text>&gt; 0</text></inputEntry>
+        <outputEntry id="r2o"><text>"KO01"</text></outputEntry>
+      </rule>
+    </decisionTable>
+  </decision>
+</definitions>
+"""
