@@ -31,12 +31,17 @@ Deterministic: fixed split and seeds, single thread.
 import argparse
 import math
 import os
+import re
 import sys
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import numpy as np
+# one thread for the numeric libraries (set before numpy loads them): the machine has two cores
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
 import pandas as pd
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
@@ -164,6 +169,9 @@ def train_logistic(frame, is_bad, train_index, holdout_index):
 
     MODELS.mkdir(parents=True, exist_ok=True)
     sklearn2pmml(pipeline, str(LOGISTIC_PMML))
+    # drop the export timestamp so that regenerating gives the same bytes (and the same sha256)
+    text = LOGISTIC_PMML.read_text(encoding="utf-8")
+    LOGISTIC_PMML.write_text(re.sub(r"[ \t]*<Timestamp>[^<]*</Timestamp>\n", "", text), encoding="utf-8")
     print(f"logistic: wrote {LOGISTIC_PMML.relative_to(ROOT)}")
     return pipeline, features, bad_column
 
@@ -241,7 +249,7 @@ def weight_of_evidence(bins, is_bad):
 def format_number(value, column):
     if column in INTEGER_COLUMNS_SCORECARD:
         return str(int(math.ceil(value)))  # x >= 0.5 and x >= 1 are the same test on integers
-    return f"{value:g}"
+    return repr(float(value))
 
 
 def build_scorecard(frame, is_bad, train_index, holdout_index):
@@ -254,6 +262,9 @@ def build_scorecard(frame, is_bad, train_index, holdout_index):
         edges = monotone_edges(values, train_bad, increasing)
         if column in INTEGER_COLUMNS_SCORECARD:
             edges = sorted({float(math.ceil(e)) for e in edges})
+        else:
+            # one decimal, so the cut written into the PMML is exactly the cut used here
+            edges = sorted({round(e, 1) for e in edges})
         bin_of = lambda x, e=edges: np.searchsorted(e, np.asarray(x, dtype=float), side="right")
         woe, iv = weight_of_evidence(bin_of(values), train_bad)
         bounds = [-math.inf] + edges + [math.inf]
@@ -657,5 +668,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
     sys.exit(main())
