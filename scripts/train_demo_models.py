@@ -31,12 +31,17 @@ Deterministic: fixed split and seeds, single thread.
 import argparse
 import math
 import os
+import re
 import sys
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import numpy as np
+# one thread for the numeric libraries (set before numpy loads them): the machine has two cores
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
 import pandas as pd
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
@@ -164,6 +169,9 @@ def train_logistic(frame, is_bad, train_index, holdout_index):
 
     MODELS.mkdir(parents=True, exist_ok=True)
     sklearn2pmml(pipeline, str(LOGISTIC_PMML))
+    # drop the export timestamp so that regenerating gives the same bytes (and the same sha256)
+    text = LOGISTIC_PMML.read_text(encoding="utf-8")
+    LOGISTIC_PMML.write_text(re.sub(r"[ \t]*<Timestamp>[^<]*</Timestamp>\n", "", text), encoding="utf-8")
     print(f"logistic: wrote {LOGISTIC_PMML.relative_to(ROOT)}")
     return pipeline, features, bad_column
 
@@ -241,7 +249,7 @@ def weight_of_evidence(bins, is_bad):
 def format_number(value, column):
     if column in INTEGER_COLUMNS_SCORECARD:
         return str(int(math.ceil(value)))  # x >= 0.5 and x >= 1 are the same test on integers
-    return f"{value:g}"
+    return repr(float(value))
 
 
 def build_scorecard(frame, is_bad, train_index, holdout_index):
@@ -254,6 +262,9 @@ def build_scorecard(frame, is_bad, train_index, holdout_index):
         edges = monotone_edges(values, train_bad, increasing)
         if column in INTEGER_COLUMNS_SCORECARD:
             edges = sorted({float(math.ceil(e)) for e in edges})
+        else:
+            # one decimal, so the cut written into the PMML is exactly the cut used here
+            edges = sorted({round(e, 1) for e in edges})
         bin_of = lambda x, e=edges: np.searchsorted(e, np.asarray(x, dtype=float), side="right")
         woe, iv = weight_of_evidence(bin_of(values), train_bad)
         bounds = [-math.inf] + edges + [math.inf]
@@ -504,53 +515,81 @@ def to_dictionary_names(frame):
 def check_rules_with_pydmnrules(frame, score, sample_size):
     started = time.time()
     import pyDMNrules  # slow import, hence only here
-    print(f"rules: pyDMNrules {getattr(pyDMNrules, '__version__', '')} imported in {time.time() - started:.0f} s")
+    from importlib.metadata import version
+    print(f"rules: pyDMNrules {version('pyDMNrules')} imported in {time.time() - started:.0f} s")
 
-    engines = {}
+    dmn_namespace = {"dmn": "https://www.omg.org/spec/DMN/20191111/MODEL/"}
+    engines, inputs = {}, {}
     for name in ("knockout", "review_routing", "cutoff"):
+        text = (RULES / f"{name}.dmn").read_text(encoding="utf-8")
         engine = pyDMNrules.DMN()
-        status = engine.useXML((RULES / f"{name}.dmn").read_text(encoding="utf-8"))
+        status = engine.useXML(text)
         if "errors" in status:
             raise SystemExit(f"rules: {name}.dmn does not load in pyDMNrules: {status['errors']}")
         engines[name] = engine
+        # pyDMNrules rejects a record holding names the model does not declare
+        inputs[name] = [e.get("name") for e in ET.fromstring(text).iterfind("dmn:inputData", dmn_namespace)]
 
     applications = to_dictionary_names(frame.drop(columns=[TARGET]))
     applications["score"] = score
     sample = applications.sample(n=min(sample_size, len(applications)), random_state=SEED)
 
-    def decide(engine, record, decision):
-        status, result = engine.decide(record)
-        if "errors" in status:
-            raise SystemExit(f"rules: {decision} failed on {record}: {status['errors']}")
+    def decide(name, row, output):
+        record = {k: (row[k].item() if hasattr(row[k], "item") else row[k]) for k in inputs[name]}
+        status, result = engines[name].decide(record)
+        errors = status.get("errors", [])
+        # pyDMNrules reports a COLLECT table with no matching rule as an error; by the DMN standard
+        # the result is null (no knock-out, no review reason)
+        if errors and all(e.startswith("No rules matched") for e in errors):
+            return None
+        if errors:
+            raise SystemExit(f"rules: {name}.dmn failed on {record}: {errors}")
         last = result[-1] if isinstance(result, list) else result
-        return last["Result"]
+        return last["Result"].get(output)
 
     def as_list(value):
         if value is None or value == "":
             return []
         return list(value) if isinstance(value, list) else [value]
 
-    def py(v):
-        return v.item() if hasattr(v, "item") else v
-
     outcomes = []
     for index, row in sample.iterrows():
-        record = {k: py(v) for k, v in row.items()}
-        knockouts = as_list(decide(engines["knockout"], record, "knockout").get("reasonCode"))
-        review = as_list(decide(engines["review_routing"], record, "reviewReasons").get("reviewReason"))
-        band = decide(engines["cutoff"], {"score": record["score"]}, "cutoff").get("cutoff")
-        outcomes.append({"index": index, "knockouts": knockouts, "review": review, "cutoff": band})
+        outcomes.append({
+            "index": index,
+            "knockouts": as_list(decide("knockout", row, "reasonCode")),
+            "review": as_list(decide("review_routing", row, "reviewReason")),
+            "cutoff": decide("cutoff", row, "cutoff"),
+        })
     outcomes = pd.DataFrame(outcomes).set_index("index")
 
+    # constructed applications for the rules the demo data never (or rarely) triggers
+    base = applications.loc[applications.index[0]].to_dict()
+    constructed = pd.DataFrame([
+        dict(base, inquiriesLastSixMonths=6, fundedAmount=45000, annualIncome=0.0),  # KO03 KO04 KO05, no income
+        dict(base, accountsNowDelinquent=1, delinquentAmount=120, delinquenciesTwoYears=4),  # KO01 KO02 KO06
+        dict(base, score=553.0, revolvingUtilization=100.1, numInstallmentAccounts=1, inquiriesLastTwelveMonths=1),
+        dict(base, score=563.0, verificationStatus="Not_Verified", fundedAmount=30000, annualIncome=60000.0),
+        dict(base, score=552.0, fundedAmount=27001, annualIncome=60000.0),  # loan to income 0.45002
+    ], index=[f"case{i}" for i in range(5)])
+    for index, row in constructed.iterrows():
+        outcomes.loc[index] = [as_list(decide("knockout", row, "reasonCode")),
+                               as_list(decide("review_routing", row, "reviewReason")),
+                               decide("cutoff", row, "cutoff")]
+    expected_constructed = expected_rule_outcomes(constructed)
+    for index in constructed.index:
+        print(f"  {index}: knockouts {outcomes.loc[index, 'knockouts']}, review {outcomes.loc[index, 'review']}, "
+              f"cutoff {outcomes.loc[index, 'cutoff']}")
+
     # the same policies computed directly, to show the tables say what they mean
-    expected = expected_rule_outcomes(sample)
+    expected = pd.concat([expected_rule_outcomes(sample), expected_constructed])
     disagree = sum(
         sorted(outcomes.loc[i, k]) != sorted(expected.loc[i, k]) if k != "cutoff" else outcomes.loc[i, k] != expected.loc[i, k]
         for i in outcomes.index for k in ("knockouts", "review", "cutoff")
     )
+    outcomes = outcomes.loc[sample.index]
     n = len(outcomes)
     knocked_out = outcomes["knockouts"].map(len) > 0
-    print(f"rules: evaluated {n} sampled rows through pyDMNrules in {time.time() - started:.0f} s; "
+    print(f"rules: evaluated {n} sampled rows and {len(constructed)} constructed ones through pyDMNrules in {time.time() - started:.0f} s; "
           f"{disagree} disagreements with the direct computation")
     print(f"rules: knocked out {knocked_out.mean():.1%} ({knocked_out.sum()} of {n})")
     for code, count in pd.Series([c for cs in outcomes["knockouts"] for c in cs]).value_counts().sort_index().items():
@@ -580,10 +619,10 @@ def expected_rule_outcomes(applications):
     loan_to_income = a.fundedAmount / a.annualIncome.where(a.annualIncome > 0)
     review_tests = {
         "REV01": (a.score >= CUTOFF_DECLINE_BELOW) & (a.score < CUTOFF_REFER_BELOW),
-        "REV02": loan_to_income.isna() | (loan_to_income > 0.35),
+        "REV02": loan_to_income > 0.45,
         "REV03": (a.numInstallmentAccounts <= 1) & (a.inquiriesLastTwelveMonths <= 1),
-        "REV04": (a.revolvingUtilization > 100) | (a.totalUtilization > 100),
-        "REV05": (a.verificationStatus == "Not_Verified") & (a.fundedAmount >= 25000),
+        "REV04": a.revolvingUtilization > 100,
+        "REV05": (a.verificationStatus == "Not_Verified") & (a.fundedAmount >= 30000),
     }
     result = pd.DataFrame(index=a.index)
     result["knockouts"] = [[k for k, t in knockout_tests.items() if t[i]] for i in a.index]
@@ -601,7 +640,7 @@ CUTOFF_REFER_BELOW = 563
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-dmn", action="store_true", help="skip the pyDMNrules evaluation of demo/rules")
-    parser.add_argument("--dmn-rows", type=int, default=300, help="rows evaluated through pyDMNrules")
+    parser.add_argument("--dmn-rows", type=int, default=1000, help="rows evaluated through pyDMNrules")
     args = parser.parse_args(argv)
     started = time.time()
     np.random.seed(SEED)
@@ -629,5 +668,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
     sys.exit(main())
