@@ -20,6 +20,16 @@ def data_dictionary_field_create(*, name, data_type, actor=None, **attributes) -
     return field
 
 
+@transaction.atomic
+def data_dictionary_field_update(*, field, actor, changed=()) -> DataDictionaryField:
+    _full_clean(field)
+    field.save()
+    audit_event_record(
+        actor=actor, action="data_dictionary_field.update", obj=field, partner=None, data={"changed": list(changed)}
+    )
+    return field
+
+
 def _full_clean(instance):
     from django.core.exceptions import ValidationError
 

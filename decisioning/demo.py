@@ -1,0 +1,95 @@
+"""The demo partner, people, dictionary and models — loaded through the same services partners use."""
+import csv
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from modelregistry import services as registry
+from modelregistry.models import DataDictionaryField, PredictiveModel
+from partners import roles
+from partners.models import Partner, User
+from partners.services import api_token_create, partner_create, user_create
+
+DEMO_DIR = Path(settings.BASE_DIR) / "demo"
+PARTNER_NAME = "Demo Credit Union"
+
+
+def _rows(name):
+    with open(DEMO_DIR / name, newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _number(text):
+    return float(text) if text not in (None, "") else None
+
+
+def dictionary_load(*, actor=None):
+    """The dictionary from demo/data_dictionary.csv, plus the concepts the models answer with."""
+    created = 0
+    rows = _rows("data_dictionary.csv") + [
+        {"name": "probabilityOfDefault", "data_type": "number", "description": "Probability that the loan goes bad (logistic model).", "minimum": "0", "maximum": "1"},
+        {"name": "creditScore", "data_type": "integer", "description": "Scorecard points: 600 = 50:1 good:bad odds, 20 points double the odds."},
+        {"name": "knockoutReasons", "data_type": "list", "description": "Knock-out reason codes (empty: no knock-out)."},
+        {"name": "reviewReasons", "data_type": "list", "description": "Reasons to refer the application to an underwriter."},
+        {"name": "cutoffOutcome", "data_type": "string", "description": "APPROVE, REFER or DECLINE from the score cut-offs."},
+    ]
+    for position in range(1, 5):
+        rows.append({"name": f"reasonCode{position}", "data_type": "string", "description": f"Scorecard reason code ranked {position} by points lost."})
+    for row in rows:
+        if DataDictionaryField.objects.filter(name=row["name"]).exists():
+            continue
+        allowed = row.get("allowed_values") or ""
+        registry.data_dictionary_field_create(
+            actor=actor,
+            name=row["name"],
+            data_type=row["data_type"],
+            description=row.get("description", ""),
+            allowed_values=allowed.split("|") if allowed else None,
+            minimum=_number(row.get("minimum")),
+            maximum=_number(row.get("maximum")),
+            protected=(row.get("protected") or "").lower() == "true",
+        )
+        created += 1
+    return created
+
+
+def source_column_mapping():
+    return {row["source_column"]: row["name"] for row in _rows("data_dictionary.csv") if row.get("source_column")}
+
+
+def register_demo_model(*, partner, name, path, actor, result_mapping=None):
+    artifact = (DEMO_DIR / path).read_text()
+    existing = PredictiveModel.objects.filter(partner=partner, name=name, sha256=registry.engines.artifact_sha256(artifact)).first()
+    if existing:
+        return existing
+    model = registry.predictive_model_register(partner=partner, name=name, artifact=artifact, created_by=actor)
+    mapping = {**source_column_mapping(), **(result_mapping or {})}
+    for field in model.fields.filter(supported_field__isnull=True):
+        if field.name in mapping:
+            registry.predictive_model_field_map(field=field, supported_field_name=mapping[field.name], actor=actor)
+    return model
+
+
+@transaction.atomic
+def demo_load(*, out=print):
+    partner = Partner.objects.filter(name=PARTNER_NAME).first() or partner_create(name=PARTNER_NAME)
+    dictionary_load()
+    people = {}
+    for role in roles.ALL:
+        username = f"demo_{role}"
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user, password = user_create(partner=partner, username=username, roles=[role])
+            people[role] = (user, password)
+        else:
+            people[role] = (user, None)
+    scientist = people[roles.DATA_SCIENTIST][0]
+    logistic = register_demo_model(
+        partner=partner, name="Lending Club PD (logistic)", path="models/lending_club_logistic.pmml", actor=scientist,
+        result_mapping={"probability(bad)": "probabilityOfDefault"},
+    )
+    knockout = register_demo_model(partner=partner, name="Knock-out rules", path="rules/knockout.dmn", actor=scientist,
+                                   result_mapping={"knockout": "knockoutReasons"})
+    token = api_token_create(user=people[roles.PARTNER_SYSTEM][0])
+    return {"partner": partner, "people": people, "logistic": logistic, "knockout": knockout, "token": token}

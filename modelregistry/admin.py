@@ -1,0 +1,125 @@
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+
+from core.admin_mixins import PartnerScopedAdmin
+from core.exceptions import ArgumentError
+
+from . import services
+from .models import DataDictionaryField, PredictiveModel, PredictiveModelField
+
+
+@admin.register(DataDictionaryField)
+class DataDictionaryFieldAdmin(admin.ModelAdmin):
+    list_display = ("name", "data_type", "protected", "minimum", "maximum", "description")
+    list_filter = ("data_type", "protected")
+    search_fields = ("name", "description")
+
+    def get_readonly_fields(self, request, obj=None):
+        # A concept's name and type are what mapped models rely on.
+        return ("name", "data_type") if obj else ()
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            services.data_dictionary_field_update(field=obj, actor=request.user, changed=form.changed_data)
+        else:
+            created = services.data_dictionary_field_create(actor=request.user, **{
+                name: form.cleaned_data[name] for name in form.cleaned_data
+            })
+            obj.pk = created.pk
+
+
+class PredictiveModelUploadForm(forms.ModelForm):
+    artifact_file = forms.FileField(help_text="A PMML or DMN XML file. Uploading a name again makes a new version.")
+
+    class Meta:
+        model = PredictiveModel
+        fields = ("partner", "name", "description")
+
+    def clean_artifact_file(self):
+        raw = self.cleaned_data["artifact_file"].read()
+        try:
+            return raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ValidationError("The file is not UTF-8 text (PMML and DMN are XML documents).") from None
+
+
+class PredictiveModelFieldInline(admin.TabularInline):
+    model = PredictiveModelField
+    fields = ("name", "field_type", "data_type", "allowed_values", "supported_field", "protected_use_allowed_by")
+    readonly_fields = ("name", "field_type", "data_type", "allowed_values", "protected_use_allowed_by")
+    extra = 0
+    can_delete = False
+    ordering = ("field_type", "position")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PredictiveModel)
+class PredictiveModelAdmin(PartnerScopedAdmin):
+    list_display = ("name", "version", "engine", "status", "partner", "created_by", "created")
+    list_filter = ("engine", "status", "partner")
+    search_fields = ("name", "sha256")
+    readonly_fields = ("partner", "name", "version", "engine", "sha256", "warnings", "created_by", "created", "artifact")
+    fields = ("partner", "name", "version", "engine", "status", "description", "sha256", "warnings", "created_by", "created", "artifact")
+    inlines = [PredictiveModelFieldInline]
+    actions = ["retire"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = PredictiveModelUploadForm
+            kwargs["fields"] = ("partner", "name", "description", "artifact_file")
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        return ("partner", "name", "description", "artifact_file") if obj is None else self.fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else self.readonly_fields
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj else []
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return  # status changes go through the retire action; the artifact never changes
+        partner = form.cleaned_data["partner"]
+        if not request.user.is_superuser and partner.pk != request.user.partner_id:
+            raise ValidationError("You can register models for your own partner only.")
+        created = services.predictive_model_register(
+            partner=partner,
+            name=form.cleaned_data["name"],
+            description=form.cleaned_data.get("description", ""),
+            artifact=form.cleaned_data["artifact_file"],
+            created_by=request.user,
+        )
+        obj.pk = created.pk
+        obj._state.adding = False
+
+    def add_view(self, request, form_url="", extra_context=None):
+        try:
+            return super().add_view(request, form_url, extra_context)
+        except ArgumentError as error:
+            self.message_user(request, f"Not registered: {error.message}", level=messages.ERROR)
+            from django.http import HttpResponseRedirect
+
+            return HttpResponseRedirect(request.get_full_path())
+
+    def save_formset(self, request, form, formset, change):
+        for field_form in formset.forms:
+            if "supported_field" in field_form.changed_data:
+                target = field_form.cleaned_data.get("supported_field")
+                try:
+                    services.predictive_model_field_map(
+                        field=field_form.instance,
+                        supported_field_name=target.name if target else None,
+                        actor=request.user,
+                    )
+                except ArgumentError as error:
+                    self.message_user(request, f"{field_form.instance.name}: {error.message}", level=messages.ERROR)
+
+    @admin.action(description="Retire the selected model versions")
+    def retire(self, request, queryset):
+        for model in queryset:
+            services.predictive_model_retire(model=model, actor=request.user)
