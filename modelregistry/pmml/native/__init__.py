@@ -72,8 +72,11 @@ class NativeModel:
         for name, pmml_type in self._results:
             values = env[name] if self._from_output else prediction.value
             columns[name] = _column(values, pmml_type, n)
-        if include_target and self.target_name and self.target_name not in columns:
-            columns[self.target_name] = _column(prediction.value, self._data_types.get(self.target_name), n)
+        if include_target:
+            # A model without a target field still predicts; JPMML calls that target "target".
+            target = self.target_name or "target"
+            if target not in columns:
+                columns[target] = _column(prediction.value, self._data_types.get(target), n)
         return pd.DataFrame(columns, index=frame.index)
 
 

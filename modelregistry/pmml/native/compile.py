@@ -173,6 +173,7 @@ class Targets:
         self.rescale = None
         self.default = None
         self.priors = None
+        self.display = {}
         if node is None:
             return
         for target in node.findall("Target"):
@@ -185,6 +186,8 @@ class Targets:
             if (factor, constant, cast, low, high) != (1.0, 0.0, None, -math.inf, math.inf):
                 self.rescale = (factor, constant, cast, low, high)
             values = target.findall("TargetValue")
+            self.display.update({v.get("value"): v.get("displayValue") for v in values
+                                 if v.get("displayValue") is not None})
             defaults = [v.get("defaultValue") for v in values if v.get("defaultValue") is not None]
             if defaults:
                 self.default = float(defaults[0])

@@ -70,7 +70,7 @@ def _safe(function):
     def call(*values):
         try:
             return function(*values)
-        except (ValueError, ZeroDivisionError, OverflowError):
+        except (ValueError, TypeError, ZeroDivisionError, OverflowError):
             return None
     return call
 
@@ -226,9 +226,26 @@ def _function(name, arguments, node):
                 return text[int(start) - 1:int(start) - 1 + int(length)]
             return string_functions[name](values[0])
 
+        call = _safe(call)
+
         def scalar(env):
             values = [a.scalar(env) for a in arguments]
             return None if any(v is None for v in values) else call(values)
+
+        def vector(env, n):
+            return vector_of([scalar(_row(env, arguments, i)) for i in range(n)], "string", n)
+        return scalar, vector, "string"
+    if name == "formatNumber":
+        value, pattern = arguments
+
+        def scalar(env):
+            number, text = value.scalar(env), pattern.scalar(env)
+            if number is None or text is None:
+                return None
+            try:
+                return str(text) % number
+            except (TypeError, ValueError):
+                return str(text)
 
         def vector(env, n):
             return vector_of([scalar(_row(env, arguments, i)) for i in range(n)], "string", n)

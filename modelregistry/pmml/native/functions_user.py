@@ -1,5 +1,5 @@
 """DefineFunction: user functions of the TransformationDictionary, inlined at their Apply."""
-from ..errors import ModelLoadError
+from ..errors import ModelLoadError, UnsupportedElement
 from .expressions import Expr, Scope, compile_expression, expression_child
 
 
@@ -11,7 +11,20 @@ def compile_define_functions(nodes, scope):
         if body is None:
             raise ModelLoadError("DefineFunction has no expression", node.where())
         inner = Scope({p: t for p, t in parameters}, scope.functions)
-        scope.functions[name] = _user_function(compile_expression(body, inner), parameters, node.get("dataType"))
+        _constants_naming_parameters_to_references(body, {p for p, _ in parameters})
+        try:
+            compiled = compile_expression(body, inner)
+        except UnsupportedElement as error:
+            # Exporters (SAS) declare helper functions they never call: fail only if one is used.
+            scope.functions[name] = _unsupported(error)
+            continue
+        scope.functions[name] = _user_function(compiled, parameters, node.get("dataType"))
+
+
+def _unsupported(error):
+    def build(arguments, node):
+        raise error
+    return build
 
 
 def _user_function(body, parameters, pmml_type):
@@ -29,3 +42,14 @@ def _user_function(body, parameters, pmml_type):
         fields = frozenset().union(*(a.fields for a in arguments)) if arguments else frozenset()
         return Expr(pmml_type or body.pmml_type, scalar, vector, fields)
     return build
+
+
+def _constants_naming_parameters_to_references(node, parameters):
+    """SAS Enterprise Miner writes <Constant>FMTWIDTH</Constant> inside a function whose parameter
+    is FMTWIDTH, meaning the parameter; read such an untyped constant as a reference to it."""
+    for child in node.children:
+        if child.tag == "Constant" and child.get("dataType") is None and child.text in parameters:
+            child.tag = "FieldRef"
+            child.attrib = {"field": child.text}
+        else:
+            _constants_naming_parameters_to_references(child, parameters)

@@ -14,6 +14,7 @@ class OutputFields:
     def __init__(self, node, scope, pipeline):
         self.fields = []
         self.types = {}
+        self.display = pipeline.targets.display
         if node is None:
             self.empty = True
             return
@@ -52,7 +53,7 @@ class OutputFields:
             if feature == "predictedValue":
                 value = prediction.value
             elif feature == "predictedDisplayValue":
-                value = None if prediction.value is None else _display(prediction.value)
+                value = None if prediction.value is None else self._display(prediction.value)
             elif feature == "probability":
                 value = _probability(prediction.probabilities, category, prediction.value)
             elif feature in ("confidence", "affinity"):
@@ -71,7 +72,8 @@ class OutputFields:
             if feature == "predictedValue":
                 value = prediction.value
             elif feature == "predictedDisplayValue":
-                value = np.array([None if v is None or v != v else _display(v) for v in prediction.value], dtype=object)
+                value = np.array([None if v is None or v != v else self._display(v) for v in prediction.value],
+                                 dtype=object)
             elif feature in ("probability", "confidence", "affinity"):
                 table = prediction.probabilities
                 if feature != "probability" and prediction.confidences:
@@ -89,7 +91,12 @@ class OutputFields:
             env[name] = value
 
 
-def _display(value):
+    def _display(self, value):
+        text = _text(value)
+        return self.display.get(text, text)
+
+
+def _text(value):
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)

@@ -270,7 +270,11 @@ class TreeTables:
         for tree, decisions in enumerate(per_tree_decisions):
             for decision in decisions:
                 columns.setdefault(decision.column, []).append((tree, decision))
-        self.base = np.full((trees, words), np.uint64(0xFFFFFFFFFFFFFFFF))
+        # Only real leaves start as candidates, so unused high bits never look like an exit leaf.
+        self.base = np.zeros((trees, words), dtype=np.uint64)
+        for tree, leaves in enumerate(self.leaves):
+            for bit in range(len(leaves)):
+                self.base[tree, bit // 64] |= np.uint64(1 << (bit % 64))
         self.columns = []
         for column, entries in columns.items():
             numeric = is_numeric(column_types.get(column, "double")) or column.startswith("\x00")
