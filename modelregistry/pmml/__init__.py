@@ -3,7 +3,7 @@
 Plain Python (no Django). Importing this package starts no JVM and imports no pandas; the
 reference engine (pypmml) is imported inside `load` only when a model uses it.
 """
-from .errors import EvaluationError, ModelLoadError
+from .errors import EvaluationError, ModelLoadError, PMMLError, UnsupportedElement
 from .fields import Field, model_fields
 from .reader import parse, read_source
 
@@ -19,6 +19,23 @@ def load(source, *, engine=None):
     data, sha256 = read_source(source)
     root = parse(data)
     fields = model_fields(root)
+    warnings = []
+    if engine in (None, "native"):
+        from .native import NativeModel
+
+        try:
+            return NativeModel(root, sha256, fields)
+        except UnsupportedElement as error:
+            if engine == "native":
+                raise
+            reason = str(error)
+        except PMMLError:
+            raise
+        except Exception as error:  # a gap in the native engine must not block a valid model
+            if engine == "native":
+                raise ModelLoadError(f"the native engine failed to compile the model: {error!r}") from error
+            reason = f"the native engine failed to compile the model ({type(error).__name__}: {error})"
+        warnings.append(f"evaluated by the pypmml reference engine (starts a JVM) because {reason}")
     from .reference import PyPMMLModel
 
-    return PyPMMLModel(data, sha256, fields)
+    return PyPMMLModel(data, sha256, fields, warnings)

@@ -3,7 +3,7 @@ from .errors import EvaluationError, ModelLoadError
 from .fields import Field
 
 ENGINES = ('native', 'pydmnrules')
-DEFAULT_ENGINE = 'pydmnrules'
+DEFAULT_ENGINE = 'native'
 
 __all__ = ['load', 'fields_of', 'Field', 'ModelLoadError', 'EvaluationError', 'ENGINES', 'DEFAULT_ENGINE']
 

@@ -1,0 +1,90 @@
+"""The native PMML evaluator: plain Python + numpy, one compiled form for records and frames."""
+import numpy as np
+
+from ..errors import EvaluationError
+from ..values import plain
+from .compile import CompiledDocument
+from .values import scalar_result, vector_of
+
+ENGINE_NAME = "pmml-native"
+ENGINE_VERSION = "0.1.0"
+
+
+class NativeModel:
+    engine_name = ENGINE_NAME
+    engine_version = ENGINE_VERSION
+
+    def __init__(self, root, sha256, fields, warnings=()):
+        self.sha256 = sha256
+        self.fields = list(fields)
+        self.warnings = list(warnings)
+        self._document = CompiledDocument(root)
+        self._pipeline = self._document.model
+        self._data_types = {name: f.pmml_type for name, f in self._document.data_fields.items()}
+        self._arguments = [f.name for f in self.fields if f.field_type == "argument"]
+        self._results = [(f.name, self._result_type(f)) for f in self.fields if f.field_type == "result"]
+        self._from_output = not self._pipeline.output.empty
+
+    def _result_type(self, field):
+        if field.name in self._pipeline.output.types:
+            return self._pipeline.output.types[field.name]
+        return self._data_types.get(field.name)
+
+    @property
+    def target_name(self):
+        return self._pipeline.target_name
+
+    def _predict_one(self, record):
+        env = dict.fromkeys(self._data_types)
+        for name in self._arguments:
+            env[name] = record.get(name)
+        prediction = self._pipeline.predict_one(env)
+        return env, prediction
+
+    def evaluate(self, record):
+        env, prediction = self._predict_one(record)
+        if self._from_output:
+            return {name: scalar_result(env[name], pmml_type) for name, pmml_type in self._results}
+        return {name: scalar_result(prediction.value, pmml_type) for name, pmml_type in self._results}
+
+    def predict_target(self, record):
+        """The predicted value of the target even when the Output element does not list it."""
+        return scalar_result(self._predict_one(record)[1].value, self._data_types.get(self.target_name))
+
+    def _predict_many(self, frame):
+        n = len(frame)
+        env = {}
+        columns = set(frame.columns)
+        for name, pmml_type in self._data_types.items():
+            if name in self._arguments and name in columns:
+                env[name] = frame[name].to_numpy()
+            else:
+                env[name] = vector_of(None, pmml_type, n)
+        prediction = self._pipeline.predict_many(env, n)
+        return env, prediction
+
+    def evaluate_batch(self, frame, *, include_target=False):
+        import pandas as pd
+
+        env, prediction = self._predict_many(frame)
+        n = len(frame)
+        columns = {}
+        for name, pmml_type in self._results:
+            values = env[name] if self._from_output else prediction.value
+            columns[name] = _column(values, pmml_type, n)
+        if include_target:
+            # A model without a target field still predicts; JPMML calls that target "target".
+            target = self.target_name or "target"
+            if target not in columns:
+                columns[target] = _column(prediction.value, self._data_types.get(target), n)
+        return pd.DataFrame(columns, index=frame.index)
+
+
+def _column(values, pmml_type, n):
+    if values is None:
+        return [None] * n
+    if isinstance(values, np.ndarray) and values.dtype != object:
+        if pmml_type in ("double", "float", None) or values.dtype.kind != "f":
+            return values if pmml_type != "integer" else [scalar_result(float(v), "integer") for v in values]
+        return [scalar_result(float(v), pmml_type) for v in values]
+    return [scalar_result(v, pmml_type) for v in values]

@@ -1,0 +1,49 @@
+"""DMN TCK adapter for the native engine, for ../shared/conformance/dmn-tck/run_tck.py.
+
+    cd ../shared/conformance/dmn-tck && PYTHONPATH=<repo> python run_tck.py \\
+        --adapter scripts.conformance.dmn_native_adapter:evaluate
+
+Set DMN_ENGINE=pydmnrules to measure the reference engine through the same package entry point.
+"""
+import datetime
+import os
+
+import rulesets.dmn as dmn
+from rulesets.dmn.feel import YearsMonthsDuration, duration_text, parse_duration
+
+_models = {}
+
+
+def _to_engine(value):
+    if type(value).__name__ == 'Duration':  # the runner's ISO-8601 duration text
+        return parse_duration(str(value))
+    if isinstance(value, dict):
+        return {k: _to_engine(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_to_engine(v) for v in value]
+    return value
+
+
+def _from_engine(value):
+    if isinstance(value, datetime.timedelta):
+        return duration_text(value)
+    if isinstance(value, YearsMonthsDuration):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _from_engine(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_from_engine(v) for v in value]
+    return value
+
+
+def evaluate(model_path, decision_name, inputs):
+    if model_path not in _models:
+        try:
+            _models[model_path] = dmn.load(model_path, engine=os.environ.get('DMN_ENGINE', 'native'))
+        except dmn.ModelLoadError as error:
+            _models[model_path] = error
+    model = _models[model_path]
+    if isinstance(model, Exception):
+        raise model
+    result = model.evaluate(_to_engine(inputs), decision_name)
+    return {name: _from_engine(value) for name, value in result.items()}
