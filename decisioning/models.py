@@ -37,6 +37,10 @@ class InsightTransaction(models.Model):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Set when the evaluation is a step of a decision.
+    decision = models.ForeignKey("Decision", null=True, blank=True, on_delete=models.PROTECT, related_name="steps")
+    step_kind = models.CharField(max_length=16, blank=True)
+    step_position = models.PositiveIntegerField(null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -48,3 +52,183 @@ class InsightTransaction(models.Model):
 
     def __str__(self):
         return f"{self.model} @ {self.created:%Y-%m-%d %H:%M:%S} ({self.status})"
+
+
+class ReasonKind(models.TextChoices):
+    KNOCKOUT = "knockout"
+    MODEL = "model"
+    REVIEW = "review"
+
+
+class ReasonCode(models.Model):
+    """A partner's catalogue entry: the code engines emit and the notice text applicants read."""
+
+    partner = models.ForeignKey("partners.Partner", on_delete=models.PROTECT, related_name="reason_codes")
+    code = models.CharField(max_length=32)
+    kind = models.CharField(max_length=16, choices=ReasonKind.choices)
+    notice_text = models.CharField(max_length=200, help_text="Short text for the adverse-action notice.")
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["partner", "code"]
+        constraints = [models.UniqueConstraint(fields=["partner", "code"], name="reason_code_unique")]
+
+    def __str__(self):
+        return f"{self.code}: {self.notice_text}"
+
+
+class DecisionFlow(models.Model):
+    """A partner's versioned chain: knock-outs → score → cut-off → review routing.
+
+    Steps point at exact model versions, so a flow version always decides the same way.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    partner = models.ForeignKey("partners.Partner", on_delete=models.PROTECT, related_name="flows")
+    name = models.CharField(max_length=200)
+    version = models.PositiveIntegerField()
+    is_default = models.BooleanField(default=False)
+    # Dictionary names of what the flow reads from the score step(s) and the application.
+    score_field = models.CharField(max_length=64, help_text="Dictionary name of the score, e.g. creditScore.")
+    probability_of_default_field = models.CharField(max_length=64, blank=True)
+    reason_code_fields = models.JSONField(default=list, help_text="Dictionary names of reason codes, rank order.")
+    amount_field = models.CharField(max_length=64, help_text="Dictionary name of the amount, e.g. fundedAmount.")
+    # PD from points when no step gives one: PD = 1 / (1 + exp((score - offset) / factor)).
+    score_offset = models.FloatField(null=True, blank=True)
+    score_factor = models.FloatField(null=True, blank=True)
+    # Cut-off by bands when there is no cut-off table: [{"minimum": 563, "outcome": "APPROVE"}, ...].
+    cutoff_bands = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "name", "version"], name="flow_version_unique"),
+            models.UniqueConstraint(
+                fields=["partner"], condition=models.Q(is_default=True), name="one_default_flow_per_partner"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} v{self.version}"
+
+
+class StepKind(models.TextChoices):
+    KNOCKOUT = "knockout"
+    SCORE = "score"
+    CUTOFF = "cutoff"
+    REVIEW = "review"
+
+
+class FlowStep(models.Model):
+    flow = models.ForeignKey(DecisionFlow, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveIntegerField()
+    kind = models.CharField(max_length=16, choices=StepKind.choices)
+    model = models.ForeignKey("modelregistry.PredictiveModel", on_delete=models.PROTECT, related_name="+")
+    # For knockout/cutoff/review steps: the dictionary name of the result the flow reads.
+    result_field = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["flow", "position"]
+        constraints = [models.UniqueConstraint(fields=["flow", "position"], name="flow_step_position_unique")]
+
+    def __str__(self):
+        return f"{self.flow} #{self.position} {self.kind}: {self.model}"
+
+
+class Outcome(models.TextChoices):
+    APPROVED = "APPROVED"
+    DECLINED = "DECLINED"
+    REFERRED = "REFERRED"
+
+
+class Decision(models.Model):
+    """One application decided by one flow version; the application and its reasons are encrypted."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    partner = models.ForeignKey("partners.Partner", on_delete=models.PROTECT, related_name="+")
+    flow = models.ForeignKey(DecisionFlow, on_delete=models.PROTECT, related_name="decisions")
+    external_id = models.CharField(max_length=200, blank=True, db_index=True)
+    application = EncryptedJSONField()
+    outcome = models.CharField(max_length=8, choices=Outcome.choices, help_text="What the flow decided.")
+    final_outcome = models.CharField(
+        max_length=8, choices=Outcome.choices, help_text="After review: the outcome that stands."
+    )
+    # {"reasons": [{"code", "text", "kind"}], "score", "probabilityOfDefault", "cutoff", "referralReasons", "scoreBand"}
+    outputs = EncryptedJSONField()
+    idempotency_key = models.CharField(max_length=200, null=True, blank=True)
+    request_sha256 = models.CharField(max_length=64, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "idempotency_key"],
+                condition=models.Q(idempotency_key__isnull=False),
+                name="decision_idempotency_key_unique",
+            )
+        ]
+        indexes = [models.Index(fields=["partner", "created"])]
+
+    def __str__(self):
+        return f"{self.external_id or self.pk} {self.final_outcome}"
+
+
+class ReviewStatus(models.TextChoices):
+    OPEN = "open"
+    CLAIMED = "claimed"
+    PENDING_CONFIRMATION = "pending_confirmation"
+    DECIDED = "decided"
+
+
+class ReviewCase(models.Model):
+    """A referred decision waiting for, or worked by, an underwriter."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    partner = models.ForeignKey("partners.Partner", on_delete=models.PROTECT, related_name="+")
+    decision = models.OneToOneField(Decision, on_delete=models.PROTECT, related_name="review_case")
+    status = models.CharField(max_length=24, choices=ReviewStatus.choices, default=ReviewStatus.OPEN)
+    assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    due_at = models.DateTimeField(db_index=True)
+    referral_reasons = models.JSONField(default=list, help_text="Review reason codes (no personal data).")
+    score_band = models.CharField(max_length=16, blank=True)
+    # What the underwriter decided; with an override above the partner's amount, pending a second person.
+    proposed_outcome = models.CharField(max_length=8, choices=Outcome.choices, blank=True)
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    is_override = models.BooleanField(default=False)
+    decided_outcome = models.CharField(max_length=8, choices=Outcome.choices, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_at", "created"]
+        indexes = [models.Index(fields=["partner", "status", "due_at"])]
+
+    def __str__(self):
+        return f"Review of {self.decision}"
+
+
+class ReviewActionKind(models.TextChoices):
+    CLAIM = "claim"
+    RELEASE = "release"
+    DECIDE = "decide"
+    CONFIRM = "confirm"
+
+
+class ReviewAction(models.Model):
+    """Every action on a case, with who and when; notes are encrypted."""
+
+    case = models.ForeignKey(ReviewCase, on_delete=models.PROTECT, related_name="actions")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=16, choices=ReviewActionKind.choices)
+    outcome = models.CharField(max_length=8, choices=Outcome.choices, blank=True)
+    reason_codes = models.JSONField(default=list, blank=True)
+    note = EncryptedTextField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created", "id"]

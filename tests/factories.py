@@ -143,3 +143,58 @@ KNOCKOUT_DMN = """<?xml version="1.0" encoding="UTF-8"?>
   </decision>
 </definitions>
 """
+
+
+class ReasonCodeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "decisioning.ReasonCode"
+        django_get_or_create = ("partner", "code")
+
+    partner = factory.SubFactory(PartnerFactory)
+    code = factory.Sequence(lambda n: f"RC{n:02d}")
+    kind = "model"
+    notice_text = factory.Sequence(lambda n: f"Reason number {n}")
+
+
+class DecisionFlowFactory(factory.django.DjangoModelFactory):
+    """A flow without steps: enough for tests of what happens after a decision exists."""
+
+    class Meta:
+        model = "decisioning.DecisionFlow"
+
+    partner = factory.SubFactory(PartnerFactory)
+    name = "Consumer loans"
+    version = factory.Sequence(lambda n: n + 1)
+    score_field = "creditScore"
+    probability_of_default_field = "probabilityOfDefault"
+    reason_code_fields = ["reasonCode1", "reasonCode2", "reasonCode3", "reasonCode4"]
+    amount_field = "fundedAmount"
+    cutoff_bands = [{"minimum": 563, "outcome": "APPROVE"}, {"minimum": 553, "outcome": "REFER"}, {"minimum": None, "outcome": "DECLINE"}]
+
+
+class DecisionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "decisioning.Decision"
+
+    partner = factory.SubFactory(PartnerFactory)
+    flow = factory.SubFactory(DecisionFlowFactory, partner=factory.SelfAttribute("..partner"))
+    external_id = factory.Sequence(lambda n: f"APP-{n:05d}")
+    application = factory.LazyFunction(lambda: {"fundedAmount": 30000.0, "annualIncome": 52000.0, "term": "term_36"})
+    outcome = "REFERRED"
+    final_outcome = "REFERRED"
+    outputs = factory.LazyFunction(lambda: {
+        "score": 550, "probabilityOfDefault": 0.105, "cutoff": "DECLINE", "scoreBand": "DECLINE",
+        "reasons": [{"code": "RC02", "text": "Too many recent inquiries", "kind": "model"}],
+        "referralReasons": [{"code": "REV03", "text": "Data-quality check", "kind": "review"}],
+    })
+
+
+class ReviewCaseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "decisioning.ReviewCase"
+
+    partner = factory.SubFactory(PartnerFactory)
+    decision = factory.SubFactory(DecisionFactory, partner=factory.SelfAttribute("..partner"))
+    due_at = factory.LazyFunction(lambda: __import__("django.utils.timezone").utils.timezone.now() + __import__("datetime").timedelta(hours=48))
+    referral_reasons = ["REV03"]
+    score_band = "DECLINE"

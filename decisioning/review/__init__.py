@@ -1,0 +1,1 @@
+"""The underwriters' manual-review queue: services, selectors and server-rendered pages."""
