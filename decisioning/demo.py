@@ -29,7 +29,7 @@ def dictionary_load(*, actor=None):
     created = 0
     rows = _rows("data_dictionary.csv") + [
         {"name": "probabilityOfDefault", "data_type": "number", "description": "Probability that the loan goes bad (logistic model).", "minimum": "0", "maximum": "1"},
-        {"name": "creditScore", "data_type": "integer", "description": "Scorecard points: 600 = 50:1 good:bad odds, 20 points double the odds."},
+        {"name": "creditScore", "data_type": "number", "description": "Scorecard points: 600 = 50:1 good:bad odds, 20 points double the odds."},
         {"name": "knockoutReasons", "data_type": "list", "description": "Knock-out reason codes (empty: no knock-out)."},
         {"name": "reviewReasons", "data_type": "list", "description": "Reasons to refer the application to an underwriter."},
         {"name": "cutoffOutcome", "data_type": "string", "description": "APPROVE, REFER or DECLINE from the score cut-offs."},
@@ -92,7 +92,71 @@ def demo_load(*, out=print):
     knockout = register_demo_model(partner=partner, name="Knock-out rules", path="rules/knockout.dmn", actor=scientist,
                                    result_mapping={"knockout": "knockoutReasons"})
     token = api_token_create(user=people[roles.PARTNER_SYSTEM][0])
-    return {"partner": partner, "people": people, "logistic": logistic, "knockout": knockout, "token": token}
+    flow = demo_flow_load(partner=partner, actor=scientist, logistic=logistic, knockout=knockout)
+    return {"partner": partner, "people": people, "logistic": logistic, "knockout": knockout, "token": token, "flow": flow}
+
+
+# The scorecard's scaling (demo/README.md): 600 points = 50:1 good:bad odds, 20 points double the odds.
+SCORE_OFFSET, SCORE_FACTOR = 487.1229, 28.8539
+
+
+def demo_flow_load(*, partner, actor, logistic, knockout):
+    from .models import DecisionFlow
+    from .services import decision_flow_create, reason_code_upsert
+
+    for row in _rows("reason_codes.csv"):
+        reason_code_upsert(partner=partner, code=row["code"], kind=row["kind"], notice_text=row["notice_text"],
+                           description=row.get("description", ""), actor=actor)
+    scorecard = register_demo_model(partner=partner, name="Lending Club scorecard", path="models/lending_club_scorecard.pmml",
+                                    actor=actor, result_mapping={"score": "creditScore"})
+    cutoff = register_demo_model(partner=partner, name="Score cut-offs", path="rules/cutoff.dmn", actor=actor,
+                                 result_mapping={"score": "creditScore", "cutoff": "cutoffOutcome"})
+    review = register_demo_model(partner=partner, name="Review routing", path="rules/review_routing.dmn", actor=actor,
+                                 result_mapping={"score": "creditScore"})
+    existing = DecisionFlow.objects.filter(partner=partner, is_default=True).first()
+    if existing is not None:
+        return existing
+    return decision_flow_create(
+        partner=partner, name="Consumer loans", created_by=actor, is_default=True,
+        steps=[("knockout", knockout, "knockoutReasons"), ("score", scorecard, ""), ("score", logistic, ""),
+               ("cutoff", cutoff, "cutoffOutcome"), ("review", review, "reviewReasons")],
+        score_field="creditScore", probability_of_default_field="probabilityOfDefault",
+        reason_code_fields=["reasonCode1", "reasonCode2", "reasonCode3", "reasonCode4"], amount_field="fundedAmount",
+        score_offset=SCORE_OFFSET, score_factor=SCORE_FACTOR,
+    )
+
+
+def demo_application(row_number):
+    """All dictionary fields of one demo CSV row, typed as the dictionary says."""
+    with open(DEMO_DIR / "data" / "lending_club_modeldata.csv", newline="") as handle:
+        for number, row in enumerate(csv.DictReader(handle)):
+            if number == row_number:
+                break
+    types = dict(DataDictionaryField.objects.values_list("name", "data_type"))
+    application = {}
+    for column, concept in source_column_mapping().items():
+        text = row[column]
+        if text == "":
+            application[concept] = None
+        elif types[concept] == "number":
+            application[concept] = float(text)
+        elif types[concept] == "integer":
+            application[concept] = int(float(text))
+        else:
+            application[concept] = text
+    return application
+
+
+def demo_decisions_run(*, partner, requested_by, count=300):
+    """Decide the first `count` historical applications (idempotent per row)."""
+    from .services import decision_create
+
+    outcomes = {}
+    for number in range(count):
+        decision, _ = decision_create(partner=partner, application=demo_application(number), requested_by=requested_by,
+                                      external_id=f"LC-{number:05d}", idempotency_key=f"demo-{number:05d}")
+        outcomes[decision.outcome] = outcomes.get(decision.outcome, 0) + 1
+    return outcomes
 
 
 def example_arguments(model, row_number=0):

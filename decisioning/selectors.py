@@ -35,3 +35,31 @@ def insight_get(*, partner, user, insight_id) -> InsightTransaction:
     if insight is None:
         raise NotFound(f"No insight {insight_id}.")
     return insight
+
+
+def decision_list(*, partner, outcome=None, external_id=None, created_from=None, created_to=None) -> QuerySet:
+    from .models import Decision
+
+    decisions = Decision.objects.filter(partner=partner).select_related("flow", "review_case")
+    if outcome is not None:
+        decisions = decisions.filter(final_outcome=outcome)
+    if external_id is not None:
+        decisions = decisions.filter(external_id=external_id)
+    if created_from is not None:
+        decisions = decisions.filter(created__gte=created_from)
+    if created_to is not None:
+        decisions = decisions.filter(created__lte=created_to)
+    return decisions.order_by("-created", "-id")
+
+
+def decision_get(*, partner, decision_id):
+    import uuid
+
+    try:
+        decision_id = uuid.UUID(str(decision_id))
+    except ValueError:
+        raise NotFound(f"No decision {decision_id}.") from None
+    decision = decision_list(partner=partner).filter(pk=decision_id).first()
+    if decision is None:
+        raise NotFound(f"No decision {decision_id}.")
+    return decision

@@ -47,3 +47,155 @@ def insight_record(*, partner, evaluation, requested_by, **links) -> InsightTran
         requested_by=requested_by if getattr(requested_by, "pk", None) else None,
         **links,
     )
+
+
+# --- decision flows and decisions -------------------------------------------------------------
+
+import hashlib  # noqa: E402
+import json  # noqa: E402
+from datetime import timedelta  # noqa: E402
+
+from django.db import IntegrityError  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from core.exceptions import ArgumentError, Conflict, NotFound  # noqa: E402
+from core.fields import dumps  # noqa: E402
+from core.services import audit_event_record  # noqa: E402
+from modelregistry import engines  # noqa: E402
+from modelregistry.arguments import plain_value  # noqa: E402
+
+from . import flows  # noqa: E402
+from .models import Decision, DecisionFlow, FlowStep, Outcome, ReasonCode, ReviewCase, StepKind  # noqa: E402
+
+
+@transaction.atomic
+def decision_flow_create(*, partner, name, steps, created_by, is_default=False, **settings) -> DecisionFlow:
+    """A new version of the partner's flow `name`. `steps`: [(kind, model, result_field)] in order."""
+    for position, (kind, model, _) in enumerate(steps):
+        if kind not in StepKind.values:
+            raise ArgumentError(("steps", str(position)), f"Unknown step kind {kind!r}.")
+        if model.partner_id != partner.pk:
+            raise NotFound(f"No predictive model {model.pk}.")
+    latest = DecisionFlow.objects.filter(partner=partner, name=name).order_by("-version").first()
+    if is_default:
+        DecisionFlow.objects.filter(partner=partner, is_default=True).update(is_default=False)
+    flow = DecisionFlow.objects.create(
+        partner=partner, name=name, version=(latest.version + 1) if latest else 1, is_default=is_default,
+        created_by=created_by, **settings,
+    )
+    FlowStep.objects.bulk_create(
+        FlowStep(flow=flow, position=position, kind=kind, model=model, result_field=result_field or "")
+        for position, (kind, model, result_field) in enumerate(steps)
+    )
+    audit_event_record(actor=created_by, action="decision_flow.create", obj=flow, data={"version": flow.version})
+    return flow
+
+
+def request_fingerprint(*, flow_id, external_id, application):
+    canonical = json.dumps({"flowId": str(flow_id) if flow_id else None, "externalId": external_id, "application": application},
+                           sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _flow_for(partner, flow_id):
+    if flow_id is None:
+        flow = DecisionFlow.objects.filter(partner=partner, is_default=True).first()
+        if flow is None:
+            raise ArgumentError("flowId", "The partner has no default flow; name one with flowId.")
+        return flow
+    flow = DecisionFlow.objects.filter(partner=partner, pk=flow_id).first()
+    if flow is None:
+        raise NotFound(f"No decision flow {flow_id}.")
+    return flow
+
+
+def _idempotent_replay(existing, fingerprint):
+    if existing.request_sha256 != fingerprint:
+        raise Conflict("This Idempotency-Key was used with a different request body.")
+    return existing, False
+
+
+def decision_create(*, partner, application, requested_by, flow_id=None, external_id="", idempotency_key=None):
+    """Decide one application. Returns (decision, created); a repeated Idempotency-Key returns the first decision.
+
+    The decision, each step's encrypted transaction and the review case are written together or not
+    at all; two requests racing with one key create one decision (the unique key decides the race).
+    """
+    fingerprint = request_fingerprint(flow_id=flow_id, external_id=external_id, application=application)
+    if idempotency_key:
+        existing = Decision.objects.filter(partner=partner, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return _idempotent_replay(existing, fingerprint)
+    flow = _flow_for(partner, flow_id)
+    catalogue = {reason.code: reason for reason in ReasonCode.objects.filter(partner=partner)}
+    result = flows.flow_run(flow=flow, application=application, catalogue=catalogue)
+    try:
+        decision = _decision_record(
+            partner=partner, flow=flow, application=application, result=result, requested_by=requested_by,
+            external_id=external_id, idempotency_key=idempotency_key or None, fingerprint=fingerprint,
+        )
+    except IntegrityError:
+        if not idempotency_key:
+            raise
+        existing = Decision.objects.filter(partner=partner, idempotency_key=idempotency_key).first()
+        if existing is None:
+            raise
+        return _idempotent_replay(existing, fingerprint)
+    return decision, True
+
+
+@transaction.atomic
+def _decision_record(*, partner, flow, application, result, requested_by, external_id, idempotency_key, fingerprint):
+    decision = Decision.objects.create(
+        partner=partner, flow=flow, external_id=external_id or "", application=application,
+        outcome=result.outcome, final_outcome=result.outcome, outputs=plain_value(result.outputs()),
+        idempotency_key=idempotency_key, request_sha256=fingerprint,
+        requested_by=requested_by if getattr(requested_by, "pk", None) else None,
+    )
+    for step, evaluation in result.evaluations:
+        insight_record(partner=partner, evaluation=evaluation, requested_by=requested_by,
+                       decision=decision, step_kind=step.kind, step_position=step.position)
+    if result.outcome == Outcome.REFERRED:
+        ReviewCase.objects.create(
+            partner=partner, decision=decision, due_at=timezone.now() + timedelta(hours=partner.review_sla_hours),
+            referral_reasons=[reason["code"] for reason in result.referral_reasons], score_band=result.cutoff or "",
+        )
+    audit_event_record(actor=requested_by, action="decision.create", obj=decision, data={"outcome": result.outcome, "flow": str(flow)})
+    return decision
+
+
+IMPLEMENTATION_OF = {"dmn-native": "native", "pydmnrules": "pydmnrules", "pmml-native": "native", "pypmml": "pypmml"}
+
+
+def insight_replay(insight):
+    """Evaluate a stored transaction again on its exact model version and engine; compare outputs."""
+    model = insight.model
+    to_artifact = {concept: name for name, concept in insight.field_mapping.items()}
+    record = {to_artifact.get(concept, concept): value for concept, value in insight.arguments.items()}
+    loaded = engines.load(engine=model.engine, artifact=model.artifact, sha256=model.sha256,
+                          implementation=IMPLEMENTATION_OF.get(insight.engine_name))
+    output = loaded.evaluate(record)
+    result_names = model.fields.filter(field_type="result").values_list("name", flat=True)
+    replayed = {insight.field_mapping.get(name, name): plain_value(output.get(name)) for name in result_names}
+    return {
+        "insightId": str(insight.pk), "model": str(model), "modelVersion": model.version, "engine": loaded.engine_name,
+        "identical": dumps(replayed) == dumps(insight.results), "recorded": insight.results, "replayed": replayed,
+    }
+
+
+def decision_replay(*, decision, actor) -> dict:
+    """Re-run every step of `decision` against the recorded versions; say whether all outputs are identical."""
+    steps = [insight_replay(insight) for insight in decision.steps.select_related("model").order_by("step_position")]
+    report = {"decisionId": str(decision.pk), "identical": all(step["identical"] for step in steps), "steps": steps}
+    with transaction.atomic():
+        audit_event_record(actor=actor, action="decision.replay", obj=decision, data={"identical": report["identical"]})
+    return report
+
+
+@transaction.atomic
+def reason_code_upsert(*, partner, code, kind, notice_text, description="", actor=None) -> ReasonCode:
+    reason, _ = ReasonCode.objects.update_or_create(
+        partner=partner, code=code, defaults={"kind": kind, "notice_text": notice_text, "description": description}
+    )
+    audit_event_record(actor=actor, action="reason_code.upsert", obj=reason)
+    return reason

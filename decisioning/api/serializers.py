@@ -29,3 +29,66 @@ class InsightInputSerializer(serializers.Serializer):
 
     class Meta:
         resource_name = "insight"
+
+
+from decisioning.models import Decision, DecisionFlow  # noqa: E402
+
+
+class DecisionOutputSerializer(serializers.ModelSerializer):
+    flow = ResourceRelatedField(read_only=True, model=DecisionFlow)
+    reasons = serializers.SerializerMethodField()
+    score = serializers.SerializerMethodField()
+    probability_of_default = serializers.SerializerMethodField()
+    steps = serializers.SerializerMethodField()
+    review = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Decision
+        resource_name = "decision"
+        fields = (
+            "id", "external_id", "outcome", "final_outcome", "reasons", "score", "probability_of_default",
+            "steps", "review", "created", "updated", "flow",
+        )
+
+    def get_reasons(self, decision) -> list[dict]:
+        return [{"code": r["code"], "text": r["text"]} for r in decision.outputs.get("reasons", [])]
+
+    def get_score(self, decision) -> float | None:
+        return decision.outputs.get("score")
+
+    def get_probability_of_default(self, decision) -> float | None:
+        return decision.outputs.get("probabilityOfDefault")
+
+    def get_steps(self, decision) -> list[dict]:
+        return [
+            {
+                "kind": step.step_kind, "modelId": str(step.model_id), "model": step.model.name,
+                "version": step.model.version, "engine": step.engine_name, "outputs": step.results,
+                "durationUs": step.duration_us, "insightId": str(step.pk),
+            }
+            for step in decision.steps.select_related("model").order_by("step_position")
+        ]
+
+    def get_review(self, decision) -> dict | None:
+        case = getattr(decision, "review_case", None)
+        if case is None:
+            return None
+        return {
+            "id": str(case.pk), "status": case.status, "dueAt": case.due_at.isoformat(),
+            "referralReasons": decision.outputs.get("referralReasons", []), "scoreBand": case.score_band,
+            "decidedOutcome": case.decided_outcome or None,
+            "history": [
+                {"action": a.action, "by": a.actor.username, "at": a.created.isoformat(), "outcome": a.outcome or None,
+                 "reasonCodes": a.reason_codes}
+                for a in case.actions.select_related("actor")
+            ],
+        }
+
+
+class DecisionInputSerializer(serializers.Serializer):
+    flow_id = serializers.UUIDField(required=False, allow_null=True, default=None)
+    external_id = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    application = serializers.JSONField(help_text="Data-dictionary names to values.")
+
+    class Meta:
+        resource_name = "decision"

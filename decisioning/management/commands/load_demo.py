@@ -2,7 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from decisioning.demo import demo_load, example_arguments
+from decisioning.demo import demo_application, demo_load, example_arguments
 
 
 class Command(BaseCommand):
@@ -10,9 +10,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--base-url", default="http://127.0.0.1:8000")
+        parser.add_argument("--applications", type=int, default=300, help="Historical applications to decide.")
 
-    def handle(self, *args, base_url, **options):
+    def handle(self, *args, base_url, applications, **options):
+        from decisioning.demo import demo_decisions_run
+        from partners import roles
+
         demo = demo_load()
+        outcomes = demo_decisions_run(partner=demo["partner"], requested_by=demo["people"][roles.PARTNER_SYSTEM][0], count=applications)
         write = self.stdout.write
         write(self.style.SUCCESS(f"Loaded the demo partner {demo['partner']}."))
         write("\nPeople (username: password, shown once; log in at " + base_url + "/admin/ or /review/):")
@@ -32,4 +37,7 @@ class Command(BaseCommand):
             write(f"{number}b. Evaluate it on the first application of the demo data:")
             write(f"curl -s -X POST {base_url}/api/v1/insights {auth} {content} \\\n  -d '{json.dumps(document)}'")
         write(f"\nRead a stored evaluation back: curl -s {base_url}/api/v1/insights/<id> {auth}")
+        write(f"\nDecided {applications} historical applications: " + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())))
+        write(f"The referred ones wait in the underwriters' queue: {base_url}/review/ (log in as demo_underwriter).")
+        write(f"Decide an application: curl -s -X POST {base_url}/api/v1/decisions {auth} {content} -H 'Idempotency-Key: my-key-1' \\\n  -d '{json.dumps({'data': {'type': 'decision', 'attributes': {'externalId': 'APP-1', 'application': demo_application(0)}}})}'")
         write(f"API documentation: {base_url}/api/docs/")
