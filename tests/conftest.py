@@ -63,3 +63,46 @@ def api_as(db):
 @pytest.fixture
 def dictionary(db):
     return factories.lending_dictionary()
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker):
+    """A real Celery worker on the test database when REDIS_URL is set; eager tasks otherwise.
+
+    With REDIS_URL promised, a worker that cannot start fails the test: nothing skips quietly.
+    """
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from django.conf import settings
+    from django.db import connection
+
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        yield None
+        return
+    database = connection.settings_dict
+    if database["ENGINE"].endswith("postgresql"):
+        url = f"postgres://{database['USER']}:{database['PASSWORD'] or ''}@{database['HOST']}:{database['PORT'] or 5432}/{database['NAME']}"
+    else:
+        url = f"sqlite:///{database['NAME']}"
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings_test"}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--loglevel=WARNING", "-n", f"test-{os.getpid()}@%h"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    from config.celery import app
+
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if worker.poll() is not None:
+            raise RuntimeError("The Celery worker exited: " + worker.stdout.read().decode()[-2000:])
+        if app.control.ping(timeout=1.0):
+            break
+    else:
+        worker.terminate()
+        raise RuntimeError(f"No Celery worker answered within 60 s on {settings.CELERY_BROKER_URL}.")
+    yield worker
+    worker.terminate()
+    worker.wait(timeout=30)
