@@ -48,9 +48,7 @@ def compile_derived_fields(nodes, scope):
 def _cast(expr, pmml_type):
     """A DerivedField's dataType converts its expression's value (e.g. integer codes to strings)."""
     source = expr.pmml_type
-    if pmml_type == source or (pmml_type in NUMERIC and source in NUMERIC and pmml_type != "integer"):
-        return expr
-    if pmml_type in NUMERIC and source in NUMERIC:
+    if pmml_type == source or (pmml_type in NUMERIC and source in NUMERIC and pmml_type != "float"):
         return expr
     from .expressions import Expr
 

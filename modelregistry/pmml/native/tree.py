@@ -252,66 +252,37 @@ class TreeTables:
 
     def __init__(self, programs, column_types):
         self.programs = programs
-        self._memo = {}
-        self._bit_of = {}
-        self.leaves = []  # per tree: list of Leaf, bit i = leaves[i]
-        words = 1
+        self.leaves = []  # per tree: list of Leaf; bit i of the tree's mask stands for leaves[i]
         per_tree_decisions = []
         for program in programs:
             leaves, decisions = _leaves_and_decisions(program.root)
             self.leaves.append(leaves)
-            for bit, leaf in enumerate(leaves):
-                self._bit_of[(len(self.leaves) - 1, id(leaf))] = bit
             per_tree_decisions.append(decisions)
-            words = max(words, (len(leaves) + 63) // 64)
-        self.words = words
+        self.words = words = max(1, max((len(leaves) + 63) // 64 for leaves in self.leaves))
         trees = len(programs)
+        # Only real leaves start as candidates, so unused high bits never look like an exit leaf.
+        self.base = np.stack([_words((1 << len(leaves)) - 1, words) for leaves in self.leaves])
         columns = {}
         for tree, decisions in enumerate(per_tree_decisions):
+            bits = _subtree_bits(self.programs[tree].root, {id(leaf): i for i, leaf in enumerate(self.leaves[tree])})
             for decision in decisions:
-                columns.setdefault(decision.column, []).append((tree, decision))
-        # Only real leaves start as candidates, so unused high bits never look like an exit leaf.
-        self.base = np.zeros((trees, words), dtype=np.uint64)
-        for tree, leaves in enumerate(self.leaves):
-            for bit in range(len(leaves)):
-                self.base[tree, bit // 64] |= np.uint64(1 << (bit % 64))
+                below = bits[id(decision)]
+                # Row 0/1/2: leaves kept when the decision takes its true/false/missing edge.
+                keep = np.stack([_words(~(below & ~bits[id(target)]) & ((1 << (64 * words)) - 1), words)
+                                 for target in (decision.true, decision.false, decision.missing)])
+                columns.setdefault(decision.column, []).append((tree, decision, keep))
         self.columns = []
         for column, entries in columns.items():
             numeric = is_numeric(column_types.get(column, "double")) or column.startswith("\x00")
-            classes = ColumnClasses(numeric, [b for _, d in entries for b in d.boundaries])
+            classes = ColumnClasses(numeric, [b for _, d, _ in entries for b in d.boundaries])
+            representatives = classes.representatives()
+            present = representatives[:-1]
             table = np.full((classes.count, trees, words), np.uint64(0xFFFFFFFFFFFFFFFF))
-            for class_index, value in enumerate(classes.representatives()):
-                for tree, decision in entries:
-                    if value is None:
-                        taken = decision.missing
-                    else:
-                        taken = decision.true if decision.test(value) else decision.false
-                    table[class_index, tree] &= self._keep_mask(tree, decision, taken)
+            for tree, decision, keep in entries:
+                outcome = np.full(classes.count, 2, dtype=np.intp)
+                outcome[:-1] = np.where(_test_all(decision.test, present, numeric), 0, 1)
+                table[:, tree] &= keep[outcome]
             self.columns.append((column, classes, table.reshape(classes.count, trees * words)))
-        self._memo = None
-
-    def _leaf_bits(self, tree, item, memo):
-        key = id(item)
-        if key in memo:
-            return memo[key]
-        if isinstance(item, Leaf):
-            bits = {self._bit_of_leaf(tree, item)}
-        else:
-            bits = self._leaf_bits(tree, item.true, memo) | self._leaf_bits(tree, item.false, memo) | \
-                self._leaf_bits(tree, item.missing, memo)
-        memo[key] = bits
-        return bits
-
-    def _bit_of_leaf(self, tree, leaf):
-        return self._bit_of[(tree, id(leaf))]
-
-    def _keep_mask(self, tree, decision, taken):
-        memo = self._memo.setdefault(tree, {})
-        drop = self._leaf_bits(tree, decision, memo) - self._leaf_bits(tree, taken, memo)
-        mask = np.full(self.words, np.uint64(0xFFFFFFFFFFFFFFFF))
-        for bit in drop:
-            mask[bit // 64] &= ~np.uint64(1 << (bit % 64))
-        return mask
 
     def exit_bits(self, env, n):
         """(n, trees) array of the exit leaf's bit index in each tree."""
@@ -332,6 +303,41 @@ class TreeTables:
             position[present] = np.log2(lowest[present].astype(np.float64)).astype(np.intp) + 64 * word
             bits = np.where(present, position, bits)
         return bits
+
+
+def _words(value, words):
+    return np.array([(value >> (64 * w)) & 0xFFFFFFFFFFFFFFFF for w in range(words)], dtype=np.uint64)
+
+
+def _subtree_bits(root, bit_of):
+    """id(item) -> int bitmask of the leaves reachable from it."""
+    bits = {}
+
+    def visit(item):
+        key = id(item)
+        if key in bits:
+            return bits[key]
+        if isinstance(item, Leaf):
+            value = 1 << bit_of[key]
+        else:
+            value = visit(item.true) | visit(item.false) | visit(item.missing)
+        bits[key] = value
+        return value
+    import sys
+    sys.setrecursionlimit(max(10000, sys.getrecursionlimit()))
+    visit(root)
+    return bits
+
+
+def _test_all(test, values, numeric):
+    if numeric:
+        try:
+            result = test(np.array(values, dtype=np.float64))
+            if isinstance(result, np.ndarray) and result.shape == (len(values),):
+                return result
+        except (TypeError, ValueError):
+            pass
+    return np.array([bool(test(v)) for v in values], dtype=bool)
 
 
 class LeafPayload:

@@ -71,6 +71,10 @@ def to_boolean(value):
 
 def coerce(value, pmml_type):
     """Scalar value of `pmml_type` (raises ValueError for an unconvertible value)."""
+    if pmml_type == "float":
+        # float fields hold 32-bit values (XGBoost exports): round so comparisons match the trainer.
+        number = to_number(value)
+        return None if number is None else float(np.float32(number))
     if pmml_type in NUMERIC:
         return to_number(value)
     if pmml_type == "boolean":
@@ -85,8 +89,10 @@ def vector_of(values, pmml_type, n):
     if pmml_type in NUMERIC:
         array = np.asarray(values)
         if array.dtype.kind in "fiub":
-            return array.astype(np.float64, copy=True)
-        return np.array([_number_or_nan(v) for v in array], dtype=np.float64)
+            array = array.astype(np.float64, copy=True)
+        else:
+            array = np.array([_number_or_nan(v) for v in array], dtype=np.float64)
+        return array.astype(np.float32).astype(np.float64) if pmml_type == "float" else array
     if pmml_type == "boolean":
         array = np.asarray(values)
         if array.dtype.kind in "fiub":
