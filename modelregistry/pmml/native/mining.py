@@ -164,8 +164,13 @@ class MiningCore:
         return out
 
     def _ensemble_many(self, env, n):
-        bits = self.ensemble.exit_bits(env, n)
         trees = np.arange(len(self.segments))[None, :]
+        if self.function_name == "regression" and self.method == "sum" and self.missing_treatment == "returnMissing":
+            # Null leaves hold NaN scores, so the plain sum is already missing where any tree is.
+            scores = self.payload.score.ravel()
+            offsets = (trees * self.payload.score.shape[1]).astype(np.intp)
+            return Prediction(self.ensemble.exit_bits(env, n, reduce=lambda bits: scores[bits + offsets].sum(axis=1)))
+        bits = self.ensemble.exit_bits(env, n)
         null = self.payload.null[trees, bits]
         missing = null.any(axis=1) if self.missing_treatment == "returnMissing" else np.zeros(n, dtype=bool)
         present = ~null

@@ -222,7 +222,7 @@ class ColumnClasses:
         m = len(points)
         for i in range(m + 1):
             if i == 0:
-                out.append(points[0] - abs(points[0]) - 1.0 if m else 0.0)
+                out.append(float(np.nextafter(points[0], -np.inf)) if m else 0.0)
             elif i == m:
                 out.append(points[-1] + abs(points[-1]) + 1.0)
             else:
@@ -242,9 +242,11 @@ class ColumnClasses:
             classes = 2 * index + exact
             classes[np.isnan(values)] = self.missing_class
             return classes
-        unknown = len(self.points)
-        return np.array([self.missing_class if v is None else self.index.get(v, unknown) for v in values],
-                        dtype=np.intp)
+        import pandas as pd
+        series = pd.Series(values, dtype=object)
+        classes = series.map(self.index).to_numpy(dtype=np.float64, na_value=len(self.points)).copy()
+        classes[np.equal(values, None)] = self.missing_class
+        return classes.astype(np.intp)
 
 
 class TreeTables:
@@ -284,24 +286,35 @@ class TreeTables:
                 table[:, tree] &= keep[outcome]
             self.columns.append((column, classes, table.reshape(classes.count, trees * words)))
 
-    def exit_bits(self, env, n):
-        """(n, trees) array of the exit leaf's bit index in each tree."""
-        trees, words = len(self.programs), self.words
-        accumulator = np.broadcast_to(self.base.reshape(1, trees * words), (n, trees * words)).copy()
-        for column, classes, table in self.columns:
+    def exit_bits(self, env, n, block=1024, reduce=None):
+        """(n, trees) array of the exit leaf's bit index in each tree, or `reduce` of it, by block."""
+        classes = []
+        for column, column_classes, table in self.columns:
             values = env.get(column)
             if values is None:
-                values = np.full(n, np.nan) if classes.numeric else np.full(n, None, dtype=object)
-            np.bitwise_and(accumulator, table[classes.classify_many(values)], out=accumulator)
+                values = np.full(n, np.nan) if column_classes.numeric else np.full(n, None, dtype=object)
+            classes.append(column_classes.classify_many(values))
+        reduce = reduce or (lambda bits: bits)
+        if n <= block:
+            return reduce(self._exit_bits(classes, n))
+        # Blocks keep the (rows x trees) masks in cache.
+        return np.concatenate([reduce(self._exit_bits([c[start:start + block] for c in classes],
+                                                      min(block, n - start)))
+                               for start in range(0, n, block)])
+
+    def _exit_bits(self, classes, n):
+        trees, words = len(self.programs), self.words
+        accumulator = np.broadcast_to(self.base.reshape(1, trees * words), (n, trees * words)).copy()
+        for (column, column_classes, table), column_class in zip(self.columns, classes):
+            np.bitwise_and(accumulator, table[column_class], out=accumulator)
+        # Exactly one leaf bit survives per tree, so each word is zero or a power of two.
         accumulator = accumulator.reshape(n, trees, words)
+        if words == 1:
+            return np.frexp(accumulator[:, :, 0].astype(np.float64))[1].astype(np.intp) - 1
         bits = np.zeros((n, trees), dtype=np.intp)
         for word in range(words):
-            value = accumulator[:, :, word]
-            lowest = value & (~value + np.uint64(1))
-            present = lowest != 0
-            position = np.zeros(value.shape, dtype=np.intp)
-            position[present] = np.log2(lowest[present].astype(np.float64)).astype(np.intp) + 64 * word
-            bits = np.where(present, position, bits)
+            exponent = np.frexp(accumulator[:, :, word].astype(np.float64))[1]
+            bits += np.where(exponent > 0, exponent - 1 + 64 * word, 0)
         return bits
 
 
