@@ -95,8 +95,29 @@ class FieldPreparation:
         self.low = float(mining_field.get("lowValue", "-inf"))
         self.high = float(mining_field.get("highValue", "inf"))
         self.checks = bool(self.valid_values is not None or self.intervals or self.invalid_values)
+        if self.invalid_treatment == "asIs":
+            self.checks = False  # an invalid value is used as it is, so there is nothing to check
         self.trivial = (not self.checks and self.replacement is None and self.outliers == "asIs"
                         and not self.missing_values)
+        self.simple = not self.checks and self.outliers == "asIs" and not self.missing_values
+        if self.simple and pmml_type in ("double", "integer"):
+            self.prepare_one = self._prepare_number
+        elif self.simple and pmml_type == "string":
+            self.prepare_one = self._prepare_text
+
+    def _prepare_number(self, raw):
+        if raw is None:
+            return self.replacement
+        if type(raw) is float:
+            return self.replacement if raw != raw else raw
+        if type(raw) is int:
+            return float(raw)
+        return FieldPreparation.prepare_one(self, raw)
+
+    def _prepare_text(self, raw):
+        if type(raw) is str:
+            return raw
+        return FieldPreparation.prepare_one(self, raw)
 
     def _valid(self, value):
         if value in self.invalid_values:

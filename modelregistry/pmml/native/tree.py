@@ -286,6 +286,42 @@ class TreeTables:
                 table[:, tree] &= keep[outcome]
             self.columns.append((column, classes, table.reshape(classes.count, trees * words)))
 
+    def _stack_tables(self):
+        """All column tables in one array, so one record needs one gather and one AND-reduction."""
+        offsets, start = [], 0
+        for _, classes, table in self.columns:
+            offsets.append(start)
+            start += classes.count
+        self._offsets = offsets
+        trees, words = len(self.programs), self.words
+        self._stacked = (np.concatenate([table for _, _, table in self.columns]) if self.columns
+                         else np.zeros((0, trees * words), dtype=np.uint64))
+        self._stacked = np.concatenate([self._stacked, self.base.reshape(1, trees * words)])
+        self._scalar_columns = [(column, classes.numeric, classes.points.tolist() if classes.numeric else classes.index,
+                                 classes.missing_class, offset)
+                                for (column, classes, _), offset in zip(self.columns, offsets)]
+
+    def exit_bits_one(self, env):
+        """(trees,) exit leaf bits for one record (a dict of Python values)."""
+        if not hasattr(self, "_stacked"):
+            self._stack_tables()
+        rows = []
+        for column, numeric, points, missing_class, offset in self._scalar_columns:
+            value = env.get(column)
+            if value is None:
+                rows.append(offset + missing_class)
+            elif numeric:
+                i = bisect.bisect_left(points, value)
+                rows.append(offset + 2 * i + (i < len(points) and points[i] == value))
+            else:
+                rows.append(offset + points.get(value, len(points)))
+        rows.append(len(self._stacked) - 1)
+        surviving = np.bitwise_and.reduce(self._stacked[rows], axis=0).reshape(len(self.programs), self.words)
+        if self.words == 1:
+            return np.frexp(surviving[:, 0].astype(np.float64))[1].astype(np.intp) - 1
+        exponent = np.frexp(surviving.astype(np.float64))[1]
+        return np.where(exponent > 0, exponent - 1 + 64 * np.arange(self.words)[None, :], 0).sum(axis=1)
+
     def exit_bits(self, env, n, block=1024, reduce=None):
         """(n, trees) array of the exit leaf's bit index in each tree, or `reduce` of it, by block."""
         classes = []
