@@ -36,7 +36,8 @@ def with_missing_values(frame, fraction=0.05, seed=7):
             continue
         mask = rng.random(len(out)) < fraction
         out[column] = out[column].astype(object if column in CATEGORICAL else float)
-        out.loc[mask, column] = None if column in CATEGORICAL else np.nan
+        # NaN, not None: scikit-learn imputers do not see None in an object column as missing.
+        out.loc[mask, column] = np.nan
     return out
 
 
@@ -80,10 +81,14 @@ def build_pipeline(kind, frame):
         return PMMLPipeline([("mapper", mapper), ("classifier", classifier)])
     if kind == "xgboost":
         from xgboost import XGBClassifier
+        # Dense one-hot output: XGBoost reads the zeros of a sparse matrix as missing values.
         mapper = ColumnTransformer([
-            ("categorical", OneHotEncoder(handle_unknown="ignore"), CATEGORICAL),
+            # Imputed first: the PMML converter has no counterpart for a one-hot "NaN" category.
+            ("categorical", Pipeline([("impute", SimpleImputer(strategy="most_frequent")),
+                                      ("onehot", OneHotEncoder(handle_unknown="ignore", sparse_output=False))]),
+             CATEGORICAL),
             ("numeric", "passthrough", numeric),
-        ])
+        ], sparse_threshold=0.0)
         classifier = XGBClassifier(n_estimators=50, max_depth=4, learning_rate=0.2, n_jobs=1, random_state=1)
         return PMMLPipeline([("mapper", mapper), ("classifier", classifier)])
     raise ValueError(f"unknown model kind {kind!r}")

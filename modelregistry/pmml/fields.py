@@ -90,10 +90,10 @@ def model_fields(root):
             arguments.append(_data_field_signature(data_fields[name], "argument"))
         elif usage in ("target", "predicted"):
             targets.append(data_fields[name])
-    output = model.find("Output")
+    output_fields = final_output_fields(model)
     results = []
-    if output is not None and output.findall("OutputField"):
-        for node in output.findall("OutputField"):
+    if output_fields:
+        for node in output_fields:
             results.append(_output_signature(node, data_fields, targets))
     else:
         results = [_data_field_signature(target, "result") for target in targets]
@@ -122,3 +122,20 @@ def _output_signature(node, data_fields, targets):
             pmml_type = target.pmml_type if target is not None and feature == "predictedValue" else None
     optype = node.get("optype")
     return Field(name, "result", DATA_TYPES.get(pmml_type, "any"), None, optype)
+
+
+def final_output_fields(model):
+    """The OutputFields a caller sees: the model's own, or for a model chain without an Output
+    element, those of its last segment (as JPMML and sklearn2pmml's LightGBM/XGBoost exports do)."""
+    output = model.find("Output")
+    if output is not None and output.findall("OutputField"):
+        return [f for f in output.findall("OutputField") if f.get("isFinalResult", "true") != "false"]
+    segmentation = model.find("Segmentation") if model.tag == "MiningModel" else None
+    if segmentation is not None and segmentation.get("multipleModelMethod") == "modelChain":
+        segments = segmentation.findall("Segment")
+        if segments:
+            from .reader import MODEL_TAGS
+            inner = [child for child in segments[-1].children if child.tag in MODEL_TAGS]
+            if inner:
+                return final_output_fields(inner[0])
+    return []

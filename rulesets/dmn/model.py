@@ -245,7 +245,7 @@ class NativeModel:
         for name, value in inputs.items():
             value = to_feel(value)
             expected = self._input_kinds.get(name)
-            if expected is not None and value is not None and kind_of(value) != expected:
+            if expected is not None and value is not None and kind_of(value) not in (expected, 'list', 'context'):
                 problems.append(InputProblem(None, name, 'mistyped'))
             scope[name] = value
         for name in self._input_names:
@@ -277,7 +277,7 @@ class NativeModel:
         except RecursionError:
             raise EvaluationError('recursion too deep', 'decision %r' % name) from None
         expected = self._decision_kinds.get(name)
-        if expected is not None and value is not None and kind_of(value) != expected:
+        if expected is not None and value is not None and kind_of(value) not in (expected, 'list', 'context'):
             return None  # FEEL: a value that does not conform to the decision's type is null
         return value
 

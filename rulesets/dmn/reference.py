@@ -128,8 +128,10 @@ class ReferenceModel:
                 status, new_data = self._engine.decide(data)
         except Exception as error:  # noqa: BLE001
             raise EvaluationError('pyDMNrules failed: %s: %s' % (type(error).__name__, error), decision) from None
-        if status and status.get('errors'):
-            raise EvaluationError('pyDMNrules failed: ' + ' | '.join(map(str, status['errors']))[:500], decision)
+        # pyDMNrules reports "no rule matched" as an error; DMN says the table's value is null then
+        errors = [e for e in (status or {}).get('errors', []) if 'No rules matched' not in str(e)]
+        if errors:
+            raise EvaluationError('pyDMNrules failed: ' + ' | '.join(map(str, errors))[:500], decision)
         results = [d.get('Result') for d in (new_data if isinstance(new_data, list) else [new_data])
                    if isinstance(d, dict) and isinstance(d.get('Result'), dict)]
         output = {}

@@ -6,6 +6,7 @@ from ..values import plain
 from .compile import CompiledDocument
 from .values import scalar_result, vector_of
 
+_PMML_TYPE = {"integer": "integer", "boolean": "boolean", "number": "double", "string": "string"}
 ENGINE_NAME = "pmml-native"
 ENGINE_VERSION = "0.1.0"
 
@@ -22,13 +23,9 @@ class NativeModel:
         self._pipeline = self._document.model
         self._data_types = {name: f.pmml_type for name, f in self._document.data_fields.items()}
         self._arguments = [f.name for f in self.fields if f.field_type == "argument"]
-        self._results = [(f.name, self._result_type(f)) for f in self.fields if f.field_type == "result"]
-        self._from_output = not self._pipeline.output.empty
-
-    def _result_type(self, field):
-        if field.name in self._pipeline.output.types:
-            return self._pipeline.output.types[field.name]
-        return self._data_types.get(field.name)
+        self._results = [(f.name, _PMML_TYPE.get(f.data_type)) for f in self.fields if f.field_type == "result"]
+        # Results are OutputFields (possibly of the chain's last segment), else the target itself.
+        self._from_output = any(f.name not in self._data_types for f in self.fields if f.field_type == "result")
 
     @property
     def target_name(self):

@@ -8,7 +8,7 @@ from ..fields import read_data_dictionary
 from ..reader import MODEL_TAGS
 from .expressions import Scope, compile_expression, expression_child
 from .prediction import MISSING_PREDICTION, Prediction
-from .values import NUMERIC, coerce, is_numeric, vector_missing, vector_of
+from .values import NUMERIC, coerce, is_numeric, vector_isin, vector_missing, vector_of
 
 
 def compile_derived_fields(nodes, scope):
@@ -48,9 +48,7 @@ def compile_derived_fields(nodes, scope):
 def _cast(expr, pmml_type):
     """A DerivedField's dataType converts its expression's value (e.g. integer codes to strings)."""
     source = expr.pmml_type
-    if pmml_type == source or (pmml_type in NUMERIC and source in NUMERIC and pmml_type != "integer"):
-        return expr
-    if pmml_type in NUMERIC and source in NUMERIC:
+    if pmml_type == source or (pmml_type in NUMERIC and source in NUMERIC and pmml_type != "float"):
         return expr
     from .expressions import Expr
 
@@ -97,8 +95,29 @@ class FieldPreparation:
         self.low = float(mining_field.get("lowValue", "-inf"))
         self.high = float(mining_field.get("highValue", "inf"))
         self.checks = bool(self.valid_values is not None or self.intervals or self.invalid_values)
+        if self.invalid_treatment == "asIs":
+            self.checks = False  # an invalid value is used as it is, so there is nothing to check
         self.trivial = (not self.checks and self.replacement is None and self.outliers == "asIs"
                         and not self.missing_values)
+        self.simple = not self.checks and self.outliers == "asIs" and not self.missing_values
+        if self.simple and pmml_type in ("double", "integer"):
+            self.prepare_one = self._prepare_number
+        elif self.simple and pmml_type == "string":
+            self.prepare_one = self._prepare_text
+
+    def _prepare_number(self, raw):
+        if raw is None:
+            return self.replacement
+        if type(raw) is float:
+            return self.replacement if raw != raw else raw
+        if type(raw) is int:
+            return float(raw)
+        return FieldPreparation.prepare_one(self, raw)
+
+    def _prepare_text(self, raw):
+        if type(raw) is str:
+            return raw
+        return FieldPreparation.prepare_one(self, raw)
 
     def _valid(self, value):
         if value in self.invalid_values:
@@ -145,18 +164,47 @@ class FieldPreparation:
             return vector_of([self.prepare_one(v) for v in _python_values(raw)], self.pmml_type, n)
         if self.trivial:
             return values
-        if self.checks or self.missing_values or self.invalid_treatment != "returnInvalid":
-            if self.checks or self.missing_values:
-                return vector_of([self.prepare_one(v) for v in _python_values(values)], self.pmml_type, n)
-        if self.replacement is not None:
-            values[vector_missing(values)] = self.replacement
+        missing = vector_missing(values)
+        if self.missing_values:
+            missing |= vector_isin(values, self.missing_values)
+        if self.checks:
+            invalid = ~missing & self._invalid_many(values)
+            if invalid.any():
+                treatment = self.invalid_treatment
+                if treatment == "asMissing":
+                    missing |= invalid
+                elif treatment == "asValue":
+                    values[invalid] = self.invalid_replacement
+                elif treatment != "asIs":
+                    row = int(np.argmax(invalid))
+                    raise EvaluationError(f"invalid value {values[row]!r} for field {self.name!r} in row {row}",
+                                          self.where)
         if self.outliers != "asIs":
-            low, high = values < self.low, values > self.high
+            present = ~missing
+            low, high = present & (values < self.low), present & (values > self.high)
             if self.outliers == "asMissingValues":
-                values[low | high] = np.nan if self.replacement is None else self.replacement
+                missing |= low | high
             else:
                 values[low], values[high] = self.low, self.high
+        if missing.any():
+            if self.replacement is not None:
+                values[missing] = self.replacement
+            else:
+                values[missing] = None if values.dtype == object else np.nan
         return values
+
+    def _invalid_many(self, values):
+        invalid = vector_isin(values, self.invalid_values) if self.invalid_values else np.zeros(len(values), bool)
+        if self.valid_values is not None:
+            invalid |= ~vector_isin(values, self.valid_values)
+        elif self.intervals:
+            inside = np.zeros(len(values), dtype=bool)
+            for low, high, closure in self.intervals:
+                above = values >= low if closure.startswith("closed") else values > low
+                below = values <= high if closure.endswith("Closed") else values < high
+                inside |= above & below
+            invalid |= ~inside
+        return invalid
 
 
 def _python_values(values):

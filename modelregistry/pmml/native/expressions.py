@@ -18,6 +18,8 @@ class Expr(NamedTuple):
     scalar: Callable
     vector: Callable
     fields: frozenset
+    ref: str = None  # the field name, for a plain FieldRef (lets callers read env directly)
+    constant: object = None  # the value, for a Constant
 
 
 class Predicate(NamedTuple):
@@ -88,14 +90,14 @@ def compile_expression(node, scope):
         pmml_type, value = _parse_constant(node, node.get("dataType"))
         if pmml_type in NUMERIC or pmml_type == "boolean":
             fill = math.nan if value is None else float(value)
-            return Expr(pmml_type, lambda env: value, lambda env, n: np.full(n, fill), frozenset())
+            return Expr(pmml_type, lambda env: value, lambda env, n: np.full(n, fill), frozenset(), None, value)
         return Expr(pmml_type, lambda env: value, lambda env, n: np.full(n, value, dtype=object), frozenset())
     if tag == "FieldRef":
         name = node.get("field")
         pmml_type = scope.type_of(name, node)
         replacement = _mapped_missing(node, pmml_type)
         if replacement is None:
-            return Expr(pmml_type, lambda env: env[name], lambda env, n: env[name], frozenset([name]))
+            return Expr(pmml_type, lambda env: env[name], lambda env, n: env[name], frozenset([name]), name)
 
         def scalar(env):
             value = env[name]

@@ -85,6 +85,9 @@ def _function(name, arguments, node):
             a, b = left.scalar(env), right.scalar(env)
             return None if a is None or b is None else scalar_op(a, b)
 
+        fast = _fast_arithmetic(name, left, right)
+        if fast is not None:
+            scalar = fast
         if vector_op is None:
             def vector(env, n):
                 with np.errstate(divide="ignore", invalid="ignore"):
@@ -251,3 +254,28 @@ def _function(name, arguments, node):
             return vector_of([scalar(_row(env, arguments, i)) for i in range(n)], "string", n)
         return scalar, vector, "string"
     raise UnsupportedElement(f"Apply function {name!r} is not supported by the native engine", node.where())
+
+
+def _fast_arithmetic(name, left, right):
+    """Specialised scalar closures for the shapes exporters write most: (field or expression) op constant,
+    e.g. a standard scaler's (x - mean) / scale, which dominate single-record time."""
+    import operator
+    if name not in ("+", "-", "*", "/") or right.constant is None or isinstance(right.constant, bool):
+        return None
+    c = float(right.constant)
+    if name == "/" and c == 0.0:
+        return None
+    op = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}[name]
+    if left.ref is not None:
+        field = left.ref
+
+        def scalar(env):
+            a = env[field]
+            return None if a is None else op(a, c)
+        return scalar
+    inner = left.scalar
+
+    def scalar(env):
+        a = inner(env)
+        return None if a is None else op(a, c)
+    return scalar

@@ -61,6 +61,8 @@ class MiningCore:
 
     # ---------------------------------------------------------------- scalar
     def predict_one(self, env):
+        if self.ensemble is not None:
+            return self._ensemble_one(env)
         if self.method == "modelChain":
             result = MISSING_PREDICTION
             for predicate, pipeline, _, _ in self.segments:
@@ -163,9 +165,30 @@ class MiningCore:
             out = np.where(missing_any, np.nan, out)
         return out
 
+    def _ensemble_one(self, env):
+        bits = self.ensemble.exit_bits_one(env)
+        prediction = self._from_bits(bits[None, :], 1)
+        if self.function_name == "regression":
+            value = float(prediction.value[0])
+            return Prediction(None if value != value else value)
+        probabilities = {c: float(p[0]) for c, p in prediction.probabilities.items()}
+        if any(p != p for p in probabilities.values()):
+            return MISSING_PREDICTION
+        return Prediction(argmax_category(self.categories, probabilities), probabilities)
+
     def _ensemble_many(self, env, n):
-        bits = self.ensemble.exit_bits(env, n)
         trees = np.arange(len(self.segments))[None, :]
+        if self.function_name == "regression" and self.method == "sum" and self.missing_treatment == "returnMissing":
+            # Null leaves hold NaN scores, so the plain sum is already missing where any tree is.
+            scores = self.payload.score.ravel()
+            offsets = (trees * self.payload.score.shape[1]).astype(np.intp)
+            return Prediction(self.ensemble.exit_bits(env, n, reduce=lambda bits: scores[bits + offsets].sum(axis=1)))
+        return self._from_bits(self.ensemble.exit_bits(env, n), n)
+
+    def _from_bits(self, bits, n):
+        trees = np.arange(len(self.segments))[None, :]
+        if self.function_name == "regression" and self.method == "sum" and self.missing_treatment == "returnMissing":
+            return Prediction(self.payload.score[trees, bits].sum(axis=1))
         null = self.payload.null[trees, bits]
         missing = null.any(axis=1) if self.missing_treatment == "returnMissing" else np.zeros(n, dtype=bool)
         present = ~null

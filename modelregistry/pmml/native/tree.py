@@ -222,7 +222,7 @@ class ColumnClasses:
         m = len(points)
         for i in range(m + 1):
             if i == 0:
-                out.append(points[0] - abs(points[0]) - 1.0 if m else 0.0)
+                out.append(float(np.nextafter(points[0], -np.inf)) if m else 0.0)
             elif i == m:
                 out.append(points[-1] + abs(points[-1]) + 1.0)
             else:
@@ -242,9 +242,11 @@ class ColumnClasses:
             classes = 2 * index + exact
             classes[np.isnan(values)] = self.missing_class
             return classes
-        unknown = len(self.points)
-        return np.array([self.missing_class if v is None else self.index.get(v, unknown) for v in values],
-                        dtype=np.intp)
+        import pandas as pd
+        series = pd.Series(values, dtype=object)
+        classes = series.map(self.index).to_numpy(dtype=np.float64, na_value=len(self.points)).copy()
+        classes[np.equal(values, None)] = self.missing_class
+        return classes.astype(np.intp)
 
 
 class TreeTables:
@@ -252,86 +254,139 @@ class TreeTables:
 
     def __init__(self, programs, column_types):
         self.programs = programs
-        self._memo = {}
-        self._bit_of = {}
-        self.leaves = []  # per tree: list of Leaf, bit i = leaves[i]
-        words = 1
+        self.leaves = []  # per tree: list of Leaf; bit i of the tree's mask stands for leaves[i]
         per_tree_decisions = []
         for program in programs:
             leaves, decisions = _leaves_and_decisions(program.root)
             self.leaves.append(leaves)
-            for bit, leaf in enumerate(leaves):
-                self._bit_of[(len(self.leaves) - 1, id(leaf))] = bit
             per_tree_decisions.append(decisions)
-            words = max(words, (len(leaves) + 63) // 64)
-        self.words = words
+        self.words = words = max(1, max((len(leaves) + 63) // 64 for leaves in self.leaves))
         trees = len(programs)
+        # Only real leaves start as candidates, so unused high bits never look like an exit leaf.
+        self.base = np.stack([_words((1 << len(leaves)) - 1, words) for leaves in self.leaves])
         columns = {}
         for tree, decisions in enumerate(per_tree_decisions):
+            bits = _subtree_bits(self.programs[tree].root, {id(leaf): i for i, leaf in enumerate(self.leaves[tree])})
             for decision in decisions:
-                columns.setdefault(decision.column, []).append((tree, decision))
-        # Only real leaves start as candidates, so unused high bits never look like an exit leaf.
-        self.base = np.zeros((trees, words), dtype=np.uint64)
-        for tree, leaves in enumerate(self.leaves):
-            for bit in range(len(leaves)):
-                self.base[tree, bit // 64] |= np.uint64(1 << (bit % 64))
+                below = bits[id(decision)]
+                # Row 0/1/2: leaves kept when the decision takes its true/false/missing edge.
+                keep = np.stack([_words(~(below & ~bits[id(target)]) & ((1 << (64 * words)) - 1), words)
+                                 for target in (decision.true, decision.false, decision.missing)])
+                columns.setdefault(decision.column, []).append((tree, decision, keep))
         self.columns = []
         for column, entries in columns.items():
             numeric = is_numeric(column_types.get(column, "double")) or column.startswith("\x00")
-            classes = ColumnClasses(numeric, [b for _, d in entries for b in d.boundaries])
+            classes = ColumnClasses(numeric, [b for _, d, _ in entries for b in d.boundaries])
+            representatives = classes.representatives()
+            present = representatives[:-1]
             table = np.full((classes.count, trees, words), np.uint64(0xFFFFFFFFFFFFFFFF))
-            for class_index, value in enumerate(classes.representatives()):
-                for tree, decision in entries:
-                    if value is None:
-                        taken = decision.missing
-                    else:
-                        taken = decision.true if decision.test(value) else decision.false
-                    table[class_index, tree] &= self._keep_mask(tree, decision, taken)
+            for tree, decision, keep in entries:
+                outcome = np.full(classes.count, 2, dtype=np.intp)
+                outcome[:-1] = np.where(_test_all(decision.test, present, numeric), 0, 1)
+                table[:, tree] &= keep[outcome]
             self.columns.append((column, classes, table.reshape(classes.count, trees * words)))
-        self._memo = None
 
-    def _leaf_bits(self, tree, item, memo):
-        key = id(item)
-        if key in memo:
-            return memo[key]
-        if isinstance(item, Leaf):
-            bits = {self._bit_of_leaf(tree, item)}
-        else:
-            bits = self._leaf_bits(tree, item.true, memo) | self._leaf_bits(tree, item.false, memo) | \
-                self._leaf_bits(tree, item.missing, memo)
-        memo[key] = bits
-        return bits
-
-    def _bit_of_leaf(self, tree, leaf):
-        return self._bit_of[(tree, id(leaf))]
-
-    def _keep_mask(self, tree, decision, taken):
-        memo = self._memo.setdefault(tree, {})
-        drop = self._leaf_bits(tree, decision, memo) - self._leaf_bits(tree, taken, memo)
-        mask = np.full(self.words, np.uint64(0xFFFFFFFFFFFFFFFF))
-        for bit in drop:
-            mask[bit // 64] &= ~np.uint64(1 << (bit % 64))
-        return mask
-
-    def exit_bits(self, env, n):
-        """(n, trees) array of the exit leaf's bit index in each tree."""
+    def _stack_tables(self):
+        """All column tables in one array, so one record needs one gather and one AND-reduction."""
+        offsets, start = [], 0
+        for _, classes, table in self.columns:
+            offsets.append(start)
+            start += classes.count
+        self._offsets = offsets
         trees, words = len(self.programs), self.words
-        accumulator = np.broadcast_to(self.base.reshape(1, trees * words), (n, trees * words)).copy()
-        for column, classes, table in self.columns:
+        self._stacked = (np.concatenate([table for _, _, table in self.columns]) if self.columns
+                         else np.zeros((0, trees * words), dtype=np.uint64))
+        self._stacked = np.concatenate([self._stacked, self.base.reshape(1, trees * words)])
+        self._scalar_columns = [(column, classes.numeric, classes.points.tolist() if classes.numeric else classes.index,
+                                 classes.missing_class, offset)
+                                for (column, classes, _), offset in zip(self.columns, offsets)]
+
+    def exit_bits_one(self, env):
+        """(trees,) exit leaf bits for one record (a dict of Python values)."""
+        if not hasattr(self, "_stacked"):
+            self._stack_tables()
+        rows = []
+        for column, numeric, points, missing_class, offset in self._scalar_columns:
+            value = env.get(column)
+            if value is None:
+                rows.append(offset + missing_class)
+            elif numeric:
+                i = bisect.bisect_left(points, value)
+                rows.append(offset + 2 * i + (i < len(points) and points[i] == value))
+            else:
+                rows.append(offset + points.get(value, len(points)))
+        rows.append(len(self._stacked) - 1)
+        surviving = np.bitwise_and.reduce(self._stacked[rows], axis=0).reshape(len(self.programs), self.words)
+        if self.words == 1:
+            return np.frexp(surviving[:, 0].astype(np.float64))[1].astype(np.intp) - 1
+        exponent = np.frexp(surviving.astype(np.float64))[1]
+        return np.where(exponent > 0, exponent - 1 + 64 * np.arange(self.words)[None, :], 0).sum(axis=1)
+
+    def exit_bits(self, env, n, block=1024, reduce=None):
+        """(n, trees) array of the exit leaf's bit index in each tree, or `reduce` of it, by block."""
+        classes = []
+        for column, column_classes, table in self.columns:
             values = env.get(column)
             if values is None:
-                values = np.full(n, np.nan) if classes.numeric else np.full(n, None, dtype=object)
-            np.bitwise_and(accumulator, table[classes.classify_many(values)], out=accumulator)
+                values = np.full(n, np.nan) if column_classes.numeric else np.full(n, None, dtype=object)
+            classes.append(column_classes.classify_many(values))
+        reduce = reduce or (lambda bits: bits)
+        if n <= block:
+            return reduce(self._exit_bits(classes, n))
+        # Blocks keep the (rows x trees) masks in cache.
+        return np.concatenate([reduce(self._exit_bits([c[start:start + block] for c in classes],
+                                                      min(block, n - start)))
+                               for start in range(0, n, block)])
+
+    def _exit_bits(self, classes, n):
+        trees, words = len(self.programs), self.words
+        accumulator = np.broadcast_to(self.base.reshape(1, trees * words), (n, trees * words)).copy()
+        for (column, column_classes, table), column_class in zip(self.columns, classes):
+            np.bitwise_and(accumulator, table[column_class], out=accumulator)
+        # Exactly one leaf bit survives per tree, so each word is zero or a power of two.
         accumulator = accumulator.reshape(n, trees, words)
+        if words == 1:
+            return np.frexp(accumulator[:, :, 0].astype(np.float64))[1].astype(np.intp) - 1
         bits = np.zeros((n, trees), dtype=np.intp)
         for word in range(words):
-            value = accumulator[:, :, word]
-            lowest = value & (~value + np.uint64(1))
-            present = lowest != 0
-            position = np.zeros(value.shape, dtype=np.intp)
-            position[present] = np.log2(lowest[present].astype(np.float64)).astype(np.intp) + 64 * word
-            bits = np.where(present, position, bits)
+            exponent = np.frexp(accumulator[:, :, word].astype(np.float64))[1]
+            bits += np.where(exponent > 0, exponent - 1 + 64 * word, 0)
         return bits
+
+
+def _words(value, words):
+    return np.array([(value >> (64 * w)) & 0xFFFFFFFFFFFFFFFF for w in range(words)], dtype=np.uint64)
+
+
+def _subtree_bits(root, bit_of):
+    """id(item) -> int bitmask of the leaves reachable from it."""
+    bits = {}
+
+    def visit(item):
+        key = id(item)
+        if key in bits:
+            return bits[key]
+        if isinstance(item, Leaf):
+            value = 1 << bit_of[key]
+        else:
+            value = visit(item.true) | visit(item.false) | visit(item.missing)
+        bits[key] = value
+        return value
+    import sys
+    sys.setrecursionlimit(max(10000, sys.getrecursionlimit()))
+    visit(root)
+    return bits
+
+
+def _test_all(test, values, numeric):
+    if numeric:
+        try:
+            result = test(np.array(values, dtype=np.float64))
+            if isinstance(result, np.ndarray) and result.shape == (len(values),):
+                return result
+        except (TypeError, ValueError):
+            pass
+    return np.array([bool(test(v)) for v in values], dtype=bool)
 
 
 class LeafPayload:

@@ -71,6 +71,10 @@ def to_boolean(value):
 
 def coerce(value, pmml_type):
     """Scalar value of `pmml_type` (raises ValueError for an unconvertible value)."""
+    if pmml_type == "float":
+        # float fields hold 32-bit values (XGBoost exports): round so comparisons match the trainer.
+        number = to_number(value)
+        return None if number is None else float(np.float32(number))
     if pmml_type in NUMERIC:
         return to_number(value)
     if pmml_type == "boolean":
@@ -85,15 +89,29 @@ def vector_of(values, pmml_type, n):
     if pmml_type in NUMERIC:
         array = np.asarray(values)
         if array.dtype.kind in "fiub":
-            return array.astype(np.float64, copy=True)
-        return np.array([_number_or_nan(v) for v in array], dtype=np.float64)
+            array = array.astype(np.float64, copy=True)
+        else:
+            array = np.array([_number_or_nan(v) for v in array], dtype=np.float64)
+        return array.astype(np.float32).astype(np.float64) if pmml_type == "float" else array
     if pmml_type == "boolean":
         array = np.asarray(values)
         if array.dtype.kind in "fiub":
             return array.astype(np.float64, copy=True)
         return np.array([_nan_if_none(to_boolean(v)) for v in array], dtype=np.float64)
     array = np.asarray(values, dtype=object)
-    return np.array([to_text(v) for v in array], dtype=object) if len(array) else np.empty(0, dtype=object)
+    if not len(array):
+        return np.empty(0, dtype=object)
+    import pandas as pd
+
+    series = pd.Series(array, dtype=object)
+    if pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
+        # All present cells are already text: only the missing ones need rewriting (NaN -> None).
+        missing = series.isna().to_numpy()
+        if missing.any():
+            array = array.copy()
+            array[missing] = None
+        return array
+    return np.array([to_text(v) for v in array], dtype=object)
 
 
 def _number_or_nan(value):
@@ -107,8 +125,17 @@ def _nan_if_none(value):
 
 def vector_missing(array):
     if array.dtype == object:
-        return np.array([v is None for v in array], dtype=bool)
+        return np.equal(array, None)
     return np.isnan(array)
+
+
+def vector_isin(array, members):
+    """Membership test of an array against a set of values (hash-based for text)."""
+    members = list(members)
+    if array.dtype == object:
+        import pandas as pd
+        return pd.Series(array, dtype=object).isin(members).to_numpy()
+    return np.isin(array, np.array(members, dtype=np.float64))
 
 
 def scalar_result(value, pmml_type=None):

@@ -298,9 +298,6 @@ class Parser:
                 return ('list', items)
             if token.text == '{':
                 return self.context()
-            if token.text in ('<', '<=', '>', '>='):  # a unary-test shorthand for a range
-                self.advance()
-                return ('open range', token.text, self.additive())
         self.fail('expected an expression')
 
     def range_rest(self, start_included, start, expect_dots=True):

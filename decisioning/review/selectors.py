@@ -1,0 +1,50 @@
+"""Reads for the review queue; every query is scoped to the partner given."""
+import uuid
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from core.exceptions import NotFound, ParameterError
+
+from ..models import ReasonCode, ReviewAction, ReviewCase, ReviewStatus
+
+VIEWS = ("open", "mine", "overdue", "pending", "all")
+
+
+def review_case_list(*, partner, user, view="open") -> QuerySet:
+    """The partner's cases for one queue view, soonest SLA due first."""
+    cases = ReviewCase.objects.filter(partner=partner).select_related("decision__flow", "assigned_to")
+    if view == "open":
+        cases = cases.filter(status__in=[ReviewStatus.OPEN, ReviewStatus.CLAIMED])
+    elif view == "mine":
+        cases = cases.filter(assigned_to=user).exclude(status=ReviewStatus.DECIDED)
+    elif view == "overdue":
+        cases = cases.exclude(status=ReviewStatus.DECIDED).filter(due_at__lt=timezone.now())
+    elif view == "pending":
+        cases = cases.filter(status=ReviewStatus.PENDING_CONFIRMATION)
+    elif view != "all":
+        raise ParameterError("view", f"Unknown queue view {view!r}; use one of {', '.join(VIEWS)}.")
+    return cases.order_by("due_at", "created")
+
+
+def review_case_get(*, partner, case_id) -> ReviewCase:
+    try:
+        case_id = uuid.UUID(str(case_id))
+    except ValueError:
+        raise NotFound(f"No review case {case_id}.") from None
+    case = (
+        ReviewCase.objects.filter(partner=partner, pk=case_id)
+        .select_related("decision__flow", "assigned_to", "proposed_by", "partner")
+        .first()
+    )
+    if case is None:
+        raise NotFound(f"No review case {case_id}.")
+    return case
+
+
+def review_case_history(*, case) -> QuerySet:
+    return ReviewAction.objects.filter(case=case).select_related("actor").order_by("created", "id")
+
+
+def reason_code_catalogue(*, partner) -> QuerySet:
+    return ReasonCode.objects.filter(partner=partner).order_by("kind", "code")

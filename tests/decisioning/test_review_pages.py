@@ -1,0 +1,260 @@
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from decisioning.models import Decision, ReviewAction, ReviewStatus
+from decisioning.review.services import review_case_claim, review_case_decide
+from tests.factories import PASSWORD, DecisionFactory, ReasonCodeFactory, ReviewCaseFactory
+
+# Playwright's sync API runs an event loop in this thread; Django refuses ORM calls there otherwise.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def a_case(partner, *, external_id=None, amount=30000.0, due_in_hours=48, **attributes):
+    decision = DecisionFactory(
+        partner=partner,
+        application={"fundedAmount": amount, "annualIncome": 52000.0, "term": "term_36"},
+        **({"external_id": external_id} if external_id else {}),
+    )
+    return ReviewCaseFactory(
+        partner=partner, decision=decision, due_at=timezone.now() + timedelta(hours=due_in_hours), **attributes
+    )
+
+
+@pytest.fixture
+def underwriter(partner, make_user):
+    return make_user(partner, "underwriter", username="uma", first_name="Uma", last_name="Reyes")
+
+
+def logged_in(client, user):
+    client.force_login(user)
+    return client
+
+
+# ---- permissions: page × role × own/other partner → status -------------------------------------
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("role", "whose", "page", "expected"),
+    [
+        ("underwriter", "own", "queue", 200),
+        ("underwriter", "own", "case", 200),
+        ("underwriter", "other", "case", 404),
+        ("underwriter", "other", "claim", 404),
+        ("auditor", "own", "queue", 403),
+        ("auditor", "own", "case", 403),
+        ("auditor", "own", "claim", 403),
+        ("rule_editor", "own", "queue", 403),
+    ],
+)
+def test_review_pages_by_role_and_partner(client, partner, other_partner, make_user, role, whose, page, expected):
+    user = make_user(partner if whose == "own" else other_partner, role)
+    case = a_case(partner)
+    logged_in(client, user)
+    if page == "queue":
+        response = client.get(reverse("review:queue"))
+    elif page == "case":
+        response = client.get(reverse("review:case", args=[case.pk]))
+    else:
+        response = client.post(reverse(f"review:{page}", args=[case.pk]))
+    assert response.status_code == expected
+    assert not ReviewAction.objects.exists()
+
+
+@pytest.mark.django_db
+def test_anonymous_visitors_are_sent_to_the_login_page(client, partner):
+    case = a_case(partner)
+    for url in (reverse("review:queue"), reverse("review:case", args=[case.pk])):
+        response = client.get(url)
+        assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+@pytest.mark.django_db
+def test_unknown_case_id_is_404(client, underwriter):
+    logged_in(client, underwriter)
+    assert client.get("/review/00000000-0000-0000-0000-000000000000/").status_code == 404
+
+
+# ---- queue -------------------------------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_queue_filters_list_the_right_cases_sorted_by_due_time(client, partner, other_partner, make_user, underwriter):
+    colleague = make_user(partner, "underwriter", username="sam")
+    late = a_case(partner, external_id="APP-LATE", due_in_hours=-3)
+    mine = a_case(partner, external_id="APP-MINE", due_in_hours=5)
+    theirs = a_case(partner, external_id="APP-THEIRS", due_in_hours=10)
+    pending = a_case(partner, external_id="APP-PENDING", amount=90000.0, due_in_hours=20)
+    a_case(other_partner, external_id="APP-OTHER-PARTNER", due_in_hours=-10)
+    review_case_claim(case=mine, actor=underwriter)
+    review_case_claim(case=theirs, actor=colleague)
+    review_case_claim(case=pending, actor=colleague)
+    review_case_decide(case=pending, actor=colleague, outcome="APPROVED", note="Verified.")
+    logged_in(client, underwriter)
+
+    def listed(view):
+        page = client.get(reverse("review:queue"), {"view": view})
+        assert page.status_code == 200
+        return [row["case"].decision.external_id for row in page.context["rows"]]
+
+    assert listed("open") == ["APP-LATE", "APP-MINE", "APP-THEIRS"]
+    assert listed("mine") == ["APP-MINE"]
+    assert listed("overdue") == ["APP-LATE"]
+    assert listed("pending") == ["APP-PENDING"]
+
+    html = client.get(reverse("review:queue")).content.decode()
+    assert "APP-OTHER-PARTNER" not in html
+    assert "overdue by" in html and "30,000.00" in html and "REV03" in html and "Uma Reyes" in html
+    assert late.pk
+
+
+# ---- case page and actions ---------------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_case_page_shows_the_decrypted_application_outputs_and_reasons(client, partner, underwriter):
+    ReasonCodeFactory(partner=partner, code="REV03", kind="review", notice_text="Data-quality check")
+    case = a_case(partner, external_id="APP-00042")
+    html = logged_in(client, underwriter).get(reverse("review:case", args=[case.pk])).content.decode()
+    for expected in ("APP-00042", "fundedAmount", "52000.0", "term_36", "550", "10.50%", "Too many recent inquiries",
+                     "RC02", "REV03", "Data-quality check", "Claim case"):
+        assert expected in html, expected
+
+
+@pytest.mark.django_db
+def test_claim_then_decline_through_the_pages(client, partner, underwriter):
+    ReasonCodeFactory(partner=partner, code="RC01", notice_text="Income insufficient")
+    case = a_case(partner)
+    logged_in(client, underwriter)
+    response = client.post(reverse("review:claim", args=[case.pk]), follow=True)
+    assert "You claimed the case." in response.content.decode()
+    response = client.post(
+        reverse("review:decide", args=[case.pk]),
+        {"outcome": "DECLINED", "note": "Income below policy.", "reason_codes": ["RC01"]},
+        follow=True,
+    )
+    assert "Decided: declined." in response.content.decode()
+    assert Decision.objects.get(pk=case.decision_id).final_outcome == "DECLINED"
+
+
+@pytest.mark.django_db
+def test_a_refused_decision_shows_the_error_and_keeps_the_note(client, partner, underwriter):
+    case = a_case(partner)
+    review_case_claim(case=case, actor=underwriter)
+    logged_in(client, underwriter)
+    response = client.post(
+        reverse("review:decide", args=[case.pk]), {"outcome": "DECLINED", "note": "Thin file, no reason yet."}, follow=True
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Reason codes: A decline needs at least one reason code" in html
+    assert "Thin file, no reason yet." in html and "Traceback" not in html
+    case.refresh_from_db()
+    assert case.status == ReviewStatus.CLAIMED
+
+
+@pytest.mark.django_db
+def test_a_pending_override_offers_confirm_to_others_only(client, partner, make_user, underwriter):
+    colleague = make_user(partner, "underwriter", username="sam")
+    case = a_case(partner, amount=90000.0)
+    review_case_claim(case=case, actor=colleague)
+    review_case_decide(case=case, actor=colleague, outcome="APPROVED", note="Strong collateral.")
+    assert "Confirm override" not in logged_in(client, colleague).get(reverse("review:case", args=[case.pk])).content.decode()
+    own = client.post(reverse("review:confirm", args=[case.pk]), follow=True).content.decode()
+    assert "you proposed this one" in own
+    html = logged_in(client, underwriter).get(reverse("review:case", args=[case.pk])).content.decode()
+    assert "Confirm override" in html
+    response = client.post(reverse("review:confirm", args=[case.pk]), follow=True)
+    assert "You confirmed the override" in response.content.decode()
+    assert Decision.objects.get(pk=case.decision_id).final_outcome == "APPROVED"
+
+
+@pytest.mark.django_db
+def test_claiming_a_case_someone_else_holds_is_an_error_message(client, partner, make_user, underwriter):
+    colleague = make_user(partner, "underwriter", username="sam")
+    case = a_case(partner)
+    review_case_claim(case=case, actor=colleague)
+    response = logged_in(client, underwriter).post(reverse("review:claim", args=[case.pk]), follow=True)
+    assert response.status_code == 200
+    assert "has already claimed this case" in response.content.decode()
+
+
+# ---- browser -----------------------------------------------------------------------------------
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_underwriter_claims_and_declines_a_case_in_the_browser(live_server, partner, other_partner, make_user):
+    from playwright.sync_api import expect, sync_playwright
+
+    # A missing browser is a failure, not a skip: the pages are untested without it.
+    assert Path(CHROMIUM).exists(), f"Chromium is not installed at {CHROMIUM}"
+    ARTIFACTS.mkdir(exist_ok=True)
+    underwriter = make_user(partner, "underwriter", username="uma", first_name="Uma", last_name="Reyes")
+    outsider = make_user(other_partner, "underwriter", username="otto")
+    for code, kind, text in [
+        ("KO03", "knockout", "Income below the minimum"),
+        ("RC01", "model", "Debt-to-income ratio too high"),
+        ("RC02", "model", "Too many recent inquiries"),
+        ("REV03", "review", "Data-quality check"),
+    ]:
+        ReasonCodeFactory(partner=partner, code=code, kind=kind, notice_text=text)
+    a_case(partner, external_id="APP-10007", amount=8500.0, due_in_hours=-4)
+    case = a_case(partner, external_id="APP-10012", amount=30000.0, due_in_hours=6)
+    a_case(partner, external_id="APP-10019", amount=42000.0, due_in_hours=40, referral_reasons=["REV03", "REV01"])
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(f"{live_server.url}/review/")
+            expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+            page.fill("#id_username", "uma")
+            page.fill("#id_password", PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+
+            expect(page.get_by_role("heading", name="Review queue")).to_be_visible()
+            queue_rows = page.locator("table.queue tbody tr")
+            expect(queue_rows).to_have_count(3)
+            expect(queue_rows.first).to_contain_text("APP-10007")
+            expect(queue_rows.first).to_contain_text("overdue by")
+            page.screenshot(path=str(ARTIFACTS / "review-queue.png"), full_page=True)
+
+            page.get_by_role("link", name="APP-10012").click()
+            page.get_by_role("button", name="Claim case").click()
+            expect(page.locator(".messages")).to_contain_text("You claimed the case.")
+            page.get_by_label("Decline").check()
+            page.get_by_label("RC01").check()
+            page.fill("#note", "Debt-to-income above policy after verifying payslips.")
+            page.screenshot(path=str(ARTIFACTS / "review-case.png"), full_page=True)
+            page.get_by_role("button", name="Record decision").click()
+            expect(page.locator(".messages")).to_contain_text("Decided: declined.")
+            expect(page.locator("table.history")).to_contain_text("Debt-to-income above policy")
+            page.screenshot(path=str(ARTIFACTS / "review-case-decided.png"), full_page=True)
+
+            page.get_by_role("link", name="Review queue").first.click()
+            expect(queue_rows).to_have_count(2)
+            expect(page.locator("table.queue")).not_to_contain_text("APP-10012")
+
+            page.context.clear_cookies()
+            page.goto(f"{live_server.url}/accounts/login/")
+            page.fill("#id_username", outsider.username)
+            page.fill("#id_password", PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            expect(page.get_by_role("heading", name="Review queue")).to_be_visible()
+            response = page.goto(f"{live_server.url}/review/{case.pk}/")
+            assert response.status == 404
+        finally:
+            browser.close()
+
+    case.refresh_from_db()
+    assert (case.status, case.decided_outcome, case.assigned_to) == (ReviewStatus.DECIDED, "DECLINED", underwriter)
+    assert Decision.objects.get(pk=case.decision_id).final_outcome == "DECLINED"
