@@ -39,7 +39,7 @@ def user_create(*, partner, username, roles=(), password=None, email="", actor=N
     user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()
-    user.groups.set(Group.objects.filter(name__in=roles))
+    user.groups.set([Group.objects.get_or_create(name=name)[0] for name in roles])
     audit_event_record(
         actor=actor, action="user.create", obj=user, partner=partner, data={"roles": sorted(roles)}
     )

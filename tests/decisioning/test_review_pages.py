@@ -191,7 +191,7 @@ def test_claiming_a_case_someone_else_holds_is_an_error_message(client, partner,
 # ---- browser -----------------------------------------------------------------------------------
 
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_underwriter_claims_and_declines_a_case_in_the_browser(live_server, partner, other_partner, make_user):
     from playwright.sync_api import expect, sync_playwright
 
