@@ -48,6 +48,15 @@ def _amount(decision):
     return (decision.application or {}).get(decision.flow.amount_field)
 
 
+def _display(value):
+    """A step result as an underwriter reads it: lists as comma-separated codes, not Python reprs."""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(item) for item in value) if value else "(none)"
+    if value is None:
+        return "(none)"
+    return value
+
+
 def _percent(value):
     try:
         return float(value) * 100
@@ -95,7 +104,7 @@ def case_detail(request, case_id):
             "kind": step.step_kind,
             "model": step.model,
             "status": step.status,
-            "results": step.results or {},
+            "results": [(name, _display(value)) for name, value in (step.results or {}).items()],
             "error": step.error,
             "duration_us": step.duration_us,
         }

@@ -6,7 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from decisioning.models import Decision, ReviewAction, ReviewStatus
+from decisioning.models import Decision, InsightTransaction, ReviewAction, ReviewStatus
+from modelregistry.models import PredictiveModel
 from decisioning.review.services import review_case_claim, review_case_decide
 from tests.factories import PASSWORD, DecisionFactory, ReasonCodeFactory, ReviewCaseFactory
 
@@ -21,15 +22,39 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
-def a_case(partner, *, external_id=None, amount=30000.0, due_in_hours=48, **attributes):
+def a_case(partner, *, external_id=None, amount=30000.0, due_in_hours=48, with_steps=False, **attributes):
     decision = DecisionFactory(
         partner=partner,
         application={"fundedAmount": amount, "annualIncome": 52000.0, "term": "term_36"},
         **({"external_id": external_id} if external_id else {}),
     )
+    if with_steps:
+        record_steps(decision)
     return ReviewCaseFactory(
         partner=partner, decision=decision, due_at=timezone.now() + timedelta(hours=due_in_hours), **attributes
     )
+
+
+STEPS = [
+    ("knockout", "Knock-outs", {"knockoutReasons": []}, 410),
+    ("score", "Consumer scorecard", {"creditScore": 550, "reasonCode1": "RC02", "reasonCode2": "RC01"}, 1830),
+    ("cutoff", "Cut-off table", {"cutoff": "DECLINE"}, 260),
+    ("review", "Review routing", {"referralReasons": ["REV03"]}, 300),
+]
+
+
+def record_steps(decision):
+    """The InsightTransaction rows a decision flow leaves behind, one per step."""
+    for position, (kind, name, results, duration_us) in enumerate(STEPS, start=1):
+        model, _ = PredictiveModel.objects.get_or_create(
+            partner=decision.partner, name=name, version=3,
+            defaults={"engine": "dmn" if kind != "score" else "pmml", "artifact": f"<{name}/>", "sha256": "0" * 64},
+        )
+        InsightTransaction.objects.create(
+            partner=decision.partner, model=model, artifact_sha256=model.sha256, engine_name="native",
+            engine_version="1", arguments=decision.application, results=results, status="ok",
+            duration_us=duration_us, decision=decision, step_kind=kind, step_position=position,
+        )
 
 
 @pytest.fixture
@@ -123,10 +148,11 @@ def test_queue_filters_list_the_right_cases_sorted_by_due_time(client, partner, 
 @pytest.mark.django_db
 def test_case_page_shows_the_decrypted_application_outputs_and_reasons(client, partner, underwriter):
     ReasonCodeFactory(partner=partner, code="REV03", kind="review", notice_text="Data-quality check")
-    case = a_case(partner, external_id="APP-00042")
+    case = a_case(partner, external_id="APP-00042", with_steps=True)
     html = logged_in(client, underwriter).get(reverse("review:case", args=[case.pk])).content.decode()
     for expected in ("APP-00042", "fundedAmount", "52000.0", "term_36", "550", "10.50%", "Too many recent inquiries",
-                     "RC02", "REV03", "Data-quality check", "Claim case"):
+                     "RC02", "REV03", "Data-quality check", "Claim case",
+                     "Consumer scorecard", "creditScore", "1830 µs", "Review routing", "knockoutReasons</code> = (none)"):
         assert expected in html, expected
 
 
@@ -208,7 +234,7 @@ def test_underwriter_claims_and_declines_a_case_in_the_browser(live_server, part
     ]:
         ReasonCodeFactory(partner=partner, code=code, kind=kind, notice_text=text)
     a_case(partner, external_id="APP-10007", amount=8500.0, due_in_hours=-4)
-    case = a_case(partner, external_id="APP-10012", amount=30000.0, due_in_hours=6)
+    case = a_case(partner, external_id="APP-10012", amount=30000.0, due_in_hours=6, with_steps=True)
     a_case(partner, external_id="APP-10019", amount=42000.0, due_in_hours=40, referral_reasons=["REV03", "REV01"])
 
     with sync_playwright() as playwright:
