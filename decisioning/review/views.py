@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from core.exceptions import ArgumentError, DomainError, NotFound
 from partners import roles
 
-from ..models import Outcome, ReviewStatus
+from ..models import Outcome, ReviewActionKind, ReviewStatus
 from . import selectors, services
 
 QUEUE_VIEWS = (
@@ -98,6 +98,7 @@ def case_detail(request, case_id):
     decision = case.decision
     outputs = decision.outputs or {}
     user = request.user
+    history = list(selectors.review_case_history(case=case))
     steps = [
         {
             "position": step.step_position,
@@ -120,7 +121,8 @@ def case_detail(request, case_id):
         "probability_of_default_percent": _percent(outputs.get("probabilityOfDefault")),
         "steps": steps,
         "referral_reasons": _reason_texts(case.partner, case.referral_reasons, outputs.get("referralReasons") or []),
-        "history": selectors.review_case_history(case=case),
+        "history": history,
+        "confirmation": next((a for a in reversed(history) if a.action == ReviewActionKind.CONFIRM), None),
         "catalogue": selectors.reason_code_catalogue(partner=case.partner),
         "is_overdue": case.status != ReviewStatus.DECIDED and case.due_at < timezone.now(),
         "is_assignee": case.assigned_to_id == user.pk,

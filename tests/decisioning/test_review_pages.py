@@ -94,6 +94,8 @@ def test_review_pages_by_role_and_partner(client, partner, other_partner, make_u
     else:
         response = client.post(reverse(f"review:{page}", args=[case.pk]))
     assert response.status_code == expected
+    if expected != 200:
+        assert "Traceback" not in response.content.decode()
     assert not ReviewAction.objects.exists()
 
 
@@ -201,6 +203,7 @@ def test_a_pending_override_offers_confirm_to_others_only(client, partner, make_
     assert "Confirm override" in html
     response = client.post(reverse("review:confirm", args=[case.pk]), follow=True)
     assert "You confirmed the override" in response.content.decode()
+    assert "confirmed by Uma Reyes" in response.content.decode()
     assert Decision.objects.get(pk=case.decision_id).final_outcome == "APPROVED"
 
 
@@ -243,6 +246,7 @@ def test_underwriter_claims_and_declines_a_case_in_the_browser(live_server, part
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.goto(f"{live_server.url}/review/")
             expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+            page.screenshot(path=str(ARTIFACTS / "login.png"))
             page.fill("#id_username", "uma")
             page.fill("#id_password", PASSWORD)
             page.get_by_role("button", name="Sign in").click()
@@ -278,6 +282,8 @@ def test_underwriter_claims_and_declines_a_case_in_the_browser(live_server, part
             expect(page.get_by_role("heading", name="Review queue")).to_be_visible()
             response = page.goto(f"{live_server.url}/review/{case.pk}/")
             assert response.status == 404
+            expect(page.get_by_role("heading", name="Not found")).to_be_visible()
+            page.screenshot(path=str(ARTIFACTS / "other-partner-404.png"))
         finally:
             browser.close()
 
