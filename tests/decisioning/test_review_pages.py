@@ -290,3 +290,37 @@ def test_underwriter_claims_and_declines_a_case_in_the_browser(live_server, part
     case.refresh_from_db()
     assert (case.status, case.decided_outcome, case.assigned_to) == (ReviewStatus.DECIDED, "DECLINED", underwriter)
     assert Decision.objects.get(pk=case.decision_id).final_outcome == "DECLINED"
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_second_underwriter_confirms_an_override_in_the_browser(live_server, partner, make_user):
+    from playwright.sync_api import expect, sync_playwright
+
+    assert Path(CHROMIUM).exists(), f"Chromium is not installed at {CHROMIUM}"
+    ARTIFACTS.mkdir(exist_ok=True)
+    proposer = make_user(partner, "underwriter", username="sam", first_name="Sam", last_name="Okafor")
+    make_user(partner, "underwriter", username="uma", first_name="Uma", last_name="Reyes")
+    case = a_case(partner, external_id="APP-20001", amount=60000.0, with_steps=True)
+    review_case_claim(case=case, actor=proposer)
+    review_case_decide(case=case, actor=proposer, outcome="APPROVED", note="Verified income; collateral covers the loan.")
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(f"{live_server.url}/accounts/login/?next=/review/%3Fview%3Dpending")
+            page.fill("#id_username", "uma")
+            page.fill("#id_password", PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            expect(page.locator("table.queue tbody tr")).to_have_count(1)
+            page.get_by_role("link", name="APP-20001").click()
+            expect(page.locator("#actions")).to_contain_text("Sam Okafor proposes to approve")
+            page.screenshot(path=str(ARTIFACTS / "review-case-pending-confirmation.png"), full_page=True)
+            page.get_by_role("button", name="Confirm override").click()
+            expect(page.locator(".messages")).to_contain_text("You confirmed the override")
+            expect(page.locator("#actions")).to_contain_text("confirmed by Uma Reyes")
+        finally:
+            browser.close()
+
+    assert Decision.objects.get(pk=case.decision_id).final_outcome == "APPROVED"
