@@ -64,9 +64,12 @@ def _percent(value):
         return None
 
 
-def _reason_texts(partner, codes, fallback=()):
+def _notice_texts(partner):
+    return dict(selectors.reason_code_catalogue(partner=partner).values_list("code", "notice_text"))
+
+
+def _reason_texts(catalogue, codes, fallback=()):
     """[(code, text)] for `codes`, texts from the partner's catalogue, else from the decision's outputs."""
-    catalogue = dict(selectors.reason_code_catalogue(partner=partner).values_list("code", "notice_text"))
     known = {r.get("code"): r.get("text", "") for r in fallback if isinstance(r, dict)}
     return [(code, catalogue.get(code) or known.get(code, "")) for code in codes]
 
@@ -78,12 +81,13 @@ def queue(request):
     if view not in dict(QUEUE_VIEWS) and view != "all":
         view = "open"
     now = timezone.now()
+    catalogue = _notice_texts(request.user.partner)
     cases = selectors.review_case_list(partner=request.user.partner, user=request.user, view=view)
     rows = [
         {
             "case": case,
             "amount": _amount(case.decision),
-            "referral_reasons": _reason_texts(request.user.partner, case.referral_reasons),
+            "referral_reasons": _reason_texts(catalogue, case.referral_reasons),
             "is_overdue": case.status != ReviewStatus.DECIDED and case.due_at < now,
         }
         for case in cases
@@ -120,7 +124,9 @@ def case_detail(request, case_id):
         "reasons": outputs.get("reasons") or [],
         "probability_of_default_percent": _percent(outputs.get("probabilityOfDefault")),
         "steps": steps,
-        "referral_reasons": _reason_texts(case.partner, case.referral_reasons, outputs.get("referralReasons") or []),
+        "referral_reasons": _reason_texts(
+            _notice_texts(case.partner), case.referral_reasons, outputs.get("referralReasons") or []
+        ),
         "history": history,
         "confirmation": next((a for a in reversed(history) if a.action == ReviewActionKind.CONFIRM), None),
         "catalogue": selectors.reason_code_catalogue(partner=case.partner),

@@ -324,3 +324,12 @@ def test_second_underwriter_confirms_an_override_in_the_browser(live_server, par
             browser.close()
 
     assert Decision.objects.get(pk=case.decision_id).final_outcome == "APPROVED"
+
+
+@pytest.mark.django_db
+def test_queue_page_queries_do_not_grow_with_the_number_of_cases(client, partner, underwriter, django_assert_max_num_queries):
+    for _ in range(12):
+        a_case(partner)
+    logged_in(client, underwriter)
+    with django_assert_max_num_queries(8):
+        assert client.get(reverse("review:queue")).status_code == 200
