@@ -23,9 +23,10 @@ def _locked_case_for(*, case, actor) -> ReviewCase:
     """The case, locked for this transaction, once `actor` is known to be the partner's underwriter."""
     if not getattr(actor, "pk", None) or not actor.has_any_role(roles.UNDERWRITER):
         raise NotPermitted("Only underwriters work review cases.")
-    # Another partner's case is invisible, not forbidden.
+    # Another partner's case is invisible, not forbidden. Lock the case and its decision (whose
+    # final outcome may change), not the joined partner and flow rows other cases share.
     locked = (
-        ReviewCase.objects.select_for_update()
+        ReviewCase.objects.select_for_update(of=("self", "decision"))
         .select_related("decision__flow", "partner")
         .filter(pk=case.pk, partner_id=actor.partner_id)
         .first()
