@@ -135,3 +135,61 @@ def main(out_dir):
 
 if __name__ == "__main__":
     main(sys.argv[1] if len(sys.argv) > 1 else "test-artifacts/pmml")
+
+
+SCORECARD_CHARACTERISTICS = [
+    # (field, reason code, [(upper bound or None, points)], baseline); points fall as risk rises.
+    ("int_rate", "RC_INTEREST_RATE", [(8.0, 60), (12.0, 45), (16.0, 30), (20.0, 15), (None, 0)], 40),
+    ("annual_inc", "RC_INCOME", [(40000.0, 10), (60000.0, 20), (90000.0, 30), (None, 40)], 30),
+    ("revol_util", "RC_REVOLVING_UTILISATION", [(30.0, 35), (60.0, 25), (80.0, 15), (None, 5)], 25),
+    ("inq_last_6mths", "RC_RECENT_INQUIRIES", [(0.5, 30), (1.5, 20), (3.5, 10), (None, 0)], 20),
+    ("delinq_2yrs", "RC_DELINQUENCY", [(0.5, 30), (1.5, 10), (None, 0)], 25),
+]
+SCORECARD_CATEGORICAL = [
+    ("term", "RC_TERM", [("term_36", 25), ("term_60", 5)], 20),
+    ("verification_status", "RC_VERIFICATION", [("Verified", 15), ("Source_Verified", 12), ("Not_Verified", 8)], 12),
+]
+
+
+def scorecard_pmml():
+    """A points-based credit scorecard on the demo data's fields, with reason codes (pointsBelow)."""
+    fields, schema, characteristics = [], [], []
+    for name, code, bins, baseline in SCORECARD_CHARACTERISTICS:
+        fields.append(f'<DataField name="{name}" optype="continuous" dataType="double"/>')
+        schema.append(f'<MiningField name="{name}" missingValueTreatment="asIs"/>')
+        attributes, low = [], None
+        for high, points in bins:
+            if high is None:
+                predicate = f'<SimplePredicate field="{name}" operator="greaterOrEqual" value="{low}"/>'
+            else:
+                predicate = f'<SimplePredicate field="{name}" operator="lessThan" value="{high}"/>'
+            attributes.append(f'<Attribute partialScore="{points}">{predicate}</Attribute>')
+            low = high
+        attributes.append('<Attribute partialScore="0"><SimplePredicate field="%s" operator="isMissing"/></Attribute>'
+                          % name)
+        characteristics.append(f'<Characteristic name="{name}_points" reasonCode="{code}" baselineScore="{baseline}">'
+                               + "".join(attributes) + "</Characteristic>")
+    for name, code, values, baseline in SCORECARD_CATEGORICAL:
+        fields.append(f'<DataField name="{name}" optype="categorical" dataType="string">'
+                      + "".join(f'<Value value="{v}"/>' for v, _ in values) + "</DataField>")
+        schema.append(f'<MiningField name="{name}"/>')
+        attributes = [f'<Attribute partialScore="{p}"><SimplePredicate field="{name}" operator="equal" value="{v}"/>'
+                      f'</Attribute>' for v, p in values]
+        attributes.append('<Attribute partialScore="0"><True/></Attribute>')
+        characteristics.append(f'<Characteristic name="{name}_points" reasonCode="{code}" baselineScore="{baseline}">'
+                               + "".join(attributes) + "</Characteristic>")
+    outputs = ['<OutputField name="score" feature="predictedValue" dataType="double" optype="continuous"/>'] + [
+        f'<OutputField name="reason_code_{rank}" feature="reasonCode" rank="{rank}" dataType="string" '
+        f'optype="categorical"/>' for rank in (1, 2, 3, 4)]
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<PMML xmlns="http://www.dmg.org/PMML-4_4" version="4.4">
+<Header description="Creditbox demo scorecard"/>
+<DataDictionary>{''.join(fields)}<DataField name="score" optype="continuous" dataType="double"/></DataDictionary>
+<Scorecard functionName="regression" useReasonCodes="true" reasonCodeAlgorithm="pointsBelow" initialScore="300"
+ baselineMethod="other">
+<MiningSchema>{''.join(schema)}<MiningField name="score" usageType="target"/></MiningSchema>
+<Output>{''.join(outputs)}</Output>
+<Characteristics>{''.join(characteristics)}</Characteristics>
+</Scorecard>
+</PMML>
+"""

@@ -23,10 +23,17 @@ def _locked_case_for(*, case, actor) -> ReviewCase:
     """The case, locked for this transaction, once `actor` is known to be the partner's underwriter."""
     if not getattr(actor, "pk", None) or not actor.has_any_role(roles.UNDERWRITER):
         raise NotPermitted("Only underwriters work review cases.")
-    if actor.partner_id is None or actor.partner_id != case.partner_id:
-        # Another partner's case is invisible, not forbidden.
+    # Another partner's case is invisible, not forbidden. Lock the case and its decision (whose
+    # final outcome may change), not the joined partner and flow rows other cases share.
+    locked = (
+        ReviewCase.objects.select_for_update(of=("self", "decision"))
+        .select_related("decision__flow", "partner")
+        .filter(pk=case.pk, partner_id=actor.partner_id)
+        .first()
+    )
+    if actor.partner_id is None or locked is None:
         raise NotFound(f"No review case {case.pk}.")
-    return ReviewCase.objects.select_for_update().select_related("decision__flow", "partner").get(pk=case.pk)
+    return locked
 
 
 def _record(*, case, actor, action, outcome="", reason_codes=(), note=None, **audit_data) -> ReviewAction:

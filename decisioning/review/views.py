@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from core.exceptions import ArgumentError, DomainError, NotFound
 from partners import roles
 
-from ..models import Outcome, ReviewStatus
+from ..models import Outcome, ReviewActionKind, ReviewStatus
 from . import selectors, services
 
 QUEUE_VIEWS = (
@@ -48,6 +48,15 @@ def _amount(decision):
     return (decision.application or {}).get(decision.flow.amount_field)
 
 
+def _display(value):
+    """A step result as an underwriter reads it: lists as comma-separated codes, not Python reprs."""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(item) for item in value) if value else "(none)"
+    if value is None:
+        return "(none)"
+    return value
+
+
 def _percent(value):
     try:
         return float(value) * 100
@@ -55,9 +64,12 @@ def _percent(value):
         return None
 
 
-def _reason_texts(partner, codes, fallback=()):
+def _notice_texts(partner):
+    return dict(selectors.reason_code_catalogue(partner=partner).values_list("code", "notice_text"))
+
+
+def _reason_texts(catalogue, codes, fallback=()):
     """[(code, text)] for `codes`, texts from the partner's catalogue, else from the decision's outputs."""
-    catalogue = dict(selectors.reason_code_catalogue(partner=partner).values_list("code", "notice_text"))
     known = {r.get("code"): r.get("text", "") for r in fallback if isinstance(r, dict)}
     return [(code, catalogue.get(code) or known.get(code, "")) for code in codes]
 
@@ -69,12 +81,13 @@ def queue(request):
     if view not in dict(QUEUE_VIEWS) and view != "all":
         view = "open"
     now = timezone.now()
+    catalogue = _notice_texts(request.user.partner)
     cases = selectors.review_case_list(partner=request.user.partner, user=request.user, view=view)
     rows = [
         {
             "case": case,
             "amount": _amount(case.decision),
-            "referral_reasons": _reason_texts(request.user.partner, case.referral_reasons),
+            "referral_reasons": _reason_texts(catalogue, case.referral_reasons),
             "is_overdue": case.status != ReviewStatus.DECIDED and case.due_at < now,
         }
         for case in cases
@@ -89,13 +102,14 @@ def case_detail(request, case_id):
     decision = case.decision
     outputs = decision.outputs or {}
     user = request.user
+    history = list(selectors.review_case_history(case=case))
     steps = [
         {
             "position": step.step_position,
             "kind": step.step_kind,
             "model": step.model,
             "status": step.status,
-            "results": step.results or {},
+            "results": [(name, _display(value)) for name, value in (step.results or {}).items()],
             "error": step.error,
             "duration_us": step.duration_us,
         }
@@ -110,8 +124,11 @@ def case_detail(request, case_id):
         "reasons": outputs.get("reasons") or [],
         "probability_of_default_percent": _percent(outputs.get("probabilityOfDefault")),
         "steps": steps,
-        "referral_reasons": _reason_texts(case.partner, case.referral_reasons, outputs.get("referralReasons") or []),
-        "history": selectors.review_case_history(case=case),
+        "referral_reasons": _reason_texts(
+            _notice_texts(case.partner), case.referral_reasons, outputs.get("referralReasons") or []
+        ),
+        "history": history,
+        "confirmation": next((a for a in reversed(history) if a.action == ReviewActionKind.CONFIRM), None),
         "catalogue": selectors.reason_code_catalogue(partner=case.partner),
         "is_overdue": case.status != ReviewStatus.DECIDED and case.due_at < timezone.now(),
         "is_assignee": case.assigned_to_id == user.pk,

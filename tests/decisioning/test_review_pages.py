@@ -6,7 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from decisioning.models import Decision, ReviewAction, ReviewStatus
+from decisioning.models import Decision, InsightTransaction, ReviewAction, ReviewStatus
+from modelregistry.models import PredictiveModel
 from decisioning.review.services import review_case_claim, review_case_decide
 from tests.factories import PASSWORD, DecisionFactory, ReasonCodeFactory, ReviewCaseFactory
 
@@ -21,15 +22,39 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
-def a_case(partner, *, external_id=None, amount=30000.0, due_in_hours=48, **attributes):
+def a_case(partner, *, external_id=None, amount=30000.0, due_in_hours=48, with_steps=False, **attributes):
     decision = DecisionFactory(
         partner=partner,
         application={"fundedAmount": amount, "annualIncome": 52000.0, "term": "term_36"},
         **({"external_id": external_id} if external_id else {}),
     )
+    if with_steps:
+        record_steps(decision)
     return ReviewCaseFactory(
         partner=partner, decision=decision, due_at=timezone.now() + timedelta(hours=due_in_hours), **attributes
     )
+
+
+STEPS = [
+    ("knockout", "Knock-outs", {"knockoutReasons": []}, 410),
+    ("score", "Consumer scorecard", {"creditScore": 550, "reasonCode1": "RC02", "reasonCode2": "RC01"}, 1830),
+    ("cutoff", "Cut-off table", {"cutoff": "DECLINE"}, 260),
+    ("review", "Review routing", {"referralReasons": ["REV03"]}, 300),
+]
+
+
+def record_steps(decision):
+    """The InsightTransaction rows a decision flow leaves behind, one per step."""
+    for position, (kind, name, results, duration_us) in enumerate(STEPS, start=1):
+        model, _ = PredictiveModel.objects.get_or_create(
+            partner=decision.partner, name=name, version=3,
+            defaults={"engine": "dmn" if kind != "score" else "pmml", "artifact": f"<{name}/>", "sha256": "0" * 64},
+        )
+        InsightTransaction.objects.create(
+            partner=decision.partner, model=model, artifact_sha256=model.sha256, engine_name="native",
+            engine_version="1", arguments=decision.application, results=results, status="ok",
+            duration_us=duration_us, decision=decision, step_kind=kind, step_position=position,
+        )
 
 
 @pytest.fixture
@@ -69,6 +94,8 @@ def test_review_pages_by_role_and_partner(client, partner, other_partner, make_u
     else:
         response = client.post(reverse(f"review:{page}", args=[case.pk]))
     assert response.status_code == expected
+    if expected != 200:
+        assert "Traceback" not in response.content.decode()
     assert not ReviewAction.objects.exists()
 
 
@@ -123,10 +150,11 @@ def test_queue_filters_list_the_right_cases_sorted_by_due_time(client, partner, 
 @pytest.mark.django_db
 def test_case_page_shows_the_decrypted_application_outputs_and_reasons(client, partner, underwriter):
     ReasonCodeFactory(partner=partner, code="REV03", kind="review", notice_text="Data-quality check")
-    case = a_case(partner, external_id="APP-00042")
+    case = a_case(partner, external_id="APP-00042", with_steps=True)
     html = logged_in(client, underwriter).get(reverse("review:case", args=[case.pk])).content.decode()
     for expected in ("APP-00042", "fundedAmount", "52000.0", "term_36", "550", "10.50%", "Too many recent inquiries",
-                     "RC02", "REV03", "Data-quality check", "Claim case"):
+                     "RC02", "REV03", "Data-quality check", "Claim case",
+                     "Consumer scorecard", "creditScore", "1830 µs", "Review routing", "knockoutReasons</code> = (none)"):
         assert expected in html, expected
 
 
@@ -175,6 +203,7 @@ def test_a_pending_override_offers_confirm_to_others_only(client, partner, make_
     assert "Confirm override" in html
     response = client.post(reverse("review:confirm", args=[case.pk]), follow=True)
     assert "You confirmed the override" in response.content.decode()
+    assert "confirmed by Uma Reyes" in response.content.decode()
     assert Decision.objects.get(pk=case.decision_id).final_outcome == "APPROVED"
 
 
@@ -208,7 +237,7 @@ def test_underwriter_claims_and_declines_a_case_in_the_browser(live_server, part
     ]:
         ReasonCodeFactory(partner=partner, code=code, kind=kind, notice_text=text)
     a_case(partner, external_id="APP-10007", amount=8500.0, due_in_hours=-4)
-    case = a_case(partner, external_id="APP-10012", amount=30000.0, due_in_hours=6)
+    case = a_case(partner, external_id="APP-10012", amount=30000.0, due_in_hours=6, with_steps=True)
     a_case(partner, external_id="APP-10019", amount=42000.0, due_in_hours=40, referral_reasons=["REV03", "REV01"])
 
     with sync_playwright() as playwright:
@@ -217,6 +246,7 @@ def test_underwriter_claims_and_declines_a_case_in_the_browser(live_server, part
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.goto(f"{live_server.url}/review/")
             expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+            page.screenshot(path=str(ARTIFACTS / "login.png"))
             page.fill("#id_username", "uma")
             page.fill("#id_password", PASSWORD)
             page.get_by_role("button", name="Sign in").click()
@@ -252,9 +282,54 @@ def test_underwriter_claims_and_declines_a_case_in_the_browser(live_server, part
             expect(page.get_by_role("heading", name="Review queue")).to_be_visible()
             response = page.goto(f"{live_server.url}/review/{case.pk}/")
             assert response.status == 404
+            expect(page.get_by_role("heading", name="Not found")).to_be_visible()
+            page.screenshot(path=str(ARTIFACTS / "other-partner-404.png"))
         finally:
             browser.close()
 
     case.refresh_from_db()
     assert (case.status, case.decided_outcome, case.assigned_to) == (ReviewStatus.DECIDED, "DECLINED", underwriter)
     assert Decision.objects.get(pk=case.decision_id).final_outcome == "DECLINED"
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_second_underwriter_confirms_an_override_in_the_browser(live_server, partner, make_user):
+    from playwright.sync_api import expect, sync_playwright
+
+    assert Path(CHROMIUM).exists(), f"Chromium is not installed at {CHROMIUM}"
+    ARTIFACTS.mkdir(exist_ok=True)
+    proposer = make_user(partner, "underwriter", username="sam", first_name="Sam", last_name="Okafor")
+    make_user(partner, "underwriter", username="uma", first_name="Uma", last_name="Reyes")
+    case = a_case(partner, external_id="APP-20001", amount=60000.0, with_steps=True)
+    review_case_claim(case=case, actor=proposer)
+    review_case_decide(case=case, actor=proposer, outcome="APPROVED", note="Verified income; collateral covers the loan.")
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(f"{live_server.url}/accounts/login/?next=/review/%3Fview%3Dpending")
+            page.fill("#id_username", "uma")
+            page.fill("#id_password", PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            expect(page.locator("table.queue tbody tr")).to_have_count(1)
+            page.get_by_role("link", name="APP-20001").click()
+            expect(page.locator("#actions")).to_contain_text("Sam Okafor proposes to approve")
+            page.screenshot(path=str(ARTIFACTS / "review-case-pending-confirmation.png"), full_page=True)
+            page.get_by_role("button", name="Confirm override").click()
+            expect(page.locator(".messages")).to_contain_text("You confirmed the override")
+            expect(page.locator("#actions")).to_contain_text("confirmed by Uma Reyes")
+        finally:
+            browser.close()
+
+    assert Decision.objects.get(pk=case.decision_id).final_outcome == "APPROVED"
+
+
+@pytest.mark.django_db
+def test_queue_page_queries_do_not_grow_with_the_number_of_cases(client, partner, underwriter, django_assert_max_num_queries):
+    for _ in range(12):
+        a_case(partner)
+    logged_in(client, underwriter)
+    with django_assert_max_num_queries(8):
+        assert client.get(reverse("review:queue")).status_code == 200

@@ -8,7 +8,7 @@ import pytest
 from modelregistry import pmml
 from tests.modelregistry.pmml_helpers import REPO, SCORECARD
 
-ENGINES = ["pypmml"]
+ENGINES = ["native", "pypmml"]
 
 
 def test_importing_the_package_starts_no_jvm_and_imports_no_pandas():

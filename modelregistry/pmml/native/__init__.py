@@ -74,7 +74,10 @@ class NativeModel:
             target = self.target_name or "target"
             if target not in columns:
                 columns[target] = _column(prediction.value, self._data_types.get(target), n)
-        return pd.DataFrame(columns, index=frame.index)
+        # Object columns keep None for a missing text value (pandas' string dtype would turn it into NaN).
+        return pd.DataFrame({name: pd.Series(values, index=frame.index,
+                                             dtype=None if isinstance(values, np.ndarray) else object)
+                             for name, values in columns.items()}, index=frame.index)
 
 
 def _column(values, pmml_type, n):
