@@ -293,7 +293,7 @@ def test_underwriter_claims_and_declines_a_case_in_the_browser(live_server, part
 
 
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_second_underwriter_confirms_an_override_in_the_browser(live_server, partner, make_user):
     from playwright.sync_api import expect, sync_playwright
 
