@@ -298,7 +298,10 @@ def _core_class(tag, node):
         from .scorecard import ScorecardCore
         from .tree import TreeCore
         from .mining import MiningCore
-        CORES.update({"RegressionModel": RegressionCore, "GeneralRegressionModel": GeneralRegressionCore,
+        from .clustering import ClusteringCore
+        from .svm import SupportVectorMachineCore
+        CORES.update({"ClusteringModel": ClusteringCore, "SupportVectorMachineModel": SupportVectorMachineCore,
+                      "RegressionModel": RegressionCore, "GeneralRegressionModel": GeneralRegressionCore,
                       "TreeModel": TreeCore, "Scorecard": ScorecardCore, "MiningModel": MiningCore})
     if tag not in CORES:
         raise UnsupportedElement(f"{tag} is not supported by the native engine", node.where())
@@ -312,7 +315,7 @@ class ModelPipeline:
         self.node = node
         self.tag = node.tag
         self.function_name = node.get("functionName")
-        if self.function_name not in ("classification", "regression"):
+        if self.function_name not in ("classification", "regression", "clustering"):
             raise UnsupportedElement(f"functionName {self.function_name!r}", node.where())
         schema = node.find("MiningSchema")
         if schema is None:
@@ -336,7 +339,7 @@ class ModelPipeline:
             self.target_type = target.pmml_type
             categories = list(target.valid_values) if target.valid_values else None
         else:
-            self.target_type = "string" if self.function_name == "classification" else "double"
+            self.target_type = "double" if self.function_name == "regression" else "string"
             categories = None
         scope = scope.child()
         local = node.find("LocalTransformations")

@@ -6,14 +6,17 @@ class Prediction:
     """value: predicted value; probabilities: {category: p}; entity_id: tree node id;
     reason_codes: ranked codes; confidences: {category: confidence}."""
 
-    __slots__ = ("value", "probabilities", "entity_id", "reason_codes", "confidences")
+    __slots__ = ("value", "probabilities", "entity_id", "reason_codes", "confidences", "display", "affinities")
 
-    def __init__(self, value=None, probabilities=None, entity_id=None, reason_codes=None, confidences=None):
+    def __init__(self, value=None, probabilities=None, entity_id=None, reason_codes=None, confidences=None,
+                 display=None, affinities=None):
         self.value = value
         self.probabilities = probabilities
         self.entity_id = entity_id
         self.reason_codes = reason_codes
         self.confidences = confidences
+        self.display = display  # e.g. a cluster's name; None means the predicted value as text
+        self.affinities = affinities  # {entity id: affinity}, e.g. distance to each cluster
 
 
 MISSING_PREDICTION = Prediction()
