@@ -300,6 +300,8 @@ def _core_class(tag, node):
         from .mining import MiningCore
         from .clustering import ClusteringCore
         from .svm import SupportVectorMachineCore
+        from .neural import NeuralNetworkCore
+        CORES["NeuralNetwork"] = NeuralNetworkCore
         CORES.update({"ClusteringModel": ClusteringCore, "SupportVectorMachineModel": SupportVectorMachineCore,
                       "RegressionModel": RegressionCore, "GeneralRegressionModel": GeneralRegressionCore,
                       "TreeModel": TreeCore, "Scorecard": ScorecardCore, "MiningModel": MiningCore})

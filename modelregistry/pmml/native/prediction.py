@@ -83,3 +83,32 @@ def stack_predictions(predictions, categories, target_type, n):
 
 def rowwise(predict_one, env, n, categories, target_type):
     return stack_predictions([predict_one(row_env(env, i)) for i in range(n)], categories, target_type, n)
+
+
+def one_row_env(env, types):
+    """A scalar environment as one-row arrays, for cores whose scalar path is their vector path."""
+    arrays = {}
+    for name, value in env.items():
+        pmml_type = types.get(name)
+        if pmml_type in ("double", "float", "integer", "boolean") or isinstance(value, float):
+            arrays[name] = np.array([np.nan if value is None else float(value)])
+        else:
+            arrays[name] = np.array([value], dtype=object)
+    return arrays
+
+
+def first_row(prediction):
+    """The scalar Prediction of row 0 of a vector Prediction."""
+    def item(values):
+        if values is None:
+            return None
+        value = values[0]
+        if isinstance(value, (float, np.floating)):
+            return None if value != value else float(value)
+        return value.item() if hasattr(value, "item") else value
+    probabilities = ({c: item(p) for c, p in prediction.probabilities.items()}
+                     if prediction.probabilities is not None else None)
+    value = item(prediction.value)
+    if value is None:
+        return MISSING_PREDICTION
+    return Prediction(value, probabilities, item(prediction.entity_id))
