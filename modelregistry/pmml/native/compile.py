@@ -301,7 +301,10 @@ def _core_class(tag, node):
         from .clustering import ClusteringCore
         from .svm import SupportVectorMachineCore
         from .neural import NeuralNetworkCore
-        CORES["NeuralNetwork"] = NeuralNetworkCore
+        from .naive_bayes import NaiveBayesCore
+        from .ruleset import RuleSetCore
+        CORES.update({"NeuralNetwork": NeuralNetworkCore, "NaiveBayesModel": NaiveBayesCore,
+                      "RuleSetModel": RuleSetCore})
         CORES.update({"ClusteringModel": ClusteringCore, "SupportVectorMachineModel": SupportVectorMachineCore,
                       "RegressionModel": RegressionCore, "GeneralRegressionModel": GeneralRegressionCore,
                       "TreeModel": TreeCore, "Scorecard": ScorecardCore, "MiningModel": MiningCore})
