@@ -5,10 +5,9 @@ import numpy as np
 
 from ..errors import EvaluationError, ModelLoadError, UnsupportedElement
 from ..fields import read_data_dictionary
-from ..reader import MODEL_TAGS
 from .expressions import Scope, compile_expression, expression_child
-from .prediction import MISSING_PREDICTION, Prediction
-from .values import NUMERIC, coerce, is_numeric, vector_isin, vector_missing, vector_of
+from .prediction import Prediction
+from .values import NUMERIC, coerce, vector_isin, vector_missing, vector_of
 
 
 def compile_derived_fields(nodes, scope):

@@ -6,7 +6,6 @@ from ..errors import ModelLoadError, UnsupportedElement
 from .expressions import compile_predicate, predicate_child
 from .prediction import MISSING_PREDICTION, Prediction, argmax_category, vector_argmax
 from .tree import LeafPayload, TreeTables
-from .values import is_numeric
 
 METHODS = ("modelChain", "sum", "average", "weightedAverage", "median", "max", "majorityVote",
            "weightedMajorityVote", "selectFirst")
@@ -26,7 +25,6 @@ class MiningCore:
         self.function_name = function_name
         self.target_type = target_type
         self.categories = categories
-        data_fields = {}
         self.segments = []
         for segment in segmentation.findall("Segment"):
             predicate_node = predicate_child(segment)

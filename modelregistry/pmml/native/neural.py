@@ -3,7 +3,7 @@ import math
 
 import numpy as np
 
-from ..errors import ModelLoadError, UnsupportedElement
+from ..errors import UnsupportedElement
 from .compile_helpers import inverse_norm_continuous
 from .expressions import compile_expression, expression_child
 from .prediction import Prediction, first_row, one_row_env, vector_argmax

@@ -4,7 +4,7 @@ import numpy as np
 
 from ..errors import UnsupportedElement
 from .expressions import compile_expression, expression_child
-from .values import coerce, vector_missing
+from .values import coerce
 
 FEATURES = ("predictedValue", "predictedDisplayValue", "probability", "confidence", "affinity",
             "reasonCode", "entityId", "clusterId", "clusterAffinity", "entityAffinity", "transformedValue",

@@ -1,6 +1,4 @@
 """RuleSetModel: SimpleRules (CompoundRules flattened) with firstHit, weightedSum or weightedMax."""
-import numpy as np
-
 from ..errors import UnsupportedElement
 from .expressions import compile_predicate, predicate_child
 from .prediction import MISSING_PREDICTION, Prediction, stack_predictions, row_env
@@ -30,8 +28,6 @@ class RuleSetCore:
             if child.tag == "CompoundRule":
                 self._flatten(child, scope, conditions + [predicate])
                 continue
-            distribution = {coerce(d.get("value"), self.target_type): float(d.get("recordCount", "0"))
-                            for d in child.findall("ScoreDistribution")}
             self.rules.append((conditions + [predicate], coerce(child.get("score"), self.target_type),
                                float(child.get("weight", "1")), float(child.get("confidence", "1")),
                                child.get("id")))

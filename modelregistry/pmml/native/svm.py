@@ -3,7 +3,7 @@ import numpy as np
 
 from ..errors import ModelLoadError, UnsupportedElement
 from .expressions import parse_array
-from .prediction import MISSING_PREDICTION, Prediction, argmax_category, row_env
+from .prediction import MISSING_PREDICTION, Prediction
 from .values import coerce
 
 
