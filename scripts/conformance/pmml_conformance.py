@@ -9,7 +9,6 @@ the source tests did. Prints the per-case lines and finally "N passed, M failed"
 import argparse
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile

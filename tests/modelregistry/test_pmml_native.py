@@ -123,3 +123,21 @@ def test_conformance_cases_agree_between_record_and_batch_evaluation():
                     assert value == other, (case.name, name, position)
         checked += 1
     assert checked >= 40
+
+
+def test_demo_scorecard_batch_reason_codes_agree_with_single_records():
+    from scripts.pmml_demo_models import TARGET, demo_data, scorecard_pmml, with_missing_values
+    from tests.modelregistry.pmml_helpers import demo_data_path
+    if demo_data_path() is None:
+        pytest.skip("demo data not found")
+    frame = with_missing_values(demo_data(), seed=5).drop(columns=[TARGET]).iloc[:1500]
+    model = pmml.load(scorecard_pmml())
+    batch = model.evaluate_batch(frame)
+    for position, record in enumerate(frame.to_dict("records")):
+        single = model.evaluate(record)
+        codes = [single[f"reason_code_{rank}"] for rank in (1, 2, 3, 4)]
+        present = [c for c in codes if c is not None]
+        assert len(set(present)) == len(present) and codes[len(present):] == [None] * (4 - len(present))
+        for name, value in single.items():
+            other = batch[name].iloc[position]
+            assert value == other or (value is None and (other is None or other != other)), (position, name)

@@ -1,8 +1,6 @@
 """The native PMML evaluator: plain Python + numpy, one compiled form for records and frames."""
 import numpy as np
 
-from ..errors import EvaluationError
-from ..values import plain
 from .compile import CompiledDocument
 from .values import scalar_result, vector_of
 

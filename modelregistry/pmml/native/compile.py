@@ -5,10 +5,9 @@ import numpy as np
 
 from ..errors import EvaluationError, ModelLoadError, UnsupportedElement
 from ..fields import read_data_dictionary
-from ..reader import MODEL_TAGS
 from .expressions import Scope, compile_expression, expression_child
-from .prediction import MISSING_PREDICTION, Prediction
-from .values import NUMERIC, coerce, is_numeric, vector_isin, vector_missing, vector_of
+from .prediction import Prediction
+from .values import NUMERIC, coerce, vector_isin, vector_missing, vector_of
 
 
 def compile_derived_fields(nodes, scope):
@@ -298,7 +297,15 @@ def _core_class(tag, node):
         from .scorecard import ScorecardCore
         from .tree import TreeCore
         from .mining import MiningCore
-        CORES.update({"RegressionModel": RegressionCore, "GeneralRegressionModel": GeneralRegressionCore,
+        from .clustering import ClusteringCore
+        from .svm import SupportVectorMachineCore
+        from .neural import NeuralNetworkCore
+        from .naive_bayes import NaiveBayesCore
+        from .ruleset import RuleSetCore
+        CORES.update({"NeuralNetwork": NeuralNetworkCore, "NaiveBayesModel": NaiveBayesCore,
+                      "RuleSetModel": RuleSetCore})
+        CORES.update({"ClusteringModel": ClusteringCore, "SupportVectorMachineModel": SupportVectorMachineCore,
+                      "RegressionModel": RegressionCore, "GeneralRegressionModel": GeneralRegressionCore,
                       "TreeModel": TreeCore, "Scorecard": ScorecardCore, "MiningModel": MiningCore})
     if tag not in CORES:
         raise UnsupportedElement(f"{tag} is not supported by the native engine", node.where())
@@ -312,7 +319,7 @@ class ModelPipeline:
         self.node = node
         self.tag = node.tag
         self.function_name = node.get("functionName")
-        if self.function_name not in ("classification", "regression"):
+        if self.function_name not in ("classification", "regression", "clustering"):
             raise UnsupportedElement(f"functionName {self.function_name!r}", node.where())
         schema = node.find("MiningSchema")
         if schema is None:
@@ -336,7 +343,7 @@ class ModelPipeline:
             self.target_type = target.pmml_type
             categories = list(target.valid_values) if target.valid_values else None
         else:
-            self.target_type = "string" if self.function_name == "classification" else "double"
+            self.target_type = "double" if self.function_name == "regression" else "string"
             categories = None
         scope = scope.child()
         local = node.find("LocalTransformations")

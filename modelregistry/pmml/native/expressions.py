@@ -10,7 +10,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 from ..errors import ModelLoadError, UnsupportedElement
-from .values import NUMERIC, coerce, scalar_missing, to_number, vector_missing, vector_of
+from .values import NUMERIC, coerce, vector_missing, vector_of
 
 
 class Expr(NamedTuple):

@@ -43,7 +43,7 @@ def compile_apply(node, scope):
         # mapMissingTo applies when an input is missing, defaultValue when the function gives none.
         mapped = coerce(replacement, pmml_type) if replacement is not None else None
         fallback = coerce(default, pmml_type) if default is not None else None
-        inner_scalar, inner_vector = scalar, vector
+        inner_scalar = scalar
 
         def scalar(env):
             if mapped is not None and any(a.scalar(env) is None for a in arguments):
@@ -81,13 +81,11 @@ def _function(name, arguments, node):
         left, right = arguments
         scalar_op = _safe(scalar_op)
 
-        def scalar(env):
+        def general(env):
             a, b = left.scalar(env), right.scalar(env)
             return None if a is None or b is None else scalar_op(a, b)
 
-        fast = _fast_arithmetic(name, left, right)
-        if fast is not None:
-            scalar = fast
+        scalar = _fast_arithmetic(name, left, right) or general
         if vector_op is None:
             def vector(env, n):
                 with np.errstate(divide="ignore", invalid="ignore"):

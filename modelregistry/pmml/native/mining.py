@@ -6,7 +6,6 @@ from ..errors import ModelLoadError, UnsupportedElement
 from .expressions import compile_predicate, predicate_child
 from .prediction import MISSING_PREDICTION, Prediction, argmax_category, vector_argmax
 from .tree import LeafPayload, TreeTables
-from .values import is_numeric
 
 METHODS = ("modelChain", "sum", "average", "weightedAverage", "median", "max", "majorityVote",
            "weightedMajorityVote", "selectFirst")
@@ -26,7 +25,6 @@ class MiningCore:
         self.function_name = function_name
         self.target_type = target_type
         self.categories = categories
-        data_fields = {}
         self.segments = []
         for segment in segmentation.findall("Segment"):
             predicate_node = predicate_child(segment)
@@ -87,6 +85,8 @@ class MiningCore:
             return MISSING_PREDICTION
         if self.function_name == "regression":
             return Prediction(_combine_values(self.method, [(w, p.value) for w, p in results]))
+        if self.function_name == "clustering" and self.method not in ("majorityVote", "weightedMajorityVote"):
+            raise UnsupportedElement(f"clustering MiningModel with multipleModelMethod {self.method!r}")
         probabilities = {}
         if self.method in ("majorityVote", "weightedMajorityVote"):
             total = sum(w if self.method == "weightedMajorityVote" else 1.0 for w, _ in results)
@@ -102,6 +102,8 @@ class MiningCore:
                 probabilities = dict(best[1].probabilities)
         categories = self.categories or list(probabilities)
         probabilities = {c: probabilities.get(c, 0.0) for c in categories}
+        if self.function_name == "clustering":
+            return Prediction(argmax_category(categories, probabilities), None)
         return Prediction(argmax_category(categories, probabilities), probabilities)
 
     # ---------------------------------------------------------------- vector
@@ -131,6 +133,9 @@ class MiningCore:
             values = np.array([np.asarray(p.value, dtype=np.float64) for _, p in weighted])
             return Prediction(self._reduce(values, weights, masks))
         categories = self.categories
+        if categories is None:
+            # Clustering ensembles: the "categories" are whatever the segments predicted.
+            categories = list(dict.fromkeys(v for _, p in weighted for v in p.value if v is not None))
         if self.method in ("majorityVote", "weightedMajorityVote"):
             votes = weights if self.method == "weightedMajorityVote" else masks.astype(float)
             total = votes.sum(axis=0)

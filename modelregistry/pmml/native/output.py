@@ -4,10 +4,11 @@ import numpy as np
 
 from ..errors import UnsupportedElement
 from .expressions import compile_expression, expression_child
-from .values import coerce, vector_missing
+from .values import coerce
 
 FEATURES = ("predictedValue", "predictedDisplayValue", "probability", "confidence", "affinity",
-            "reasonCode", "entityId", "transformedValue", "decision")
+            "reasonCode", "entityId", "clusterId", "clusterAffinity", "entityAffinity", "transformedValue",
+            "decision")
 
 
 class OutputFields:
@@ -38,6 +39,11 @@ class OutputFields:
                 pmml_type = pmml_type or "double"
                 if field.get("value") is not None:
                     category = coerce(field.get("value"), pipeline.target_type)
+                if feature == "affinity" and pipeline.function_name == "clustering":
+                    feature, category = "clusterAffinity", field.get("value")
+            elif feature in ("clusterAffinity", "entityAffinity"):
+                pmml_type = pmml_type or "double"
+                feature, category = "clusterAffinity", field.get("value")
             elif feature in ("predictedValue",):
                 pmml_type = pmml_type or pipeline.target_type
             else:
@@ -53,7 +59,13 @@ class OutputFields:
             if feature == "predictedValue":
                 value = prediction.value
             elif feature == "predictedDisplayValue":
-                value = None if prediction.value is None else self._display(prediction.value)
+                value = prediction.display if prediction.display is not None else (
+                    None if prediction.value is None else self._display(prediction.value))
+            elif feature == "clusterAffinity":
+                affinities = prediction.affinities or {}
+                value = affinities.get(category if category is not None else prediction.value)
+            elif feature == "clusterId":
+                value = prediction.value
             elif feature == "probability":
                 value = _probability(prediction.probabilities, category, prediction.value)
             elif feature in ("confidence", "affinity"):
@@ -72,8 +84,19 @@ class OutputFields:
             if feature == "predictedValue":
                 value = prediction.value
             elif feature == "predictedDisplayValue":
-                value = np.array([None if v is None or v != v else self._display(v) for v in prediction.value],
-                                 dtype=object)
+                if prediction.display is not None:
+                    value = prediction.display
+                else:
+                    value = np.array([None if v is None or v != v else self._display(v) for v in prediction.value],
+                                     dtype=object)
+            elif feature == "clusterAffinity":
+                affinities = prediction.affinities or {}
+                if category is not None:
+                    value = affinities.get(category, np.full(n, np.nan))
+                else:
+                    value = _vector_probability(affinities, None, prediction.value, n)
+            elif feature == "clusterId":
+                value = prediction.value
             elif feature in ("probability", "confidence", "affinity"):
                 table = prediction.probabilities
                 if feature != "probability" and prediction.confidences:

@@ -6,14 +6,17 @@ class Prediction:
     """value: predicted value; probabilities: {category: p}; entity_id: tree node id;
     reason_codes: ranked codes; confidences: {category: confidence}."""
 
-    __slots__ = ("value", "probabilities", "entity_id", "reason_codes", "confidences")
+    __slots__ = ("value", "probabilities", "entity_id", "reason_codes", "confidences", "display", "affinities")
 
-    def __init__(self, value=None, probabilities=None, entity_id=None, reason_codes=None, confidences=None):
+    def __init__(self, value=None, probabilities=None, entity_id=None, reason_codes=None, confidences=None,
+                 display=None, affinities=None):
         self.value = value
         self.probabilities = probabilities
         self.entity_id = entity_id
         self.reason_codes = reason_codes
         self.confidences = confidences
+        self.display = display  # e.g. a cluster's name; None means the predicted value as text
+        self.affinities = affinities  # {entity id: affinity}, e.g. distance to each cluster
 
 
 MISSING_PREDICTION = Prediction()
@@ -80,3 +83,32 @@ def stack_predictions(predictions, categories, target_type, n):
 
 def rowwise(predict_one, env, n, categories, target_type):
     return stack_predictions([predict_one(row_env(env, i)) for i in range(n)], categories, target_type, n)
+
+
+def one_row_env(env, types):
+    """A scalar environment as one-row arrays, for cores whose scalar path is their vector path."""
+    arrays = {}
+    for name, value in env.items():
+        pmml_type = types.get(name)
+        if pmml_type in ("double", "float", "integer", "boolean") or isinstance(value, float):
+            arrays[name] = np.array([np.nan if value is None else float(value)])
+        else:
+            arrays[name] = np.array([value], dtype=object)
+    return arrays
+
+
+def first_row(prediction):
+    """The scalar Prediction of row 0 of a vector Prediction."""
+    def item(values):
+        if values is None:
+            return None
+        value = values[0]
+        if isinstance(value, (float, np.floating)):
+            return None if value != value else float(value)
+        return value.item() if hasattr(value, "item") else value
+    probabilities = ({c: item(p) for c, p in prediction.probabilities.items()}
+                     if prediction.probabilities is not None else None)
+    value = item(prediction.value)
+    if value is None:
+        return MISSING_PREDICTION
+    return Prediction(value, probabilities, item(prediction.entity_id))

@@ -5,7 +5,7 @@ import numpy as np
 
 from ..errors import ModelLoadError, UnsupportedElement
 from .prediction import MISSING_PREDICTION, Prediction, argmax_category, vector_argmax
-from .values import coerce, is_numeric, vector_missing
+from .values import coerce, vector_missing
 
 SQRT2 = math.sqrt(2.0)
 

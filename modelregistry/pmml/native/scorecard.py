@@ -67,15 +67,38 @@ class ScorecardCore:
         return Prediction(total, None, None, reason_codes)
 
     def predict_many(self, env, n):
-        if self.use_reason_codes or any(not isinstance(s, float) for _, a in self.characteristics for _, s, _ in a):
+        if any(not isinstance(s, float) for _, a in self.characteristics for _, s, _ in a):
             from .prediction import stack_predictions
             return stack_predictions([self.predict_one(row_env(env, i)) for i in range(n)], None, "double", n)
+        codes = list(dict.fromkeys(code for _, a in self.characteristics for _, _, code in a))
+        code_index = {code: i for i, code in enumerate(codes)}
         total = np.full(n, self.initial)
-        for baseline, attributes in self.characteristics:
+        points = np.zeros((n, len(codes)))
+        first_seen = np.full((n, len(codes)), len(self.characteristics))
+        unmatched = np.zeros(n, dtype=bool)
+        rows = np.arange(n)
+        for position, (baseline, attributes) in enumerate(self.characteristics):
             pending = np.ones(n, dtype=bool)
+            partial = np.zeros(n)
+            chosen = np.zeros(n, dtype=np.intp)
             for predicate, score, code in attributes:
                 hit = pending & (predicate.vector(env, n) == 1.0)
-                total[hit] += score
+                partial[hit] = score
+                chosen[hit] = code_index[code]
                 pending &= ~hit
-            total[pending] = np.nan
-        return Prediction(total)
+            unmatched |= pending
+            total += partial
+            if self.use_reason_codes:
+                lost = baseline - partial if self.points_below else partial - baseline
+                np.add.at(points, (rows, chosen), np.where(pending, 0.0, lost))
+                first_seen[rows, chosen] = np.minimum(first_seen[rows, chosen], position)
+        total[unmatched] = np.nan
+        reasons = None
+        if self.use_reason_codes:
+            # Largest loss first, ties in characteristic order; codes that lost no points give no reason.
+            order = np.lexsort((first_seen, -points), axis=1)
+            ranked_points = np.take_along_axis(points, order, axis=1)
+            names = np.array(codes, dtype=object)[order]
+            names[(ranked_points <= 0) | unmatched[:, None]] = None
+            reasons = [names[:, rank] for rank in range(len(codes))]
+        return Prediction(total, None, None, reasons)

@@ -9,13 +9,12 @@ in every tree, and AND-ing one table row per column leaves exactly the exit leaf
 (several trees at once when they form an ensemble). The scalar path walks the same graph.
 """
 import bisect
-import math
 
 import numpy as np
 
 from ..errors import ModelLoadError, UnsupportedElement
 from .expressions import compile_predicate, predicate_child
-from .values import coerce, is_numeric, vector_missing
+from .values import coerce, is_numeric
 
 LEAF = -1
 
@@ -466,7 +465,6 @@ def leaf_prediction(leaf, program):
 
 def payload_prediction(payload, tree, bits, target_type):
     from .prediction import Prediction
-    null = payload.null[tree, bits]
     entity = payload.entity[tree, bits]
     if payload.categories is None:
         return Prediction(payload.score[tree, bits], None, entity)
