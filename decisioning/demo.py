@@ -161,22 +161,6 @@ def demo_decisions_run(*, partner, requested_by, count=300):
 
 def example_arguments(model, row_number=0):
     """Dictionary-named arguments for `model` from one real row of the demo CSV."""
-    with open(DEMO_DIR / "data" / "lending_club_modeldata.csv", newline="") as handle:
-        reader = csv.DictReader(handle)
-        for _ in range(row_number):
-            next(reader)
-        row = next(reader)
-    by_concept = {concept: row[column] for column, concept in source_column_mapping().items()}
-    arguments = {}
-    for field in model.fields.filter(field_type="argument").select_related("supported_field"):
-        concept = field.supported_field
-        text = by_concept[concept.name]
-        if text == "":
-            arguments[concept.name] = None
-        elif concept.data_type == "number":
-            arguments[concept.name] = float(text)
-        elif concept.data_type == "integer":
-            arguments[concept.name] = int(float(text))
-        else:
-            arguments[concept.name] = text
-    return arguments
+    application = demo_application(row_number)
+    concepts = model.fields.filter(field_type="argument").values_list("supported_field__name", flat=True)
+    return {concept: application[concept] for concept in concepts}

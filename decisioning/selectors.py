@@ -1,6 +1,7 @@
 from django.db.models import QuerySet
 
 from core.exceptions import NotFound
+from core.ids import parse_uuid
 from partners import roles
 
 from .models import InsightTransaction
@@ -25,13 +26,7 @@ def insight_list(*, partner, user, model_id=None, created_from=None, created_to=
 
 
 def insight_get(*, partner, user, insight_id) -> InsightTransaction:
-    import uuid
-
-    try:
-        insight_id = uuid.UUID(str(insight_id))
-    except ValueError:
-        raise NotFound(f"No insight {insight_id}.") from None
-    insight = insight_list(partner=partner, user=user).filter(pk=insight_id).first()
+    insight = insight_list(partner=partner, user=user).filter(pk=parse_uuid(insight_id)).first()
     if insight is None:
         raise NotFound(f"No insight {insight_id}.")
     return insight
@@ -40,7 +35,14 @@ def insight_get(*, partner, user, insight_id) -> InsightTransaction:
 def decision_list(*, partner, outcome=None, external_id=None, created_from=None, created_to=None) -> QuerySet:
     from .models import Decision
 
-    decisions = Decision.objects.filter(partner=partner).select_related("flow", "review_case")
+    from django.db.models import Prefetch
+
+    from .models import InsightTransaction, ReviewAction
+
+    decisions = Decision.objects.filter(partner=partner).select_related("flow", "review_case").prefetch_related(
+        Prefetch("steps", queryset=InsightTransaction.objects.select_related("model").order_by("step_position")),
+        Prefetch("review_case__actions", queryset=ReviewAction.objects.select_related("actor")),
+    )
     if outcome is not None:
         decisions = decisions.filter(final_outcome=outcome)
     if external_id is not None:
@@ -53,13 +55,7 @@ def decision_list(*, partner, outcome=None, external_id=None, created_from=None,
 
 
 def decision_get(*, partner, decision_id):
-    import uuid
-
-    try:
-        decision_id = uuid.UUID(str(decision_id))
-    except ValueError:
-        raise NotFound(f"No decision {decision_id}.") from None
-    decision = decision_list(partner=partner).filter(pk=decision_id).first()
+    decision = decision_list(partner=partner).filter(pk=parse_uuid(decision_id)).first()
     if decision is None:
         raise NotFound(f"No decision {decision_id}.")
     return decision

@@ -1,6 +1,7 @@
 from django.db.models import QuerySet
 
 from core.exceptions import NotFound
+from core.ids import parse_uuid
 
 from .models import FieldType, PredictiveModel, PredictiveModelField
 
@@ -17,7 +18,7 @@ def predictive_model_list(*, partner, name=None, status=None, engine=None) -> Qu
 
 
 def predictive_model_get(*, partner, model_id) -> PredictiveModel:
-    model = PredictiveModel.objects.filter(partner=partner, pk=_uuid_or_none(model_id)).first()
+    model = PredictiveModel.objects.filter(partner=partner, pk=parse_uuid(model_id)).first()
     if model is None:
         raise NotFound(f"No predictive model {model_id}.")
     return model
@@ -33,10 +34,10 @@ def predictive_model_field_list(*, partner, model_id, field_type=None) -> QueryS
 
 def predictive_model_field_get(*, partner, field_id, model_id=None) -> PredictiveModelField:
     fields = PredictiveModelField.objects.select_related("model", "supported_field").filter(
-        model__partner=partner, pk=_uuid_or_none(field_id)
+        model__partner=partner, pk=parse_uuid(field_id)
     )
     if model_id is not None:
-        fields = fields.filter(model_id=_uuid_or_none(model_id))
+        fields = fields.filter(model_id=parse_uuid(model_id))
     field = fields.first()
     if field is None:
         raise NotFound(f"No predictive model field {field_id}.")
@@ -47,12 +48,3 @@ def unmapped_arguments(model) -> list:
     return list(
         model.fields.filter(field_type=FieldType.ARGUMENT, supported_field__isnull=True).values_list("name", flat=True)
     )
-
-
-def _uuid_or_none(value):
-    import uuid
-
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None

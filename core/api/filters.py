@@ -16,6 +16,9 @@ class FilterParser:
         value = self.query_params.get(f"filter[{name}]")
         return value if value not in (None, "") else None
 
+    def text(self, name):
+        return self._raw(name)
+
     def choice(self, name, choices):
         value = self._raw(name)
         if value is not None and value not in choices:

@@ -31,7 +31,7 @@ class DecisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         filters = FilterParser(self.request.query_params)
         criteria = {
             "outcome": filters.choice("outcome", ("APPROVED", "DECLINED", "REFERRED")),
-            "external_id": filters._raw("externalId"),
+            "external_id": filters.text("externalId"),
             "created_from": filters.moment("createdFrom"),
             "created_to": filters.moment("createdTo", end_of_day=True),
         }

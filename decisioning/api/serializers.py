@@ -66,7 +66,7 @@ class DecisionOutputSerializer(serializers.ModelSerializer):
                 "version": step.model.version, "engine": step.engine_name, "outputs": step.results,
                 "durationUs": step.duration_us, "insightId": str(step.pk),
             }
-            for step in decision.steps.select_related("model").order_by("step_position")
+            for step in sorted(decision.steps.all(), key=lambda step: step.step_position)
         ]
 
     def get_review(self, decision) -> dict | None:
@@ -80,7 +80,7 @@ class DecisionOutputSerializer(serializers.ModelSerializer):
             "history": [
                 {"action": a.action, "by": a.actor.username, "at": a.created.isoformat(), "outcome": a.outcome or None,
                  "reasonCodes": a.reason_codes}
-                for a in case.actions.select_related("actor")
+                for a in case.actions.all()
             ],
         }
 

@@ -1,10 +1,10 @@
 """Reads for the review queue; every query is scoped to the partner given."""
-import uuid
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from core.exceptions import NotFound, ParameterError
+from core.ids import parse_uuid
 
 from ..models import ReasonCode, ReviewAction, ReviewCase, ReviewStatus
 
@@ -28,12 +28,8 @@ def review_case_list(*, partner, user, view="open") -> QuerySet:
 
 
 def review_case_get(*, partner, case_id) -> ReviewCase:
-    try:
-        case_id = uuid.UUID(str(case_id))
-    except ValueError:
-        raise NotFound(f"No review case {case_id}.") from None
     case = (
-        ReviewCase.objects.filter(partner=partner, pk=case_id)
+        ReviewCase.objects.filter(partner=partner, pk=parse_uuid(case_id))
         .select_related("decision__flow", "assigned_to", "proposed_by", "partner")
         .first()
     )

@@ -1,73 +1,21 @@
-from django.db import transaction
+"""Decision flows and decisions: create (idempotent), replay, reason codes."""
+import hashlib
+import json
+from datetime import timedelta
 
-from core.exceptions import EngineError
-from modelregistry.selectors import predictive_model_get
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from . import evaluation as model_evaluation
-from .models import InsightTransaction, TransactionStatus
+from core.exceptions import ArgumentError, Conflict, NotFound
+from core.fields import dumps
+from core.services import audit_event_record
+from modelregistry import engines
+from modelregistry.arguments import plain_value
 
+from .. import flows
+from ..models import Decision, DecisionFlow, FlowStep, Outcome, ReasonCode, ReviewCase, StepKind
 
-def insight_create(*, partner, model_id, arguments, requested_by) -> InsightTransaction:
-    """Evaluate the partner's model on `arguments` (dictionary names) and store the encrypted record.
-
-    Bad input raises ArgumentErrors before anything reaches the engine or the database. An engine
-    failure is stored as an `error` transaction and then raised as EngineError naming it — the
-    record is committed first, so the failure stays on the record.
-    """
-    model = predictive_model_get(partner=partner, model_id=model_id)
-    record, result_fields, mapping = model_evaluation.prepare(model, arguments)
-    evaluation = model_evaluation.evaluate(
-        model, arguments, record=record, result_fields=result_fields, mapping=mapping
-    )
-    insight = insight_record(partner=partner, evaluation=evaluation, requested_by=requested_by)
-    if not evaluation.ok:
-        raise EngineError(
-            f"{model} could not evaluate these arguments: {evaluation.error}",
-            insight_id=insight.pk,
-            location=evaluation.error_location,
-        )
-    return insight
-
-
-@transaction.atomic
-def insight_record(*, partner, evaluation, requested_by, **links) -> InsightTransaction:
-    model = evaluation.model
-    return InsightTransaction.objects.create(
-        partner=partner,
-        model=model,
-        artifact_sha256=model.sha256,
-        engine_name=evaluation.engine_name,
-        engine_version=evaluation.engine_version,
-        field_mapping=evaluation.field_mapping,
-        arguments=evaluation.arguments,
-        results=evaluation.results,
-        error=evaluation.error,
-        status=TransactionStatus.OK if evaluation.ok else TransactionStatus.ERROR,
-        duration_us=evaluation.duration_us,
-        requested_by=requested_by if getattr(requested_by, "pk", None) else None,
-        **links,
-    )
-
-
-# --- decision flows and decisions -------------------------------------------------------------
-
-import hashlib  # noqa: E402
-import json  # noqa: E402
-from datetime import timedelta  # noqa: E402
-
-from django.db import IntegrityError  # noqa: E402
-from django.utils import timezone  # noqa: E402
-
-from core.exceptions import ArgumentError, Conflict, NotFound  # noqa: E402
-from core.fields import dumps  # noqa: E402
-from core.services import audit_event_record  # noqa: E402
-from modelregistry import engines  # noqa: E402
-from modelregistry.arguments import plain_value  # noqa: E402
-
-from . import flows  # noqa: E402
-from .models import Decision, DecisionFlow, FlowStep, Outcome, ReasonCode, ReviewCase, StepKind  # noqa: E402
-
-
+from .insights import insight_record
 @transaction.atomic
 def decision_flow_create(*, partner, name, steps, created_by, is_default=False, **settings) -> DecisionFlow:
     """A new version of the partner's flow `name`. `steps`: [(kind, model, result_field)] in order."""

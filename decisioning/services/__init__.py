@@ -1,0 +1,15 @@
+"""Business verbs of decisioning: single evaluations (insights) and decisions."""
+from .decisions import (
+    decision_create,
+    decision_flow_create,
+    decision_replay,
+    insight_replay,
+    reason_code_upsert,
+    request_fingerprint,
+)
+from .insights import insight_create, insight_record
+
+__all__ = [
+    "decision_create", "decision_flow_create", "decision_replay", "insight_create", "insight_record",
+    "insight_replay", "reason_code_upsert", "request_fingerprint",
+]
