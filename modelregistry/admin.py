@@ -1,11 +1,14 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 
 from core.admin_mixins import PartnerScopedAdmin
 from core.exceptions import ArgumentError
 
-from . import services
+from . import engines, selectors, services
 from .models import DataDictionaryField, PredictiveModel, PredictiveModelField
 
 
@@ -30,18 +33,27 @@ class DataDictionaryFieldAdmin(admin.ModelAdmin):
 
 
 class PredictiveModelUploadForm(forms.ModelForm):
-    artifact_file = forms.FileField(help_text="A PMML or DMN XML file. Uploading a name again makes a new version.")
+    artifact_file = forms.FileField(
+        help_text="A PMML or DMN XML file, or an Excel rule workbook (.xlsx). Uploading a name again makes a "
+        "new version."
+    )
 
     class Meta:
         model = PredictiveModel
         fields = ("partner", "name", "description")
 
     def clean_artifact_file(self):
-        raw = self.cleaned_data["artifact_file"].read()
+        upload = self.cleaned_data["artifact_file"]
+        raw = upload.read()
+        self.source_name = upload.name
+        if engines.is_workbook(raw):
+            return raw  # an Excel workbook: converted to DMN by the service
         try:
             return raw.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise ValidationError("The file is not UTF-8 text (PMML and DMN are XML documents).") from None
+            raise ValidationError(
+                "The file is neither UTF-8 XML (PMML, DMN) nor an Excel workbook (.xlsx)."
+            ) from None
 
 
 class PredictiveModelFieldInline(admin.TabularInline):
@@ -61,10 +73,37 @@ class PredictiveModelAdmin(PartnerScopedAdmin):
     list_display = ("name", "version", "engine", "status", "partner", "created_by", "created")
     list_filter = ("engine", "status", "partner")
     search_fields = ("name", "sha256")
-    readonly_fields = ("partner", "name", "version", "engine", "sha256", "warnings", "created_by", "created", "artifact")
-    fields = ("partner", "name", "version", "engine", "status", "description", "sha256", "warnings", "created_by", "created", "artifact")
+    readonly_fields = (
+        "partner", "name", "version", "engine", "sha256", "warnings", "source_format", "source_name",
+        "source_sha256", "source_download", "created_by", "created", "artifact",
+    )
+    fields = (
+        "partner", "name", "version", "engine", "status", "description", "sha256", "warnings", "source_format",
+        "source_name", "source_sha256", "source_download", "created_by", "created", "artifact",
+    )
     inlines = [PredictiveModelFieldInline]
     actions = ["retire"]
+
+    @admin.display(description="Uploaded file")
+    def source_download(self, obj):
+        if obj is None or obj.pk is None:
+            return "-"
+        return format_html('<a href="{}">Download {}</a>', reverse(
+            "admin:modelregistry_predictivemodel_source", args=[obj.pk]), obj.get_source_format_display())
+
+    def get_urls(self):
+        own = [path("<uuid:pk>/source/", self.admin_site.admin_view(self.source_view),
+                    name="modelregistry_predictivemodel_source")]
+        return own + super().get_urls()
+
+    def source_view(self, request, pk):
+        model = self.get_queryset(request).filter(pk=pk).first()
+        if model is None or not self.has_view_permission(request, model):
+            raise Http404("No such model.")
+        content, content_type, filename = selectors.predictive_model_source(model=model)
+        response = HttpResponse(content, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
 
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
@@ -87,12 +126,15 @@ class PredictiveModelAdmin(PartnerScopedAdmin):
         partner = form.cleaned_data["partner"]
         if not request.user.is_superuser and partner.pk != request.user.partner_id:
             raise ValidationError("You can register models for your own partner only.")
+        upload = form.cleaned_data["artifact_file"]
+        content = {"workbook": upload} if isinstance(upload, bytes) else {"artifact": upload}
         created = services.predictive_model_register(
             partner=partner,
             name=form.cleaned_data["name"],
             description=form.cleaned_data.get("description", ""),
-            artifact=form.cleaned_data["artifact_file"],
+            source_name=getattr(form, "source_name", ""),
             created_by=request.user,
+            **content,
         )
         obj.pk = created.pk
         obj._state.adding = False

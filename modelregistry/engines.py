@@ -48,6 +48,26 @@ def _as_stream(artifact):
     return io.BytesIO(artifact.encode("utf-8"))
 
 
+def workbook_to_artifact(workbook: bytes, *, name=None) -> str:
+    """DMN XML for an Excel rule workbook (read by pyDMNrules, imported on first use: ~13 s).
+
+    Raises ArgumentError on the `workbook` field with what is wrong and where (sheet, cell).
+    """
+    from rulesets.dmn import ModelLoadError
+    from rulesets.dmn.excel import workbook_to_dmn
+
+    try:
+        return workbook_to_dmn(workbook, name=name)
+    except ModelLoadError as error:
+        raise ArgumentError("workbook", f"The Excel workbook cannot be used: {error}") from None
+
+
+def is_workbook(data) -> bool:
+    from rulesets.dmn.excel import is_workbook as looks_like_workbook
+
+    return looks_like_workbook(data)
+
+
 def engine_package(engine):
     try:
         return import_module(PACKAGES[engine])

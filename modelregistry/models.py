@@ -69,8 +69,18 @@ class ModelStatus(models.TextChoices):
     RETIRED = "retired"
 
 
+class SourceFormat(models.TextChoices):
+    XML = "xml", "PMML or DMN XML"
+    XLSX = "xlsx", "Excel rule workbook"
+
+
 class PredictiveModel(models.Model):
-    """One registered version of a model artifact. The artifact never changes once stored."""
+    """One registered version of a model artifact. The artifact never changes once stored.
+
+    An Excel rule workbook is converted to DMN XML when it is registered: the XML is the artifact
+    that is evaluated and replayed, and the workbook is kept as uploaded (`source_file`) so an
+    auditor can see exactly what the partner sent.
+    """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     partner = models.ForeignKey("partners.Partner", on_delete=models.PROTECT, related_name="models")
@@ -82,6 +92,11 @@ class PredictiveModel(models.Model):
     status = models.CharField(max_length=8, choices=ModelStatus.choices, default=ModelStatus.ACTIVE)
     description = models.TextField(blank=True)
     warnings = models.JSONField(default=list, blank=True)
+    source_format = models.CharField(max_length=8, choices=SourceFormat.choices, default=SourceFormat.XML)
+    source_name = models.CharField(max_length=255, blank=True, help_text="The uploaded file's name.")
+    source_sha256 = models.CharField(max_length=64, blank=True, help_text="sha256 of the uploaded file.")
+    source_file = models.BinaryField(null=True, blank=True, editable=False,
+                                     help_text="The uploaded workbook, kept as sent (XML uploads: empty).")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -1,13 +1,17 @@
+import re
+
 from django.db.models import QuerySet
 
 from core.exceptions import NotFound
 from core.ids import parse_uuid
 
-from .models import FieldType, PredictiveModel, PredictiveModelField
+from .models import FieldType, PredictiveModel, PredictiveModelField, SourceFormat
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def predictive_model_list(*, partner, name=None, status=None, engine=None) -> QuerySet:
-    models = PredictiveModel.objects.filter(partner=partner).select_related("created_by")
+    models = PredictiveModel.objects.filter(partner=partner).select_related("created_by").defer("source_file")
     if name is not None:
         models = models.filter(name=name)
     if status is not None:
@@ -22,6 +26,17 @@ def predictive_model_get(*, partner, model_id) -> PredictiveModel:
     if model is None:
         raise NotFound(f"No predictive model {model_id}.")
     return model
+
+
+def predictive_model_source(*, model) -> tuple[bytes, str, str]:
+    """(content, content type, file name) of what was uploaded for `model`, byte for byte."""
+    stem = re.sub(r"[^\w.-]+", "_", f"{model.name}-v{model.version}").strip("_") or "model"
+    if model.source_format == SourceFormat.XLSX:
+        name = model.source_name or f"{stem}.xlsx"
+        return bytes(model.source_file), XLSX_CONTENT_TYPE, re.sub(r'["\\\r\n]', "_", name)
+    extension = "pmml" if model.engine == "pmml" else "dmn"
+    name = model.source_name or f"{stem}.{extension}"
+    return model.artifact.encode("utf-8"), "application/xml", re.sub(r'["\\\r\n]', "_", name)
 
 
 def predictive_model_field_list(*, partner, model_id, field_type=None) -> QuerySet:

@@ -1,3 +1,5 @@
+import hashlib
+
 from django.db import transaction
 
 from core.exceptions import ArgumentError, Conflict
@@ -6,7 +8,14 @@ from partners.models import Partner
 
 from . import engines
 from .arguments import is_compatible
-from .models import DataDictionaryField, FieldType, ModelStatus, PredictiveModel, PredictiveModelField
+from .models import (
+    DataDictionaryField,
+    FieldType,
+    ModelStatus,
+    PredictiveModel,
+    PredictiveModelField,
+    SourceFormat,
+)
 
 
 @transaction.atomic
@@ -42,27 +51,45 @@ def _full_clean(instance):
 
 
 @transaction.atomic
-def predictive_model_register(*, partner, name, artifact, created_by, description="") -> PredictiveModel:
-    """Register `artifact` as the next version of the partner's model `name`.
+def predictive_model_register(
+    *, partner, name, created_by, artifact=None, workbook=None, source_name="", description=""
+) -> PredictiveModel:
+    """Register `artifact` (PMML or DMN XML) or `workbook` (an Excel rule workbook, bytes) as the
+    next version of the partner's model `name`.
 
-    The artifact is compiled before anything is stored, so an invalid one is rejected with the
-    engine's message (what is wrong and where) and nothing is written.
+    A workbook is converted to DMN XML first; the XML is what is evaluated, and the workbook is
+    kept as uploaded. The artifact is compiled before anything is stored, so an invalid one is
+    rejected with the engine's message (what is wrong and where) and nothing is written.
     """
     name = (name or "").strip()
     if not name:
         raise ArgumentError("name", "A model needs a name.")
+    if (artifact is None) == (workbook is None):
+        raise ArgumentError("artifact", "Send either an artifact (PMML or DMN XML) or an Excel workbook, not both.")
+    source = {"source_format": SourceFormat.XML, "source_name": (source_name or "")[:255]}
+    if workbook is not None:
+        if not isinstance(workbook, (bytes, bytearray)) or not workbook:
+            raise ArgumentError("workbook", "The Excel workbook is empty.")
+        workbook = bytes(workbook)
+        artifact = engines.workbook_to_artifact(workbook, name=name)
+        source.update(source_format=SourceFormat.XLSX, source_file=workbook,
+                      source_sha256=hashlib.sha256(workbook).hexdigest())
     if not isinstance(artifact, str) or not artifact.strip():
         raise ArgumentError("artifact", "The artifact (PMML or DMN XML) is empty.")
     engine = engines.detect_engine(artifact)
     sha256 = engines.artifact_sha256(artifact)
+    if workbook is None:
+        source["source_sha256"] = sha256
     try:
         loaded = engines.load(engine=engine, artifact=artifact, sha256=sha256)
     except engines.load_error_class(engine) as error:
         location = getattr(error, "location", None)
         where = f" (at {location})" if location and str(location) not in str(error) else ""
-        raise ArgumentError("artifact", f"The {engine.upper()} artifact is not valid: {error}{where}") from None
+        field = "workbook" if workbook is not None else "artifact"
+        what = "Excel workbook's rules are" if workbook is not None else f"{engine.upper()} artifact is"
+        raise ArgumentError(field, f"The {what} not valid: {error}{where}") from None
     if not any(field.field_type == FieldType.ARGUMENT for field in loaded.fields):
-        raise ArgumentError("artifact", "The model has no input fields.")
+        raise ArgumentError("workbook" if workbook is not None else "artifact", "The model has no input fields.")
 
     # Serialise version numbering per partner: two uploads never get the same version.
     Partner.objects.select_for_update().filter(pk=partner.pk).first()
@@ -77,6 +104,7 @@ def predictive_model_register(*, partner, name, artifact, created_by, descriptio
         description=description,
         warnings=list(getattr(loaded, "warnings", []) or []),
         created_by=created_by,
+        **source,
     )
     dictionary = {field.name: field for field in DataDictionaryField.objects.all()}
     previous_mapping = _mapping_of(latest) if latest else {}
@@ -98,7 +126,9 @@ def predictive_model_register(*, partner, name, artifact, created_by, descriptio
         action="predictive_model.register",
         obj=model,
         data={"engine": engine, "sha256": sha256, "version": model.version,
-              "engine_name": loaded.engine_name, "warnings": model.warnings},
+              "engine_name": loaded.engine_name, "warnings": model.warnings,
+              "source_format": model.source_format, "source_name": model.source_name,
+              "source_sha256": model.source_sha256},
     )
     return model
 

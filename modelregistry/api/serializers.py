@@ -12,7 +12,7 @@ class PredictiveModelOutputSerializer(serializers.ModelSerializer):
         resource_name = "predictiveModel"
         fields = (
             "id", "name", "version", "engine", "status", "sha256", "description", "warnings",
-            "unmapped_arguments", "created_by", "created",
+            "source_format", "source_name", "source_sha256", "unmapped_arguments", "created_by", "created",
         )
 
     def get_unmapped_arguments(self, model) -> list[str]:
@@ -25,8 +25,28 @@ class PredictiveModelOutputSerializer(serializers.ModelSerializer):
 
 class PredictiveModelInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
-    artifact = serializers.CharField(trim_whitespace=False, help_text="The PMML or DMN XML document.")
+    artifact = serializers.CharField(
+        required=False, trim_whitespace=False,
+        help_text="The PMML or DMN XML document. Send this or `workbook`.",
+    )
+    workbook = serializers.CharField(
+        required=False,
+        help_text="An Excel rule workbook (.xlsx in pyDMNrules' layout), base64-encoded. It is converted to DMN "
+        "XML, which is what is evaluated; the workbook is kept as sent. Send this or `artifact`.",
+    )
+    source_name = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=255, help_text="The uploaded file's name."
+    )
     description = serializers.CharField(required=False, allow_blank=True, default="")
+
+    def validate_workbook(self, value):
+        import base64
+        import binascii
+
+        try:
+            return base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            raise serializers.ValidationError("Send the workbook's bytes base64-encoded.") from None
 
     class Meta:
         resource_name = "predictiveModel"

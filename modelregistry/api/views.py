@@ -1,5 +1,8 @@
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.api.pagination import LargePagePagination
@@ -41,6 +44,20 @@ class PredictiveModelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
             partner=request.user.partner, created_by=request.user, **payload.validated_data
         )
         return Response(PredictiveModelOutputSerializer(model).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        description="The file as uploaded: the Excel workbook for a workbook upload, else the XML artifact.",
+    )
+    @action(detail=True, methods=["get"], url_path="source")
+    def source(self, request, pk=None):
+        """Download what was uploaded for this version, byte for byte."""
+        model = self.get_object()
+        content, content_type, filename = selectors.predictive_model_source(model=model)
+        response = HttpResponse(content, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response["X-Content-SHA256"] = model.source_sha256
+        return response
 
 
 class PredictiveModelFieldViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
