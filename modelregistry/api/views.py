@@ -2,7 +2,6 @@ from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
-from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.api.pagination import LargePagePagination
@@ -49,7 +48,6 @@ class PredictiveModelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
         responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
         description="The file as uploaded: the Excel workbook for a workbook upload, else the XML artifact.",
     )
-    @action(detail=True, methods=["get"], url_path="source")
     def source(self, request, pk=None):
         """Download what was uploaded for this version, byte for byte."""
         model = self.get_object()

@@ -143,3 +143,104 @@ def test_a_partner_system_cannot_upload_models(partner, make_user, api_as, dicti
     response = system.post("/api/v1/predictive-models", upload_document("PD", LOGISTIC_PMML))
     assert response.status_code == 403
     assert PredictiveModel.objects.count() == 0
+
+
+# --- Excel rule workbooks -----------------------------------------------------------------------
+
+def knockout_workbook(second_rule_income="< 12000"):
+    from tests.rulesets.workbooks import glossary_sheet, new_workbook, table_sheet, to_bytes
+
+    workbook = new_workbook()
+    glossary_sheet(workbook, [
+        ("Income", "Applicant", "annualIncome"),
+        ("Delinquent Accounts", None, "accountsNowDelinquent"),
+        ("Housing", None, "homeOwnership"),
+        ("Knockouts", "Outcome", "knockoutReasons"),
+    ])
+    table_sheet(workbook, "Knockouts", "Knockouts", "C", ["Income", "Delinquent Accounts", "Housing"],
+                ["Knockouts"], [
+                    [second_rule_income, "-", "-", "KO_INCOME"],
+                    ["-", "> 0", "-", "KO_DELINQUENT"],
+                    ["-", "-", "RENT, OWN", "KO_HOUSING"],
+                ])
+    return to_bytes(workbook)
+
+
+def workbook_document(name, workbook, **extra):
+    import base64
+
+    attributes = {"name": name, "workbook": base64.b64encode(workbook).decode("ascii"), **extra}
+    return {"data": {"type": "predictiveModel", "attributes": attributes}}
+
+
+def test_an_excel_workbook_is_registered_as_dmn_mapped_and_evaluated(partner, make_user, api_as, scientist_api):
+    workbook = knockout_workbook()
+    response = scientist_api.post(
+        "/api/v1/predictive-models", workbook_document("Knock-outs", workbook, sourceName="knockouts.xlsx"))
+    assert response.status_code == 201, response.json()
+    attributes = response.json()["data"]["attributes"]
+    assert attributes["engine"] == "dmn" and attributes["sourceFormat"] == "xlsx"
+    assert attributes["sourceName"] == "knockouts.xlsx"
+    assert attributes["unmappedArguments"] == []  # glossary attributes named like the dictionary map themselves
+    model = PredictiveModel.objects.get(pk=response.json()["data"]["id"])
+    assert bytes(model.source_file) == workbook and model.artifact.startswith("<?xml")
+    event = AuditEvent.objects.get(action="predictive_model.register")
+    assert event.data["source_format"] == "xlsx" and len(event.data["source_sha256"]) == 64
+
+    insight = scientist_api.post("/api/v1/insights", {"data": {"type": "insight", "attributes": {
+        "modelId": str(model.pk),
+        "arguments": {"annualIncome": 9000, "accountsNowDelinquent": 0, "homeOwnership": "MORTGAGE"},
+    }}})
+    assert insight.status_code == 201, insight.json()
+    assert insight.json()["data"]["attributes"]["results"]["knockoutReasons"] == ["KO_INCOME"]
+
+    # An auditor downloads the workbook exactly as it was uploaded.
+    auditor = api_as(make_user(partner, roles.AUDITOR))
+    download = auditor.get(f"/api/v1/predictive-models/{model.pk}/source")
+    assert download.status_code == 200
+    assert download.content == workbook
+    assert download["Content-Type"].startswith("application/vnd.openxmlformats-officedocument.spreadsheetml")
+    assert 'filename="knockouts.xlsx"' in download["Content-Disposition"]
+
+
+def test_a_new_workbook_version_carries_the_mapping_and_an_xml_upload_downloads_as_xml(scientist_api):
+    first = scientist_api.post("/api/v1/predictive-models", workbook_document("KO", knockout_workbook()))
+    second = scientist_api.post("/api/v1/predictive-models", workbook_document("KO", knockout_workbook("< 15000")))
+    assert second.status_code == 201, second.json()
+    assert second.json()["data"]["attributes"]["version"] == 2
+    assert first.json()["data"]["attributes"]["sha256"] != second.json()["data"]["attributes"]["sha256"]
+    xml = scientist_api.post("/api/v1/predictive-models", upload_document("Knock-out XML", KNOCKOUT_DMN)).json()
+    download = scientist_api.get(f"/api/v1/predictive-models/{xml['data']['id']}/source")
+    assert download.content.decode("utf-8") == KNOCKOUT_DMN
+    assert xml["data"]["attributes"]["sourceFormat"] == "xml"
+
+
+@pytest.mark.parametrize("attributes, pointer, expected", [
+    ({"workbook": "not base64!"}, "/data/attributes/workbook", "base64"),
+    ({"workbook": "PGRlZmluaXRpb25zLz4="}, "/data/attributes/workbook", "not an Excel workbook"),
+    ({}, "/data/attributes/artifact", "either an artifact"),
+    ({"artifact": KNOCKOUT_DMN, "workbook": "UEsDBA=="}, "/data/attributes/artifact", "either an artifact"),
+])
+def test_a_bad_workbook_upload_names_the_field_and_stores_nothing(scientist_api, attributes, pointer, expected):
+    document = {"data": {"type": "predictiveModel", "attributes": {"name": "KO", **attributes}}}
+    response = scientist_api.post("/api/v1/predictive-models", document)
+    assert response.status_code == 400, response.json()
+    error = response.json()["errors"][0]
+    assert error["source"]["pointer"] == pointer
+    assert expected in error["detail"]
+    assert PredictiveModel.objects.count() == 0
+
+
+def test_a_workbook_whose_rules_are_wrong_is_refused_naming_the_sheet_and_cell(scientist_api):
+    response = scientist_api.post("/api/v1/predictive-models", workbook_document("KO", knockout_workbook("< (12000")))
+    assert response.status_code == 400
+    error = response.json()["errors"][0]
+    assert error["source"]["pointer"] == "/data/attributes/workbook"
+    assert "sheet 'Knockouts' cell C4" in error["detail"]
+    assert PredictiveModel.objects.count() == 0
+
+
+def test_another_partners_source_is_not_found(scientist_api, other_partner, make_user, api_as):
+    created = scientist_api.post("/api/v1/predictive-models", workbook_document("KO", knockout_workbook())).json()
+    stranger = api_as(make_user(other_partner, roles.AUDITOR))
+    assert stranger.get(f"/api/v1/predictive-models/{created['data']['id']}/source").status_code == 404

@@ -1,0 +1,69 @@
+"""Uploading models in the admin: XML and Excel rule workbooks go through the registry service."""
+import pytest
+from django.contrib.auth.models import Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from modelregistry.models import PredictiveModel
+from partners import roles
+
+from .test_api import knockout_workbook
+
+pytestmark = pytest.mark.django_db
+
+ADD_URL = "/admin/modelregistry/predictivemodel/add/"
+
+
+@pytest.fixture
+def editor(client, partner, make_user, dictionary):
+    user = make_user(partner, roles.RULE_EDITOR, is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(
+        codename__in=["add_predictivemodel", "view_predictivemodel", "change_predictivemodel"]))
+    client.force_login(user)
+    return user
+
+
+def upload(client, partner, name, content, filename):
+    return client.post(ADD_URL, {
+        "partner": partner.pk, "name": name, "description": "",
+        "artifact_file": SimpleUploadedFile(filename, content),
+    })
+
+
+def test_a_rule_editor_uploads_a_workbook_and_downloads_it_back(client, partner, editor):
+    workbook = knockout_workbook()
+    response = upload(client, partner, "Knock-outs", workbook, "knockouts.xlsx")
+    assert response.status_code == 302, response.content.decode()[:2000]
+    model = PredictiveModel.objects.get(name="Knock-outs")
+    assert (model.engine, model.source_format, model.source_name) == ("dmn", "xlsx", "knockouts.xlsx")
+    assert model.created_by == editor
+    assert sorted(model.fields.values_list("name", flat=True)) == [
+        "accountsNowDelinquent", "annualIncome", "homeOwnership", "knockoutReasons"]
+
+    page = client.get(f"/admin/modelregistry/predictivemodel/{model.pk}/change/").content.decode()
+    assert "Download Excel rule workbook" in page and "knockouts.xlsx" in page
+    download = client.get(f"/admin/modelregistry/predictivemodel/{model.pk}/source/")
+    assert download.status_code == 200 and download.content == workbook
+
+
+def test_a_workbook_with_a_bad_cell_is_refused_with_the_cell_and_nothing_is_stored(client, partner, editor):
+    response = upload(client, partner, "Knock-outs", knockout_workbook("< (12000"), "knockouts.xlsx")
+    assert response.status_code == 302
+    messages = [str(m) for m in response.wsgi_request._messages]
+    assert any("sheet 'Knockouts' cell C4" in m for m in messages), messages
+    assert PredictiveModel.objects.count() == 0
+
+
+def test_a_file_that_is_neither_xml_nor_a_workbook_is_refused(client, partner, editor):
+    response = upload(client, partner, "Binary", b"\x00\xff\xfe junk", "junk.bin")
+    assert response.status_code == 200
+    assert "neither UTF-8 XML (PMML, DMN) nor an Excel workbook" in response.content.decode()
+    assert PredictiveModel.objects.count() == 0
+
+
+def test_another_partners_staff_cannot_download_the_source(client, partner, other_partner, editor, make_user):
+    upload(client, partner, "Knock-outs", knockout_workbook(), "knockouts.xlsx")
+    model = PredictiveModel.objects.get()
+    stranger = make_user(other_partner, roles.RULE_EDITOR, is_staff=True)
+    stranger.user_permissions.set(Permission.objects.filter(codename="view_predictivemodel"))
+    client.force_login(stranger)
+    assert client.get(f"/admin/modelregistry/predictivemodel/{model.pk}/source/").status_code == 404
