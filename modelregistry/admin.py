@@ -75,14 +75,20 @@ class PredictiveModelAdmin(PartnerScopedAdmin):
     search_fields = ("name", "sha256")
     readonly_fields = (
         "partner", "name", "version", "engine", "sha256", "warnings", "source_format", "source_name",
-        "source_sha256", "source_download", "created_by", "created", "artifact",
+        "source_sha256", "source_download", "created_by", "created", "artifact_text",
     )
     fields = (
         "partner", "name", "version", "engine", "status", "description", "sha256", "warnings", "source_format",
-        "source_name", "source_sha256", "source_download", "created_by", "created", "artifact",
+        "source_name", "source_sha256", "source_download", "created_by", "created", "artifact_text",
     )
     inlines = [PredictiveModelFieldInline]
     actions = ["retire"]
+
+    @admin.display(description="Artifact")
+    def artifact_text(self, obj):
+        return format_html(
+            '<pre style="max-height:32em;overflow:auto;white-space:pre;font-size:12px">{}</pre>', obj.artifact
+        )
 
     @admin.display(description="Uploaded file")
     def source_download(self, obj):
@@ -136,7 +142,7 @@ class PredictiveModelAdmin(PartnerScopedAdmin):
             created_by=request.user,
             **content,
         )
-        obj.pk = created.pk
+        obj.pk, obj.version, obj.engine = created.pk, created.version, created.engine
         obj._state.adding = False
 
     def add_view(self, request, form_url="", extra_context=None):

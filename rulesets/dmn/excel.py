@@ -481,11 +481,15 @@ class _Converter:
         decision = ElementTree.SubElement(root, _q('decision'), {
             'id': _id('decision', decision_name), 'name': decision_name, 'label': table.title})
         variable_attributes = {'id': _id('decision', decision_name) + '_var', 'name': decision_name}
-        if single and parts['output_types'][table.outputs[0]]:
-            variable_attributes['typeRef'] = parts['output_types'][table.outputs[0]]
+        policy, aggregation = HIT_POLICIES[table.spec.get('hitPolicy') or 'U']
+        if single:
+            if aggregation == 'COUNT':
+                variable_attributes['typeRef'] = 'number'
+            elif parts['output_types'][table.outputs[0]] and (
+                    aggregation or policy not in ('COLLECT', 'RULE ORDER', 'OUTPUT ORDER')):
+                variable_attributes['typeRef'] = parts['output_types'][table.outputs[0]]
         ElementTree.SubElement(decision, _q('variable'), variable_attributes)
         self._requirements(decision, parts['reads'])
-        policy, aggregation = HIT_POLICIES[table.spec.get('hitPolicy') or 'U']
         table_attributes = {'id': _id('table', decision_name), 'hitPolicy': policy}
         if aggregation:
             table_attributes['aggregation'] = aggregation
@@ -527,7 +531,7 @@ class _Converter:
                 element = ElementTree.SubElement(root, _q('decision'), {'id': _id('decision', name), 'name': name,
                                                                         'label': variable})
                 attributes = {'id': _id('decision', name) + '_var', 'name': name}
-                if parts['output_types'][variable]:
+                if parts['output_types'][variable] and policy not in ('COLLECT', 'RULE ORDER', 'OUTPUT ORDER'):
                     attributes['typeRef'] = parts['output_types'][variable]
                 ElementTree.SubElement(element, _q('variable'), attributes)
                 requirement = ElementTree.SubElement(element, _q('informationRequirement'),

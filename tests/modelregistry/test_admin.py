@@ -67,3 +67,57 @@ def test_another_partners_staff_cannot_download_the_source(client, partner, othe
     stranger.user_permissions.set(Permission.objects.filter(codename="view_predictivemodel"))
     client.force_login(stranger)
     assert client.get(f"/admin/modelregistry/predictivemodel/{model.pk}/source/").status_code == 404
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_in_a_browser_a_rule_editor_uploads_a_workbook_and_sees_its_fields_mapped(
+    live_server, partner, make_user, dictionary, tmp_path
+):
+    import os
+    from pathlib import Path
+
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.decisioning.test_review_pages import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+    from tests.factories import PASSWORD
+
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    assert Path(CHROMIUM).exists(), f"Chromium is not installed at {CHROMIUM}"
+    ARTIFACTS.mkdir(exist_ok=True)
+    user = make_user(partner, roles.RULE_EDITOR, username="rita", is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(codename__in=[
+        "add_predictivemodel", "view_predictivemodel", "change_predictivemodel",
+        "view_predictivemodelfield", "change_predictivemodelfield"]))
+    workbook = tmp_path / "knockouts.xlsx"
+    workbook.write_bytes(knockout_workbook())
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.set_default_timeout(90_000)  # the first workbook in a process imports pyDMNrules (13-22 s)
+            page.goto(f"{live_server.url}{ADD_URL}")
+            page.fill("#id_username", "rita")
+            page.fill("#id_password", PASSWORD)
+            page.locator("input[type=submit]").click()
+            page.select_option("#id_partner", str(partner.pk))
+            page.fill("#id_name", "Knock-outs")
+            page.set_input_files("#id_artifact_file", str(workbook))
+            page.screenshot(path=str(ARTIFACTS / "admin-workbook-upload.png"), full_page=True)
+            page.locator("input[name=_continue]").click()
+
+            expect(page.locator("ul.messagelist")).to_contain_text("was added successfully")
+            expect(page.locator("body")).to_contain_text("Excel rule workbook")
+            expect(page.locator("body")).to_contain_text("knockouts.xlsx")
+            inline = page.locator(".inline-group")
+            for name in ("annualIncome", "accountsNowDelinquent", "homeOwnership", "knockoutReasons"):
+                expect(inline).to_contain_text(name)
+            page.screenshot(path=str(ARTIFACTS / "admin-workbook-registered.png"), full_page=True)
+            with page.expect_download() as download_info:
+                page.get_by_role("link", name="Download Excel rule workbook").click()
+            assert Path(download_info.value.path()).read_bytes() == workbook.read_bytes()
+        finally:
+            browser.close()
+    model = PredictiveModel.objects.get()
+    assert model.fields.filter(supported_field__isnull=False).count() == 4

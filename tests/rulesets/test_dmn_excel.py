@@ -179,3 +179,19 @@ def test_workbook_layout_errors_come_from_pydmnrules_with_their_cell():
     table_sheet(workbook, "Bands", "Bands", "F", ["Age", "Income"], ["Band"], [["< 30", "-", "young"]])
     with pytest.raises(dmn.ModelLoadError, match="Input heading 'Income' .* is not in the Glossary"):
         excel.workbook_to_dmn(to_bytes(workbook))
+
+
+def test_a_collect_table_with_two_outputs_gives_lists_of_each():
+    workbook = new_workbook()
+    glossary_sheet(workbook, [("Arrears", "Loan", "arrearsDays"), ("Code", "Outcome", "reviewCode"),
+                              ("Queue", None, "reviewQueue")])
+    table_sheet(workbook, "Review", "Review", "C", ["Arrears"], ["Code", "Queue"], [
+        [">= 30", "REV01", "collections"],
+        [">= 60", "REV02", "senior"],
+    ])
+    model = dmn.load(excel.workbook_to_dmn(to_bytes(workbook)))
+    assert {(f.name, f.data_type) for f in model.fields if f.field_type == "result"} == {
+        ("Review", "list"), ("reviewCode", "any"), ("reviewQueue", "any")}
+    result = model.evaluate({"arrearsDays": 75})
+    assert result["reviewCode"] == ["REV01", "REV02"] and result["reviewQueue"] == ["collections", "senior"]
+    assert model.evaluate({"arrearsDays": 10})["reviewCode"] == []
