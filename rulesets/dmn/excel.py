@@ -380,10 +380,6 @@ class _Converter:
     def _table_parts(self, table):
         """Inputs (variables), rules (unary tests and outputs) and what the table reads."""
         where_table = 'table %r on sheet %r' % (table.title, table.sheet)
-        for variable in table.declared_inputs:
-            if variable in table.outputs:
-                raise ModelLoadError('Table %r reads %r and also sets it; a DMN decision cannot depend on itself. '
-                                     'Set a new variable instead.' % (table.title, variable), where_table)
         inputs = list(table.declared_inputs)
         condition_tests = {}
         for condition in table.conditions or ():
@@ -418,10 +414,6 @@ class _Converter:
                                                             raw=output[5]) + (where,)
             annotation = '; '.join(str(a) for a in rule.get('annotation') or () if a not in (None, ''))
             rules.append((number, tests, outputs, annotation))
-        for variable in inputs:
-            if variable in table.outputs:
-                raise ModelLoadError('Table %r reads %r and also sets it; a DMN decision cannot depend on itself.'
-                                     % (table.title, variable), where_table)
 
         converted_rules, literal_kinds = [], {variable: set() for variable in inputs}
         reads = list(inputs)
@@ -459,8 +451,8 @@ class _Converter:
         unique_reads = []
         for variable in reads:
             if variable in table.outputs:
-                raise ModelLoadError('Table %r reads %r and also sets it; a DMN decision cannot depend on itself.'
-                                     % (table.title, variable), where_table)
+                raise ModelLoadError('Table %r reads %r and also sets it; a DMN decision cannot depend on itself. '
+                                     'Set a new variable instead.' % (table.title, variable), where_table)
             if variable not in unique_reads:
                 unique_reads.append(variable)
         position = {t.title: i for i, t in enumerate(self.tables)}
@@ -583,16 +575,15 @@ def _sheet_of(rules, default):
 
 def _ranked_values(validity):
     """pyDMNrules' output validity (priority order for P and O tables) as FEEL texts."""
-    if not validity:
-        return []
     values = []
-    for entry in validity:
+    for entry in validity or ():
         value = entry[0] if isinstance(entry, tuple) else entry
         if value is None:
             continue
-        values.append(value if isinstance(value, str) and value[:1] in '"-0123456789' or not isinstance(value, str)
-                      else '"%s"' % value)
-    return [str(v) if not isinstance(v, str) else v for v in values]
+        if isinstance(value, str) and value[:1] not in '"-0123456789':
+            value = '"%s"' % value  # a bare word in the validity row is a string, as in the rules
+        values.append(str(value))
+    return values
 
 
 def _literal_kinds(tree):
