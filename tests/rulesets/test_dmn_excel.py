@@ -8,6 +8,7 @@ import pytest
 from rulesets import dmn
 from rulesets.dmn import excel
 
+from .test_dmn_excel_differential import routing
 from .workbooks import credit_policy_workbook, decision_sheet, glossary_sheet, new_workbook, table_sheet, to_bytes
 
 
@@ -77,15 +78,7 @@ def test_batch_agrees_with_single_evaluation(policy):
 
 
 def test_priority_table_takes_its_order_from_the_validity_row():
-    workbook = new_workbook()
-    glossary_sheet(workbook, [("Arrears", "Loan", "arrearsDays"), ("Bureau Score", None, "bureauScore"),
-                              ("Routing", "Outcome", "routing")])
-    table_sheet(workbook, "Routing", "Routing", "P", ["Arrears", "Bureau Score"], ["Routing"], [
-        [">= 90", "-", "decline"],
-        [">= 30", "-", "refer"],
-        ["-", "< 500", "refer"],
-        ["-", "-", "approve"],
-    ], validity=[None, None, "decline, refer, approve"])
+    workbook, _output, _records = routing()
     xml = excel.workbook_to_dmn(to_bytes(workbook))
     assert 'hitPolicy="PRIORITY"' in xml
     model = dmn.load(xml)
