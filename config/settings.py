@@ -155,6 +155,7 @@ REST_FRAMEWORK = {
     "DEFAULT_METADATA_CLASS": "rest_framework_json_api.metadata.JSONAPIMetadata",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular_jsonapi.schemas.openapi.JsonApiAutoSchema",
     "DEFAULT_FILTER_BACKENDS": (),
+    "DEFAULT_THROTTLE_CLASSES": ("core.api.throttling.PartnerRateThrottle",),
     "TEST_REQUEST_DEFAULT_FORMAT": "vnd.api+json",
     "TEST_REQUEST_RENDERER_CLASSES": ("core.api.renderers.JSONRenderer",),
 }
@@ -162,6 +163,9 @@ JSON_API_FORMAT_FIELD_NAMES = "camelize"
 JSON_API_FORMAT_TYPES = "camelize"
 JSON_API_PLURALIZE_TYPES = False
 JSON_API_UNIFORM_EXCEPTIONS = True
+
+# Requests per API token per minute unless the partner sets its own (Partner.api_requests_per_minute).
+API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=6000)
 
 REST_KNOX = {
     "AUTH_HEADER_PREFIX": "Token",
