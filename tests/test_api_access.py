@@ -114,6 +114,11 @@ def decision_post(world):
     return {"data": {"type": "decision", "attributes": {"flowId": str(world["flow"]), "application": {"creditScore": 600}}}}
 
 
+def replay_job_post(world):
+    # At another partner, its decisions are unknown: a 400 naming decisionIds.
+    return {"data": {"type": "replayJob", "attributes": {"decisionIds": [str(world["decision_reviewed"]), str(world["decision_plain"])]}}}
+
+
 MODEL_WRITERS = {DS: 201, RE: 201, PA: 201}
 MODEL_READERS = api(200)
 ROWS = [
@@ -136,6 +141,8 @@ ROWS = [
     *(Row("get", f"/api/v1/decisions/{{{name}}}", *read_detail(name, readers)) for name, readers in DECISIONS_READ_BY.items()),
     Row("post", "/api/v1/decisions/{decision_reviewed}/replay", api(403, partner_system=200, partner_admin=200), api(403, partner_system=404, partner_admin=404)),
     Row("post", "/api/v1/decisions/{decision_plain}/replay", api(403, partner_system=404, partner_admin=200), api(403, partner_system=404, partner_admin=404)),
+    Row("post", "/api/v1/replay-jobs", api(403, auditor=202, partner_admin=202), api(403, auditor=400, partner_admin=400),
+        body=replay_job_post),
     # --- API documentation (public) ---
     Row("get", "/api/schema/", expect(200), None, page=True),
     Row("get", "/api/docs/", expect(200), None, page=True),
