@@ -86,7 +86,7 @@ INSIGHTS_READ_BY = {
 }
 
 
-def read_detail(name, read_by):
+def read_detail(read_by):
     own = api(404, **NO_READ, **{role: 200 for role in read_by})
     other = api(404, **NO_READ)
     return own, other
@@ -115,7 +115,6 @@ def decision_post(world):
 
 
 def replay_job_post(world):
-    # At another partner, its decisions are unknown: a 400 naming decisionIds.
     return {"data": {"type": "replayJob", "attributes": {"decisionIds": [str(world["decision_reviewed"]), str(world["decision_plain"])]}}}
 
 
@@ -134,14 +133,14 @@ ROWS = [
     # --- insights ---
     Row("get", "/api/v1/insights", api(200, **NO_READ), None, listed=listed(INSIGHTS_READ_BY)),
     Row("post", "/api/v1/insights", api(403, partner_system=201, data_scientist=201, partner_admin=201), api(403, partner_system=404, data_scientist=404, partner_admin=404), body=insight_post),
-    *(Row("get", f"/api/v1/insights/{{{name}}}", *read_detail(name, readers)) for name, readers in INSIGHTS_READ_BY.items()),
+    *(Row("get", f"/api/v1/insights/{{{name}}}", *read_detail(readers)) for name, readers in INSIGHTS_READ_BY.items()),
     # --- decisions ---
     Row("get", "/api/v1/decisions", api(200, **NO_READ), None, listed=listed(DECISIONS_READ_BY)),
     Row("post", "/api/v1/decisions", api(403, partner_system=400, partner_admin=400), api(403, partner_system=404, partner_admin=404), body=decision_post),
-    *(Row("get", f"/api/v1/decisions/{{{name}}}", *read_detail(name, readers)) for name, readers in DECISIONS_READ_BY.items()),
+    *(Row("get", f"/api/v1/decisions/{{{name}}}", *read_detail(readers)) for name, readers in DECISIONS_READ_BY.items()),
     Row("post", "/api/v1/decisions/{decision_reviewed}/replay", api(403, partner_system=200, partner_admin=200), api(403, partner_system=404, partner_admin=404)),
     Row("post", "/api/v1/decisions/{decision_plain}/replay", api(403, partner_system=404, partner_admin=200), api(403, partner_system=404, partner_admin=404)),
-    Row("post", "/api/v1/replay-jobs", api(403, auditor=202, partner_admin=202), api(403, auditor=400, partner_admin=400),
+    Row("post", "/api/v1/replay-jobs", api(403, auditor=202, partner_admin=202), api(403, auditor=404, partner_admin=404),
         body=replay_job_post),
     # --- API documentation (public) ---
     Row("get", "/api/schema/", expect(200), None, page=True),

@@ -4,7 +4,7 @@ Kept out of the services package's __init__: it imports the task, and the task i
 """
 from django.db import transaction
 
-from core.exceptions import ArgumentError, ArgumentErrors
+from core.exceptions import ArgumentError, ArgumentErrors, NotFound
 from core.ids import parse_uuid
 from core.jobs import job_submit
 from core.services import audit_event_record
@@ -36,8 +36,8 @@ def replay_job_submit(*, partner, user, decision_ids) -> dict:
     readable = set(selectors.decision_list(partner=partner, user=user).filter(pk__in=decision_ids).values_list("pk", flat=True))
     unknown = [pk for pk in decision_ids if pk not in readable]
     if unknown:
-        # Another partner's decisions and those the user may not read are simply unknown.
-        raise ArgumentError("decisionIds", f"No decision {unknown[0]}.", code="not_found")
+        # Another partner's decisions and those the user may not read are unknown: 404, as everywhere.
+        raise NotFound(f"No decision {unknown[0]}.")
     ids = [str(pk) for pk in decision_ids]
     audit_event_record(actor=user, action="decision.replay_job", obj=partner, partner=partner, data={"decisions": len(ids)})
     job_id = job_submit(replay_decisions, ids)

@@ -11,7 +11,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def production_environment(**extra):
-    environment = {key: value for key, value in os.environ.items() if key not in ("DEBUG", "SECURE_SSL_REDIRECT")}
+    # A deployment's environment: none of the test run's Django switches (browser tests set
+    # DJANGO_ALLOW_ASYNC_UNSAFE in this process, which check --deploy rightly refuses).
+    environment = {
+        key: value for key, value in os.environ.items()
+        if key not in ("DEBUG", "SECURE_SSL_REDIRECT") and not key.startswith("DJANGO_")
+    }
     environment.update(
         DJANGO_SETTINGS_MODULE="config.settings_production",
         DJANGO_READ_DOT_ENV="false",

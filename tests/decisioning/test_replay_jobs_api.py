@@ -44,7 +44,6 @@ def test_a_replay_job_is_accepted_and_replays_every_decision_named(demo, celery_
 
 @pytest.mark.parametrize("ids, detail", [
     ([], "at least"),
-    ([uuid.uuid4()], "No decision"),
     ([uuid.uuid4()] * 2 + ["not-a-uuid"], "not a valid UUID"),
 ])
 def test_a_bad_list_of_decisions_is_400_naming_decision_ids(demo, ids, detail):
@@ -53,6 +52,12 @@ def test_a_bad_list_of_decisions_is_400_naming_decision_ids(demo, ids, detail):
     error = response.json()["errors"][0]
     assert error["source"]["pointer"] == ("/data/attributes/decisionIds/2" if "UUID" in detail else "/data/attributes/decisionIds")
     assert detail in error["detail"]
+    assert not AuditEvent.objects.filter(action="decision.replay_job").exists()
+
+
+def test_an_unknown_decision_is_404_and_nothing_is_queued(demo):
+    response = demo["auditor"].post("/api/v1/replay-jobs", job_document([Decision.objects.first().pk, uuid.uuid4()]))
+    assert response.status_code == 404
     assert not AuditEvent.objects.filter(action="decision.replay_job").exists()
 
 
