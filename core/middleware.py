@@ -1,8 +1,9 @@
-"""When the database cannot be reached, answer 503 (a JSON:API error under /api/), never a 500."""
+"""Cross-cutting answers: 503 when the database cannot be reached (never a 500), no caching of API data."""
 import json
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
+from django.utils.cache import add_never_cache_headers
 
 RETRY_AFTER_SECONDS = 30
 
@@ -34,3 +35,16 @@ class ServiceUnavailableMiddleware:
         if isinstance(exception, (OperationalError, InterfaceError)):
             return service_unavailable(request, "The database cannot be reached; try again shortly.")
         return None
+
+
+class ApiNoStoreMiddleware:
+    """API answers carry decrypted applications and results: no cache (browser or proxy) may keep them."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.path.startswith("/api/v1/"):
+            add_never_cache_headers(response)
+        return response

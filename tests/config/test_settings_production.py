@@ -64,6 +64,15 @@ def test_every_response_carries_the_security_headers(client, url):
     assert response["Cross-Origin-Opener-Policy"] == ("unsafe-none" if url == "/api/docs/" else "same-origin")
 
 
+@pytest.mark.django_db
+def test_api_answers_may_not_be_cached(partner, make_user, api_as):
+    from partners import roles
+
+    response = api_as(make_user(partner, roles.AUDITOR)).get("/api/v1/decisions")
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+
+
 HSTS = "max-age=31536000; includeSubDomains; preload"
 REQUEST_OVER_HTTP = """
 import django, json
