@@ -164,6 +164,8 @@ ROWS = [
     Row("get", "/admin/partners/partner/", admin_page(), None, page=True),
     Row("get", "/admin/partners/partner/{partner}/change/", admin_page(), admin_page(), page=True),
     Row("get", "/admin/partners/user/", admin_page(), None, page=True),
+    Row("get", "/admin/axes/accessattempt/", admin_page(), None, page=True),  # login throttling (django-axes)
+    Row("get", "/admin/axes/accesslog/", admin_page(), None, page=True),
 ]
 
 
