@@ -143,13 +143,14 @@ CELERY_ACCEPT_CONTENT = ["json"]
 # delivered again: a pool child killed mid-task is requeued at once (reject_on_worker_lost); a
 # whole worker killed leaves the message unacknowledged until the broker's visibility timeout
 # expires. Tasks are written to be run twice (see decisioning/tasks.py). The visibility timeout
-# must exceed the longest a task may run (the hard time limit), or a healthy long task would be
-# handed to a second worker while the first still runs it.
+# must exceed the longest a worker may hold a message (the hard time limit, plus a retry's
+# countdown, at most 60 s), or a healthy long task would be handed to a second worker while the
+# first still runs it.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=15 * 60)
-CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - min(60, CELERY_TASK_TIME_LIMIT // 10)
+CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - max(1, min(60, CELERY_TASK_TIME_LIMIT // 10))
 CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 5 * 60)
 if CELERY_VISIBILITY_TIMEOUT <= CELERY_TASK_TIME_LIMIT:
     raise ImproperlyConfigured(
@@ -163,6 +164,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_interval": _restore_interval,
     "unacked_restore_throttle": 1,
 }
+# The audit chain's HMAC key (docs/audit-chain.md). Without it a key is derived from SECRET_KEY,
+# and changing SECRET_KEY then makes every sealed block fail verification.
+AUDIT_CHAIN_KEY = env("AUDIT_CHAIN_KEY", default="")
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "seal-audit-chain": {
