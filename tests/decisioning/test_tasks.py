@@ -173,7 +173,8 @@ def test_worker_killed_with_sigkill_mid_replay_is_redelivered_to_a_new_worker_an
                   timeout=40, what="the first worker to be part-way through the replay")
         first.kill()
         killed_at = time.monotonic()
-        assert 10 <= ReplayItem.objects.filter(job__task_id=result.id).count() < len(ids), "killed mid-task"
+        done = ReplayItem.objects.filter(job__task_id=result.id).count()
+        assert 10 <= done < len(ids), f"{done} of {len(ids)} replayed when killed: " + log_path.read_text()[-3000:]
 
         second = _Worker(environment, queue, log_path)
         summary = result.get(timeout=40)
