@@ -4,6 +4,7 @@ import subprocess
 import sys
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -114,7 +115,7 @@ replay_job_run(task_id=sys.argv[1], decision_ids=open(sys.argv[2]).read().split(
 @pytest.mark.django_db(transaction=True)
 def test_replay_process_killed_with_sigkill_mid_job_loses_nothing_and_writes_nothing_twice(subprocess_environment, tmp_path):
     """Without a broker: the process running a job dies mid-way; running the job again completes it."""
-    ids = _decisions(200)
+    ids = _decisions(150)
     (tmp_path / "ids").write_text("\n".join(ids))
     task_id = str(uuid.uuid4())
     process = subprocess.Popen([sys.executable, "-c", _REPLAY_IN_A_PROCESS, task_id, str(tmp_path / "ids")],
@@ -128,7 +129,7 @@ def test_replay_process_killed_with_sigkill_mid_job_loses_nothing_and_writes_not
     assert process.returncode == -signal.SIGKILL, process.stderr.read().decode()[-2000:]
     assert 20 <= ReplayItem.objects.filter(job__task_id=task_id).count() < len(ids), "the kill came mid-job"
 
-    assert replay_job_run(task_id=task_id, decision_ids=ids) == {"replayed": 200, "identical": 200, "different": []}
+    assert replay_job_run(task_id=task_id, decision_ids=ids) == {"replayed": 150, "identical": 150, "different": []}
     job = ReplayJob.objects.get(task_id=task_id)
     assert job.runs == 2
     _assert_each_decision_replayed_once(job, ids)
@@ -144,6 +145,18 @@ class _Worker:
              "--loglevel=WARNING", "-Q", queue, "-n", f"{queue}-{uuid.uuid4().hex[:6]}@%h"],
             env=environment, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
         )
+
+    def pool_processes(self):
+        """Pids of the worker's pool processes (its children)."""
+        children = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.process.pid:
+                children.append(int(stat.parent.name))
+        return children
 
     def kill(self):
         if self.process.poll() is None:
@@ -167,7 +180,7 @@ def test_worker_killed_with_sigkill_mid_replay_is_redelivered_to_a_new_worker_an
     first = _Worker(environment, queue, log_path)  # starts while the decisions are written
     second = None
     try:
-        ids = _decisions(300)
+        ids = _decisions(150)
         result = replay_decisions.apply_async(args=(ids,), queue=queue)
         _wait_for(lambda: ReplayItem.objects.filter(job__task_id=result.id).count() >= 10 or first.process.poll() is not None,
                   timeout=40, what="the first worker to be part-way through the replay")
@@ -183,9 +196,38 @@ def test_worker_killed_with_sigkill_mid_replay_is_redelivered_to_a_new_worker_an
         first.kill()
         if second is not None:
             second.kill()
-    assert summary == {"replayed": 300, "identical": 300, "different": []}, log_path.read_text()[-3000:]
+    assert summary == {"replayed": 150, "identical": 150, "different": []}, log_path.read_text()[-3000:]
     job = ReplayJob.objects.get(task_id=result.id)
     # Two deliveries at least (a soft time limit on a slow machine adds a resuming retry).
     assert job.runs >= 2
     _assert_each_decision_replayed_once(job, ids)
     print(f"redelivered and completed {completed_after:.1f} s after the kill")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pool_process_killed_with_sigkill_mid_replay_is_requeued_at_once_and_writes_nothing_twice(
+    subprocess_environment, tmp_path
+):
+    if not settings.REDIS_URL:
+        pytest.skip("Needs the broker: runs in the PostgreSQL + Redis run (.ci/run sets REDIS_URL).")
+    # A visibility timeout far beyond the test's time: only reject_on_worker_lost can bring the task back.
+    environment = subprocess_environment(CELERY_TASK_TIME_LIMIT="30", CELERY_VISIBILITY_TIMEOUT="600")
+    queue = f"sigkill-{uuid.uuid4().hex[:8]}"
+    log_path = tmp_path / "worker.log"
+    worker = _Worker(environment, queue, log_path)
+    try:
+        ids = _decisions(150)
+        result = replay_decisions.apply_async(args=(ids,), queue=queue)
+        _wait_for(lambda: ReplayItem.objects.filter(job__task_id=result.id).count() >= 10 or worker.process.poll() is not None,
+                  timeout=40, what="the worker to be part-way through the replay")
+        [pool_process] = worker.pool_processes()
+        os.kill(pool_process, signal.SIGKILL)
+        done = ReplayItem.objects.filter(job__task_id=result.id).count()
+        assert 10 <= done < len(ids), f"{done} of {len(ids)} replayed when killed: " + log_path.read_text()[-3000:]
+        summary = result.get(timeout=60)
+    finally:
+        worker.kill()
+    assert summary == {"replayed": 150, "identical": 150, "different": []}, log_path.read_text()[-3000:]
+    job = ReplayJob.objects.get(task_id=result.id)
+    assert job.runs >= 2
+    _assert_each_decision_replayed_once(job, ids)
