@@ -305,3 +305,15 @@ def test_the_seal_task_runs_on_the_worker(partner, celery_worker_process):
     assert audit_chain_seal.delay().get(timeout=60) == {f"partner:{partner.pk}": 1}
     assert ["core.auditevent", str(event.pk)] == AuditBlock.objects.get().records[0][:2]
     assert verify()[0]
+
+
+@pytest.mark.django_db
+def test_staff_read_blocks_in_the_admin_but_cannot_change_them(history, admin_client):
+    audit_chain_seal_all()
+    block = AuditBlock.objects.get()
+    assert admin_client.get("/admin/core/auditblock/").status_code == 200
+    page = admin_client.get(f"/admin/core/auditblock/{block.pk}/change/")
+    assert page.status_code == 200 and block.mac in page.content.decode()
+    assert APPLICATION_SECRET not in page.content.decode()
+    assert admin_client.post(f"/admin/core/auditblock/{block.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert AuditBlock.objects.filter(pk=block.pk).exists()
