@@ -112,6 +112,7 @@ replay_job_run(task_id=sys.argv[1], decision_ids=open(sys.argv[2]).read().split(
 """
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_replay_process_killed_with_sigkill_mid_job_loses_nothing_and_writes_nothing_twice(subprocess_environment, tmp_path):
     """Without a broker: the process running a job dies mid-way; running the job again completes it."""
@@ -165,6 +166,7 @@ class _Worker:
         self.log.close()
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_worker_killed_with_sigkill_mid_replay_is_redelivered_to_a_new_worker_and_writes_nothing_twice(
     subprocess_environment, tmp_path
@@ -204,6 +206,7 @@ def test_worker_killed_with_sigkill_mid_replay_is_redelivered_to_a_new_worker_an
     print(f"redelivered and completed {completed_after:.1f} s after the kill")
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_pool_process_killed_with_sigkill_mid_replay_is_requeued_at_once_and_writes_nothing_twice(
     subprocess_environment, tmp_path
