@@ -3,10 +3,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.exceptions import Conflict
+
 from ..models import Decision, ReplayJob
 from .decisions import decision_replay
 
 _CHUNK = 200
+# A job started this often without finishing is killing its workers (a poison message): stop.
+MAX_RUNS = 10
 
 
 def replay_job_run(*, task_id, decision_ids) -> dict:
@@ -21,6 +25,9 @@ def replay_job_run(*, task_id, decision_ids) -> dict:
     with transaction.atomic():
         job, _ = ReplayJob.objects.get_or_create(task_id=task_id, defaults={"decision_count": len(decision_ids)})
         ReplayJob.objects.filter(pk=job.pk).update(runs=F("runs") + 1)
+        job.refresh_from_db(fields=["runs", "finished"])
+    if job.runs > MAX_RUNS and job.finished is None:
+        raise Conflict(f"Replay job {task_id} was started {MAX_RUNS} times without finishing; not starting it again.")
     done = set(job.items.values_list("decision_id", flat=True))
     pending = list(
         Decision.objects.filter(pk__in=decision_ids).exclude(pk__in=done).order_by("created", "pk").values_list("pk", flat=True)

@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings
 from django.db.models import Count
 
+from core.exceptions import Conflict
 from core.models import AuditEvent
 from decisioning.demo import demo_decisions_run, demo_load
 from decisioning.models import Decision, InsightTransaction, ReplayItem, ReplayJob
@@ -234,3 +235,13 @@ def test_pool_process_killed_with_sigkill_mid_replay_is_requeued_at_once_and_wri
     job = ReplayJob.objects.get(task_id=result.id)
     assert job.runs >= 2
     _assert_each_decision_replayed_once(job, ids)
+
+
+@pytest.mark.django_db
+def test_a_replay_job_that_keeps_killing_its_workers_is_given_up_after_ten_runs():
+    ids = _decisions(2, decided=2)
+    ReplayJob.objects.create(task_id="poison", decision_count=2, runs=10)
+    with pytest.raises(Conflict, match="started 10 times without finishing"):
+        replay_job_run(task_id="poison", decision_ids=ids)
+    assert not ReplayItem.objects.exists()
+    assert not AuditEvent.objects.filter(action="decision.replay").exists()
