@@ -176,10 +176,11 @@ def test_worker_killed_with_sigkill_mid_replay_is_redelivered_to_a_new_worker_an
         pytest.skip("Needs the broker: runs in the PostgreSQL + Redis run (.ci/run sets REDIS_URL).")
     # A short visibility timeout for these workers only, so the abandoned message comes back in
     # seconds; it stays longer than their task time limit, as the settings require.
-    environment = subprocess_environment(CELERY_TASK_TIME_LIMIT="8", CELERY_VISIBILITY_TIMEOUT="10",
-                                         CELERY_RESTORE_INTERVAL="1")
+    environment = subprocess_environment(CELERY_TASK_TIME_LIMIT="8", CELERY_VISIBILITY_TIMEOUT="10")
     queue = f"sigkill-{uuid.uuid4().hex[:8]}"
     log_path = tmp_path / "workers.log"
+    # The first worker sweeps for abandoned messages only at start (then every 30 s), so the kill
+    # cannot land while it holds the broker's restore lock; the second sweeps every second.
     first = _Worker(environment, queue, log_path)  # starts while the decisions are written
     second = None
     try:
@@ -192,7 +193,7 @@ def test_worker_killed_with_sigkill_mid_replay_is_redelivered_to_a_new_worker_an
         done = ReplayItem.objects.filter(job__task_id=result.id).count()
         assert 10 <= done < len(ids), f"{done} of {len(ids)} replayed when killed: " + log_path.read_text()[-3000:]
 
-        second = _Worker(environment, queue, log_path)
+        second = _Worker({**environment, "CELERY_RESTORE_INTERVAL": "1"}, queue, log_path)
         summary = result.get(timeout=40)
         completed_after = time.monotonic() - killed_at
     finally:
