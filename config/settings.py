@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "django_celery_beat",
     "core",
     "partners",
     "modelregistry",
@@ -162,8 +163,41 @@ else:
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# A task is acknowledged when it has finished, so a worker that dies mid-task leaves it to be
+# delivered again: a pool child killed mid-task is requeued at once (reject_on_worker_lost); a
+# whole worker killed leaves the message unacknowledged until the broker's visibility timeout
+# expires. Tasks are written to be run twice (see decisioning/tasks.py). The visibility timeout
+# must exceed the longest a worker may hold a message (the hard time limit, plus a retry's
+# countdown, at most 60 s), or a healthy long task would be handed to a second worker while the
+# first still runs it.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=15 * 60)
+CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - max(1, min(60, CELERY_TASK_TIME_LIMIT // 10))
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 5 * 60)
+if CELERY_VISIBILITY_TIMEOUT <= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        f"CELERY_VISIBILITY_TIMEOUT ({CELERY_VISIBILITY_TIMEOUT} s) must be longer than CELERY_TASK_TIME_LIMIT "
+        f"({CELERY_TASK_TIME_LIMIT} s), or a task still running is delivered to a second worker."
+    )
+# How often a worker looks for messages abandoned by a dead worker (kombu's default is ~100 s).
+_restore_interval = env.int("CELERY_RESTORE_INTERVAL", default=30)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    "unacked_restore_interval": _restore_interval,
+    "unacked_restore_throttle": 1,
+}
+# The audit chain's HMAC key (docs/audit-chain.md). Without it a key is derived from SECRET_KEY,
+# and changing SECRET_KEY then makes every sealed block fail verification.
+AUDIT_CHAIN_KEY = env("AUDIT_CHAIN_KEY", default="")
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULE = {
+    "seal-audit-chain": {
+        "task": "core.tasks.audit_chain_seal",
+        "schedule": env.int("AUDIT_SEAL_INTERVAL_SECONDS", default=5 * 60),
+    },
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": (

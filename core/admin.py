@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import AuditEvent
+from .models import AuditBlock, AuditEvent
 
 
 @admin.register(AuditEvent)
@@ -9,6 +9,25 @@ class AuditEventAdmin(admin.ModelAdmin):
     list_filter = ("action", "object_type", "partner")
     search_fields = ("object_id", "object_repr", "actor__username")
     date_hierarchy = "created"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditBlock)
+class AuditBlockAdmin(admin.ModelAdmin):
+    """Read-only: blocks are written by the seal task and checked by verify_audit_chain."""
+
+    list_display = ("chain", "sequence", "record_count", "sealed_at", "key_id")
+    list_filter = ("chain",)
+    fields = ("chain", "sequence", "sealed_at", "record_count", "key_id", "previous_mac", "mac", "schema", "records")
+    readonly_fields = fields
 
     def has_add_permission(self, request):
         return False

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class CoreConfig(AppConfig):
     name = "core"
     verbose_name = "Creditbox core"
+
+    def ready(self):
+        from . import signals
+
+        signals.connect()

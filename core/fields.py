@@ -73,6 +73,11 @@ def dumps(value):
     return json.dumps(_encode(value), separators=(",", ":"), allow_nan=False)
 
 
+def canonical_dumps(value):
+    """One spelling per value: type-tagged as stored, keys sorted, no spaces (for MACs and hashes)."""
+    return json.dumps(_encode(value), sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
 def loads(text):
     return _decode(json.loads(text))
 

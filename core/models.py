@@ -47,3 +47,59 @@ class RateLimitCounter(models.Model):
 
     def __str__(self):
         return f"{self.client_key} @ {self.window_number}: {self.hits}"
+class AuditPending(models.Model):
+    """A sealed-model row written but not sealed yet: the queue the seal task drains.
+
+    Inserted in the same transaction as the row (a post_save signal), so a committed row always
+    has either a pending entry or a seal, and a request never touches the chain itself.
+    """
+
+    scope = models.CharField(max_length=64)
+    record_type = models.CharField(max_length=64)
+    record_id = models.CharField(max_length=64)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["scope", "id"])]
+        constraints = [models.UniqueConstraint(fields=["record_type", "record_id"], name="audit_pending_once")]
+
+
+class AuditChain(models.Model):
+    """The head of one partner's chain of sealed blocks; only the seal task locks it."""
+
+    scope = models.CharField(max_length=64, unique=True, help_text="partner:<id>, or global for partner-less events.")
+    partner = models.ForeignKey("partners.Partner", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    head_sequence = models.PositiveIntegerField(default=0)
+    head_mac = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["scope"]
+
+    def __str__(self):
+        return f"Audit chain {self.scope} at block {self.head_sequence}"
+
+
+class AuditBlock(models.Model):
+    """Records sealed together: an HMAC over the previous block's HMAC and each record's HMAC.
+
+    `records` lists [model label, id, record HMAC] in sealing order; `schema` the fields sealed
+    per model, so a column added later does not count as an alteration of older records.
+    """
+
+    chain = models.ForeignKey(AuditChain, on_delete=models.PROTECT, related_name="blocks")
+    sequence = models.PositiveIntegerField()
+    previous_mac = models.CharField(max_length=64, blank=True)
+    mac = models.CharField(max_length=64)
+    key_id = models.CharField(max_length=16)
+    sealed_at = models.DateTimeField()
+    schema = models.JSONField()
+    records = models.JSONField()
+    record_count = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["chain", "sequence"]
+        constraints = [models.UniqueConstraint(fields=["chain", "sequence"], name="audit_block_sequence_unique")]
+
+    def __str__(self):
+        return f"{self.chain.scope} block {self.sequence} ({self.record_count} records)"

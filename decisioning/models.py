@@ -232,3 +232,38 @@ class ReviewAction(models.Model):
 
     class Meta:
         ordering = ["created", "id"]
+
+
+class ReplayJob(models.Model):
+    """One audit replay run, keyed by its Celery task id so a redelivered task resumes it.
+
+    A worker killed mid-run leaves its message unacknowledged; the broker hands it out again with
+    the same task id, and the run skips every decision already recorded in `items`.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    task_id = models.CharField(max_length=64, unique=True)
+    decision_count = models.PositiveIntegerField()
+    # How many deliveries of the task started this job: more than one after a crash or a retry.
+    runs = models.PositiveIntegerField(default=0)
+    created = models.DateTimeField(auto_now_add=True)
+    finished = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self):
+        return f"Replay {self.task_id} ({self.decision_count} decisions)"
+
+
+class ReplayItem(models.Model):
+    """One decision replayed by a job; written with its audit event, once per (job, decision)."""
+
+    job = models.ForeignKey(ReplayJob, on_delete=models.CASCADE, related_name="items")
+    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="+")
+    identical = models.BooleanField()
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["job", "id"]
+        constraints = [models.UniqueConstraint(fields=["job", "decision"], name="replay_item_once_per_job")]

@@ -65,6 +65,26 @@ def dictionary(db):
     return factories.lending_dictionary()
 
 
+def _subprocess_environment(**overrides):
+    """Environment for a subprocess (a worker, a manage.py command) that uses the test database."""
+    import os
+
+    from django.db import connection
+
+    database = connection.settings_dict
+    if database["ENGINE"].endswith("postgresql"):
+        url = f"postgres://{database['USER']}:{database['PASSWORD'] or ''}@{database['HOST']}:{database['PORT'] or 5432}/{database['NAME']}"
+    else:
+        url = f"sqlite:///{database['NAME']}"
+    return {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings_test", **overrides}
+
+
+@pytest.fixture
+def subprocess_environment(django_db_setup):
+    """A function giving the environment for a subprocess on the test database, with overrides."""
+    return _subprocess_environment
+
+
 @pytest.fixture(scope="session")
 def celery_worker_process(django_db_setup, django_db_blocker):
     """A real Celery worker on the test database when REDIS_URL is set; eager tasks otherwise.
@@ -77,17 +97,11 @@ def celery_worker_process(django_db_setup, django_db_blocker):
     import time
 
     from django.conf import settings
-    from django.db import connection
 
     if settings.CELERY_TASK_ALWAYS_EAGER:
         yield None
         return
-    database = connection.settings_dict
-    if database["ENGINE"].endswith("postgresql"):
-        url = f"postgres://{database['USER']}:{database['PASSWORD'] or ''}@{database['HOST']}:{database['PORT'] or 5432}/{database['NAME']}"
-    else:
-        url = f"sqlite:///{database['NAME']}"
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings_test"}
+    env = _subprocess_environment()
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--loglevel=WARNING", "-n", f"test-{os.getpid()}@%h"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

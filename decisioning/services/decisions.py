@@ -13,7 +13,7 @@ from modelregistry import engines
 from modelregistry.arguments import plain_value
 
 from .. import flows
-from ..models import Decision, DecisionFlow, FlowStep, Outcome, ReasonCode, ReviewCase, StepKind
+from ..models import Decision, DecisionFlow, FlowStep, Outcome, ReasonCode, ReplayItem, ReviewCase, StepKind
 
 from .insights import insight_record
 @transaction.atomic
@@ -131,12 +131,21 @@ def insight_replay(insight):
     }
 
 
-def decision_replay(*, decision, actor) -> dict:
-    """Re-run every step of `decision` against the recorded versions; say whether all outputs are identical."""
+def decision_replay(*, decision, actor, job=None) -> dict:
+    """Re-run every step of `decision` against the recorded versions; say whether all outputs are identical.
+
+    Writes a `decision.replay` audit event. Within a replay `job`, the job's item is written in the
+    same transaction, and its unique (job, decision) constraint makes a second run of the same item
+    raise IntegrityError and write nothing.
+    """
     steps = [insight_replay(insight) for insight in decision.steps.select_related("model").order_by("step_position")]
     report = {"decisionId": str(decision.pk), "identical": all(step["identical"] for step in steps), "steps": steps}
+    data = {"identical": report["identical"]}
     with transaction.atomic():
-        audit_event_record(actor=actor, action="decision.replay", obj=decision, data={"identical": report["identical"]})
+        if job is not None:
+            ReplayItem.objects.create(job=job, decision=decision, identical=report["identical"])
+            data["replayJob"] = str(job.pk)
+        audit_event_record(actor=actor, action="decision.replay", obj=decision, data=data)
     return report
 
 
