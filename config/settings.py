@@ -140,6 +140,10 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Run with `celery -A config beat`. Display only: decisions read effective_from, never these states.
+CELERY_BEAT_SCHEDULE = {
+    "ruleset-live-states": {"task": "rulesets.tasks.ruleset_live_states_refresh", "schedule": 60.0},
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": (

@@ -372,3 +372,4 @@ def test_a_test_case_naming_an_input_the_dmn_lacks_fails_with_that_reason(rulese
                                       inputs={"annualIncom": 1}, expected_outputs={"knockoutReasons": []})
     [result] = services.ruleset_version_test_run(version=version).results
     assert not result.passed and result.error == "The DMN has no input 'annualIncom'."
+
