@@ -186,6 +186,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One resource type shown by two serializers (list and detail) is one enum.
+    "ENUM_NAME_OVERRIDES": {"RulesetVersionTypeEnum": ["rulesetVersion"]},
 }
 
 # Evaluations: which implementation runs each artifact format ("native" or the reference engine).
