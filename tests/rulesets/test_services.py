@@ -373,3 +373,13 @@ def test_a_test_case_naming_an_input_the_dmn_lacks_fails_with_that_reason(rulese
     [result] = services.ruleset_version_test_run(version=version).results
     assert not result.passed and result.error == "The DMN has no input 'annualIncom'."
 
+
+
+def test_publication_is_refused_when_an_input_no_longer_maps(ruleset, editor, approver, dictionary):
+    version = approved(ruleset, editor, approver)
+    dictionary["accountsNowDelinquent"].protected = True  # declared protected after the review
+    dictionary["accountsNowDelinquent"].save()
+    with pytest.raises(ArgumentError) as raised:
+        services.ruleset_version_publish(version=version, actor=approver)
+    assert raised.value.field == ("fieldMapping",) and "accountsNowDelinquent" in raised.value.message
+    assert PredictiveModel.objects.count() == 0 and RulesetVersion.objects.get().status == "approved"
