@@ -296,6 +296,7 @@ def ruleset_version_publish(*, version, actor, note="") -> RulesetVersion:
     _record_transition(version=version, from_status=previous, actor=actor, note=note, action="publish",
                        data={"model": str(model.pk), "model_version": model.version,
                              "effective_from": version.effective_from.isoformat()})
+    ruleset_version_live_states_refresh(ruleset=version.ruleset)
     ruleset_id, version_id = version.ruleset_id, version.pk
     transaction.on_commit(lambda: ruleset_version_published.send(
         sender=RulesetVersion, ruleset_id=ruleset_id, version_id=version_id))
@@ -330,6 +331,7 @@ def ruleset_version_retire(*, version, actor, note="") -> RulesetVersion:
     if version.published_model.status != "retired":
         registry.predictive_model_retire(model=version.published_model, actor=actor)
     _record_transition(version=version, from_status=previous, actor=actor, note=note, action="retire")
+    ruleset_version_live_states_refresh(ruleset=version.ruleset)
     ruleset_id, version_id = version.ruleset_id, version.pk
     transaction.on_commit(lambda: ruleset_version_published.send(
         sender=RulesetVersion, ruleset_id=ruleset_id, version_id=version_id))
@@ -337,14 +339,17 @@ def ruleset_version_retire(*, version, actor, note="") -> RulesetVersion:
 
 
 @transaction.atomic
-def ruleset_version_live_states_refresh(*, at=None) -> int:
-    """Update the displayed live state of published versions (scheduled; never read by decisions)."""
+def ruleset_version_live_states_refresh(*, at=None, ruleset=None) -> int:
+    """Update the displayed live state of published versions (scheduled; never read by decisions).
+
+    Returns how many versions changed state. Publication and retirement refresh their ruleset at
+    once; the scheduled task catches versions whose `effective_from` has since passed.
+    """
     at = at or timezone.now()
+    versions = RulesetVersion.objects.all() if ruleset is None else RulesetVersion.objects.filter(ruleset=ruleset)
     changed = 0
-    published = (RulesetVersion.objects.filter(status=Status.PUBLISHED)
-                 .order_by("ruleset_id", "-effective_from", "-number"))
     live_seen = set()
-    for version in published:
+    for version in versions.filter(status=Status.PUBLISHED).order_by("ruleset_id", "-effective_from", "-number"):
         if version.effective_from > at:
             state = "scheduled"
         elif version.ruleset_id not in live_seen:
@@ -354,8 +359,23 @@ def ruleset_version_live_states_refresh(*, at=None) -> int:
         if version.live_state != state:
             RulesetVersion.objects.filter(pk=version.pk).update(live_state=state)
             changed += 1
-    changed += RulesetVersion.objects.exclude(status=Status.PUBLISHED).exclude(live_state="").update(live_state="")
+    changed += versions.exclude(status=Status.PUBLISHED).exclude(live_state="").update(live_state="")
     return changed
+
+
+@transaction.atomic
+def ruleset_version_discard(*, version, actor) -> None:
+    """Delete a draft nobody needs (its audit events stay); anything past draft is kept for the record."""
+    _check_partner(actor, version.ruleset)
+    _require_role(actor, AUTHOR_ROLES, "discard drafts")
+    version = _locked_version(version)
+    if version.status != Status.DRAFT:
+        raise Conflict(f"{version} is not a draft; only drafts are discarded.")
+    if RulesetVersion.objects.filter(based_on=version).exists():
+        raise Conflict(f"A later version starts from {version}; it is kept.")
+    audit_event_record(actor=actor, action="ruleset_version.discard", obj=version,
+                       data={"number": version.number, "sha256": version.sha256})
+    version.delete()
 
 
 # ---------------------------------------------------------------- uploads
