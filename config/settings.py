@@ -197,6 +197,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.tasks.audit_chain_seal",
         "schedule": env.int("AUDIT_SEAL_INTERVAL_SECONDS", default=5 * 60),
     },
+    # Display only: decisions read effective_from, never these states.
+    "ruleset-live-states": {"task": "rulesets.tasks.ruleset_live_states_refresh", "schedule": 60.0},
 }
 
 REST_FRAMEWORK = {
@@ -244,6 +246,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One resource type shown by two serializers (list and detail) is one enum.
+    "ENUM_NAME_OVERRIDES": {"RulesetVersionTypeEnum": ["rulesetVersion"]},
 }
 
 # Evaluations: which implementation runs each artifact format ("native" or the reference engine).

@@ -63,7 +63,7 @@ def insight_get(*, partner, user, insight_id) -> InsightTransaction:
 
 def decision_list(*, partner, user, outcome=None, external_id=None, created_from=None, created_to=None) -> QuerySet:
     decisions = Decision.objects.filter(partner=partner).select_related("flow", "review_case").prefetch_related(
-        Prefetch("steps", queryset=InsightTransaction.objects.select_related("model").order_by("step_position")),
+        Prefetch("steps", queryset=InsightTransaction.objects.select_related("model__ruleset_version").order_by("step_position")),
         Prefetch("review_case__actions", queryset=ReviewAction.objects.select_related("actor")),
     )
     readable = _readable(user, requested_by="requested_by", under_review="review_case__isnull")
