@@ -6,12 +6,12 @@ engines are slow to start (pyDMNrules ~13 s, pypmml a JVM) and must stay off sta
 """
 import hashlib
 import threading
-import xml.etree.ElementTree as ElementTree
 from collections import OrderedDict
 from importlib import import_module
 
 from django.conf import settings
 
+from core import safe_xml
 from core.exceptions import ArgumentError
 
 PACKAGES = {"pmml": "modelregistry.pmml", "dmn": "rulesets.dmn"}
@@ -25,11 +25,15 @@ def artifact_sha256(artifact: str) -> str:
 
 
 def detect_engine(artifact: str) -> str:
-    """Tell PMML from DMN by the document's root element."""
+    """Tell PMML from DMN by the document's root element, read through the safe XML door.
+
+    The engines read the whole document through the same door (limits, no DOCTYPE) before they
+    build anything; this reads no further than the root's start tag.
+    """
     try:
-        root_tag = next(ElementTree.iterparse(_as_stream(artifact), events=("start",)))[1].tag
-    except (ElementTree.ParseError, StopIteration) as error:
-        raise ArgumentError("artifact", f"The artifact is not well-formed XML: {error}.") from None
+        root_tag = safe_xml.root_tag(artifact)
+    except safe_xml.XMLRefused as error:
+        raise ArgumentError("artifact", f"The artifact is refused: {error}.") from None
     local_name = root_tag.rsplit("}", 1)[-1]
     if local_name == "PMML":
         return "pmml"
@@ -40,12 +44,6 @@ def detect_engine(artifact: str) -> str:
         f"The artifact's root element is <{local_name}>; expected <PMML> (a PMML model) or "
         "<definitions> (a DMN model).",
     )
-
-
-def _as_stream(artifact):
-    import io
-
-    return io.BytesIO(artifact.encode("utf-8"))
 
 
 def workbook_to_artifact(workbook: bytes, *, name=None) -> str:

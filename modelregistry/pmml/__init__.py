@@ -5,7 +5,7 @@ reference engine (pypmml) is imported inside `load` only when a model uses it.
 """
 from .errors import EvaluationError, ModelLoadError, PMMLError, UnsupportedElement
 from .fields import Field, model_fields
-from .reader import parse, read_source
+from .reader import decode, parse, read_source
 
 __all__ = ["load", "Field", "ModelLoadError", "EvaluationError", "ENGINES"]
 
@@ -17,7 +17,8 @@ def load(source, *, engine=None):
     if engine not in (None,) + ENGINES:
         raise ValueError(f"unknown PMML engine {engine!r}; choose one of {ENGINES}")
     data, sha256 = read_source(source)
-    root = parse(data)
+    text = decode(data)  # what the safe XML door checked is all any engine, pypmml included, ever reads
+    root = parse(text)
     fields = model_fields(root)
     warnings = []
     if engine in (None, "native"):
@@ -38,4 +39,4 @@ def load(source, *, engine=None):
         warnings.append(f"evaluated by the pypmml reference engine (starts a JVM) because {reason}")
     from .reference import PyPMMLModel
 
-    return PyPMMLModel(data, sha256, fields, warnings)
+    return PyPMMLModel(text, sha256, fields, warnings)

@@ -6,7 +6,10 @@ from .values import is_missing, plain
 class PyPMMLModel:
     engine_name = "pypmml"
 
-    def __init__(self, data, sha256, fields, warnings=()):
+    def __init__(self, text, sha256, fields, warnings=()):
+        """`text`: the document as the safe XML door accepted it (never raw upload bytes)."""
+        if not isinstance(text, str):
+            raise TypeError("pypmml is given only the text the safe XML door accepted")
         try:
             from pypmml import Model  # starts a JVM: only for models that need it
             import pypmml
@@ -17,7 +20,7 @@ class PyPMMLModel:
         self.fields = list(fields)
         self.warnings = list(warnings)
         try:
-            self._model = Model.fromString(data.decode("utf-8"))
+            self._model = Model.fromString(text)
         except Exception as error:
             raise ModelLoadError(f"pypmml could not load the model: {str(error).splitlines()[0][:300]}") from None
         self._arguments = [f.name for f in self.fields if f.field_type == "argument"]
