@@ -77,18 +77,20 @@ def default_implementation(engine):
     return settings.CREDITBOX_ENGINE_IMPLEMENTATIONS.get(engine) or None
 
 
-def load(*, engine, artifact, sha256=None, implementation=None):
+def load(*, engine, artifact, sha256=None, implementation=None, allow_reference_engine=False):
     """The compiled model for `artifact`, from the per-process cache when it is there.
 
-    Raises the package's ModelLoadError (a ValueError) when the artifact is invalid.
+    `allow_reference_engine`: the model's own recorded choice (never a default) to let the reference
+    engine evaluate what the native engine cannot compile. Raises the package's ModelLoadError (a
+    ValueError) when the artifact is invalid.
     """
     implementation = implementation or default_implementation(engine)
-    key = (engine, implementation, sha256 or artifact_sha256(artifact))
+    key = (engine, implementation, bool(allow_reference_engine), sha256 or artifact_sha256(artifact))
     with _cache_lock:
         if key in _cache:
             _cache.move_to_end(key)
             return _cache[key]
-    loaded = engine_package(engine).load(artifact, engine=implementation)
+    loaded = engine_package(engine).load(artifact, engine=implementation, fallback=bool(allow_reference_engine))
     with _cache_lock:
         _cache[key] = loaded
         while len(_cache) > settings.CREDITBOX_ENGINE_CACHE_SIZE:
@@ -97,7 +99,8 @@ def load(*, engine, artifact, sha256=None, implementation=None):
 
 
 def load_for(predictive_model):
-    return load(engine=predictive_model.engine, artifact=predictive_model.artifact, sha256=predictive_model.sha256)
+    return load(engine=predictive_model.engine, artifact=predictive_model.artifact, sha256=predictive_model.sha256,
+                allow_reference_engine=predictive_model.allow_reference_engine)
 
 
 def load_error_class(engine):

@@ -52,7 +52,8 @@ def _full_clean(instance):
 
 @transaction.atomic
 def predictive_model_register(
-    *, partner, name, created_by, artifact=None, workbook=None, source_name="", description=""
+    *, partner, name, created_by, artifact=None, workbook=None, source_name="", description="",
+    allow_reference_engine=False,
 ) -> PredictiveModel:
     """Register `artifact` (PMML or DMN XML) or `workbook` (an Excel rule workbook, bytes) as the
     next version of the partner's model `name`.
@@ -60,6 +61,9 @@ def predictive_model_register(
     A workbook is converted to DMN XML first; the XML is what is evaluated, and the workbook is
     kept as uploaded. The artifact is compiled before anything is stored, so an invalid one is
     rejected with the engine's message (what is wrong and where) and nothing is written.
+
+    `allow_reference_engine` is the uploader's explicit choice to let the pypmml reference engine
+    evaluate a PMML model the native engine cannot; it is stored on the version and audited.
     """
     name = (name or "").strip()
     if not name:
@@ -81,13 +85,18 @@ def predictive_model_register(
     if workbook is None:
         source["source_sha256"] = sha256
     try:
-        loaded = engines.load(engine=engine, artifact=artifact, sha256=sha256)
+        loaded = engines.load(engine=engine, artifact=artifact, sha256=sha256,
+                              allow_reference_engine=allow_reference_engine)
     except engines.load_error_class(engine) as error:
         location = getattr(error, "location", None)
         where = f" (at {location})" if location and str(location) not in str(error) else ""
         field = "workbook" if workbook is not None else "artifact"
         what = "Excel workbook's rules are" if workbook is not None else f"{engine.upper()} artifact is"
-        raise ArgumentError(field, f"The {what} not valid: {error}{where}") from None
+        hint = ""
+        if "falling back to the pypmml reference engine was not allowed" in str(error):
+            hint = (". Register it with allowReferenceEngine set to true to have the pypmml reference engine "
+                    "evaluate it")
+        raise ArgumentError(field, f"The {what} not valid: {error}{where}{hint}") from None
     if not any(field.field_type == FieldType.ARGUMENT for field in loaded.fields):
         raise ArgumentError("workbook" if workbook is not None else "artifact", "The model has no input fields.")
 
@@ -103,6 +112,7 @@ def predictive_model_register(
         sha256=sha256,
         description=description,
         warnings=list(getattr(loaded, "warnings", []) or []),
+        allow_reference_engine=bool(allow_reference_engine),
         created_by=created_by,
         **source,
     )
@@ -127,6 +137,7 @@ def predictive_model_register(
         obj=model,
         data={"engine": engine, "sha256": sha256, "version": model.version,
               "engine_name": loaded.engine_name, "warnings": model.warnings,
+              "allow_reference_engine": model.allow_reference_engine,
               "source_format": model.source_format, "source_name": model.source_name,
               "source_sha256": model.source_sha256},
     )

@@ -12,7 +12,7 @@ class PredictiveModelOutputSerializer(serializers.ModelSerializer):
         resource_name = "predictiveModel"
         fields = (
             "id", "name", "version", "engine", "status", "sha256", "description", "warnings",
-            "source_format", "source_name", "source_sha256", "unmapped_arguments", "created_by", "created",
+            "allow_reference_engine", "source_format", "source_name", "source_sha256", "unmapped_arguments", "created_by", "created",
         )
 
     def get_unmapped_arguments(self, model) -> list[str]:
@@ -38,6 +38,11 @@ class PredictiveModelInputSerializer(serializers.Serializer):
         required=False, allow_blank=True, default="", max_length=255, help_text="The uploaded file's name."
     )
     description = serializers.CharField(required=False, allow_blank=True, default="")
+    allow_reference_engine = serializers.BooleanField(
+        required=False, default=False,
+        help_text="Let the pypmml reference engine (a JVM) evaluate this PMML model if the native engine cannot. "
+        "Off unless asked for; recorded on the version and in the audit trail.",
+    )
 
     def validate_workbook(self, value):
         import base64

@@ -56,7 +56,7 @@ def test_a_workbook_with_a_bad_cell_is_refused_with_the_cell_and_nothing_is_stor
 def test_a_file_that_is_neither_xml_nor_a_workbook_is_refused(client, partner, editor):
     response = upload(client, partner, "Binary", b"\x00\xff\xfe junk", "junk.bin")
     assert response.status_code == 200
-    assert "neither UTF-8 XML (PMML, DMN) nor an Excel workbook" in response.content.decode()
+    assert "neither XML (PMML, DMN) nor an Excel workbook" in response.content.decode()
     assert PredictiveModel.objects.count() == 0
 
 

@@ -82,8 +82,10 @@ COX = PMML_CASES / "rattle_CoxRegressionLung" / "model.pmml"
 
 
 @pytest.mark.skipif(not COX.exists(), reason="../shared/conformance is not present")
-def test_an_unsupported_element_falls_back_to_pypmml_with_a_warning():
-    model = pmml.load(COX)
+def test_an_unsupported_element_falls_back_to_pypmml_with_a_warning_only_when_allowed():
+    with pytest.raises(pmml.ModelLoadError, match="falling back to the pypmml reference engine was not allowed"):
+        pmml.load(COX)
+    model = pmml.load(COX, fallback=True)
     assert model.engine_name == "pypmml"
     assert len(model.warnings) == 1 and "CoxRegression" in model.warnings[0]
     with pytest.raises(pmml.ModelLoadError, match="CoxRegression"):
