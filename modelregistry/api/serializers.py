@@ -1,5 +1,7 @@
 from rest_framework_json_api import serializers
 
+from core import safe_xml
+
 from modelregistry.models import PredictiveModel, PredictiveModelField
 
 
@@ -44,10 +46,15 @@ class PredictiveModelInputSerializer(serializers.Serializer):
         "Off unless asked for; recorded on the version and in the audit trail.",
     )
 
+    def validate_artifact(self, value):
+        _within_limit(len(value.encode("utf-8", "surrogatepass")), "artifact")
+        return value
+
     def validate_workbook(self, value):
         import base64
         import binascii
 
+        _within_limit(len(value) // 4 * 3, "workbook (decoded)")  # before decoding a huge body
         try:
             return base64.b64decode(value, validate=True)
         except (binascii.Error, ValueError):
@@ -55,6 +62,15 @@ class PredictiveModelInputSerializer(serializers.Serializer):
 
     class Meta:
         resource_name = "predictiveModel"
+
+
+def _within_limit(size, what):
+    if size > safe_xml.MAX_DOCUMENT_BYTES:
+        raise serializers.ValidationError(
+            f"The {what} is {size:,} bytes; the limit is {safe_xml.MAX_DOCUMENT_BYTES:,} bytes "
+            f"({safe_xml.MAX_DOCUMENT_BYTES / 2**20:g} MiB).",
+            code="too_large",
+        )
 
 
 class PredictiveModelFieldOutputSerializer(serializers.ModelSerializer):

@@ -5,6 +5,7 @@ reference engine (pypmml) is imported inside `load` only when a model uses it.
 """
 from .errors import EvaluationError, ModelLoadError, PMMLError, UnsupportedElement
 from .fields import Field, model_fields
+from .limits import check_static_format_patterns
 from .reader import decode, parse, read_source
 
 __all__ = ["load", "Field", "ModelLoadError", "EvaluationError", "ENGINES"]
@@ -25,6 +26,7 @@ def load(source, *, engine=None, fallback=False):
     data, sha256 = read_source(source)
     text = decode(data)  # what the safe XML door checked is all any engine, pypmml included, ever reads
     root = parse(text)
+    check_static_format_patterns(root)
     fields = model_fields(root)
     warnings = []
     if engine in (None, "native"):

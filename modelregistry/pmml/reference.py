@@ -1,5 +1,6 @@
 """The reference engine: pypmml (pmml4s on a JVM). Imported only when a model asks for it."""
 from .errors import EvaluationError, ModelLoadError
+from .limits import MAX_STRING_RESULT
 from .values import is_missing, plain
 
 
@@ -46,7 +47,12 @@ class PyPMMLModel:
             row = self._model.predict(clean)
         except Exception as error:
             raise EvaluationError(f"pypmml failed: {str(error).splitlines()[0][:300]}") from None
-        return {name: plain(self._pick(row, name)) for name in self._results}
+        results = {name: plain(self._pick(row, name)) for name in self._results}
+        for name, value in results.items():
+            if isinstance(value, str) and len(value) > MAX_STRING_RESULT:
+                raise EvaluationError(f"result {name!r} has {len(value):,} characters; the limit is "
+                                      f"{MAX_STRING_RESULT:,}")
+        return results
 
     def evaluate_batch(self, frame):
         import pandas as pd
