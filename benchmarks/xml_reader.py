@@ -40,25 +40,37 @@ def text_artifact(size=1_600_000):
             "</RegressionModel>\n</PMML>\n").encode("utf-8")
 
 
-def ensemble(trees=100, depth=8):
-    """A MiningModel of `trees` full binary trees of `depth` levels (sum of leaf scores)."""
-    parts = [HEADER, '<MiningModel functionName="regression"><MiningSchema><MiningField name="x"/>'
+def ensemble(trees=100, depth=8, features=20, bins=255):
+    """A MiningModel of `trees` full binary trees of `depth` levels summing leaf scores, shaped like a
+    gradient-boosting export: each split on one of `features` fields at one of `bins` thresholds."""
+    names = [f"x{i}" for i in range(features)]
+    fields = "".join(f'<DataField name="{name}" optype="continuous" dataType="double"/>\n' for name in names)
+    mining = "".join(f'<MiningField name="{name}"/>' for name in names)
+    parts = [HEADER.replace('<DataField name="x" optype="continuous" dataType="double"/>\n', fields),
+             f'<MiningModel functionName="regression"><MiningSchema>{mining}'
              '<MiningField name="y" usageType="target"/></MiningSchema><Segmentation multipleModelMethod="sum">\n']
+    counter = [0]
 
-    def node(level, low, high, out, predicate):
-        middle = (low + high) / 2
+    def split():
+        counter[0] += 1
+        number = counter[0] * 7919
+        return names[number % features], (number // features) % bins / bins
+
+    def node(level, score, out, predicate):
         if level == depth:
-            out.append(f'<Node score="{middle:.6f}">{predicate}</Node>\n')
+            out.append(f'<Node score="{score:.6f}">{predicate}</Node>\n')
             return
         out.append(f"<Node>{predicate}\n")
-        node(level + 1, low, middle, out, f'<SimplePredicate field="x" operator="lessThan" value="{middle:.6f}"/>')
-        node(level + 1, middle, high, out, "<True/>")
+        field, threshold = split()
+        node(level + 1, score - 1 / 2 ** level, out,
+             f'<SimplePredicate field="{field}" operator="lessThan" value="{threshold:.6f}"/>')
+        node(level + 1, score + 1 / 2 ** level, out, "<True/>")
         out.append("</Node>\n")
 
     for tree in range(trees):
         parts.append(f'<Segment id="{tree + 1}"><True/><TreeModel functionName="regression">'
-                     '<MiningSchema><MiningField name="x"/></MiningSchema>\n')
-        node(0, -tree, tree + 1.0, parts, "<True/>")
+                     f'<MiningSchema>{mining}</MiningSchema>\n')
+        node(0, 0.0, parts, "<True/>")
         parts.append("</TreeModel></Segment>\n")
     parts.append("</Segmentation></MiningModel>\n</PMML>\n")
     return "".join(parts).encode("utf-8")
