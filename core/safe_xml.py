@@ -7,6 +7,7 @@ and workbooks share one set of rules:
 - a DOCTYPE (and so any ENTITY declaration, internal or external, or external DTD) is refused inside
   the parser (defusedxml), whatever the document's encoding, with the line it is on: entities are
   how an upload reads server files, fetches internal URLs or expands a kilobyte into gigabytes;
+  XInclude elements are refused too;
 - bytes are decoded here, once (byte-order mark, else the XML declaration, else UTF-8), and the
   text that was checked is what every later reader gets, so no second parser can see the document
   differently (e.g. the pypmml reference engine, which is handed the same text);
@@ -89,6 +90,9 @@ def _check_size(size, limits):
         raise XMLRefused(f"the document is {size:,} bytes; the limit is {limits.max_bytes:,} bytes")
 
 
+_XINCLUDE = ("{http://www.w3.org/2001/XInclude}", "{http://www.w3.org/2003/XInclude}")
+
+
 class _Stop(Exception):
     pass
 
@@ -111,6 +115,9 @@ class _Target:
             self.root_tag = tag
             if self.root_only:
                 raise _Stop
+        if tag.startswith(_XINCLUDE):  # another way to pull in files, should any later reader honour it
+            raise XMLRefused("the document uses XInclude, which is refused: it can read files and URLs on the server",
+                             line)
         if self.depth > self.limits.max_depth:
             raise XMLRefused(f"elements are nested more than {self.limits.max_depth} deep", line)
         if self.elements > self.limits.max_elements:

@@ -49,6 +49,13 @@ def test_the_root_tag_is_read_without_reading_further_but_a_doctype_before_it_is
         safe_xml.root_tag(BILLION_LAUGHS)
 
 
+def test_an_xinclude_is_refused_naming_its_line():
+    document = ('<PMML xmlns:xi="http://www.w3.org/2001/XInclude">\n'
+                '  <xi:include href="file:///etc/passwd" parse="text"/>\n</PMML>')
+    with pytest.raises(safe_xml.XMLRefused, match=r"XInclude.*\(line 2\)"):
+        safe_xml.parse(document)
+
+
 def test_an_undeclared_entity_reference_is_not_well_formed():
     with pytest.raises(safe_xml.XMLRefused, match=r"not well-formed XML: undefined entity \(line 2"):
         safe_xml.parse("<PMML>\n&secret;</PMML>")
