@@ -19,9 +19,6 @@ import re
 from dataclasses import dataclass
 from xml.etree.ElementTree import ParseError
 
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import DefusedXMLParser
-
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 
 
@@ -146,6 +143,9 @@ def parse(source, target=None, *, limits=DEFAULT_LIMITS, root_only=False):
     root element's start tag (`root_tag(...)` uses that; a DOCTYPE comes before it, so is still
     refused). Raises XMLRefused naming the line.
     """
+    from defusedxml import DefusedXmlException  # imported on first use: keeps it off start-up paths
+    from defusedxml.ElementTree import DefusedXMLParser
+
     text = decode(source)
     if len(text) > limits.max_bytes // 4:  # cheap bound first; the exact one costs an encode
         _check_size(len(text.encode("utf-8", "surrogatepass")), limits)
