@@ -95,7 +95,7 @@ def predictive_model_register(
         hint = ""
         if "falling back to the pypmml reference engine was not allowed" in str(error):
             hint = (". Register it with allowReferenceEngine set to true to have the pypmml reference engine "
-                    "evaluate it")
+                    "evaluate it.")
         raise ArgumentError(field, f"The {what} not valid: {error}{where}{hint}") from None
     if not any(field.field_type == FieldType.ARGUMENT for field in loaded.fields):
         raise ArgumentError("workbook" if workbook is not None else "artifact", "The model has no input fields.")
