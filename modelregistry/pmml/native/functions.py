@@ -254,7 +254,7 @@ def _function(name, arguments, node):
             _check_format_pattern(text, node, EvaluationError)
             try:
                 return text % number
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):  # e.g. %c of a number beyond Unicode
                 return text
 
         def vector(env, n):
