@@ -93,7 +93,7 @@ def predictive_model_register(
         field = "workbook" if workbook is not None else "artifact"
         what = "Excel workbook's rules are" if workbook is not None else f"{engine.upper()} artifact is"
         hint = ""
-        if "falling back to the pypmml reference engine was not allowed" in str(error):
+        if getattr(error, "needs_reference_engine", False):
             hint = (". Register it with allowReferenceEngine set to true to have the pypmml reference engine "
                     "evaluate it.")
         raise ArgumentError(field, f"The {what} not valid: {error}{where}{hint}") from None

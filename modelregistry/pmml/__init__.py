@@ -57,5 +57,7 @@ def _without_fallback(error, engine):
     message = str(error)
     if error.location and message.endswith(f" ({error.location})"):
         message = message[:-len(f" ({error.location})")]
-    return type(error)(f"{message}; the native engine cannot evaluate this model, and falling back to the "
-                       "pypmml reference engine was not allowed", error.location)
+    refused = type(error)(f"{message}; the native engine cannot evaluate this model, and falling back to the "
+                          "pypmml reference engine was not allowed", error.location)
+    refused.needs_reference_engine = True  # callers can say how to allow it in their own terms
+    return refused
