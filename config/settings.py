@@ -257,6 +257,11 @@ CREDITBOX_ENGINE_IMPLEMENTATIONS = {
 }
 CREDITBOX_ENGINE_CACHE_SIZE = env.int("ENGINE_CACHE_SIZE", default=64)
 
+# Uploads: an artifact may be up to core.safe_xml.MAX_DOCUMENT_BYTES (20 MiB, a large ensemble PMML);
+# a workbook of that size sent base64 in JSON is ~27 MiB, so the request bodies Django accepts are larger.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=32 * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=32 * 1024 * 1024)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

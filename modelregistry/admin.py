@@ -5,6 +5,7 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from core import safe_xml
 from core.admin_mixins import PartnerScopedAdmin
 from core.exceptions import ArgumentError
 from rulesets import services as ruleset_services
@@ -34,6 +35,9 @@ class DataDictionaryFieldAdmin(admin.ModelAdmin):
             obj.pk = created.pk
 
 
+UPLOAD_FIELDS = ("partner", "name", "description", "artifact_file", "allow_reference_engine")
+
+
 class PredictiveModelUploadForm(forms.ModelForm):
     artifact_file = forms.FileField(
         help_text="A PMML or DMN XML file, or an Excel rule workbook (.xlsx). Uploading a name again makes a "
@@ -42,19 +46,23 @@ class PredictiveModelUploadForm(forms.ModelForm):
 
     class Meta:
         model = PredictiveModel
-        fields = ("partner", "name", "description")
+        fields = ("partner", "name", "description", "allow_reference_engine")
 
     def clean_artifact_file(self):
         upload = self.cleaned_data["artifact_file"]
+        if upload.size > safe_xml.MAX_DOCUMENT_BYTES:
+            raise ValidationError(
+                f"The file is {upload.size:,} bytes; the limit is {safe_xml.MAX_DOCUMENT_BYTES:,} bytes."
+            )
         raw = upload.read()
         self.source_name = upload.name
         if engines.is_workbook(raw):
             return raw  # an Excel workbook: converted to DMN by the service
         try:
-            return raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
+            return safe_xml.decode(raw)  # the door's decoding: what it checks later is this text
+        except safe_xml.XMLRefused as error:
             raise ValidationError(
-                "The file is neither UTF-8 XML (PMML, DMN) nor an Excel workbook (.xlsx)."
+                f"The file is neither XML (PMML, DMN) nor an Excel workbook (.xlsx): {error}."
             ) from None
 
 
@@ -76,12 +84,13 @@ class PredictiveModelAdmin(PartnerScopedAdmin):
     list_filter = ("engine", "status", "partner")
     search_fields = ("name", "sha256")
     readonly_fields = (
-        "partner", "name", "version", "engine", "sha256", "warnings", "source_format", "source_name",
-        "source_sha256", "source_download", "created_by", "created", "artifact_text",
+        "partner", "name", "version", "engine", "sha256", "warnings", "allow_reference_engine", "source_format",
+        "source_name", "source_sha256", "source_download", "created_by", "created", "artifact_text",
     )
     fields = (
-        "partner", "name", "version", "engine", "status", "description", "sha256", "warnings", "source_format",
-        "source_name", "source_sha256", "source_download", "created_by", "created", "artifact_text",
+        "partner", "name", "version", "engine", "status", "description", "sha256", "warnings",
+        "allow_reference_engine", "source_format", "source_name", "source_sha256", "source_download", "created_by",
+        "created", "artifact_text",
     )
     inlines = [PredictiveModelFieldInline]
     actions = ["retire"]
@@ -116,11 +125,11 @@ class PredictiveModelAdmin(PartnerScopedAdmin):
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
             kwargs["form"] = PredictiveModelUploadForm
-            kwargs["fields"] = ("partner", "name", "description", "artifact_file")
+            kwargs["fields"] = UPLOAD_FIELDS
         return super().get_form(request, obj, **kwargs)
 
     def get_fields(self, request, obj=None):
-        return ("partner", "name", "description", "artifact_file") if obj is None else self.fields
+        return UPLOAD_FIELDS if obj is None else self.fields
 
     def get_readonly_fields(self, request, obj=None):
         return () if obj is None else self.readonly_fields
@@ -141,6 +150,7 @@ class PredictiveModelAdmin(PartnerScopedAdmin):
             name=form.cleaned_data["name"],
             description=form.cleaned_data.get("description", ""),
             source_name=getattr(form, "source_name", ""),
+            allow_reference_engine=form.cleaned_data.get("allow_reference_engine", False),
             created_by=request.user,
             **content,
         )

@@ -6,12 +6,12 @@ engines are slow to start (pyDMNrules ~13 s, pypmml a JVM) and must stay off sta
 """
 import hashlib
 import threading
-import xml.etree.ElementTree as ElementTree
 from collections import OrderedDict
 from importlib import import_module
 
 from django.conf import settings
 
+from core import safe_xml
 from core.exceptions import ArgumentError
 
 PACKAGES = {"pmml": "modelregistry.pmml", "dmn": "rulesets.dmn"}
@@ -25,11 +25,15 @@ def artifact_sha256(artifact: str) -> str:
 
 
 def detect_engine(artifact: str) -> str:
-    """Tell PMML from DMN by the document's root element."""
+    """Tell PMML from DMN by the document's root element, read through the safe XML door.
+
+    The engines read the whole document through the same door (limits, no DOCTYPE) before they
+    build anything; this reads no further than the root's start tag.
+    """
     try:
-        root_tag = next(ElementTree.iterparse(_as_stream(artifact), events=("start",)))[1].tag
-    except (ElementTree.ParseError, StopIteration) as error:
-        raise ArgumentError("artifact", f"The artifact is not well-formed XML: {error}.") from None
+        root_tag = safe_xml.root_tag(artifact)
+    except safe_xml.XMLRefused as error:
+        raise ArgumentError("artifact", f"The artifact is refused: {error}.") from None
     local_name = root_tag.rsplit("}", 1)[-1]
     if local_name == "PMML":
         return "pmml"
@@ -40,12 +44,6 @@ def detect_engine(artifact: str) -> str:
         f"The artifact's root element is <{local_name}>; expected <PMML> (a PMML model) or "
         "<definitions> (a DMN model).",
     )
-
-
-def _as_stream(artifact):
-    import io
-
-    return io.BytesIO(artifact.encode("utf-8"))
 
 
 def workbook_to_artifact(workbook: bytes, *, name=None) -> str:
@@ -89,18 +87,20 @@ def default_implementation(engine):
     return settings.CREDITBOX_ENGINE_IMPLEMENTATIONS.get(engine) or None
 
 
-def load(*, engine, artifact, sha256=None, implementation=None):
+def load(*, engine, artifact, sha256=None, implementation=None, allow_reference_engine=False):
     """The compiled model for `artifact`, from the per-process cache when it is there.
 
-    Raises the package's ModelLoadError (a ValueError) when the artifact is invalid.
+    `allow_reference_engine`: the model's own recorded choice (never a default) to let the reference
+    engine evaluate what the native engine cannot compile. Raises the package's ModelLoadError (a
+    ValueError) when the artifact is invalid.
     """
     implementation = implementation or default_implementation(engine)
-    key = (engine, implementation, sha256 or artifact_sha256(artifact))
+    key = (engine, implementation, bool(allow_reference_engine), sha256 or artifact_sha256(artifact))
     with _cache_lock:
         if key in _cache:
             _cache.move_to_end(key)
             return _cache[key]
-    loaded = engine_package(engine).load(artifact, engine=implementation)
+    loaded = engine_package(engine).load(artifact, engine=implementation, fallback=bool(allow_reference_engine))
     with _cache_lock:
         _cache[key] = loaded
         while len(_cache) > settings.CREDITBOX_ENGINE_CACHE_SIZE:
@@ -109,7 +109,8 @@ def load(*, engine, artifact, sha256=None, implementation=None):
 
 
 def load_for(predictive_model):
-    return load(engine=predictive_model.engine, artifact=predictive_model.artifact, sha256=predictive_model.sha256)
+    return load(engine=predictive_model.engine, artifact=predictive_model.artifact, sha256=predictive_model.sha256,
+                allow_reference_engine=predictive_model.allow_reference_engine)
 
 
 def load_error_class(engine):

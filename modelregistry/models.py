@@ -92,6 +92,11 @@ class PredictiveModel(models.Model):
     status = models.CharField(max_length=8, choices=ModelStatus.choices, default=ModelStatus.ACTIVE)
     description = models.TextField(blank=True)
     warnings = models.JSONField(default=list, blank=True)
+    allow_reference_engine = models.BooleanField(
+        default=False,
+        help_text="Chosen at upload: a PMML model the native engine cannot evaluate may be evaluated by the "
+        "pypmml reference engine (a JVM). Off unless asked for; the artifact passes the safe XML door either way.",
+    )
     source_format = models.CharField(max_length=8, choices=SourceFormat.choices, default=SourceFormat.XML)
     source_name = models.CharField(max_length=255, blank=True, help_text="The uploaded file's name.")
     source_sha256 = models.CharField(max_length=64, blank=True, help_text="sha256 of the uploaded file.")

@@ -62,14 +62,20 @@ class PreparedArtifact:
     loaded: object
     field: str  # the attribute an error about this upload names: "artifact" or "workbook"
     source: dict
+    allow_reference_engine: bool = False
 
 
-def artifact_prepare(*, name, artifact=None, workbook=None, source_name="") -> PreparedArtifact:
+def artifact_prepare(
+    *, name, artifact=None, workbook=None, source_name="", allow_reference_engine=False
+) -> PreparedArtifact:
     """Read and compile `artifact` (PMML or DMN XML) or `workbook` (an Excel rule workbook, bytes).
 
     A workbook is converted to DMN XML; the XML is what is evaluated and the workbook is kept as
     uploaded. Nothing is stored: an invalid upload is refused with the engine's message (what is
     wrong and where).
+
+    `allow_reference_engine` is the uploader's explicit choice to let the pypmml reference engine
+    evaluate a PMML model the native engine cannot; it is stored on the version and audited.
     """
     name = (name or "").strip()
     if not name:
@@ -92,20 +98,27 @@ def artifact_prepare(*, name, artifact=None, workbook=None, source_name="") -> P
         source["source_sha256"] = sha256
     field = "workbook" if workbook is not None else "artifact"
     try:
-        loaded = engines.load(engine=engine, artifact=artifact, sha256=sha256)
+        loaded = engines.load(engine=engine, artifact=artifact, sha256=sha256,
+                              allow_reference_engine=allow_reference_engine)
     except engines.load_error_class(engine) as error:
         location = getattr(error, "location", None)
         where = f" (at {location})" if location and str(location) not in str(error) else ""
         what = "Excel workbook's rules are" if workbook is not None else f"{engine.upper()} artifact is"
-        raise ArgumentError(field, f"The {what} not valid: {error}{where}") from None
+        hint = ""
+        if getattr(error, "needs_reference_engine", False):
+            hint = (". Register it with allowReferenceEngine set to true to have the pypmml reference engine "
+                    "evaluate it.")
+        raise ArgumentError(field, f"The {what} not valid: {error}{where}{hint}") from None
     if not any(spec.field_type == FieldType.ARGUMENT for spec in loaded.fields):
         raise ArgumentError(field, "The model has no input fields.")
-    return PreparedArtifact(engine=engine, artifact=artifact, sha256=sha256, loaded=loaded, field=field, source=source)
+    return PreparedArtifact(engine=engine, artifact=artifact, sha256=sha256, loaded=loaded, field=field,
+                            source=source, allow_reference_engine=bool(allow_reference_engine))
 
 
 @transaction.atomic
 def predictive_model_register(
-    *, partner, name, created_by, artifact=None, workbook=None, source_name="", description=""
+    *, partner, name, created_by, artifact=None, workbook=None, source_name="", description="",
+    allow_reference_engine=False,
 ) -> PredictiveModel:
     """Register a PMML `artifact` as the next version of the partner's model `name`.
 
@@ -113,7 +126,8 @@ def predictive_model_register(
     version that a second person approved (rulesets.services.artifact_upload makes the draft;
     publishing it calls predictive_model_register_ruleset_version).
     """
-    prepared = artifact_prepare(name=name, artifact=artifact, workbook=workbook, source_name=source_name)
+    prepared = artifact_prepare(name=name, artifact=artifact, workbook=workbook, source_name=source_name,
+                                allow_reference_engine=allow_reference_engine)
     if prepared.engine == Engine.DMN:
         raise ArgumentError(
             prepared.field,
@@ -157,6 +171,7 @@ def _register(*, partner, name, created_by, prepared, description, audit=None) -
         sha256=prepared.sha256,
         description=description,
         warnings=list(getattr(loaded, "warnings", []) or []),
+        allow_reference_engine=prepared.allow_reference_engine,
         created_by=created_by,
         **prepared.source,
     )
@@ -181,6 +196,7 @@ def _register(*, partner, name, created_by, prepared, description, audit=None) -
         obj=model,
         data={"engine": prepared.engine, "sha256": prepared.sha256, "version": model.version,
               "engine_name": loaded.engine_name, "warnings": model.warnings,
+              "allow_reference_engine": model.allow_reference_engine,
               "source_format": model.source_format, "source_name": model.source_name,
               "source_sha256": model.source_sha256, **(audit or {})},
     )

@@ -1,5 +1,7 @@
 from rest_framework_json_api import serializers
 
+from core import safe_xml
+
 from modelregistry.models import PredictiveModel, PredictiveModelField
 from rulesets.models import RulesetPurpose
 
@@ -13,7 +15,7 @@ class PredictiveModelOutputSerializer(serializers.ModelSerializer):
         resource_name = "predictiveModel"
         fields = (
             "id", "name", "version", "engine", "status", "sha256", "description", "warnings",
-            "source_format", "source_name", "source_sha256", "unmapped_arguments", "created_by", "created",
+            "allow_reference_engine", "source_format", "source_name", "source_sha256", "unmapped_arguments", "created_by", "created",
         )
 
     def get_unmapped_arguments(self, model) -> list[str]:
@@ -44,11 +46,21 @@ class PredictiveModelInputSerializer(serializers.Serializer):
         help_text="DMN only: the purpose of the ruleset the draft belongs to, when the upload creates it "
         "(default knockout).",
     )
+    allow_reference_engine = serializers.BooleanField(
+        required=False, default=False,
+        help_text="Let the pypmml reference engine (a JVM) evaluate this PMML model if the native engine cannot. "
+        "Off unless asked for; recorded on the version and in the audit trail.",
+    )
+
+    def validate_artifact(self, value):
+        _within_limit(len(value.encode("utf-8", "surrogatepass")), "artifact")
+        return value
 
     def validate_workbook(self, value):
         import base64
         import binascii
 
+        _within_limit(len(value) // 4 * 3, "workbook (decoded)")  # before decoding a huge body
         try:
             return base64.b64decode(value, validate=True)
         except (binascii.Error, ValueError):
@@ -56,6 +68,15 @@ class PredictiveModelInputSerializer(serializers.Serializer):
 
     class Meta:
         resource_name = "predictiveModel"
+
+
+def _within_limit(size, what):
+    if size > safe_xml.MAX_DOCUMENT_BYTES:
+        raise serializers.ValidationError(
+            f"The {what} is {size:,} bytes; the limit is {safe_xml.MAX_DOCUMENT_BYTES:,} bytes "
+            f"({safe_xml.MAX_DOCUMENT_BYTES / 2**20:g} MiB).",
+            code="too_large",
+        )
 
 
 class PredictiveModelFieldOutputSerializer(serializers.ModelSerializer):

@@ -1,7 +1,8 @@
 """A small XML reader for PMML that keeps line numbers, so errors can say where the author must look."""
 import hashlib
 import os
-from xml.parsers import expat
+
+from core import safe_xml
 
 from .errors import ModelLoadError
 
@@ -38,7 +39,7 @@ class Node:
 
 
 def _local(tag):
-    return tag.rsplit(":", 1)[-1]
+    return tag.rsplit("}", 1)[-1]
 
 
 def read_source(source):
@@ -57,36 +58,48 @@ def read_source(source):
     return data, hashlib.sha256(data).hexdigest()
 
 
-def parse(data):
-    """Parse PMML bytes into a Node tree (namespace prefixes dropped)."""
-    parser = expat.ParserCreate()
-    root_holder, stack = [], []
+class _TreeBuilder:
+    """Builds the Node tree from the door's events; text is joined once per element (linear)."""
 
-    def start(tag, attrib):
-        node = Node(_local(tag), attrib, parser.CurrentLineNumber)
-        if stack:
-            stack[-1].children.append(node)
+    def __init__(self):
+        self.root = None
+        self.stack = []
+        self.text_parts = []
+
+    def start(self, tag, attrib, line):
+        node = Node(_local(tag), attrib, line)
+        if self.stack:
+            self.stack[-1].children.append(node)
         else:
-            root_holder.append(node)
-        stack.append(node)
+            self.root = node
+        self.stack.append(node)
+        self.text_parts.append([])
 
-    def end(tag):
-        node = stack.pop()
-        node.text = node.text.strip()
+    def end(self, tag):
+        node = self.stack.pop()
+        node.text = "".join(self.text_parts.pop()).strip()
 
-    def text(chunk):
-        if stack:
-            stack[-1].text += chunk
+    def data(self, chunk):
+        if self.text_parts:
+            self.text_parts[-1].append(chunk)
 
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
-    parser.CharacterDataHandler = text
+
+def decode(data):
+    """The document's text as the safe XML door reads it (what every engine, pypmml included, gets)."""
     try:
-        parser.Parse(data, True)
-    except expat.ExpatError as error:
-        raise ModelLoadError(f"not well-formed XML: {expat.errors.messages[error.code]}",
-                             f"line {error.lineno}, column {error.offset}") from None
-    root = root_holder[0]
+        return safe_xml.decode(data)
+    except safe_xml.XMLRefused as error:
+        raise ModelLoadError(error.message, error.location) from None
+
+
+def parse(data):
+    """Parse PMML (bytes or text) through the safe XML door into a Node tree (namespaces dropped)."""
+    builder = _TreeBuilder()
+    try:
+        safe_xml.parse(data, builder)
+    except safe_xml.XMLRefused as error:
+        raise ModelLoadError(error.message, error.location) from None
+    root = builder.root
     if root.tag != "PMML":
         raise ModelLoadError(f"the root element is <{root.tag}>, not <PMML>", f"line {root.line}")
     return root

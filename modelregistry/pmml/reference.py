@@ -1,12 +1,16 @@
 """The reference engine: pypmml (pmml4s on a JVM). Imported only when a model asks for it."""
 from .errors import EvaluationError, ModelLoadError
+from .limits import MAX_STRING_RESULT
 from .values import is_missing, plain
 
 
 class PyPMMLModel:
     engine_name = "pypmml"
 
-    def __init__(self, data, sha256, fields, warnings=()):
+    def __init__(self, text, sha256, fields, warnings=()):
+        """`text`: the document as the safe XML door accepted it (never raw upload bytes)."""
+        if not isinstance(text, str):
+            raise TypeError("pypmml is given only the text the safe XML door accepted")
         try:
             from pypmml import Model  # starts a JVM: only for models that need it
             import pypmml
@@ -17,7 +21,7 @@ class PyPMMLModel:
         self.fields = list(fields)
         self.warnings = list(warnings)
         try:
-            self._model = Model.fromString(data.decode("utf-8"))
+            self._model = Model.fromString(text)
         except Exception as error:
             raise ModelLoadError(f"pypmml could not load the model: {str(error).splitlines()[0][:300]}") from None
         self._arguments = [f.name for f in self.fields if f.field_type == "argument"]
@@ -43,7 +47,12 @@ class PyPMMLModel:
             row = self._model.predict(clean)
         except Exception as error:
             raise EvaluationError(f"pypmml failed: {str(error).splitlines()[0][:300]}") from None
-        return {name: plain(self._pick(row, name)) for name in self._results}
+        results = {name: plain(self._pick(row, name)) for name in self._results}
+        for name, value in results.items():
+            if isinstance(value, str) and len(value) > MAX_STRING_RESULT:
+                raise EvaluationError(f"result {name!r} has {len(value):,} characters; the limit is "
+                                      f"{MAX_STRING_RESULT:,}")
+        return results
 
     def evaluate_batch(self, frame):
         import pandas as pd

@@ -8,8 +8,12 @@ DEFAULT_ENGINE = 'native'
 __all__ = ['load', 'fields_of', 'Field', 'ModelLoadError', 'EvaluationError', 'ENGINES', 'DEFAULT_ENGINE']
 
 
-def load(source, *, engine=None):
-    """Load a DMN model from a path, XML text or bytes and return an evaluable model."""
+def load(source, *, engine=None, fallback=False):
+    """Load a DMN model from a path, XML text or bytes and return an evaluable model.
+
+    `fallback` is part of the engine contract; the native DMN engine never falls back to
+    pyDMNrules, so it changes nothing here.
+    """
     from .fields import model_fields
     from .reader import read_definitions
 

@@ -26,7 +26,10 @@ import hashlib
 import io
 import re
 import zipfile
+import zlib
 from xml.etree import ElementTree
+
+from core import safe_xml
 
 from .errors import ModelLoadError
 from .feel import FeelSyntaxError, vocabulary
@@ -102,13 +105,73 @@ def _workbook_bytes(source):
                              'and upload that.')
     if data[:4] != ZIP_MAGIC:
         raise ModelLoadError('The file is not an Excel workbook (.xlsx).')
+    if len(data) > safe_xml.MAX_DOCUMENT_BYTES:
+        raise ModelLoadError('The workbook is %s bytes; the limit is %s bytes.' % (
+            format(len(data), ','), format(safe_xml.MAX_DOCUMENT_BYTES, ',')))
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             if 'xl/workbook.xml' not in archive.namelist():
                 raise ModelLoadError('The file is a zip archive but not an Excel workbook (.xlsx).')
-    except zipfile.BadZipFile:
-        raise ModelLoadError('The file is not an Excel workbook (.xlsx): the archive is damaged.') from None
+            _check_archive(archive)
+    except ModelLoadError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError, OSError,
+            ValueError, zlib.error) as error:  # damaged, encrypted or oddly compressed archives
+        raise ModelLoadError('The file is not an Excel workbook (.xlsx): the archive is damaged (%s).' % error) from None
     return data
+
+
+# What a rule workbook may unpack to, checked from the zip directory and the parts themselves before
+# openpyxl or pyDMNrules reads anything (a 68 KB file can inflate to a 20 MB sheet and 400 MB of cells).
+# Real rule workbooks are far below: tens of parts, well under a megabyte of XML, thousands of cells.
+MAX_WORKBOOK_PARTS = 300
+MAX_WORKBOOK_UNCOMPRESSED = 10 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 100  # for parts over 64 KiB; sheet XML compresses ~10-20x
+MAX_WORKBOOK_CELLS = 100_000
+
+
+def _check_archive(archive):
+    """Refuse a workbook whose zip directory promises too much, or whose XML parts the safe XML door refuses
+    (a DOCTYPE in any part, too deep, too many elements, too many cells)."""
+    members = archive.infolist()
+    if len(members) > MAX_WORKBOOK_PARTS:
+        raise ModelLoadError('The workbook has %d parts; the limit is %d.' % (len(members), MAX_WORKBOOK_PARTS))
+    total = sum(member.file_size for member in members)
+    if total > MAX_WORKBOOK_UNCOMPRESSED:
+        raise ModelLoadError('The workbook unpacks to %s bytes; the limit is %s bytes.' % (
+            format(total, ','), format(MAX_WORKBOOK_UNCOMPRESSED, ',')))
+    for member in members:
+        if member.file_size > 64 * 1024 and member.file_size > MAX_COMPRESSION_RATIO * max(member.compress_size, 1):
+            raise ModelLoadError('The workbook part %r unpacks %d times its packed size; the limit is %d '
+                                 '(a zip bomb?).' % (member.filename, member.file_size // max(member.compress_size, 1),
+                                                     MAX_COMPRESSION_RATIO))
+    cells = [0]
+
+    def count_cells(tag, line):
+        if tag.rsplit('}', 1)[-1] == 'c':
+            cells[0] += 1
+            if cells[0] > MAX_WORKBOOK_CELLS:
+                raise ModelLoadError('The workbook has more than %s cells.' % format(MAX_WORKBOOK_CELLS, ','))
+
+    for member in members:
+        if member.is_dir():
+            continue
+        with archive.open(member) as handle:
+            content = handle.read(MAX_WORKBOOK_UNCOMPRESSED + 1)  # zipfile stops at the declared size
+        if not _looks_like_xml(content):
+            continue  # images and other binary parts: no XML parser reads them
+        is_sheet = member.filename.startswith('xl/worksheets/')
+        try:
+            safe_xml.check(content, on_start=count_cells if is_sheet else None)
+        except safe_xml.XMLRefused as error:
+            raise ModelLoadError('The workbook part %r is refused: %s' % (member.filename, error)) from None
+
+
+def _looks_like_xml(content):
+    """True for anything an XML parser could take: text starting with '<' in any encoding, or a BOM."""
+    head = content[:4]
+    return (content.lstrip(b' \t\r\n')[:1] == b'<' or head.startswith((b'\xef\xbb\xbf', b'\xff\xfe', b'\xfe\xff'))
+            or head[:2] in (b'<\x00', b'\x00<') or head == b'\x00\x00\x00<')
 
 
 def _cells(data):

@@ -9,6 +9,8 @@ import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass, field
 from typing import List, Optional
 
+from core import safe_xml
+
 from .errors import ModelLoadError
 
 DMN_NAMESPACE_MARKERS = ('omg.org/spec/DMN', 'omg.org/spec/dmn')
@@ -172,59 +174,72 @@ class Definitions:
 LINE_ATTRIBUTE = '{urn:creditbox}line'
 
 
-def _build_tree(text):
-    """Element tree whose elements carry their source line (ElementTree alone drops it)."""
-    from xml.parsers import expat
+class _TreeBuilder:
+    """Element tree whose elements carry their source line (ElementTree alone drops it).
 
-    parser = expat.ParserCreate(namespace_separator='}')
-    stack, root = [], []
+    Character data is collected in a list and joined once when the next tag comes, so reading is
+    linear in the document's size.
+    """
 
-    def start(tag, attributes):
-        tag = '{' + tag if '}' in tag else tag
-        attributes = {('{' + k if '}' in k else k): v for k, v in attributes.items()}
-        attributes[LINE_ATTRIBUTE] = str(parser.CurrentLineNumber)
+    def __init__(self):
+        self.stack, self.root = [], None
+        self.pending, self.owner = [], None  # text since the last tag; (element, 'text' or 'tail')
+
+    def _flush(self):
+        if self.pending and self.owner is not None:
+            element, slot = self.owner
+            setattr(element, slot, ''.join(self.pending))
+        self.pending = []
+
+    def start(self, tag, attributes, line):
+        self._flush()
+        attributes = dict(attributes)
+        attributes[LINE_ATTRIBUTE] = str(line)
         element = ElementTree.Element(tag, attributes)
-        if stack:
-            stack[-1].append(element)
+        if self.stack:
+            self.stack[-1].append(element)
         else:
-            root.append(element)
-        stack.append(element)
+            self.root = element
+        self.stack.append(element)
+        self.owner = (element, 'text')
 
-    def end(tag):
-        stack.pop()
+    def end(self, tag):
+        self._flush()
+        self.owner = (self.stack.pop(), 'tail')
 
-    def characters(data):
-        element = stack[-1]
-        if len(element):
-            element[-1].tail = (element[-1].tail or '') + data
-        else:
-            element.text = (element.text or '') + data
+    def data(self, text):
+        self.pending.append(text)
 
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
-    parser.CharacterDataHandler = characters
-    parser.buffer_text = True
+
+def _build_tree(text):
+    builder = _TreeBuilder()
     try:
-        parser.Parse(text, True)
-    except expat.ExpatError as error:
-        raise ModelLoadError('invalid XML: %s' % expat.errors.messages.get(error.code, str(error)),
-                             'line %d, column %d' % (error.lineno, error.offset + 1)) from None
-    return root[0]
+        safe_xml.parse(text, builder)
+    except safe_xml.XMLRefused as error:
+        raise ModelLoadError('invalid XML: %s' % error.message, error.location) from None
+    return builder.root
 
 
 def source_text(source):
     """The XML text of `source`: a path, XML text starting with '<', or bytes."""
     if isinstance(source, bytes):
-        return source.decode('utf-8-sig')
+        return _decoded(source)
     if isinstance(source, os.PathLike) or (isinstance(source, str) and not source.lstrip().startswith('<')):
         path = os.fspath(source)
         if not os.path.isfile(path):
             raise ModelLoadError('no DMN file named %r' % path)
         with open(path, 'rb') as handle:
-            return handle.read().decode('utf-8-sig')
+            return _decoded(handle.read())
     if isinstance(source, str):
         return source
     raise ModelLoadError('source must be a path, XML text or bytes, not %s' % type(source).__name__)
+
+
+def _decoded(data):
+    try:
+        return safe_xml.decode(data)
+    except safe_xml.XMLRefused as error:
+        raise ModelLoadError('invalid XML: %s' % error.message, error.location) from None
 
 
 def parse_xml(text):

@@ -10,17 +10,20 @@ from .versions import ruleset_create, ruleset_version_create_draft
 
 
 def artifact_upload(*, partner, name, created_by, artifact=None, workbook=None, source_name="", description="",
-                    purpose=None):
+                    purpose=None, allow_reference_engine=False):
     """An upload through the API or the admin: PMML is registered at once; DMN XML or an Excel
     workbook becomes a DRAFT version of the ruleset `name` (created with `purpose` when new).
 
     Returns the PredictiveModel or the RulesetVersion. No rules reach decisions without approval.
+    `allow_reference_engine` (PMML only) lets pypmml evaluate what the native engine cannot.
     """
-    prepared = registry.artifact_prepare(name=name, artifact=artifact, workbook=workbook, source_name=source_name)
+    prepared = registry.artifact_prepare(name=name, artifact=artifact, workbook=workbook, source_name=source_name,
+                                         allow_reference_engine=allow_reference_engine)
     if prepared.engine != Engine.DMN:
         return registry.predictive_model_register(partner=partner, name=name, created_by=created_by,
                                                   artifact=artifact, workbook=workbook, source_name=source_name,
-                                                  description=description)
+                                                  description=description,
+                                                  allow_reference_engine=allow_reference_engine)
     return _draft_from_upload(partner=partner, name=name.strip(), created_by=created_by, prepared=prepared,
                               description=description, purpose=purpose)
 

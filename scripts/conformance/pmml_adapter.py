@@ -2,7 +2,8 @@
 
     python ../shared/conformance/pmml/run_pmml.py --adapter scripts.conformance.pmml_adapter:load_native
 (run from the repository root with it on PYTHONPATH). `load_native` uses only the native engine;
-`load` uses the package default (native, falling back to pypmml for unsupported elements).
+`load` uses the native engine with the pypmml fallback allowed (what a model registered with
+allowReferenceEngine gets).
 JPMML's convention: a column named after the target holds the predicted value, so the adapter adds it.
 """
 from modelregistry import pmml
@@ -28,6 +29,6 @@ def load_native(path):
 
 
 def load(path):
-    adapter = _Adapter(pmml.load(path))
+    adapter = _Adapter(pmml.load(path, fallback=True))
     adapter.path = path
     return adapter

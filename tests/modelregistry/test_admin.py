@@ -62,7 +62,7 @@ def test_a_workbook_with_a_bad_cell_is_refused_with_the_cell_and_nothing_is_stor
 def test_a_file_that_is_neither_xml_nor_a_workbook_is_refused(client, partner, editor):
     response = upload(client, partner, "Binary", b"\x00\xff\xfe junk", "junk.bin")
     assert response.status_code == 200
-    assert "neither UTF-8 XML (PMML, DMN) nor an Excel workbook" in response.content.decode()
+    assert "neither XML (PMML, DMN) nor an Excel workbook" in response.content.decode()
     assert PredictiveModel.objects.count() == 0
 
 
@@ -129,3 +129,43 @@ def test_in_a_browser_a_rule_editor_uploads_a_workbook_and_sees_its_fields_mappe
             browser.close()
     model = PredictiveModel.objects.get()
     assert model.fields.filter(supported_field__isnull=False).count() == 4
+
+
+def test_the_reference_engine_is_allowed_only_by_ticking_the_box_and_that_is_audited(client, partner, editor):
+    from core.models import AuditEvent
+
+    from .test_upload_security import hostile
+
+    artifact = hostile("", "NOTE").encode("utf-8")
+    refused = upload(client, partner, "Replace", artifact, "replace.pmml")
+    messages = [str(m) for m in refused.wsgi_request._messages]
+    assert any("allowReferenceEngine" in m and "replace" in m for m in messages), messages
+    assert PredictiveModel.objects.count() == 0
+
+    allowed = client.post(ADD_URL, {
+        "partner": partner.pk, "name": "Replace", "description": "", "allow_reference_engine": "on",
+        "artifact_file": SimpleUploadedFile("replace.pmml", artifact),
+    })
+    assert allowed.status_code == 302, allowed.content.decode()[:2000]
+    model = PredictiveModel.objects.get(name="Replace")
+    assert model.allow_reference_engine is True
+    assert AuditEvent.objects.get(action="predictive_model.register").data["allow_reference_engine"] is True
+    page = client.get(f"/admin/modelregistry/predictivemodel/{model.pk}/change/").content.decode()
+    assert "Allow reference engine" in page
+
+
+def test_a_utf16_file_with_a_doctype_is_refused_in_the_admin(client, partner, editor):
+    from .test_upload_security import hostile
+
+    artifact = hostile('<!DOCTYPE PMML [<!ENTITY secret SYSTEM "file:///etc/passwd">]>\n', "&secret;")
+    response = upload(client, partner, "UTF-16", artifact.replace('"UTF-8"', '"UTF-16"').encode("utf-16"), "x.pmml")
+    messages = [str(m) for m in response.wsgi_request._messages]
+    assert any("DOCTYPE" in m and "line 2" in m for m in messages), messages
+    assert PredictiveModel.objects.count() == 0
+
+
+def test_a_file_over_the_limit_is_refused_in_the_admin(client, partner, editor):
+    response = upload(client, partner, "Huge", b"<PMML>" + b" " * (20 * 1024 * 1024) + b"</PMML>", "huge.pmml")
+    assert response.status_code == 200
+    assert "the limit is 20,971,520 bytes" in response.content.decode()
+    assert PredictiveModel.objects.count() == 0

@@ -82,8 +82,10 @@ COX = PMML_CASES / "rattle_CoxRegressionLung" / "model.pmml"
 
 
 @pytest.mark.skipif(not COX.exists(), reason="../shared/conformance is not present")
-def test_an_unsupported_element_falls_back_to_pypmml_with_a_warning():
-    model = pmml.load(COX)
+def test_an_unsupported_element_falls_back_to_pypmml_with_a_warning_only_when_allowed():
+    with pytest.raises(pmml.ModelLoadError, match="falling back to the pypmml reference engine was not allowed"):
+        pmml.load(COX)
+    model = pmml.load(COX, fallback=True)
     assert model.engine_name == "pypmml"
     assert len(model.warnings) == 1 and "CoxRegression" in model.warnings[0]
     with pytest.raises(pmml.ModelLoadError, match="CoxRegression"):
@@ -141,3 +143,33 @@ def test_demo_scorecard_batch_reason_codes_agree_with_single_records():
         for name, value in single.items():
             other = batch[name].iloc[position]
             assert value == other or (value is None and (other is None or other != other)), (position, name)
+
+
+def test_an_ensemble_whose_shared_tables_would_be_too_large_is_evaluated_tree_by_tree_with_the_same_results(
+        monkeypatch):
+    from benchmarks.xml_reader import ensemble
+    from modelregistry.pmml.native import tree
+
+    document = ensemble(trees=12, depth=5, features=3, bins=40)
+    frame = pd.DataFrame({f"x{i}": np.random.default_rng(i).random(500) for i in range(3)})
+    frame.loc[::7, "x1"] = np.nan
+    shared = pmml.load(document)
+    assert shared._pipeline.core.ensemble is not None
+    monkeypatch.setattr(tree, "MAX_ENSEMBLE_TABLE_CELLS", 0)
+    one_by_one = pmml.load(document)
+    assert one_by_one._pipeline.core.ensemble is None
+    pd.testing.assert_frame_equal(one_by_one.evaluate_batch(frame), shared.evaluate_batch(frame))
+    for record in frame.head(20).to_dict("records"):
+        record = {name: (None if value != value else value) for name, value in record.items()}
+        assert one_by_one.evaluate(record) == pytest.approx(shared.evaluate(record))
+
+
+def test_an_ensemble_splitting_one_column_at_thousands_of_thresholds_does_not_build_shared_tables():
+    from benchmarks.xml_reader import ensemble
+    from modelregistry.pmml.native import tree
+
+    model = pmml.load(ensemble(trees=100, depth=6, features=1, bins=1_000_000))
+    assert model._pipeline.core.ensemble is None  # ~6,300 distinct thresholds x 100 trees: over the budget
+    programs = [pipeline.core.program for _, pipeline, _, _ in model._pipeline.core.segments]
+    assert not tree.ensemble_tables_fit(programs)
+    assert tree.ensemble_tables_fit(programs[:5])

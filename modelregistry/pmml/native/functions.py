@@ -3,7 +3,8 @@ import math
 
 import numpy as np
 
-from ..errors import UnsupportedElement
+from ..errors import EvaluationError, ModelLoadError, UnsupportedElement
+from ..limits import MAX_STRING_RESULT, check_format_pattern as _check_format_pattern
 from .expressions import EXPRESSION_TAGS, Expr, compile_expression
 from .values import NUMERIC, coerce, vector_missing, vector_of
 
@@ -221,13 +222,15 @@ def _function(name, arguments, node):
     if name in string_functions or name in ("concat", "substring"):
         def call(values):
             if name == "concat":
-                return "".join(str(v) for v in values)
+                parts = [str(v) for v in values]
+                _check_result_length(sum(map(len, parts)), name, node)
+                return "".join(parts)
             if name == "substring":
                 text, start, length = values
                 return text[int(start) - 1:int(start) - 1 + int(length)]
             return string_functions[name](values[0])
 
-        call = _safe(call)
+        call = _safe_but_bounded(call)
 
         def scalar(env):
             values = [a.scalar(env) for a in arguments]
@@ -238,20 +241,44 @@ def _function(name, arguments, node):
         return scalar, vector, "string"
     if name == "formatNumber":
         value, pattern = arguments
+        if not pattern.fields:  # a pattern that reads no field is known now: refuse it at load
+            static = pattern.scalar({})
+            if static is not None:
+                _check_format_pattern(str(static), node, ModelLoadError)
 
         def scalar(env):
             number, text = value.scalar(env), pattern.scalar(env)
             if number is None or text is None:
                 return None
+            text = str(text)
+            _check_format_pattern(text, node, EvaluationError)
             try:
-                return str(text) % number
-            except (TypeError, ValueError):
-                return str(text)
+                return text % number
+            except (TypeError, ValueError, OverflowError):  # e.g. %c of a number beyond Unicode
+                return text
 
         def vector(env, n):
             return vector_of([scalar(_row(env, arguments, i)) for i in range(n)], "string", n)
         return scalar, vector, "string"
     raise UnsupportedElement(f"Apply function {name!r} is not supported by the native engine", node.where())
+
+
+def _check_result_length(length, name, node):
+    if length > MAX_STRING_RESULT:
+        raise EvaluationError(f"{name} would produce {length:,} characters; the limit is {MAX_STRING_RESULT:,}",
+                              node.where())
+
+
+def _safe_but_bounded(function):
+    """Like _safe (bad input -> missing), but a result over the limit is an error, not a missing value."""
+    def call(*values):
+        try:
+            return function(*values)
+        except EvaluationError:
+            raise
+        except (ValueError, TypeError, ZeroDivisionError, OverflowError):
+            return None
+    return call
 
 
 def _fast_arithmetic(name, left, right):

@@ -5,7 +5,7 @@ import numpy as np
 from ..errors import ModelLoadError, UnsupportedElement
 from .expressions import compile_predicate, predicate_child
 from .prediction import MISSING_PREDICTION, Prediction, argmax_category, vector_argmax
-from .tree import LeafPayload, TreeTables
+from .tree import LeafPayload, TreeTables, ensemble_tables_fit
 
 METHODS = ("modelChain", "sum", "average", "weightedAverage", "median", "max", "majorityVote",
            "weightedMajorityVote", "selectFirst")
@@ -52,7 +52,7 @@ class MiningCore:
                 and pipeline.function_name == function_name
                 for _, pipeline, _, always in self.segments):
             programs = [pipeline.core.program for _, pipeline, _, _ in self.segments]
-            if not any(program.synthetic for program in programs):
+            if not any(program.synthetic for program in programs) and ensemble_tables_fit(programs):
                 self.ensemble = TreeTables(programs, scope.types)
                 self.payload = LeafPayload(self.ensemble, self.categories, target_type)
                 self.weights = np.array([weight for _, _, weight, _ in self.segments])

@@ -197,6 +197,30 @@ def _leaves_and_decisions(root):
     return leaves, decisions
 
 
+# One set of tables for a whole ensemble costs (classes of a column) x trees x words per column to
+# build and hold, and (decisions on a column) x (classes of that column) tests: fine for boosting
+# exports, whose splits reuse a few hundred bins per feature, but quadratic for an ensemble whose
+# trees split one column at thousands of distinct thresholds (a 3 MB PMML took 96 s and would take
+# gigabytes at 20 MB). Above these budgets an ensemble is evaluated tree by tree instead.
+MAX_ENSEMBLE_TABLE_CELLS = 16_000_000
+MAX_ENSEMBLE_TABLE_TESTS = 20_000_000
+
+
+def ensemble_tables_fit(programs):
+    """True when one set of TreeTables for `programs` stays within the budgets above."""
+    boundaries, decisions_per_column, words = {}, {}, 1
+    for program in programs:
+        leaves, decisions = _leaves_and_decisions(program.root)
+        words = max(words, (len(leaves) + 63) // 64)
+        for decision in decisions:
+            boundaries.setdefault(decision.column, set()).update(decision.boundaries)
+            decisions_per_column[decision.column] = decisions_per_column.get(decision.column, 0) + 1
+    classes = {column: 2 * len(values) + 2 for column, values in boundaries.items()}
+    cells = sum(classes.values()) * len(programs) * words
+    tests = sum(decisions_per_column[column] * count for column, count in classes.items())
+    return cells <= MAX_ENSEMBLE_TABLE_CELLS and tests <= MAX_ENSEMBLE_TABLE_TESTS
+
+
 class ColumnClasses:
     """Maps a column's values to classes on which every decision reading the column is constant."""
 
