@@ -63,3 +63,7 @@ class EngineError(DomainError):
 
 class ParameterError(ArgumentError):
     """A query parameter is wrong (JSON:API `source.parameter`)."""
+
+
+class HeaderError(ArgumentError):
+    """A request header is wrong (JSON:API `source.header`)."""

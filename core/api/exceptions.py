@@ -1,9 +1,20 @@
 """One exception handler: domain exceptions become JSON:API error objects."""
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from rest_framework import status
+from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 from rest_framework_json_api.exceptions import exception_handler as json_api_exception_handler
 
 from core import exceptions as domain
+
+
+class MalformedDocument(ParseError):
+    """The request body is not a JSON:API document we accept; `pointer` names where (RFC 6901)."""
+
+    def __init__(self, pointer, detail, *, code="invalid_document"):
+        super().__init__(detail, code)
+        self.pointer = pointer
 
 
 def json_pointer(*parts):
@@ -21,6 +32,10 @@ def _error(status_code, code, title, detail, pointer=None, meta=None):
 
 
 def _argument_error(error):
+    if isinstance(error, domain.HeaderError):
+        problem = _error(400, error.code, "Invalid header", error.message)
+        problem["source"] = {"header": error.field[0]}
+        return problem
     if isinstance(error, domain.ParameterError):
         problem = _error(400, error.code, "Invalid query parameter", error.message)
         problem["source"] = {"parameter": error.field[0]}
@@ -50,7 +65,29 @@ def _domain_errors(exc):
     return None
 
 
+def _request_errors(exc):
+    """Errors about the request as a whole, before any serializer: the body's size and shape."""
+    if isinstance(exc, MalformedDocument):
+        error = _error(400, exc.detail.code, "Malformed document", str(exc.detail))
+        error["source"] = {"pointer": exc.pointer}
+        return status.HTTP_400_BAD_REQUEST, [error]
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        error = _error(
+            413, "too_large", "Request body too large",
+            f"The request body is larger than the limit of {limit:,} bytes.", meta={"limitBytes": limit},
+        )
+        error["source"] = {"header": "Content-Length"}
+        return status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, [error]
+    return None
+
+
 def exception_handler(exc, context):
+    request_errors = _request_errors(exc)
+    if request_errors is not None:
+        status_code, errors = request_errors
+        context["view"].resource_name = "errors"
+        return Response(errors, status=status_code)
     if isinstance(exc, domain.DomainError):
         status_code, errors = _domain_errors(exc) or (400, [_error(400, exc.code, "Error", exc.message)])
         context["view"].resource_name = "errors"

@@ -1,4 +1,7 @@
 """JSON:API `filter[...]` query parameters, parsed for selectors."""
+import datetime
+import uuid
+
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -11,10 +14,16 @@ class FilterParser:
     def __init__(self, query_params):
         self.query_params = query_params
         self.errors = []
+        for name, value in query_params.items():
+            if name.startswith("filter[") and "\x00" in value:
+                # No stored text holds NUL (PostgreSQL refuses it in a query), so nothing could match.
+                self.errors.append(ParameterError(name, "A filter value may not contain a NUL character."))
 
     def _raw(self, name):
         value = self.query_params.get(f"filter[{name}]")
-        return value if value not in (None, "") else None
+        if value in (None, "") or "\x00" in value:  # NUL: already reported
+            return None
+        return value
 
     def text(self, name):
         return self._raw(name)
@@ -27,8 +36,6 @@ class FilterParser:
         return value
 
     def uuid(self, name):
-        import uuid
-
         value = self._raw(name)
         if value is None:
             return None
@@ -43,19 +50,34 @@ class FilterParser:
         value = self._raw(name)
         if value is None:
             return None
+        try:
+            moment = self._parse_moment(value, end_of_day=end_of_day)
+        except (ValueError, OverflowError):
+            # Django's parsers raise for well-shaped nonsense: month 13, a UTC offset of 24 hours.
+            moment = None
+        if moment is None:
+            self.errors.append(ParameterError(
+                f"filter[{name}]",
+                f"{value!r} is not a date (YYYY-MM-DD) or date-time (ISO 8601, UTC offset within ±15:59) "
+                "between years 1 and 9999.",
+            ))
+        return moment
+
+    @staticmethod
+    def _parse_moment(value, *, end_of_day):
         moment = parse_datetime(value)
         if moment is None:
             day = parse_date(value)
             if day is None:
-                self.errors.append(
-                    ParameterError(f"filter[{name}]", f"{value!r} is not a date (YYYY-MM-DD) or date-time (ISO 8601).")
-                )
                 return None
-            moment = timezone.datetime.combine(
-                day, timezone.datetime.max.time() if end_of_day else timezone.datetime.min.time()
-            )
+            moment = datetime.datetime.combine(day, datetime.time.max if end_of_day else datetime.time.min)
         if timezone.is_naive(moment):
             moment = timezone.make_aware(moment)
+        offset = moment.utcoffset()
+        if abs(offset) >= datetime.timedelta(hours=16):
+            return None
+        # The database compares in UTC: a moment that cannot be expressed there is no moment at all.
+        moment.astimezone(datetime.timezone.utc)
         return moment
 
     def raise_errors(self):

@@ -4,6 +4,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.api import headers
 from core.api.filters import FilterParser
 from core.api.permissions import roles_required
 from decisioning import selectors, services
@@ -14,7 +15,8 @@ from .serializers import DecisionInputSerializer, DecisionOutputSerializer
 
 Deciders = roles_required(roles.PARTNER_SYSTEM, roles.PARTNER_ADMIN, methods=("POST",))
 IDEMPOTENCY_KEY = OpenApiParameter(
-    "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER,
+    headers.IDEMPOTENCY_KEY, {"type": "string", "maxLength": headers.IDEMPOTENCY_KEY_MAX_LENGTH, "pattern": "^[\\x20-\\x7e]*$"},
+    OpenApiParameter.HEADER,
     description="The same key and body return the first decision; the same key with another body is 409.",
 )
 
@@ -54,11 +56,12 @@ class DecisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
                    parameters=[IDEMPOTENCY_KEY])
     def create(self, request):
         """Decide an application (the partner's default flow unless flowId names one)."""
+        idempotency_key = headers.idempotency_key(request)
         payload = DecisionInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         decision, created = services.decision_create(
             partner=request.user.partner, requested_by=request.user,
-            idempotency_key=request.headers.get("Idempotency-Key") or None, **payload.validated_data,
+            idempotency_key=idempotency_key, **payload.validated_data,
         )
         return Response(DecisionOutputSerializer(decision).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
