@@ -4,6 +4,7 @@ import uuid
 
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from rest_framework.filters import BaseFilterBackend
 
 from core.exceptions import ArgumentErrors, ParameterError
 
@@ -83,3 +84,11 @@ class FilterParser:
     def raise_errors(self):
         if self.errors:
             raise ArgumentErrors(self.errors)
+
+
+class FilterTextBackend(BaseFilterBackend):
+    """On every list, including those that read no filter: no `filter[...]` value may carry NUL."""
+
+    def filter_queryset(self, request, queryset, view):
+        FilterParser(request.query_params).raise_errors()
+        return queryset

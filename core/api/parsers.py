@@ -24,8 +24,12 @@ _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}:,]')
 
 
 def pointer(path):
-    """RFC 6901: `("data", "attributes", "a/b")` -> "/data/attributes/a~1b"."""
-    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
+    """RFC 6901: `("data", "attributes", "a/b")` -> "/data/attributes/a~1b".
+
+    A lone surrogate in a member name is shown escaped (`\\ud800`): the error must itself be sendable.
+    """
+    parts = (str(part).encode("utf-8", "backslashreplace").decode() for part in path)
+    return "".join("/" + part.replace("~", "~0").replace("/", "~1") for part in parts)
 
 
 def _refuse_constant(name):
