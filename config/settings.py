@@ -18,6 +18,8 @@ except ImproperlyConfigured:
         "SECRET_KEY is not set. Put it in the environment or in .env "
         "(`python manage.py load_demo` writes a .env with generated keys for the demo)."
     ) from None
+# Keys Idempotency-Key fingerprints (core.fingerprints); empty: derived from SECRET_KEY.
+FINGERPRINT_KEY = env("FINGERPRINT_KEY", default="")
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
