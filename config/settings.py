@@ -155,7 +155,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ("core.api.parsers.JSONParser",),
     "DEFAULT_RENDERER_CLASSES": ("core.api.renderers.JSONRenderer",),
     "DEFAULT_METADATA_CLASS": "core.api.metadata.JSONAPIMetadata",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular_jsonapi.schemas.openapi.JsonApiAutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ("core.api.filters.FilterTextBackend",),
     "TEST_REQUEST_DEFAULT_FORMAT": "vnd.api+json",
     "TEST_REQUEST_RENDERER_CLASSES": ("core.api.renderers.JSONRenderer",),

@@ -9,6 +9,10 @@ from rest_framework.filters import BaseFilterBackend
 from core.exceptions import ArgumentErrors, ParameterError
 
 
+# How `moment` filters are documented: a date or an ISO 8601 date-time, any UTC offset.
+MOMENT_SCHEMA = {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}]}
+
+
 class FilterParser:
     """Collects every bad filter before raising, like argument validation does."""
 
@@ -21,13 +25,14 @@ class FilterParser:
                 self.errors.append(ParameterError(name, "A filter value may not contain a NUL character."))
 
     def _raw(self, name):
+        """The value as sent ("" included: only `text` reads an empty value as no filter), None if absent."""
         value = self.query_params.get(f"filter[{name}]")
-        if value in (None, "") or "\x00" in value:  # NUL: already reported
+        if value is None or "\x00" in value:  # NUL: already reported
             return None
         return value
 
     def text(self, name):
-        return self._raw(name)
+        return self._raw(name) or None
 
     def choice(self, name, choices):
         value = self._raw(name)
@@ -58,14 +63,13 @@ class FilterParser:
             moment = None
         if moment is None:
             self.errors.append(ParameterError(
-                f"filter[{name}]",
-                f"{value!r} is not a date (YYYY-MM-DD) or date-time (ISO 8601, UTC offset within ±15:59) "
-                "between years 1 and 9999.",
+                f"filter[{name}]", f"{value!r} is not a date (YYYY-MM-DD) or date-time (ISO 8601).",
             ))
         return moment
 
     @staticmethod
     def _parse_moment(value, *, end_of_day):
+        """The moment in UTC: the database refuses UTC offsets beyond ±15:59, which ISO 8601 allows."""
         moment = parse_datetime(value)
         if moment is None:
             day = parse_date(value)
@@ -74,12 +78,12 @@ class FilterParser:
             moment = datetime.datetime.combine(day, datetime.time.max if end_of_day else datetime.time.min)
         if timezone.is_naive(moment):
             moment = timezone.make_aware(moment)
-        offset = moment.utcoffset()
-        if abs(offset) >= datetime.timedelta(hours=16):
-            return None
-        # The database compares in UTC: a moment that cannot be expressed there is no moment at all.
-        moment.astimezone(datetime.timezone.utc)
-        return moment
+        try:
+            return moment.astimezone(datetime.timezone.utc)
+        except OverflowError:
+            # Within a day of the calendar's ends: before or after every stored moment.
+            edge = datetime.datetime.max if moment.year == datetime.MAXYEAR else datetime.datetime.min
+            return edge.replace(tzinfo=datetime.timezone.utc)
 
     def raise_errors(self):
         if self.errors:

@@ -116,9 +116,10 @@ def check_structure(document):
         raise MalformedDocument("/data", "The document has no primary `data`.", code="invalid_document")
     data = document["data"]
     _require_object(data, ("data",), "The primary data")
-    for member in ("type", "id"):
-        if member in data and not isinstance(data[member], str):
-            raise MalformedDocument(pointer(("data", member)), f"`{member}` must be a string.", code="invalid_document")
+    if not isinstance(data.get("type"), str):
+        raise MalformedDocument("/data/type", "The primary data needs a `type` (a string).", code="invalid_document")
+    if "id" in data and not isinstance(data["id"], str):
+        raise MalformedDocument("/data/id", "`id` must be a string.", code="invalid_document")
     for container, where in ((document, ()), (data, ("data",))):
         if "meta" in container:
             _require_object(container["meta"], where + ("meta",), "`meta`")

@@ -102,6 +102,7 @@ def malformed_bodies(resource_type, deep_attribute, id_):
         ("NUL in a value", with_attributes(f'{{"{deep_attribute}": "a\\u0000b"}}'), 400, f"/data/attributes/{deep_attribute}"),
         ("NUL in a member name", with_attributes('{"a\\u0000b": 1}'), 400, "/data/attributes/a\x00b"),
         ("type a number", f'{{"data": {{"type": 7, "attributes": {{}}}}}}'.encode(), 400, "/data/type"),
+        ("type missing", b'{"data": {"attributes": {}}}', 400, "/data/type"),
         ("meta a list", with_attributes("{}", ', "meta": []'), 400, "/data/meta"),
         ("data a list", b'{"data": [1]}', 400, "/data"),
         ("data missing", b'{"meta": {}}', 400, "/data"),
@@ -176,11 +177,9 @@ BAD_FILTERS = [
     ("filter[outcome]", "\x00"),
     ("filter[status]", "ok\x00"),
     ("filter[unknownName]", "x\x00"),
-    ("filter[createdFrom]", "2024-01-01T00:00:00+16:00"),
-    ("filter[createdFrom]", "2024-01-01T00:00:00-23:59"),
     ("filter[createdTo]", "2024-01-01T00:00:00+24:00"),
-    ("filter[createdFrom]", "9999-12-31T23:59:59-15:00"),
-    ("filter[createdTo]", "0001-01-01T00:00:00+15:00"),
+    ("filter[createdFrom]", ""),
+    ("filter[outcome]", ""),
     ("filter[createdFrom]", "2024-13-01"),
     ("filter[createdTo]", "2024-02-30T10:00:00"),
     ("filter[createdFrom]", "yesterday"),
@@ -209,7 +208,10 @@ def test_bad_filters_and_pages_are_400s_naming_the_parameter(world, name):
 
 @pytest.mark.parametrize("name", ["decision-list", "insight-list"])
 def test_filters_within_range_are_accepted(world, name):
+    # Offsets beyond PostgreSQL's ±15:59 and moments at the calendar's ends are compared in UTC.
     for parameter, value in [("filter[createdFrom]", "2024-01-01T00:00:00+15:59"), ("filter[createdTo]", "9999-12-31"),
+                             ("filter[createdFrom]", "2024-01-01T00:00:00+16:00"), ("filter[createdTo]", "2024-01-01T00:00:00-23:59"),
+                             ("filter[createdFrom]", "9999-12-31T23:59:59-15:00"), ("filter[createdTo]", "0001-01-01T00:00:00+15:00"),
                              ("filter[createdFrom]", "0001-01-02"), ("page[size]", "200"), ("page[number]", "1")]:
         response = world["client"].get(url_of(world, name), {parameter: value})
         assert response.status_code == 200, (parameter, value, response.content[:300])
