@@ -2,8 +2,9 @@
 
 Each operation lists the error statuses it can return (one error document shape for all of them),
 from what the shared pieces do: the parser (400, 413, 415, 409 for a wrong `type`), pagination and
-filters (400, 404 past the last page), permissions (401, 403), lookups (404), engines (422), and
-the limits and failure handling every endpoint shares (429, 503).
+filters (400, 404 past the last page), permissions (401, 403), lookups (404), and the limits and
+failure handling every endpoint shares (429, 503); a view adds what only some actions return
+(`extra_error_statuses`, e.g. 422 where an engine evaluates, 404 for an object named in the body).
 """
 from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular_jsonapi.schemas.openapi import JsonApiAutoSchema
@@ -69,9 +70,12 @@ class AutoSchema(JsonApiAutoSchema):
             if has_path_object:
                 statuses.add(404)
         elif self.method in ("POST", "PUT", "PATCH"):
-            statuses |= {400, 404, 409, 413, 415}
-            if self.method == "POST":
-                statuses.add(422)
+            if has_path_object:
+                statuses.add(404)
+            if self.get_request_serializer() is not None:  # only a body that is read can be refused
+                statuses |= {400, 409, 413, 415}
+        # A view names what only some of its actions return, e.g. {"create": {422}} where an engine runs.
+        statuses |= set(getattr(self.view, "extra_error_statuses", {}).get(getattr(self.view, "action", None), ()))
         return sorted(statuses)
 
     def _error_document_ref(self):

@@ -52,6 +52,7 @@ class DecisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     resource_name = "decision"
     permission_classes = [Deciders]
     serializer_class = DecisionOutputSerializer
+    extra_error_statuses = {"create": {404, 422}}  # 404: the model or flow the body names
     queryset = Decision.objects.none()  # for schema introspection; get_queryset scopes
 
     def get_queryset(self):

@@ -27,6 +27,7 @@ class InsightViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     resource_name = "insight"
     permission_classes = [Evaluators]
     serializer_class = InsightOutputSerializer
+    extra_error_statuses = {"create": {404, 422}}  # 404: the model or flow the body names
     queryset = InsightTransaction.objects.none()  # for schema introspection; get_queryset scopes
 
     def get_queryset(self):
