@@ -2,8 +2,9 @@
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from rest_framework import status
-from rest_framework.exceptions import ParseError
+from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.response import Response
+from rest_framework_json_api.exceptions import Conflict as DocumentConflict
 from rest_framework_json_api.exceptions import exception_handler as json_api_exception_handler
 
 from core import exceptions as domain
@@ -92,4 +93,12 @@ def exception_handler(exc, context):
         status_code, errors = _domain_errors(exc) or (400, [_error(400, exc.code, "Error", exc.message)])
         context["view"].resource_name = "errors"
         return Response(errors, status=status_code)
-    return json_api_exception_handler(exc, context)
+    response = json_api_exception_handler(exc, context)
+    about_the_document = isinstance(exc, (ValidationError, ParseError, DocumentConflict))
+    if response is not None and not about_the_document and isinstance(response.data, list):
+        # The library points every error at "/data"; a refused token or a missing page has no place
+        # in a request document (a GET has none), so it names none.
+        for error in response.data:
+            if isinstance(error, dict) and error.get("source") == {"pointer": "/data"}:
+                del error["source"]
+    return response

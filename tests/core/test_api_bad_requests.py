@@ -227,3 +227,14 @@ def test_an_idempotency_key_over_the_column_length_is_refused_before_the_flow_ru
     assert Decision.objects.count() == before
     accepted = world["client"].post(url_of(world, "decision-list"), data=body, content_type=JSON_API, HTTP_IDEMPOTENCY_KEY="k" * 200)
     assert accepted.status_code == 201, accepted.content[:300]
+
+
+def test_errors_about_no_request_document_name_no_pointer(world):
+    anonymous = APIClient().get(url_of(world, "decision-list"))
+    errors = assert_json_api_error(anonymous, 401, "no token")
+    assert "source" not in errors[0]
+    errors = assert_json_api_error(world["client"].delete(url_of(world, "decision-list")), 405, "DELETE")
+    assert "source" not in errors[0]
+    body = document("insight", "{}").encode()
+    conflict = world["client"].post(url_of(world, "decision-list"), data=body, content_type=JSON_API)
+    assert assert_json_api_error(conflict, 409, "wrong type")[0]["source"] == {"pointer": "/data"}
