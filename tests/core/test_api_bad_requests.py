@@ -238,3 +238,12 @@ def test_errors_about_no_request_document_name_no_pointer(world):
     body = document("insight", "{}").encode()
     conflict = world["client"].post(url_of(world, "decision-list"), data=body, content_type=JSON_API)
     assert assert_json_api_error(conflict, 409, "wrong type")[0]["source"] == {"pointer": "/data"}
+
+
+@pytest.mark.parametrize("name,method,spec", [case for case in body_cases() if case[2]], ids=lambda v: v if isinstance(v, str) else "")
+def test_bodies_of_another_media_type_are_415_json_api_errors(world, name, method, spec):
+    resource_type, attribute = spec
+    body = document(resource_type, json.dumps({attribute: "x"})).encode()
+    for content_type in ("application/json", "text/plain", "multipart/form-data; boundary=x", "application/x-www-form-urlencoded"):
+        response = getattr(world["client"], method)(url_of(world, name), data=body, content_type=content_type)
+        assert_json_api_error(response, 415, content_type)
