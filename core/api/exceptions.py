@@ -18,9 +18,17 @@ class MalformedDocument(ParseError):
         self.pointer = pointer
 
 
+def pointer(path):
+    """RFC 6901: `("data", "attributes", "a/b")` -> "/data/attributes/a~1b".
+
+    A lone surrogate in a member name is shown escaped (`\\ud800`): the error must itself be sendable.
+    """
+    parts = (str(part).encode("utf-8", "backslashreplace").decode() for part in path)
+    return "".join("/" + part.replace("~", "~0").replace("/", "~1") for part in parts)
+
+
 def json_pointer(*parts):
-    escaped = (str(part).replace("~", "~0").replace("/", "~1") for part in parts)
-    return "/data/attributes/" + "/".join(escaped)
+    return pointer(("data", "attributes", *parts))
 
 
 def _error(status_code, code, title, detail, pointer=None, meta=None):

@@ -11,7 +11,7 @@ import re
 from django.conf import settings
 from rest_framework_json_api import parsers
 
-from .exceptions import MalformedDocument
+from .exceptions import MalformedDocument, pointer
 
 # The document root is depth 1; `data` 2, `attributes` 3, an argument's value 4. Real
 # applications nest a few levels; 32 leaves room for any of them and none for a parser bomb.
@@ -21,15 +21,6 @@ MAX_DEPTH = 32
 # a PostgreSQL text column. Neither belongs in any text a partner sends.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}:,]')
-
-
-def pointer(path):
-    """RFC 6901: `("data", "attributes", "a/b")` -> "/data/attributes/a~1b".
-
-    A lone surrogate in a member name is shown escaped (`\\ud800`): the error must itself be sendable.
-    """
-    parts = (str(part).encode("utf-8", "backslashreplace").decode() for part in path)
-    return "".join("/" + part.replace("~", "~0").replace("/", "~1") for part in parts)
 
 
 def _refuse_constant(name):
