@@ -18,6 +18,8 @@ except ImproperlyConfigured:
         "SECRET_KEY is not set. Put it in the environment or in .env "
         "(`python manage.py load_demo` writes a .env with generated keys for the demo)."
     ) from None
+# Keys Idempotency-Key fingerprints (core.fingerprints); empty: derived from SECRET_KEY.
+FINGERPRINT_KEY = env("FINGERPRINT_KEY", default="")
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -210,11 +212,11 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_PARSER_CLASSES": ("rest_framework_json_api.parsers.JSONParser",),
+    "DEFAULT_PARSER_CLASSES": ("core.api.parsers.JSONParser",),
     "DEFAULT_RENDERER_CLASSES": ("core.api.renderers.JSONRenderer",),
-    "DEFAULT_METADATA_CLASS": "rest_framework_json_api.metadata.JSONAPIMetadata",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular_jsonapi.schemas.openapi.JsonApiAutoSchema",
-    "DEFAULT_FILTER_BACKENDS": (),
+    "DEFAULT_METADATA_CLASS": "core.api.metadata.JSONAPIMetadata",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.AutoSchema",
+    "DEFAULT_FILTER_BACKENDS": ("core.api.filters.FilterTextBackend",),
     "DEFAULT_THROTTLE_CLASSES": ("core.api.throttling.PartnerRateThrottle",),
     "TEST_REQUEST_DEFAULT_FORMAT": "vnd.api+json",
     "TEST_REQUEST_RENDERER_CLASSES": ("core.api.renderers.JSONRenderer",),

@@ -70,3 +70,5 @@ class ServiceUnavailable(DomainError):
 
     code = "service_unavailable"
     retry_after_seconds = 30
+class HeaderError(ArgumentError):
+    """A request header is wrong (JSON:API `source.header`)."""

@@ -198,7 +198,8 @@ class Decision(models.Model):
     # {"reasons": [{"code", "text", "kind"}], "score", "probabilityOfDefault", "cutoff", "referralReasons", "scoreBand"}
     outputs = EncryptedJSONField()
     idempotency_key = models.CharField(max_length=200, null=True, blank=True)
-    request_sha256 = models.CharField(max_length=64, blank=True)
+    # HMAC-SHA256 of the canonical request under a server key (core.fingerprints), for Idempotency-Key retries.
+    request_fingerprint = models.CharField(max_length=64, blank=True)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     created = models.DateTimeField(auto_now_add=True, db_index=True)
     updated = models.DateTimeField(auto_now=True)

@@ -35,6 +35,35 @@ def test_openapi_schema_validates_and_documents_every_endpoint(tmp_path):
 
 
 @pytest.mark.django_db
+def test_openapi_schema_documents_json_api_lists_and_the_error_statuses_returned(tmp_path):
+    import yaml
+
+    target = tmp_path / "schema.yaml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
+    schema = yaml.safe_load(target.read_text())
+    paths, components = schema["paths"], schema["components"]["schemas"]
+    listed = components[paths["/api/v1/decisions"]["get"]["responses"]["200"]["content"]["application/vnd.api+json"]["schema"]["$ref"].split("/")[-1]]
+    assert {"data", "links", "meta"} <= set(listed["properties"]) and "results" not in listed["properties"]
+    assert set(components["ErrorDocument"]["required"]) == {"errors"}
+    expected = {
+        ("/api/v1/decisions", "get"): {"400", "401", "403", "404", "429", "503"},
+        ("/api/v1/decisions", "post"): {"400", "401", "403", "404", "409", "413", "415", "422", "429", "503"},
+        ("/api/v1/insights/{id}", "get"): {"401", "403", "404", "429", "503"},
+        ("/api/v1/predictive-models/{model_pk}/fields/{id}", "patch"): {"400", "401", "403", "404", "409", "413", "415", "429", "503"},
+    }
+    for (path, method), statuses in expected.items():
+        responses = paths[path][method]["responses"]
+        errors = {code for code in responses if code >= "400"}
+        assert errors == statuses, (path, method, errors)
+        for code in errors:
+            assert responses[code]["content"]["application/vnd.api+json"]["schema"]["$ref"].endswith("/ErrorDocument")
+    replay = paths["/api/v1/decisions/{id}/replay"]["post"]["responses"]["200"]["content"]["application/vnd.api+json"]["schema"]
+    assert replay["required"] == ["meta"]
+    assert set(paths["/api/v1/predictive-models/{id}/source"]["get"]["responses"]["200"]["content"]) == {
+        "application/xml", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+@pytest.mark.django_db
 def test_swagger_ui_is_served_without_a_cdn(client):
     page = client.get("/api/docs/").content.decode()
     assert "swagger-ui" in page

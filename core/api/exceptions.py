@@ -1,14 +1,34 @@
 """One exception handler: domain exceptions become JSON:API error objects."""
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from rest_framework import status
+from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.response import Response
+from rest_framework_json_api.exceptions import Conflict as DocumentConflict
 from rest_framework_json_api.exceptions import exception_handler as json_api_exception_handler
 
 from core import exceptions as domain
 
 
+class MalformedDocument(ParseError):
+    """The request body is not a JSON:API document we accept; `pointer` names where (RFC 6901)."""
+
+    def __init__(self, pointer, detail, *, code="invalid_document"):
+        super().__init__(detail, code)
+        self.pointer = pointer
+
+
+def pointer(path):
+    """RFC 6901: `("data", "attributes", "a/b")` -> "/data/attributes/a~1b".
+
+    A lone surrogate in a member name is shown escaped (`\\ud800`): the error must itself be sendable.
+    """
+    parts = (str(part).encode("utf-8", "backslashreplace").decode() for part in path)
+    return "".join("/" + part.replace("~", "~0").replace("/", "~1") for part in parts)
+
+
 def json_pointer(*parts):
-    escaped = (str(part).replace("~", "~0").replace("/", "~1") for part in parts)
-    return "/data/attributes/" + "/".join(escaped)
+    return pointer(("data", "attributes", *parts))
 
 
 def _error(status_code, code, title, detail, pointer=None, meta=None):
@@ -21,6 +41,10 @@ def _error(status_code, code, title, detail, pointer=None, meta=None):
 
 
 def _argument_error(error):
+    if isinstance(error, domain.HeaderError):
+        problem = _error(400, error.code, "Invalid header", error.message)
+        problem["source"] = {"header": error.field[0]}
+        return problem
     if isinstance(error, domain.ParameterError):
         problem = _error(400, error.code, "Invalid query parameter", error.message)
         problem["source"] = {"parameter": error.field[0]}
@@ -52,10 +76,40 @@ def _domain_errors(exc):
     return None
 
 
+def _request_errors(exc):
+    """Errors about the request as a whole, before any serializer: the body's size and shape."""
+    if isinstance(exc, MalformedDocument):
+        error = _error(400, exc.detail.code, "Malformed document", str(exc.detail))
+        error["source"] = {"pointer": exc.pointer}
+        return status.HTTP_400_BAD_REQUEST, [error]
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        error = _error(
+            413, "too_large", "Request body too large",
+            f"The request body is larger than the limit of {limit:,} bytes.", meta={"limitBytes": limit},
+        )
+        error["source"] = {"header": "Content-Length"}
+        return status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, [error]
+    return None
+
+
 def exception_handler(exc, context):
+    request_errors = _request_errors(exc)
+    if request_errors is not None:
+        status_code, errors = request_errors
+        context["view"].resource_name = "errors"
+        return Response(errors, status=status_code)
     if isinstance(exc, domain.DomainError):
         status_code, errors = _domain_errors(exc) or (400, [_error(400, exc.code, "Error", exc.message)])
         context["view"].resource_name = "errors"
         headers = {"Retry-After": str(exc.retry_after_seconds)} if isinstance(exc, domain.ServiceUnavailable) else None
         return Response(errors, status=status_code, headers=headers)
-    return json_api_exception_handler(exc, context)
+    response = json_api_exception_handler(exc, context)
+    about_the_document = isinstance(exc, (ValidationError, ParseError, DocumentConflict))
+    if response is not None and not about_the_document and isinstance(response.data, list):
+        # The library points every error at "/data"; a refused token or a missing page has no place
+        # in a request document (a GET has none), so it names none.
+        for error in response.data:
+            if isinstance(error, dict) and error.get("source") == {"pointer": "/data"}:
+                del error["source"]
+    return response

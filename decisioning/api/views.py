@@ -3,7 +3,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
-from core.api.filters import FilterParser
+from core.api.filters import MOMENT_SCHEMA, FilterParser
 from core.api.permissions import roles_required
 from decisioning import selectors, services
 from decisioning.models import InsightTransaction
@@ -17,8 +17,8 @@ RecordReaders = roles_required(*selectors.RECORD_READERS, methods=("GET", "HEAD"
 
 INSIGHT_FILTERS = [
     OpenApiParameter("filter[model]", OpenApiTypes.UUID, description="Only this model version's insights."),
-    OpenApiParameter("filter[createdFrom]", OpenApiTypes.DATETIME, description="Created at or after (date or date-time)."),
-    OpenApiParameter("filter[createdTo]", OpenApiTypes.DATETIME, description="Created at or before (a date includes the whole day)."),
+    OpenApiParameter("filter[createdFrom]", MOMENT_SCHEMA, description="Created at or after (date or date-time)."),
+    OpenApiParameter("filter[createdTo]", MOMENT_SCHEMA, description="Created at or before (a date includes the whole day)."),
     OpenApiParameter("filter[status]", OpenApiTypes.STR, enum=["ok", "error"]),
 ]
 
@@ -29,6 +29,7 @@ class InsightViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     resource_name = "insight"
     permission_classes = [Evaluators, RecordReaders]
     serializer_class = InsightOutputSerializer
+    extra_error_statuses = {"create": {404, 422}}  # 404: the model or flow the body names
     queryset = InsightTransaction.objects.none()  # for schema introspection; get_queryset scopes
 
     def get_queryset(self):

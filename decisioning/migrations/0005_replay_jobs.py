@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('decisioning', '0004_decisions_and_review'),
+        ('decisioning', '0005_decision_request_fingerprint'),
     ]
 
     operations = [

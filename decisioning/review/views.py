@@ -98,7 +98,15 @@ def queue(request):
 @require_GET
 @underwriter_required
 def case_detail(request, case_id):
-    case = _case_or_404(request, case_id)
+    return _case_page(request, _case_or_404(request, case_id))
+
+
+def _case_page(request, case, *, draft=None):
+    """The case page; `draft` is what the underwriter typed into a decision that was refused.
+
+    The draft goes into this response only: nothing of it (the note, the outcome) is kept in the
+    session, which Django stores readable in `django_session`.
+    """
     decision = case.decision
     outputs = decision.outputs or {}
     user = request.user
@@ -138,8 +146,7 @@ def case_detail(request, case_id):
         "awaiting_other": case.status == ReviewStatus.PENDING_CONFIRMATION and case.proposed_by_id == user.pk,
         "override_limit": case.partner.override_confirmation_amount,
         "outcomes": (Outcome.APPROVED, Outcome.DECLINED),
-        # Keep what the underwriter typed when a decision is refused.
-        "draft": request.session.pop(f"review-draft-{case.pk}", {}),
+        "draft": draft or {},
     }
     return render(request, "review/case.html", context)
 
@@ -215,7 +222,8 @@ def decide(request, case_id):
         _decided_message,
     )
     if decided is None:
-        request.session[f"review-draft-{case.pk}"] = {"outcome": outcome, "note": note, "reason_codes": reason_codes}
+        # Refused: the same response shows the error and keeps what was typed (see _case_page).
+        return _case_page(request, _case_or_404(request, case_id), draft={"outcome": outcome, "note": note, "reason_codes": reason_codes})
     return redirect("review:case", case_id=case.pk)
 
 

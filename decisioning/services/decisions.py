@@ -1,6 +1,4 @@
 """Decision flows and decisions: create (idempotent), replay, reason codes."""
-import hashlib
-import json
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
@@ -8,6 +6,7 @@ from django.utils import timezone
 
 from core.exceptions import ArgumentError, Conflict, NotFound
 from core.fields import dumps
+from core.fingerprints import fingerprint, fingerprint_matches
 from core.services import audit_event_record
 from modelregistry import engines
 from modelregistry.arguments import plain_value
@@ -77,12 +76,17 @@ def _step_target(partner, position, target, binding):
             raise ArgumentError(where, f"{target} is a published ruleset version; follow its ruleset instead.")
         return {"model": target, "binding": binding or StepBinding.PIN}
     raise ArgumentError(where, "A step runs a ruleset, a ruleset version or a registered model.")
+FINGERPRINT_PURPOSE = "decision-request"
+
+
+def _request(*, flow_id, external_id, application):
+    """What a decision request asked for: the flow as named (None: the default), the id, the application."""
+    return {"flowId": str(flow_id) if flow_id else None, "externalId": external_id or "", "application": application}
 
 
 def request_fingerprint(*, flow_id, external_id, application):
-    canonical = json.dumps({"flowId": str(flow_id) if flow_id else None, "externalId": external_id, "application": application},
-                           sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    """A keyed, canonical fingerprint of the request (core.fingerprints): a retry that re-serialises a number matches."""
+    return fingerprint(_request(flow_id=flow_id, external_id=external_id, application=application), purpose=FINGERPRINT_PURPOSE)
 
 
 def _flow_for(partner, flow_id):
@@ -97,8 +101,8 @@ def _flow_for(partner, flow_id):
     return flow
 
 
-def _idempotent_replay(existing, fingerprint):
-    if existing.request_sha256 != fingerprint:
+def _idempotent_replay(existing, request):
+    if not fingerprint_matches(request, existing.request_fingerprint, purpose=FINGERPRINT_PURPOSE):
         raise Conflict("This Idempotency-Key was used with a different request body.")
     return existing, False
 
@@ -109,18 +113,19 @@ def decision_create(*, partner, application, requested_by, flow_id=None, externa
     The decision, each step's encrypted transaction and the review case are written together or not
     at all; two requests racing with one key create one decision (the unique key decides the race).
     """
-    fingerprint = request_fingerprint(flow_id=flow_id, external_id=external_id, application=application)
+    request = _request(flow_id=flow_id, external_id=external_id, application=application)
     if idempotency_key:
         existing = Decision.objects.filter(partner=partner, idempotency_key=idempotency_key).first()
         if existing is not None:
-            return _idempotent_replay(existing, fingerprint)
+            return _idempotent_replay(existing, request)
     flow = _flow_for(partner, flow_id)
     catalogue = {reason.code: reason for reason in ReasonCode.objects.filter(partner=partner)}
     result = flows.flow_run(flow=flow, application=application, catalogue=catalogue)
     try:
         decision = _decision_record(
             partner=partner, flow=flow, application=application, result=result, requested_by=requested_by,
-            external_id=external_id, idempotency_key=idempotency_key or None, fingerprint=fingerprint,
+            external_id=external_id, idempotency_key=idempotency_key or None,
+            request_hmac=fingerprint(request, purpose=FINGERPRINT_PURPOSE),
         )
     except IntegrityError:
         if not idempotency_key:
@@ -128,16 +133,16 @@ def decision_create(*, partner, application, requested_by, flow_id=None, externa
         existing = Decision.objects.filter(partner=partner, idempotency_key=idempotency_key).first()
         if existing is None:
             raise
-        return _idempotent_replay(existing, fingerprint)
+        return _idempotent_replay(existing, request)
     return decision, True
 
 
 @transaction.atomic
-def _decision_record(*, partner, flow, application, result, requested_by, external_id, idempotency_key, fingerprint):
+def _decision_record(*, partner, flow, application, result, requested_by, external_id, idempotency_key, request_hmac):
     decision = Decision.objects.create(
         partner=partner, flow=flow, external_id=external_id or "", application=application,
         outcome=result.outcome, final_outcome=result.outcome, outputs=plain_value(result.outputs()),
-        idempotency_key=idempotency_key, request_sha256=fingerprint,
+        idempotency_key=idempotency_key, request_fingerprint=request_hmac,
         requested_by=requested_by if getattr(requested_by, "pk", None) else None,
     )
     for step, evaluation in result.evaluations:

@@ -62,7 +62,10 @@ class PredictiveModelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
         return Response(PredictiveModelOutputSerializer(uploaded).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        responses={
+            (200, "application/xml"): OpenApiTypes.BINARY,
+            (200, selectors.XLSX_CONTENT_TYPE): OpenApiTypes.BINARY,
+        },
         description="The file as uploaded: the Excel workbook for a workbook upload, else the XML artifact.",
     )
     def source(self, request, pk=None):

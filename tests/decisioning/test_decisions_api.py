@@ -1,3 +1,4 @@
+import json
 import threading
 
 import pytest
@@ -117,6 +118,41 @@ def test_same_key_same_body_returns_the_first_decision_and_different_body_is_409
     assert Decision.objects.filter(idempotency_key="k-1").count() == 1
     other = decide(system, {**application, "annualIncome": 1_000_000.0}, key="k-1")
     assert other.status_code == 409
+
+
+@pytest.mark.django_db
+def test_a_retry_that_reserialises_numbers_and_reorders_keys_gets_the_first_decision(system):
+    application = clean_application(system)
+    whole = {name: value for name, value in application.items() if isinstance(value, float) and value == int(value)}
+    assert whole, "the demo application has no whole-number float to re-serialise"
+    first = decide(system, application, key="k-retry")
+    assert first.status_code == 201
+    # The retry writes 16100.0 as 16100 and sends the members in reverse order: the same request.
+    retried = {name: int(value) if name in whole else value for name, value in reversed(list(application.items()))}
+    body = json.dumps({"data": {"type": "decision", "attributes": {"externalId": "APP-1", "application": retried}}})
+    assert json.dumps(application) not in body
+    again = system.client.post("/api/v1/decisions", data=body, content_type="application/vnd.api+json", HTTP_IDEMPOTENCY_KEY="k-retry")
+    assert again.status_code == 200, again.content[:300]
+    assert again.json()["data"]["id"] == first.json()["data"]["id"]
+    changed = {**application, next(iter(whole)): next(iter(whole.values())) + 0.5}
+    assert decide(system, changed, key="k-retry").status_code == 409
+
+
+@pytest.mark.django_db
+def test_the_stored_fingerprint_is_keyed_not_a_plain_hash_of_the_request(system, settings):
+    import hashlib
+
+    from decisioning.services import request_fingerprint
+
+    application = clean_application(system)
+    decide(system, application, key="k-keyed")
+    stored = Decision.objects.get(idempotency_key="k-keyed").request_fingerprint
+    assert stored == request_fingerprint(flow_id=None, external_id="APP-1", application=application)
+    for guess in (json.dumps(application, sort_keys=True), json.dumps({"flowId": None, "externalId": "APP-1", "application": application},
+                                                                      sort_keys=True, separators=(",", ":"))):
+        assert hashlib.sha256(guess.encode()).hexdigest() != stored
+    settings.FINGERPRINT_KEY = "another server's key"
+    assert request_fingerprint(flow_id=None, external_id="APP-1", application=application) != stored
 
 
 @pytest.mark.django_db

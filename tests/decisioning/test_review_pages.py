@@ -190,6 +190,61 @@ def test_a_refused_decision_shows_the_error_and_keeps_the_note(client, partner, 
     assert case.status == ReviewStatus.CLAIMED
 
 
+SECRET_NOTE = "Sister co-signs; payslips 4471 verified by phone"
+SECRET_APPLICATION = {"fundedAmount": 93217.5, "annualIncome": 61234.0, "term": "term_36", "employerName": "Zyxwv Widgets"}
+
+
+def assert_sessions_hold_nothing_sensitive(client, step):
+    from django.contrib.sessions.models import Session
+
+    secrets = [SECRET_NOTE, "4471", "93217", "61234", "Zyxwv"]
+    for session in Session.objects.all():
+        for text in (session.session_data, repr(session.get_decoded())):
+            for secret in secrets:
+                assert secret not in text, (step, secret, session.get_decoded())
+    for cookie in client.cookies.values():  # e.g. the messages cookie: readable by anyone holding it
+        assert not any(secret in cookie.value for secret in secrets), (step, cookie.key)
+
+
+@pytest.mark.django_db
+def test_no_review_page_flow_leaves_the_note_or_application_values_in_the_session(client, partner, make_user, underwriter):
+    ReasonCodeFactory(partner=partner, code="RC01", notice_text="Income insufficient")
+    colleague = make_user(partner, "underwriter", username="sam")
+    case = a_case(partner, amount=SECRET_APPLICATION["fundedAmount"])
+    case.decision.application = SECRET_APPLICATION
+    case.decision.save()
+    assert client.post(reverse("login"), {"username": "uma", "password": PASSWORD}).status_code == 302
+    page = lambda name: reverse(f"review:{name}", args=[case.pk])  # noqa: E731
+    steps = [
+        ("queue", lambda: client.get(reverse("review:queue"))),
+        ("case", lambda: client.get(page("case"))),
+        ("claim", lambda: client.post(page("claim"), follow=True)),
+        ("refused: decline without reason", lambda: client.post(page("decide"), {"outcome": "DECLINED", "note": SECRET_NOTE})),
+        ("refused: no outcome", lambda: client.post(page("decide"), {"note": SECRET_NOTE, "reason_codes": ["RC01"]})),
+        ("refused: unknown reason", lambda: client.post(page("decide"), {"outcome": "DECLINED", "note": SECRET_NOTE, "reason_codes": ["NOPE"]})),
+        ("case after refusals", lambda: client.get(page("case"))),
+        ("release", lambda: client.post(page("release"), follow=True)),
+        ("claim again", lambda: client.post(page("claim"), follow=True)),
+        ("override proposed", lambda: client.post(page("decide"), {"outcome": "APPROVED", "note": SECRET_NOTE}, follow=True)),
+        ("own confirmation refused", lambda: client.post(page("confirm"), follow=True)),
+    ]
+    for step, perform in steps:
+        response = perform()
+        assert_sessions_hold_nothing_sensitive(client, step)
+        assert response.status_code == 200, (step, response.status_code)
+        if step.startswith("refused"):
+            # The refusal is shown on the same response, with what was typed still in the form.
+            html = response.content.decode()
+            assert 'class="error"' in html and SECRET_NOTE in html, step
+    case.refresh_from_db()
+    assert case.status == ReviewStatus.PENDING_CONFIRMATION
+    client.post(reverse("logout"))
+    assert client.post(reverse("login"), {"username": "sam", "password": PASSWORD}).status_code == 302
+    response = client.post(page("confirm"), follow=True)
+    assert "You confirmed the override" in response.content.decode()
+    assert_sessions_hold_nothing_sensitive(client, "confirmed by a colleague")
+
+
 @pytest.mark.django_db
 def test_a_pending_override_offers_confirm_to_others_only(client, partner, make_user, underwriter):
     colleague = make_user(partner, "underwriter", username="sam")
