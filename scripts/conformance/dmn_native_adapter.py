@@ -4,12 +4,16 @@
         --adapter scripts.conformance.dmn_native_adapter:evaluate
 
 Set DMN_ENGINE=pydmnrules to measure the reference engine through the same package entry point.
+It only converts types between the runner's and the engine's: durations are text in the runner
+and values in the engine; a date, time or date and time the runner cannot hold as a Python value
+(a zone id such as @Europe/Paris) is compared as its ISO text, as the runner keeps it.
 """
 import datetime
 import os
 
 import rulesets.dmn as dmn
 from rulesets.dmn.feel import YearsMonthsDuration, duration_text, parse_duration
+from rulesets.dmn.feel.temporal import parse_date, parse_date_and_time, parse_time, temporal_text
 
 _models = {}
 
@@ -29,6 +33,8 @@ def _from_engine(value):
         return duration_text(value)
     if isinstance(value, YearsMonthsDuration):
         return str(value)
+    if isinstance(value, (datetime.datetime, datetime.time)) and getattr(value.tzinfo, 'key', None):
+        return temporal_text(value)
     if isinstance(value, dict):
         return {k: _from_engine(v) for k, v in value.items()}
     if isinstance(value, list):

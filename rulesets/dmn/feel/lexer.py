@@ -5,25 +5,32 @@ import re
 
 from .errors import FeelSyntaxError
 
+# FEEL's NameStartChar/NamePartChar (DMN 1.5, 10.3.1.2): letters, '_', '?' and most of Unicode
+# beyond Latin-1, astral planes included (so an emoji is a name).
+_NAME_START = r"[^\W\d]|[\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D" \
+              r"\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\U00010000-\U000EFFFF]"
+_NAME_PART = _NAME_START + r"|[\w?'\u00B7\u0300-\u036F\u203F-\u2040]"
 TOKEN_PATTERN = re.compile(r'''
-    (?P<space>\s+)
+    (?P<space>\s+|//[^\n]*|/\*.*?\*/)
   | (?P<number>\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)
   | (?P<string>"(?:[^"\\]|\\.)*")
   | (?P<temporal>@"(?:[^"\\]|\\.)*")
-  | (?P<operator>\.\.|<=|>=|!=|\*\*|[-+*/<>=(),\[\]{}.:?])
-  | (?P<name>[^\W\d][\w?']*)
-''', re.VERBOSE | re.UNICODE)
+  | (?P<operator>\.\.|<=|>=|!=|\*\*|->|[-+*/<>=(),\[\]{}.:?])
+  | (?P<name>(?:%s)(?:%s)*)
+''' % (_NAME_START, _NAME_PART), re.VERBOSE | re.UNICODE | re.DOTALL)
 
 KEYWORDS = {'if', 'then', 'else', 'and', 'or', 'for', 'in', 'return', 'some', 'every', 'satisfies',
             'between', 'instance', 'of', 'function', 'true', 'false', 'null'}
-NAME_CHARACTER = re.compile(r'[\w?\']', re.UNICODE)
+NAME_CHARACTER = re.compile(_NAME_PART, re.UNICODE)
+MAX_LENGTH = 100_000  # characters of one FEEL text; an upload is bounded before this, this bounds a cell
 
 
 class Token:
-    __slots__ = ('kind', 'text', 'position')
+    __slots__ = ('kind', 'text', 'position', 'end')
 
     def __init__(self, kind, text, position):
         self.kind, self.text, self.position = kind, text, position
+        self.end = position + len(text)
 
     def __repr__(self):
         return '%s(%r)' % (self.kind, self.text)
@@ -31,6 +38,8 @@ class Token:
 
 def tokenize(text, known_names=()):
     """Tokens of `text`; `known_names` are names with spaces or symbols, sorted longest first."""
+    if len(text) > MAX_LENGTH:
+        raise FeelSyntaxError('expression longer than %d characters' % MAX_LENGTH)
     tokens, position, length = [], 0, len(text)
     while position < length:
         character = text[position]

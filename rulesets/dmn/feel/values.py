@@ -47,6 +47,7 @@ class YearsMonthsDuration:
 
 
 class Range:
+    """A FEEL range value; an endpoint of None is unbounded (`< 10` is `(null..10)`)."""
     __slots__ = ('start', 'start_included', 'end', 'end_included')
 
     def __init__(self, start, start_included, end, end_included):
@@ -54,6 +55,8 @@ class Range:
 
     def contains(self, value):
         if value is None:
+            return None
+        if type(value) is Range:
             return None
         if self.start is not None:
             low = compare(value, self.start)
@@ -70,24 +73,33 @@ class Range:
         return True
 
     def __eq__(self, other):
-        return isinstance(other, Range) and (self.start, self.start_included, self.end, self.end_included) == \
-            (other.start, other.start_included, other.end, other.end_included)
+        return isinstance(other, Range) and equal(self.start, other.start) is True \
+            and equal(self.end, other.end) is True and self.start_included == other.start_included \
+            and self.end_included == other.end_included
+
+    __hash__ = None
 
 
 class Function:
-    """A FEEL function value: BKMs, function definitions and built-ins."""
-    __slots__ = ('parameters', 'body', 'name')
+    """A FEEL function value: BKMs, function definitions and built-ins.
 
-    def __init__(self, parameters, body, name=None):
+    `parameters` None means variadic (a built-in taking any number of arguments); `types` the
+    declared parameter types (type ASTs or None), checked by `instance of function<...>`."""
+    __slots__ = ('parameters', 'body', 'name', 'types', 'result_type')
+
+    def __init__(self, parameters, body, name=None, types=None, result_type=None):
         self.parameters, self.body, self.name = parameters, body, name
+        self.types, self.result_type = types, result_type
 
     def invoke(self, positional, named):
         if named is not None:
+            if self.parameters is None:
+                return None
             unknown = [n for n in named if n not in self.parameters]
             if unknown:
                 return None
             positional = [named.get(p) for p in self.parameters]
-        elif len(positional) != len(self.parameters) and self.parameters is not None:
+        elif self.parameters is not None and len(positional) != len(self.parameters):
             return None
         return self.body(*positional)
 
@@ -106,8 +118,12 @@ def parse_duration(text):
             return None
         total = int(years or 0) * 12 + int(months or 0)
         return YearsMonthsDuration(-total if sign else total)
-    delta = datetime.timedelta(days=int(days or 0), hours=int(hours or 0), minutes=int(minutes or 0),
-                               seconds=float(Decimal(seconds or 0)))
+    try:
+        delta = datetime.timedelta(days=int(days or 0), hours=int(hours or 0), minutes=int(minutes or 0),
+                                   seconds=int(Decimal(seconds or 0)),
+                                   microseconds=int(Decimal(seconds or 0) % 1 * 1000000))
+    except OverflowError:
+        return None
     return -delta if sign else delta
 
 
@@ -134,61 +150,71 @@ def _plain(number):
     return text
 
 
+KINDS = {Decimal: 'number', bool: 'boolean', str: 'string', datetime.date: 'date',
+         datetime.datetime: 'date and time', datetime.time: 'time', datetime.timedelta: 'days and time duration',
+         YearsMonthsDuration: 'years and months duration', list: 'list', dict: 'context', Range: 'range',
+         Function: 'function'}
+
+
 def kind_of(value):
     """The FEEL type family used to decide whether two values are comparable."""
-    kind = type(value)
-    if kind is Decimal:
-        return 'number'
-    if kind is bool:
-        return 'boolean'
-    if kind is str:
-        return 'string'
-    if kind is datetime.date:
-        return 'date'
-    if kind is datetime.datetime:
-        return 'date and time'
-    if kind is datetime.time:
-        return 'time'
-    if kind is datetime.timedelta:
-        return 'days and time duration'
-    if kind is YearsMonthsDuration:
-        return 'years and months duration'
-    if kind is list:
-        return 'list'
-    if kind is dict:
-        return 'context'
-    if kind is Range:
-        return 'range'
-    if kind is Function:
-        return 'function'
+    kind = KINDS.get(type(value))
+    if kind is not None:
+        return kind
     return 'null' if value is None else 'other'
 
 
 ORDERED = {'number', 'string', 'date', 'date and time', 'time', 'days and time duration', 'years and months duration'}
 
 
+def _zone_kind(value):
+    """How a time or date and time is anchored: None (local), a fixed offset, or a zone id."""
+    tz = value.tzinfo
+    if tz is None:
+        return None
+    key = getattr(tz, 'key', None)
+    return ('zone', key) if key else ('offset', tz.utcoffset(None))
+
+
 def compare(left, right):
     """-1/0/1, or None when the values are null or not comparable (FEEL gives null then)."""
     if left is None or right is None:
         return None
-    left_kind, right_kind = kind_of(left), kind_of(right)
-    if left_kind != right_kind or left_kind not in ORDERED:
+    left_kind = KINDS.get(type(left))
+    if left_kind is None or left_kind != KINDS.get(type(right)) or left_kind not in ORDERED:
         return None
     if left_kind == 'date and time' and (left.tzinfo is None) != (right.tzinfo is None):
         return None
+    if left_kind == 'time':
+        left, right = _time_instant(left), _time_instant(right)
+        if left is None or right is None:
+            return None
     try:
         return -1 if left < right else (1 if left > right else 0)
     except TypeError:
         return None
 
 
+def _time_instant(value):
+    """A time as seconds since midnight UTC (local times as they are), or None for a zone-id time."""
+    tz = value.tzinfo
+    seconds = value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6
+    if tz is None:
+        return ('local', seconds)
+    if getattr(tz, 'key', None):
+        return None
+    return ('offset', seconds - tz.utcoffset(None).total_seconds())
+
+
 def equal(left, right):
     """FEEL '=': null equals only null; values of different types give null."""
     if left is None or right is None:
         return left is None and right is None
-    left_kind, right_kind = kind_of(left), kind_of(right)
-    if left_kind != right_kind:
+    left_kind = KINDS.get(type(left))
+    if left_kind != KINDS.get(type(right)) or left_kind is None:
         return None
+    if left_kind == 'number' or left_kind == 'string' or left_kind == 'boolean':
+        return left == right
     if left_kind == 'list':
         if len(left) != len(right):
             return False
@@ -200,6 +226,19 @@ def equal(left, right):
         if set(left) != set(right):
             return False
         return all(equal(left[k], right[k]) is True for k in left)
-    if left_kind == 'date and time' and (left.tzinfo is None) != (right.tzinfo is None):
-        return False
+    if left_kind == 'date and time':
+        if (left.tzinfo is None) != (right.tzinfo is None):
+            return False
+        return left == right
+    if left_kind == 'time':
+        zones = _zone_kind(left), _zone_kind(right)
+        if zones[0] and zones[0][0] == 'zone' or zones[1] and zones[1][0] == 'zone':
+            return zones[0] == zones[1] and left.replace(tzinfo=None) == right.replace(tzinfo=None)
+        if (zones[0] is None) != (zones[1] is None):
+            return False
+        return _time_instant(left) == _time_instant(right)
+    if left_kind == 'range':
+        return left == right
+    if left_kind == 'function':
+        return left is right
     return left == right
