@@ -297,8 +297,10 @@ def _open_range(node):
     def open_range(scope):
         value = end(scope)
         if operator in ('<', '<='):
-            return Range(None, False, value, operator == '<=')
-        return Range(value, operator == '>=', None, False)
+            return Range(None, False, value, operator == '<=', operator)
+        if operator in ('=', '!='):
+            return Range(value, True, value, True, operator)
+        return Range(value, operator == '>=', None, False, operator)
     return open_range
 
 
@@ -561,6 +563,18 @@ def any_of(tests, value, scope):
     return None if unknown else False
 
 
+def _list_membership(value, items):
+    """`value in [a, b, ...]`: value = a or value = b ..., a range item by containment; values of
+    other types are simply not members."""
+    for item in items:
+        verdict = item.contains(value) if type(item) is Range else equal(value, item)
+        if verdict is True:
+            return True
+    if type(value) is list:
+        return equal(value, items) is True
+    return False if value is not None or items else None
+
+
 def compile_unary_tests(node):
     """('any',) | ('not', tests) | ('tests', tests) -> test(value, scope) -> True/False/None."""
     if node[0] == 'any':
@@ -672,8 +686,8 @@ def compile_positive_test(test):
         expected = expression(scope)
         if type(expected) is Range:
             return expected.contains(value)
-        if type(expected) is list and type(value) is not list:
-            return any_of([lambda v, s, e=e: equal(v, e) for e in expected], value, scope)
+        if type(expected) is list:
+            return _list_membership(value, expected)
         if type(expected) is bool and type(value) is not bool and value is not None:
             return expected  # a boolean expression of other inputs
         return equal(value, expected)

@@ -1,6 +1,7 @@
 """FEEL tokens. Names may contain spaces and '-' ('Pre-bureau risk category'), which no
 context-free lexer can tell from an expression, so names the model declares are matched
 first, longest first; anything else is a plain identifier."""
+import functools
 import re
 
 from .errors import FeelSyntaxError
@@ -46,8 +47,10 @@ def tokenize(text, known_names=()):
         if character.isalpha() or character == '_':
             matched = _known_name_at(text, position, known_names)
             if matched:
-                tokens.append(Token('name', matched, position))
-                position += len(matched)
+                token = Token('name', matched[0], position)
+                token.end = matched[1]
+                tokens.append(token)
+                position = matched[1]
                 continue
         match = TOKEN_PATTERN.match(text, position)
         if not match:
@@ -64,9 +67,18 @@ def tokenize(text, known_names=()):
 
 
 def _known_name_at(text, position, known_names):
-    for name in known_names:
-        if text.startswith(name, position):
-            end = position + len(name)
-            if end >= len(text) or not NAME_CHARACTER.match(text[end]):
-                return name
-    return None
+    """(name, end) of the longest known name at `position` ending at a name boundary, or None."""
+    if not known_names:
+        return None
+    match = _known_names_pattern(known_names).match(text, position)
+    if match is None:
+        return None
+    text = match.group()
+    return (text if text.isprintable() and '  ' not in text else ' '.join(text.split())), match.end()
+
+
+@functools.lru_cache(maxsize=256)
+def _known_names_pattern(known_names):
+    """One alternation of the names, longest first; a space in a name matches any run of white space."""
+    alternatives = '|'.join(r'\s+'.join(re.escape(word) for word in name.split(' ')) for name in known_names)
+    return re.compile('(?:%s)(?!%s)' % (alternatives, _NAME_PART), re.UNICODE)

@@ -356,12 +356,10 @@ class Parser:
         self.advance()
         if token.text == '(':
             operator = self.token
-            if operator.kind == 'operator' and operator.text in ('<', '<=', '>', '>=', '='):
-                self.advance()  # a unary comparison as a range value: (< 10), and (= 10) is [10..10]
+            if operator.kind == 'operator' and operator.text in COMPARISONS:
+                self.advance()  # a unary comparison as a range value: (< 10), (= 10), (!= 10)
                 value = self.additive()
                 self.expect(')')
-                if operator.text == '=':
-                    return ('range', True, value, value, True)
                 return ('open range', operator.text, value)
             node = self.expression()
             if self.at('..'):

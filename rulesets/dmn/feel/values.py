@@ -47,17 +47,26 @@ class YearsMonthsDuration:
 
 
 class Range:
-    """A FEEL range value; an endpoint of None is unbounded (`< 10` is `(null..10)`)."""
-    __slots__ = ('start', 'start_included', 'end', 'end_included')
+    """A FEEL range value; an endpoint of None is unbounded.
 
-    def __init__(self, start, start_included, end, end_included):
+    `operator` is set for a range written as a unary comparison, `(< 10)`, `(= 10)` or `(!= 10)`:
+    it contains the same values as `(null..10)` or `[10..10]`, but is not equal to them."""
+    __slots__ = ('start', 'start_included', 'end', 'end_included', 'operator')
+
+    def __init__(self, start, start_included, end, end_included, operator=None):
         self.start, self.start_included, self.end, self.end_included = start, start_included, end, end_included
+        self.operator = operator
 
     def contains(self, value):
         if value is None:
             return None
         if type(value) is Range:
             return None
+        if self.operator == '!=':
+            verdict = equal(value, self.start)
+            return None if verdict is None else not verdict
+        if self.operator is None and (self.start is None or self.end is None):
+            return None  # (null..10]: an unknown endpoint, not an unbounded one
         if self.start is not None:
             low = compare(value, self.start)
             if low is None:
@@ -73,7 +82,8 @@ class Range:
         return True
 
     def __eq__(self, other):
-        return isinstance(other, Range) and equal(self.start, other.start) is True \
+        return isinstance(other, Range) and self.operator == other.operator \
+            and equal(self.start, other.start) is True \
             and equal(self.end, other.end) is True and self.start_included == other.start_included \
             and self.end_included == other.end_included
 
