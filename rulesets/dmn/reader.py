@@ -427,8 +427,8 @@ def read_definitions(source):
 
 
 def _check_references(definitions):
-    known = {e.id for group in (definitions.decisions, definitions.input_data, definitions.knowledge_models)
-             for e in group}
+    known = {e.id for group in (definitions.decisions, definitions.input_data, definitions.knowledge_models,
+                                definitions.decision_services) for e in group}
     for decision in definitions.decisions:
         for reference in decision.required_decisions + decision.required_inputs + decision.required_knowledge:
             if reference not in known:
