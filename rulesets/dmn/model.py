@@ -2,8 +2,11 @@
 from . import reader
 from .errors import EvaluationError, ModelLoadError
 from .feel import FeelSyntaxError, compile_feel_expression, vocabulary
+from .feel.errors import FeelEvaluationError
+from .feel.types import TYPES_KEY
 from .feel.values import Function, kind_of
 from .fields import strip_type_prefix
+from .item_types import TypeRegistry, coerce
 from .tables import KIND_OF_TYPE, DecisionTable, InputProblem
 from .values import to_feel
 
@@ -75,6 +78,31 @@ class Compiler:
         self.names = _collect_names(definitions)
         self.known_names = vocabulary(self.names)
         self.input_types = {d.name: strip_type_prefix(d.type_ref) for d in definitions.input_data}
+        self.types = TypeRegistry(definitions.item_definitions, self.known_names)
+
+    def typed_function(self, parameters, body, result_type_ref=None):
+        """A FEEL function running `body(local scope, problems)`: arguments that do not conform to
+        their parameter's type make the invocation null; the result is coerced to its type."""
+        names = [name for name, _ in parameters]
+        parameter_types = [self.types.type_of(type_ref) for _, type_ref in parameters]
+        result_type = self.types.type_of(result_type_ref)
+        checked = any(t is not None for t in parameter_types)
+
+        def make(scope, problems):
+            def run(*arguments):
+                if checked:
+                    coerced = []
+                    for argument, expected in zip(arguments, parameter_types):
+                        value = coerce(argument, expected)
+                        if value is None and argument is not None:
+                            return None
+                        coerced.append(value)
+                    arguments = coerced
+                local = dict(scope)
+                local.update(zip(names, arguments))
+                return coerce(body(local, problems), result_type)
+            return Function(names, run, types=parameter_types if checked else None)
+        return make
 
     def expression(self, node, owner, available):
         where = owner
@@ -126,14 +154,9 @@ class Compiler:
         if isinstance(node, reader.FunctionDefinition):
             parameters = [name for name, _ in node.parameters]
             body = self._plain(node.body, owner, set(available) | set(parameters))
-
-            def define(scope, problems):
-                def run(*arguments):
-                    local = dict(scope)
-                    local.update(zip(parameters, arguments))
-                    return body(local, problems)
-                return Function(parameters, run)
-            return define
+            if node.kind and node.kind.upper() != 'FEEL':
+                return lambda scope, problems: Function(parameters, lambda *arguments: None)  # Java/PMML: null
+            return self.typed_function(node.parameters, body, getattr(node.body, 'type_ref', None))
         if isinstance(node, reader.ListExpression):
             items = [self._plain(item, owner, available) for item in node.items]
             return lambda scope, problems: [item(scope, problems) for item in items]
@@ -160,13 +183,12 @@ class NativeModel:
         self._definitions = definitions
         compiler = Compiler(definitions)
         by_id = {element.id: element for group in (definitions.decisions, definitions.input_data,
-                                                    definitions.knowledge_models) for element in group}
+                                                    definitions.knowledge_models, definitions.decision_services)
+                 for element in group}
         self._by_name = {d.name: d for d in definitions.decisions}
         self._input_names = [d.name for d in definitions.input_data]
         self._input_kinds = {d.name: KIND_OF_TYPE.get(strip_type_prefix(d.type_ref) or '') for d in
                              definitions.input_data}
-        self._decision_kinds = {d.name: KIND_OF_TYPE.get(strip_type_prefix(d.type_ref) or '') for d in
-                                definitions.decisions}
         all_names = compiler.names | {'item'}
         self._knowledge = {}
         self._knowledge_scope = {}
@@ -174,11 +196,19 @@ class NativeModel:
             if model.function is None:
                 raise ModelLoadError('business knowledge model %r has no encapsulated logic' % model.name,
                                      'line %s' % model.line)
-            parameters = [name for name, _ in model.function.parameters]
             body = compiler._plain(model.function.body, 'business knowledge model %r' % model.name,
                                    all_names)
-            self._knowledge[model.name] = Function(parameters, self._bkm_runner(parameters, body))
+            if model.function.kind and model.function.kind.upper() != 'FEEL':
+                self._knowledge[model.name] = Function([n for n, _ in model.function.parameters],
+                                                       lambda *arguments: None)  # Java/PMML functions: null
+                continue
+            make = compiler.typed_function(model.function.parameters, self._bkm_body(body),
+                                           getattr(model.function.body, 'type_ref', None))
+            self._knowledge[model.name] = make(self._knowledge_scope, None)
         self._knowledge_scope.update(self._knowledge)
+        self._knowledge_scope[TYPES_KEY] = compiler.types.nodes
+        self._types = compiler.types
+        self._decision_types = {d.name: compiler.types.type_of(d.type_ref) for d in definitions.decisions}
         self._evaluators, self._tables = {}, {}
         for decision in definitions.decisions:
             available = {by_id[r].name for r in decision.required_decisions + decision.required_inputs
@@ -201,17 +231,14 @@ class NativeModel:
             self._services[service.name] = service
             self._knowledge_scope[service.name] = self._service_function(service)
 
-    def _bkm_runner(self, parameters, body):
-        knowledge = self._knowledge_scope
-
-        def run(*arguments):
-            local = dict(knowledge)
-            local.update(zip(parameters, arguments))
+    @staticmethod
+    def _bkm_body(body):
+        def run(local, problems):
             return body(local, None)
         return run
 
     def _service_function(self, service):
-        names = [self._definitions.element_name(i) for i in service.input_decisions + service.input_data]
+        names = [self._definitions.element_name(i) for i in service.input_data + service.input_decisions]
         outputs = [self._definitions.element_name(i) for i in service.output_decisions]
 
         def run(*arguments):
@@ -276,10 +303,14 @@ class NativeModel:
             raise
         except RecursionError:
             raise EvaluationError('recursion too deep', 'decision %r' % name) from None
-        expected = self._decision_kinds.get(name)
-        if expected is not None and value is not None and kind_of(value) not in (expected, 'list', 'context'):
-            return None  # FEEL: a value that does not conform to the decision's type is null
-        return value
+        except FeelEvaluationError as error:
+            raise EvaluationError(str(error), 'decision %r' % name) from None
+        expected = self._decision_types.get(name)
+        if expected is None or value is None:
+            return value
+        if name in self._tables and type(value) in (list, dict):
+            return value  # a table's collected list or multi-output context, typed by its single outputs
+        return coerce(value, expected, self._knowledge_scope)  # a value not conforming to the type is null
 
     def _evaluate_service(self, service, inputs):
         problems = []

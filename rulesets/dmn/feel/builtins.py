@@ -125,8 +125,9 @@ def feel_abs(number):
 
 
 def _round(number, scale, rounding):
-    if type(number) is not Decimal or type(scale) is not Decimal or scale != scale.to_integral_value():
+    if type(number) is not Decimal or type(scale) is not Decimal:
         return None
+    scale = scale.to_integral_value(decimal.ROUND_DOWN)
     if not -6111 <= scale <= 6176:
         return None
     try:
@@ -930,10 +931,12 @@ def call_builtin(function, positional, named):
                 if all(n in parameters for n in named):
                     last = max(parameters.index(n) for n in named) if named else -1
                     positional = [named.get(p) for p in parameters[:last + 1]]
-                    break
-            else:
-                return None
-        elif signatures is not None and len(positional) > max(len(p) for p in signatures):
+                    try:
+                        return function.body(*positional)
+                    except TypeError:  # a required parameter not named is null
+                        return function.body(*[named.get(p) for p in parameters])
+            return None
+        if signatures is not None and len(positional) > max(len(p) for p in signatures):
             return None
         return function.body(*positional)
     except FeelEvaluationError:

@@ -102,13 +102,13 @@ def arithmetic(operator, left, right):
             if operator == '/':
                 return None if right == 0 else FEEL_CONTEXT.divide(left, right)
             if operator == '**':
-                if abs(right) > 999999999 or right != right.to_integral_value():
+                if abs(right) > 999999999:
                     return None
                 return FEEL_CONTEXT.power(left, right)
         if operator == '+' and left_type is str and right_type is str:
             return limits.check_string(left + right)
         return _temporal_arithmetic(operator, left, right, left_type, right_type)
-    except (decimal.InvalidOperation, decimal.Overflow, OverflowError, ValueError, TypeError):
+    except (ArithmeticError, ValueError, TypeError, AttributeError):
         return None
 
 
@@ -116,8 +116,10 @@ _DATES = (datetime.date, datetime.datetime)
 _MIDNIGHT = datetime.time()
 
 
-def _as_datetime(value):
-    return value if type(value) is datetime.datetime else datetime.datetime.combine(value, _MIDNIGHT)
+def _as_datetime(value, tzinfo=None):
+    if type(value) is datetime.datetime:
+        return value
+    return datetime.datetime.combine(value, _MIDNIGHT).replace(tzinfo=tzinfo)
 
 
 def _temporal_arithmetic(operator, left, right, left_type, right_type):
@@ -145,7 +147,11 @@ def _temporal_arithmetic(operator, left, right, left_type, right_type):
         if left_type is YearsMonthsDuration and right_type is YearsMonthsDuration:
             return YearsMonthsDuration(left.months + sign * right.months)
         if operator == '-' and left_type in _DATES and right_type in _DATES:
-            if (getattr(left, 'tzinfo', None) is None) != (getattr(right, 'tzinfo', None) is None):
+            if left_type is not right_type:  # a date among date-times is midnight UTC
+                left, right = _as_datetime(left, datetime.timezone.utc), _as_datetime(right, datetime.timezone.utc)
+            elif left_type is datetime.date:
+                return datetime.timedelta(days=(left - right).days)
+            if (left.tzinfo is None) != (right.tzinfo is None):
                 return None
             return _as_datetime(left) - _as_datetime(right)
         if operator == '-' and left_type is datetime.time and right_type is datetime.time:

@@ -41,6 +41,8 @@ def instance_check(value, type_node, scope=None):
     if kind == 'context type':
         return type(value) is dict and all(key in value and (value[key] is None or instance_check(
             value[key], entry_type, scope)) for key, entry_type in type_node[1])
+    if kind == 'constrained':
+        return (type_node[1] is None or instance_check(value, type_node[1], scope)) and type_node[2](value) is True
     if kind == 'range type':
         return type(value) is Range and all(endpoint is None or instance_check(endpoint, type_node[1], scope)
                                             for endpoint in (value.start, value.end))
@@ -57,8 +59,6 @@ def instance_check(value, type_node, scope=None):
         if value.result_type is not None and not conforms(value.result_type, result):
             return False
         return True
-    if kind == 'constrained':  # an item definition with allowed values: ('constrained', base, test)
-        return instance_check(value, type_node[1], scope) and type_node[2](value) is True
     return False
 
 
