@@ -97,6 +97,30 @@ class Relation:
     line: Optional[int]
 
 
+@dataclass
+class Conditional:  # DMN 1.5 boxed if/then/else
+    condition: object
+    then: object
+    otherwise: object
+    line: Optional[int]
+
+
+@dataclass
+class Filter:  # DMN 1.5 boxed filter: the items of `source` for which `match` is true
+    source: object
+    match: object
+    line: Optional[int]
+
+
+@dataclass
+class Iterator:  # DMN 1.5 boxed for / some / every
+    kind: str
+    variable: str
+    source: object
+    body: object
+    line: Optional[int]
+
+
 # ---------------------------------------------------------------- model elements
 @dataclass
 class ItemDefinition:
@@ -267,7 +291,8 @@ def _where(element, what):
 
 
 EXPRESSION_TAGS = {'literalExpression', 'decisionTable', 'context', 'invocation', 'functionDefinition',
-                   'list', 'relation'}
+                   'list', 'relation', 'conditional', 'filter', 'for', 'some', 'every'}
+ITERATOR_BODIES = {'for': 'return', 'some': 'satisfies', 'every': 'satisfies'}
 
 
 def _expression_child(element):
@@ -317,6 +342,21 @@ def read_expression(element, owner):
         rows = [[read_expression(c, owner) for c in row if _local(c.tag) in EXPRESSION_TAGS]
                 for row in _children(element, 'row')]
         return Relation(columns, rows, _line(element))
+    if tag == 'conditional':
+        parts = [read_expression(_expression_child(_child(element, part)), owner)
+                 if _child(element, part) is not None else None for part in ('if', 'then', 'else')]
+        return Conditional(*parts, _line(element))
+    if tag == 'filter':
+        parts = [read_expression(_expression_child(_child(element, part)), owner)
+                 if _child(element, part) is not None else None for part in ('in', 'match')]
+        return Filter(*parts, _line(element))
+    if tag in ITERATOR_BODIES:
+        variable = element.get('iteratorVariable')
+        if not variable:
+            raise ModelLoadError('<%s> without an iteratorVariable' % tag, _where(element, owner))
+        parts = [read_expression(_expression_child(_child(element, part)), owner)
+                 if _child(element, part) is not None else None for part in ('in', ITERATOR_BODIES[tag])]
+        return Iterator(tag, variable, *parts, _line(element))
     raise ModelLoadError('unsupported expression <%s>' % tag, _where(element, owner))
 
 
