@@ -62,6 +62,16 @@ def _collect_names(definitions):
                 visit(item)
         elif isinstance(expression, reader.Relation):
             names.update(expression.columns)
+        elif isinstance(expression, reader.Conditional):
+            for part in (expression.condition, expression.then, expression.otherwise):
+                visit(part)
+        elif isinstance(expression, reader.Filter):
+            visit(expression.source)
+            visit(expression.match)
+        elif isinstance(expression, reader.Iterator):
+            names.add(expression.variable)
+            visit(expression.source)
+            visit(expression.body)
     for decision in definitions.decisions:
         visit(decision.expression)
     for model in definitions.knowledge_models:
@@ -165,7 +175,63 @@ class Compiler:
             columns = node.columns
             return lambda scope, problems: [{c: cell(scope, problems) for c, cell in zip(columns, row)}
                                             for row in rows]
+        if isinstance(node, reader.Conditional):
+            condition, then, otherwise = (self._plain(part, owner, available) for part in
+                                          (node.condition, node.then, node.otherwise))
+
+            def conditional(scope, problems):
+                verdict = condition(scope, problems)
+                if verdict is True:
+                    return then(scope, problems)
+                return otherwise(scope, problems) if verdict is None or verdict is False else None
+            return conditional
+        if isinstance(node, reader.Filter):
+            source = self._plain(node.source, owner, available)
+            match = self._plain(node.match, owner, set(available) | {'item'})
+
+            def filtered(scope, problems):
+                items = source(scope, problems)
+                if items is None:
+                    return None
+                kept = []
+                for item in items if type(items) is list else [items]:
+                    local = dict(scope)
+                    if type(item) is dict:
+                        local.update(item)
+                    local['item'] = item
+                    verdict = match(local, problems)
+                    if verdict is True:
+                        kept.append(item)
+                    elif verdict is not False and verdict is not None:
+                        return None  # a match that is not a boolean: the boxed filter is null
+                return kept
+            return filtered
+        if isinstance(node, reader.Iterator):
+            return self._iterator(node, owner, available)
         raise ModelLoadError('unsupported expression %s' % type(node).__name__, where)
+
+    def _iterator(self, node, owner, available):
+        source = self._plain(node.source, owner, available)
+        body = self._plain(node.body, owner, set(available) | {node.variable})
+        variable, kind = node.variable, node.kind
+
+        def iterate(scope, problems):
+            items = source(scope, problems)
+            if items is None:
+                return None
+            results = []
+            for item in items if type(items) is list else [items]:
+                local = dict(scope)
+                local[variable] = item
+                results.append(body(local, problems))
+            if kind == 'for':
+                return results
+            if any(type(r) is not bool and r is not None for r in results):
+                return None
+            if kind == 'some':
+                return True if True in results else (False if all(r is False for r in results) else None)
+            return False if False in results else (True if all(r is True for r in results) else None)
+        return iterate
 
     def _plain(self, node, owner, available):
         compiled = self.expression(node, owner, available)

@@ -254,6 +254,24 @@ def feel_substring_after(string, match):
 CLASS_SUBTRACTION = re.compile(r'\[([^\[\]]*)-\[([^\[\]]*)\]\]')
 
 
+def _without_free_spacing(pattern):
+    """The `x` flag: white space outside character classes is dropped."""
+    kept, in_class, escaped = [], False, False
+    for character in pattern:
+        if character.isspace() and not in_class:
+            continue  # dropped even after a backslash: `\ s` is `\s`
+        if escaped:
+            escaped = False
+        elif character == '\\':
+            escaped = True
+        elif character == '[':
+            in_class = True
+        elif character == ']':
+            in_class = False
+        kept.append(character)
+    return ''.join(kept)
+
+
 def _pattern(pattern, flags):
     """An XML Schema regular expression (with XPath flags s m i x q) as a compiled Python pattern."""
     if type(pattern) is not str or (flags is not None and type(flags) is not str):
@@ -266,7 +284,7 @@ def _pattern(pattern, flags):
         pattern = re.escape(pattern)
     else:
         if 'x' in flags:
-            pattern = re.sub(r'\s+', '', pattern)
+            pattern = _without_free_spacing(pattern)
         pattern = CLASS_SUBTRACTION.sub(lambda m: '(?![%s])[%s]' % (m.group(2), m.group(1)), pattern)
     if 's' in flags:
         options |= re.DOTALL
@@ -452,15 +470,11 @@ def feel_years_and_months_duration(start, end):
     if type(start) not in DATES or type(end) not in DATES:
         return None
     months = (end.year - start.year) * 12 + end.month - start.month
-    if months > 0 and (end.day, _time_of(end)) < (start.day, _time_of(start)):
+    if months > 0 and end.day < start.day:
         months -= 1
-    elif months < 0 and (end.day, _time_of(end)) > (start.day, _time_of(start)):
+    elif months < 0 and end.day > start.day:
         months += 1
     return YearsMonthsDuration(months)
-
-
-def _time_of(value):
-    return value.time() if type(value) is datetime.datetime else datetime.time()
 
 
 def feel_day_of_week(date):
@@ -546,8 +560,10 @@ def feel_remove(items, position):
 
 
 def feel_list_replace(items, position, new_item):
-    if type(items) is not list:
+    if items is None:
         return None
+    if type(items) is not list:
+        items = [items]
     if isinstance(position, Function):
         result = []
         for item in items:
@@ -556,9 +572,9 @@ def feel_list_replace(items, position, new_item):
                 return None
             result.append(new_item if verdict else item)
         return result
-    if not _integer(position):
+    if type(position) is not Decimal:
         return None
-    index = _position(items, position)
+    index = _position(items, int(position))
     return None if index is None else items[:index] + [new_item] + items[index + 1:]
 
 
@@ -671,6 +687,8 @@ def feel_get_entries(context):
 
 
 def feel_context(entries):
+    if type(entries) is dict:
+        entries = [entries]
     if type(entries) is not list:
         return None
     result = {}
@@ -833,6 +851,8 @@ def feel_range(text):
         return None
     if all(value is None for value in values):
         return None
+    if len(values) == 2 and None not in values and compare(values[0], values[1]) == 1:
+        return None  # a descending range is empty: not a range value
     return compile_expression(tree)({})
 
 

@@ -447,8 +447,12 @@ def _iterations(iterations):
 
             def numbers(scope, low=low, high=high):
                 first, last = low(scope), high(scope)
+                if type(first) is datetime.date and type(last) is datetime.date:
+                    limits.check_count(abs((last - first).days) + 1)
+                    step = datetime.timedelta(days=1 if last >= first else -1)
+                    return [first + step * i for i in range(abs((last - first).days) + 1)]
                 if not _whole(first) or not _whole(last):
-                    return None
+                    raise _NoIteration()
                 limits.check_count(abs(last - first) + 1)
                 step = 1 if last >= first else -1
                 return [Decimal(i) for i in range(int(first), int(last) + step, step)]
@@ -463,6 +467,10 @@ def _iterations(iterations):
                 return items
             compiled.append((name, items_of))
     return compiled
+
+
+class _NoIteration(Exception):
+    """An iteration domain that is not a list or a range of integers or dates: the loop is null."""
 
 
 def _whole(value):
@@ -510,9 +518,12 @@ def _for(node):
 
     def loop(scope):
         results = []
-        for local in _bindings(compiled, scope, [0]):
-            local['partial'] = results
-            results.append(body(local))
+        try:
+            for local in _bindings(compiled, scope, [0]):
+                local['partial'] = results
+                results.append(body(local))
+        except _NoIteration:
+            return None
         return results
     return loop
 
@@ -522,7 +533,10 @@ def _quantifier(node):
     every = node[0] == 'every'
 
     def quantified(scope):
-        verdicts = [condition(local) for local in _bindings(compiled, scope, [0])]
+        try:
+            verdicts = [condition(local) for local in _bindings(compiled, scope, [0])]
+        except _NoIteration:
+            return None
         if every:
             return False if any(v is False for v in verdicts) else (True if all(v is True for v in verdicts) else None)
         return True if any(v is True for v in verdicts) else (False if all(v is False for v in verdicts) else None)
