@@ -130,6 +130,8 @@ def _round(number, scale, rounding):
     scale = scale.to_integral_value(decimal.ROUND_DOWN)
     if not -6111 <= scale <= 6176:
         return None
+    if number.is_finite() and -number.as_tuple().exponent <= scale:
+        return number  # already no more decimals than the scale asks
     try:
         result = number.quantize(Decimal(1).scaleb(-int(scale)), rounding=rounding, context=FEEL_CONTEXT)
     except decimal.InvalidOperation:
@@ -208,7 +210,7 @@ def feel_substring(string, start, length=None):
         return None if start == 0 else ''.join(characters[:int(length)] if length is not None else characters)
     index = start - 1 if start > 0 else len(characters) + start
     if length is not None:
-        length = int(length.to_integral_value(rounding=decimal.ROUND_HALF_EVEN))
+        length = int(length)
         if length < 0:
             return None
     end = len(characters) if length is None else index + length
@@ -242,12 +244,14 @@ def feel_ends_with(string, match):
 def feel_substring_before(string, match):
     if type(string) is not str or type(match) is not str:
         return None
-    return string.split(match, 1)[0] if match in string else ''
+    return string.split(match, 1)[0] if match and match in string else ''
 
 
 def feel_substring_after(string, match):
     if type(string) is not str or type(match) is not str:
         return None
+    if not match:
+        return string
     return string.split(match, 1)[1] if match in string else ''
 
 
@@ -333,6 +337,8 @@ def feel_split(string, delimiter, flags=None):
 
 
 def feel_string_join(items, delimiter=None):
+    if type(items) is str:
+        items = [items]
     if type(items) is not list or not all(type(i) is str or i is None for i in items):
         return None
     if delimiter is not None and type(delimiter) is not str:
@@ -722,6 +728,8 @@ def feel_context_put(context, key, value):
 
 
 def feel_context_merge(contexts):
+    if type(contexts) is dict:
+        contexts = [contexts]
     if type(contexts) is not list or not all(type(c) is dict for c in contexts):
         return None
     result = {}
@@ -896,7 +904,8 @@ BUILTINS = {
     'all': (None, feel_all), 'any': (None, feel_any), 'and': (None, feel_all), 'or': (None, feel_any),
     'sort': (['list', 'precedes'], feel_sort),
     'get value': (['m', 'key'], feel_get_value), 'get entries': (['m'], feel_get_entries),
-    'context': (['entries'], feel_context), 'context put': (['context', 'key', 'value'], feel_context_put),
+    'context': (['entries'], feel_context),
+    'context put': ([['context', 'key', 'value'], ['context', 'keys', 'value']], feel_context_put),
     'context merge': (['contexts'], feel_context_merge),
     'is defined': (['value'], feel_is_defined),
     'before': (['point1', 'point2'], _range_relation(_before)),
@@ -940,13 +949,17 @@ BUILTIN_SIGNATURES = {name: (None if parameters is None else _signatures(name, p
 MULTI_WORD_BUILTINS = [name for name in BUILTINS if ' ' in name] + ['time offset', 'start included', 'end included']
 
 
+TEXT_FUNCTIONS = {'upper case', 'lower case', 'string length', 'substring', 'substring before', 'substring after',
+                  'contains', 'starts with', 'ends with', 'matches', 'replace', 'split'}
+
+
 def call_builtin(function, positional, named):
     """Invoke a built-in; wrong arity or argument names give null, as FEEL asks."""
     signatures = BUILTIN_SIGNATURES[function.name]
     try:
         if named is not None:
-            if signatures is None:
-                return None
+            if signatures is None:  # a list function taking items or one list: named, the list
+                return function.body(named['list']) if list(named) == ['list'] else None
             for parameters in signatures:
                 if all(n in parameters for n in named):
                     last = max(parameters.index(n) for n in named) if named else -1
@@ -956,6 +969,10 @@ def call_builtin(function, positional, named):
                     except TypeError:  # a required parameter not named is null
                         return function.body(*[named.get(p) for p in parameters])
             return None
+        if signatures is None and not positional:
+            return None
+        if function.name in TEXT_FUNCTIONS:  # a singleton list where a string is expected is its item
+            positional = [a[0] if type(a) is list and len(a) == 1 else a for a in positional]
         if signatures is not None and len(positional) > max(len(p) for p in signatures):
             return None
         return function.body(*positional)

@@ -312,6 +312,9 @@ def _open_range(node):
 
 def _context(node):
     entries = [(key, compile_expression(value)) for key, value in node[1]]
+    keys = [key for key, _ in entries]
+    if len(set(keys)) != len(keys):  # a key given twice: not a context, null where it is evaluated
+        return _constant(None)
 
     def context(scope):
         result = {}
@@ -362,9 +365,9 @@ def _filter(node):
         kept = []
         for item in items:
             local = dict(scope)
+            local['item'] = item
             if type(item) is dict:
                 local.update(item)
-            local['item'] = item
             verdict = condition(local)
             if verdict is True:
                 kept.append(item)
