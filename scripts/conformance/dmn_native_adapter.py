@@ -13,7 +13,8 @@ import os
 
 import rulesets.dmn as dmn
 from rulesets.dmn.feel import YearsMonthsDuration, duration_text, parse_duration
-from rulesets.dmn.feel.temporal import parse_date, parse_date_and_time, parse_time, temporal_text
+from rulesets.dmn.feel.temporal import temporal_text
+from rulesets.dmn.feel.values import FAR_TYPES
 
 _models = {}
 
@@ -34,6 +35,8 @@ def _from_engine(value):
     if isinstance(value, YearsMonthsDuration):
         return str(value)
     if isinstance(value, (datetime.datetime, datetime.time)) and getattr(value.tzinfo, 'key', None):
+        return temporal_text(value)
+    if isinstance(value, FAR_TYPES):  # a year beyond 1..9999: the runner keeps these as text too
         return temporal_text(value)
     if isinstance(value, dict):
         return {k: _from_engine(v) for k, v in value.items()}

@@ -8,10 +8,10 @@ import re
 from . import limits
 from .errors import FeelEvaluationError
 from .temporal import (add_months, parse_date, parse_date_and_time, parse_time, temporal_text)
-from .values import (FEEL_CONTEXT, Decimal, Function, Range, YearsMonthsDuration, compare, duration_text, equal,
+from .values import (FEEL_CONTEXT, Decimal, FarDate, FarDateTime, make_date, Function, Range, YearsMonthsDuration, compare, duration_text, equal,
                      kind_of, parse_duration)
 
-DATES = (datetime.date, datetime.datetime)
+DATES = (datetime.date, datetime.datetime, FarDate, FarDateTime)
 
 
 def _numbers(values):
@@ -370,7 +370,7 @@ def to_text(value, quoted=False):
         return number_text(value)
     if kind is datetime.timedelta:
         return duration_text(value)
-    if kind in (datetime.date, datetime.datetime, datetime.time):
+    if kind in (datetime.date, datetime.datetime, datetime.time, FarDate, FarDateTime):
         return temporal_text(value)
     if kind is YearsMonthsDuration:
         return str(value)
@@ -412,16 +412,13 @@ def feel_date(*arguments):
         value = arguments[0]
         if type(value) is str:
             return parse_date(value)
-        if type(value) is datetime.datetime:
+        if type(value) in (datetime.datetime, FarDateTime):
             return value.date()
-        if type(value) is datetime.date:
+        if type(value) in (datetime.date, FarDate):
             return value
         return None
     if len(arguments) == 3 and all(_integer(a) for a in arguments):
-        try:
-            return datetime.date(int(arguments[0]), int(arguments[1]), int(arguments[2]))
-        except ValueError:
-            return None
+        return make_date(int(arguments[0]), int(arguments[1]), int(arguments[2]))
     return None
 
 
@@ -433,7 +430,8 @@ def feel_date_and_time(*arguments):
     if len(arguments) == 2:
         date, time = arguments
         if type(date) in DATES and type(time) is datetime.time:
-            return datetime.datetime.combine(date if type(date) is datetime.date else date.date(), time)
+            return make_date(date.year, date.month, date.day, time.hour, time.minute, time.second,
+                             time.microsecond, tzinfo=time.tzinfo)
         if type(date) is datetime.datetime and type(time) is str:
             from .temporal import zone
             tz = zone(time)
@@ -446,9 +444,9 @@ def feel_time(*arguments):
         value = arguments[0]
         if type(value) is str:
             return parse_time(value)
-        if type(value) is datetime.datetime:
+        if type(value) in (datetime.datetime, FarDateTime):
             return value.timetz()
-        if type(value) is datetime.date:
+        if type(value) in (datetime.date, FarDate):
             return datetime.time(0, 0, 0, tzinfo=datetime.timezone.utc)
         if type(value) is datetime.time:
             return value

@@ -11,7 +11,8 @@ from .builtins import BUILTIN_FUNCTIONS, call_builtin, to_text
 from .errors import FeelEvaluationError, FeelSyntaxError
 from .temporal import add_months, duration_property, parse_temporal, temporal_property
 from .types import instance_check
-from .values import FEEL_CONTEXT, Decimal, Function, Range, YearsMonthsDuration, compare, equal, kind_of
+from .values import (CYCLE_DAYS, FAR_TYPES, FEEL_CONTEXT, Decimal, Function, Range, YearsMonthsDuration, compare,
+                     equal, far, kind_of, split_far)
 
 INPUT_NAME = '?'
 TEMPORAL_TYPES = (datetime.date, datetime.datetime, datetime.time)
@@ -113,6 +114,7 @@ def arithmetic(operator, left, right):
 
 
 _DATES = (datetime.date, datetime.datetime)
+_ALL_DATES = _DATES + FAR_TYPES
 _MIDNIGHT = datetime.time()
 
 
@@ -122,7 +124,25 @@ def _as_datetime(value, tzinfo=None):
     return datetime.datetime.combine(value, _MIDNIGHT).replace(tzinfo=tzinfo)
 
 
+def _far_arithmetic(operator, left, right):
+    """Date arithmetic beyond Python's years: on the values moved into 2000..2399, cycles kept aside."""
+    left_cycles = right_cycles = 0
+    if type(left) in _ALL_DATES:
+        left_cycles, left = split_far(left)
+    if type(right) in _ALL_DATES:
+        right_cycles, right = split_far(right)
+    result = _temporal_arithmetic(operator, left, right, type(left), type(right))
+    if type(result) is datetime.timedelta and type(left) in _DATES and type(right) in _DATES:
+        return result + datetime.timedelta(days=(left_cycles - right_cycles) * CYCLE_DAYS)
+    if type(result) in _DATES:
+        cycles, base = split_far(result)
+        return far(base, cycles + left_cycles + right_cycles)
+    return result
+
+
 def _temporal_arithmetic(operator, left, right, left_type, right_type):
+    if left_type in FAR_TYPES or right_type in FAR_TYPES:
+        return _far_arithmetic(operator, left, right)
     if operator in '+-':
         sign = 1 if operator == '+' else -1
         if left_type in _DATES and right_type is YearsMonthsDuration:
@@ -325,7 +345,7 @@ def _context(node):
     return context
 
 
-_TEMPORAL = (datetime.date, datetime.datetime, datetime.time)
+_TEMPORAL = (datetime.date, datetime.datetime, datetime.time) + FAR_TYPES
 
 
 def property_of(value, name):

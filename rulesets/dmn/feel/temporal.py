@@ -9,7 +9,7 @@ import datetime
 import re
 import zoneinfo
 
-from .values import Decimal, YearsMonthsDuration
+from .values import FAR_TYPES, Decimal, FarDateTime, YearsMonthsDuration, far, make_date, split_far
 
 DATE_PATTERN = re.compile(r'^(-?\d{4,9})-(\d\d)-(\d\d)$')
 TIME_PATTERN = re.compile(r'^(\d\d):(\d\d):(\d\d)(\.\d+)?(?:(Z)|([+-]\d\d:\d\d(?::\d\d)?)|@([A-Za-z][\w/+\-]*))?$')
@@ -29,10 +29,14 @@ def parse_date(text):
     if not match:
         return None
     year, month, day = (int(g) for g in match.groups())
-    try:
-        return datetime.date(year, month, day)
-    except ValueError:
-        return None
+    if 1 <= year <= 9999:
+        try:
+            return datetime.date(year, month, day)
+        except ValueError:
+            return None
+    if match.group(1).lstrip('-').startswith('0') and len(match.group(1).lstrip('-')) > 4:
+        return None  # a year of more than four digits has no leading zero
+    return make_date(year, month, day)
 
 
 def _time_parts(text):
@@ -72,14 +76,15 @@ def parse_time(text):
 def parse_date_and_time(text):
     if 'T' not in text:
         date = parse_date(text)
-        return datetime.datetime(date.year, date.month, date.day) if date else None
+        return make_date(date.year, date.month, date.day, 0) if date else None
     date_text, _, time_text = text.partition('T')
     date, parts = parse_date(date_text), _time_parts(time_text)
     if date is None or parts is None:
         return None
-    value = datetime.datetime(date.year, date.month, date.day, *parts)
-    if time_text.startswith('24'):
-        value += datetime.timedelta(days=1)
+    value = make_date(date.year, date.month, date.day, *parts[:4], tzinfo=parts[4])
+    if value is not None and time_text.startswith('24'):
+        cycles, base = split_far(value)
+        value = far(base + datetime.timedelta(days=1), cycles)
     return value
 
 
@@ -118,6 +123,10 @@ def zone_text(value):
 
 def temporal_text(value):
     kind = type(value)
+    if kind in FAR_TYPES:
+        text = temporal_text(value.base)
+        year = value.year
+        return ('-%04d' % -year if year < 0 else '%04d' % year) + text[text.index('-', 1):]
     if kind is datetime.date:
         return value.isoformat()
     if kind is datetime.datetime:
@@ -126,12 +135,13 @@ def temporal_text(value):
 
 
 def add_months(value, months):
-    month_index = value.year * 12 + value.month - 1 + months
+    cycles, base = split_far(value) if type(value) in FAR_TYPES or not 1000 < value.year < 9000 else (0, value)
+    month_index = base.year * 12 + base.month - 1 + months
     year, month = divmod(month_index, 12)
-    if not 1 <= year <= 9999:
-        return None
-    day = min(value.day, calendar.monthrange(year, month + 1)[1])
-    return value.replace(year=year, month=month + 1, day=day)
+    extra_cycles, year = divmod(year - 2000, 400)
+    year += 2000
+    day = min(base.day, calendar.monthrange(year, month + 1)[1])
+    return far(base.replace(year=year, month=month + 1, day=day), cycles + extra_cycles)
 
 
 def offset_of(value):
@@ -139,7 +149,7 @@ def offset_of(value):
     tz = value.tzinfo
     if tz is None:
         return None
-    if type(value) is datetime.datetime:
+    if type(value) is datetime.datetime or type(value) is FarDateTime:
         return value.utcoffset()
     return tz.utcoffset(None) if not getattr(tz, 'key', None) else None
 
@@ -163,8 +173,8 @@ DATE_AND_TIME_PROPERTIES = dict(DATE_PROPERTIES, **TIME_PROPERTIES)
 
 def temporal_property(value, name):
     kind = type(value)
-    table = DATE_AND_TIME_PROPERTIES if kind is datetime.datetime else (
-        DATE_PROPERTIES if kind is datetime.date else TIME_PROPERTIES)
+    table = DATE_AND_TIME_PROPERTIES if kind is datetime.datetime or kind is FarDateTime else (
+        TIME_PROPERTIES if kind is datetime.time else DATE_PROPERTIES)
     getter = table.get(name)
     return getter(value) if getter else None
 

@@ -160,10 +160,91 @@ def _plain(number):
     return text
 
 
+CYCLE_YEARS, CYCLE_DAYS = 400, 146097  # the Gregorian calendar repeats every 400 years, weekdays too
+BASE_YEAR = 2000
+MAX_YEAR = 999_999_999
+
+
+class FarDate:
+    """A date whose year is outside Python's 1..9999 (FEEL allows -999,999,999..999,999,999):
+    the Python date at the same place in the 400-year cycle, and the number of whole cycles
+    between. Every calendar question but the year is answered by the Python date."""
+    __slots__ = ('base', 'cycles')
+
+    def __init__(self, base, cycles):
+        self.base, self.cycles = base, cycles
+
+    @property
+    def year(self):
+        return self.base.year + CYCLE_YEARS * self.cycles
+
+    def __getattr__(self, name):
+        return getattr(self.base, name)
+
+    def date(self):
+        return far(self.base.date(), self.cycles) if type(self.base) is datetime.datetime else self
+
+    def replace(self, **changes):
+        return far(self.base.replace(**changes), self.cycles)
+
+    def __repr__(self):
+        return '%s(%r, %d)' % (type(self).__name__, self.base, self.cycles)
+
+
+class FarDateTime(FarDate):
+    """A date and time whose year is outside 1..9999 (see FarDate)."""
+    __slots__ = ()
+
+
+FAR_TYPES = (FarDate, FarDateTime)
+
+
+def split_far(value):
+    """(cycles, Python date or datetime with its year in 2000..2399) of any FEEL date or date and time."""
+    if type(value) in FAR_TYPES:
+        cycles, base = value.cycles, value.base
+    else:
+        cycles, base = 0, value
+    shift = (base.year - BASE_YEAR) // CYCLE_YEARS
+    if shift:
+        base = base.replace(year=base.year - CYCLE_YEARS * shift)
+    return cycles + shift, base
+
+
+def far(base, cycles):
+    """A FEEL date or date and time from a Python one moved by `cycles` 400-year cycles;
+    a plain Python value when the year fits Python's range; None beyond FEEL's."""
+    if not cycles:
+        return base
+    year = base.year + CYCLE_YEARS * cycles
+    if 1 <= year <= 9999:
+        return base.replace(year=year)
+    if abs(year) > MAX_YEAR:
+        return None
+    shift = (base.year - BASE_YEAR) // CYCLE_YEARS
+    if shift:
+        base, cycles = base.replace(year=base.year - CYCLE_YEARS * shift), cycles + shift
+    return (FarDateTime if type(base) is datetime.datetime else FarDate)(base, cycles)
+
+
+def make_date(year, month, day, *time, tzinfo=None):
+    """A FEEL date (no time given) or date and time for any year FEEL allows, else None."""
+    if abs(year) > MAX_YEAR:
+        return None
+    cycles = (year - BASE_YEAR) // CYCLE_YEARS
+    base_year = year - CYCLE_YEARS * cycles
+    try:
+        base = datetime.datetime(base_year, month, day, *time, tzinfo=tzinfo) if time or tzinfo \
+            else datetime.date(base_year, month, day)
+    except ValueError:
+        return None
+    return far(base, cycles)
+
+
 KINDS = {Decimal: 'number', bool: 'boolean', str: 'string', datetime.date: 'date',
          datetime.datetime: 'date and time', datetime.time: 'time', datetime.timedelta: 'days and time duration',
          YearsMonthsDuration: 'years and months duration', list: 'list', dict: 'context', Range: 'range',
-         Function: 'function'}
+         Function: 'function', FarDate: 'date', FarDateTime: 'date and time'}
 
 
 def kind_of(value):
@@ -195,6 +276,8 @@ def compare(left, right):
         return None
     if left_kind == 'date and time' and (left.tzinfo is None) != (right.tzinfo is None):
         return None
+    if type(left) in FAR_TYPES or type(right) in FAR_TYPES:
+        left, right = split_far(left), split_far(right)
     if left_kind == 'time':
         left, right = _time_instant(left), _time_instant(right)
         if left is None or right is None:
@@ -236,9 +319,11 @@ def equal(left, right):
         if set(left) != set(right):
             return False
         return all(equal(left[k], right[k]) is True for k in left)
-    if left_kind == 'date and time':
-        if (left.tzinfo is None) != (right.tzinfo is None):
+    if left_kind == 'date and time' or left_kind == 'date':
+        if left_kind == 'date and time' and (left.tzinfo is None) != (right.tzinfo is None):
             return False
+        if type(left) in FAR_TYPES or type(right) in FAR_TYPES:
+            return split_far(left) == split_far(right)
         return left == right
     if left_kind == 'time':
         zones = _zone_kind(left), _zone_kind(right)
