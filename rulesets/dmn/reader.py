@@ -170,6 +170,7 @@ class DecisionService:
     input_decisions: List[str]
     input_data: List[str]
     line: Optional[int]
+    type_ref: Optional[str] = None
 
 
 @dataclass
@@ -405,6 +406,11 @@ def _read_item_definition(element):
                           [_read_item_definition(c) for c in _children(element, 'itemComponent')])
 
 
+def _variable_type(element):
+    variable = _child(element, 'variable')
+    return variable.get('typeRef') if variable is not None else None
+
+
 def _requirement_ids(element, requirement, kind):
     return [_href_id(r) for req in _children(element, requirement) for r in _children(req, kind)]
 
@@ -458,7 +464,8 @@ def read_definitions(source):
                 [_href_id(r) for r in _children(element, 'outputDecision')],
                 [_href_id(r) for r in _children(element, 'encapsulatedDecision')],
                 [_href_id(r) for r in _children(element, 'inputDecision')],
-                [_href_id(r) for r in _children(element, 'inputData')], _line(element)))
+                [_href_id(r) for r in _children(element, 'inputData')], _line(element),
+                _variable_type(element)))
     definitions = Definitions(root.get('name'), root.get('namespace'),
                               hashlib.sha256(text.encode('utf-8')).hexdigest(), items, input_data, decisions,
                               knowledge_models, services, text)
