@@ -304,13 +304,23 @@ class NativeModel:
         return run
 
     def _service_function(self, service):
-        names = [self._definitions.element_name(i) for i in service.input_data + service.input_decisions]
+        """A decision service as a FEEL function: parameters are its input data then its input
+        decisions; an argument not conforming to the element's type makes the invocation null."""
+        elements = {e.id: e for group in (self._definitions.input_data, self._definitions.decisions) for e in group}
+        parameters = [elements[i] for i in service.input_data + service.input_decisions if i in elements]
+        names = [element.name for element in parameters]
+        types = [self._types.type_of(element.type_ref) for element in parameters]
         outputs = [self._definitions.element_name(i) for i in service.output_decisions]
+        result_type = self._types.type_of(service.type_ref)
 
         def run(*arguments):
-            inputs = dict(zip(names, arguments))
-            result = self._evaluate_service(service, inputs)
-            return result[outputs[0]] if len(outputs) == 1 else result
+            coerced = [coerce(argument, expected, self._knowledge_scope) for argument, expected in
+                       zip(arguments, types)]
+            if any(a is None and b is not None for a, b in zip(coerced, arguments)):
+                return None
+            result = self._evaluate_service(service, dict(zip(names, coerced)))
+            value = result[outputs[0]] if len(outputs) == 1 else dict(result)
+            return coerce(value, result_type, self._knowledge_scope)
         return Function(names, run)
 
     def _order(self, target):

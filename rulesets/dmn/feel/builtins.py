@@ -895,7 +895,7 @@ BUILTINS = {
     'list contains': (['list', 'element'], feel_list_contains), 'append': (None, feel_append),
     'concatenate': (None, feel_concatenate), 'insert before': (['list', 'position', 'newItem'], feel_insert_before),
     'remove': (['list', 'position'], feel_remove), 'reverse': (['list'], feel_reverse),
-    'list replace': (['list', 'position', 'newItem'], feel_list_replace),
+    'list replace': ([['list', 'position', 'newItem'], ['list', 'match', 'newItem']], feel_list_replace),
     'flatten': (['list'], feel_flatten), 'distinct values': (['list'], feel_distinct_values),
     'union': (None, feel_union),
     'index of': (['list', 'match'], feel_index_of), 'sublist': (['list', 'start position', 'length'], feel_sublist),

@@ -486,7 +486,9 @@ def _iterations(iterations):
             def items_of(scope, source_value=source_value):
                 items = source_value(scope)
                 if type(items) is Range:
-                    return _range_items(items)
+                    items = _range_items(items)
+                    if items is None:
+                        raise _NoIteration()
                 return items
             compiled.append((name, items_of))
     return compiled
@@ -503,6 +505,8 @@ def _whole(value):
 def _range_items(value):
     """The numbers (or dates) a range of integers (or dates) iterates over."""
     start, end = value.start, value.end
+    if compare(start, end) != -1 and not (compare(start, end) == 0 and value.start_included and value.end_included):
+        return None  # descending or empty: not a domain to iterate
     if _whole(start) and _whole(end):
         first = int(start) + (0 if value.start_included else (1 if end >= start else -1))
         last = int(end) - (0 if value.end_included else (1 if end >= start else -1))

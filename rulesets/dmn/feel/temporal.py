@@ -29,13 +29,13 @@ def parse_date(text):
     if not match:
         return None
     year, month, day = (int(g) for g in match.groups())
+    if len(match.group(1).lstrip('-')) > 4 and match.group(1).lstrip('-').startswith('0'):
+        return None  # a year of more than four digits has no leading zero
     if 1 <= year <= 9999:
         try:
             return datetime.date(year, month, day)
         except ValueError:
             return None
-    if match.group(1).lstrip('-').startswith('0') and len(match.group(1).lstrip('-')) > 4:
-        return None  # a year of more than four digits has no leading zero
     return make_date(year, month, day)
 
 

@@ -32,6 +32,8 @@ def instance_check(value, type_node, scope=None):
             return kind_of(value) == expected
         definitions = scope.get(TYPES_KEY) if scope else None
         defined = definitions.get(name) if definitions else None
+        if defined and defined[0] == 'constrained':  # `instance of` does not look at allowed values
+            return defined[1] is None or instance_check(value, defined[1], scope)
         return bool(defined) and instance_check(value, defined, scope)
     if value is None:
         return False
