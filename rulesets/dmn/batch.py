@@ -7,6 +7,7 @@ single-record path row by row (same closures, so results cannot disagree).
 import numpy
 
 from .errors import EvaluationError
+from .feel.limits import start_evaluation
 from .feel.values import Decimal, equal
 from .values import to_feel
 
@@ -262,6 +263,7 @@ def _row_by_row(model, name, raw, results, rows):
     output = numpy.empty(rows, object)
     base = dict(model._knowledge_scope)
     for row in range(rows):
+        start_evaluation()
         scope = dict(base)
         for column in names:
             value = raw[column][row]

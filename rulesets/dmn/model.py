@@ -3,6 +3,7 @@ from . import reader
 from .errors import EvaluationError, ModelLoadError
 from .feel import FeelSyntaxError, compile_feel_expression, vocabulary
 from .feel.errors import FeelEvaluationError
+from .feel.limits import start_evaluation
 from .feel.types import TYPES_KEY
 from .feel.values import Function, kind_of
 from .fields import strip_type_prefix
@@ -357,6 +358,7 @@ class NativeModel:
         return scope
 
     def evaluate(self, inputs, decision=None):
+        start_evaluation()
         if decision is not None and decision not in self._evaluators:
             if decision in self._services:
                 return self._evaluate_service(self._services[decision], inputs)

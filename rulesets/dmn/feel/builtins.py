@@ -343,7 +343,7 @@ def feel_string_join(items, delimiter=None):
         return None
     if delimiter is not None and type(delimiter) is not str:
         return None
-    return (delimiter or '').join(i for i in items if i is not None)
+    return limits.check_string((delimiter or '').join(i for i in items if i is not None))
 
 
 def feel_string(value):
@@ -973,7 +973,10 @@ def call_builtin(function, positional, named):
             positional = [a[0] if type(a) is list and len(a) == 1 else a for a in positional]
         if signatures is not None and len(positional) > max(len(p) for p in signatures):
             return None
-        return function.body(*positional)
+        result = function.body(*positional)
+        if type(result) is str and len(result) > 4096:
+            limits.check_string(result)
+        return result
     except FeelEvaluationError:
         raise
     except (TypeError, ValueError, ArithmeticError, OverflowError, IndexError, _Unordered):

@@ -382,6 +382,8 @@ def _filter(node):
             items = [items]
         if is_index:
             return _item_at(items, condition(scope))
+        if len(items) > 1024:
+            limits.spend(len(items))
         kept = []
         for item in items:
             local = dict(scope)
@@ -526,6 +528,7 @@ def _bindings(compiled, scope, counter):
         counter[0] += 1
         if counter[0] > limits.MAX_LIST_LENGTH:
             limits.check_count(counter[0])
+        limits.spend(1)
         yield scope
         return
     name, source = compiled[0]

@@ -471,11 +471,26 @@ def unescape(text):
         lambda m: chr(0x10000 + ((ord(m.group()[0]) - 0xD800) << 10) + ord(m.group()[1]) - 0xDC00), text)
 
 
+MAX_TREE_DEPTH = 400  # nested tuples and lists of the AST: `1+1+...+1` is as deep as it is long
+
+
+def _checked_depth(tree):
+    """Raise FeelSyntaxError when the AST is deeper than the compiler and evaluator may recurse."""
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_TREE_DEPTH:
+            raise FeelSyntaxError('expression nested deeper than the engine allows (%d operations in a chain or '
+                                  'levels of nesting)' % (MAX_TREE_DEPTH // 2))
+        stack.extend((child, depth + 1) for child in node if isinstance(child, (tuple, list)))
+    return tree
+
+
 def parse_expression(text, known_names=()):
     parser = Parser(text, known_names)
-    return parser.finish(parser.expression())
+    return _checked_depth(parser.finish(parser.expression()))
 
 
 def parse_unary_tests(text, known_names=()):
     parser = Parser(text, known_names)
-    return parser.finish(parser.unary_tests())
+    return _checked_depth(parser.finish(parser.unary_tests()))
