@@ -6,11 +6,10 @@ import re
 
 from .errors import FeelSyntaxError
 
-# FEEL's NameStartChar/NamePartChar (DMN 1.5, 10.3.1.2): letters, '_', '?' and most of Unicode
-# beyond Latin-1, astral planes included (so an emoji is a name).
-_NAME_START = r"[^\W\d]|[\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D" \
-              r"\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\U00010000-\U000EFFFF]"
-_NAME_PART = _NAME_START + r"|[\w?'\u00B7\u0300-\u036F\u203F-\u2040]"
+# FEEL's NameStartChar/NamePartChar (DMN 1.5, 10.3.1.2): letters, '_', '?' and the astral
+# planes (so an emoji is a name).
+_NAME_START = r"[^\W\d]|[\U00010000-\U000EFFFF]"  # Unicode letters (\w covers the BMP's) and the astral planes
+_NAME_PART = r"[\w?'\u00B7\U00010000-\U000EFFFF]"
 TOKEN_PATTERN = re.compile(r'''
     (?P<space>\s+|//[^\n]*|/\*.*?\*/)
   | (?P<number>\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)
