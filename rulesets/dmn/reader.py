@@ -174,6 +174,14 @@ class DecisionService:
 
 
 @dataclass
+class Import:
+    name: str  # the prefix the importing model uses: `name.Element`
+    namespace: str  # what identifies the imported model; a locationURI is never followed
+    import_type: Optional[str]
+    line: Optional[int]
+
+
+@dataclass
 class Definitions:
     name: Optional[str]
     namespace: Optional[str]
@@ -184,6 +192,8 @@ class Definitions:
     knowledge_models: List[BusinessKnowledgeModel]
     decision_services: List[DecisionService]
     text: str
+    imports: List[Import] = field(default_factory=list)
+    external_references: set = field(default_factory=set)  # ids of elements of imported models
 
     def element_name(self, element_id):
         for group in (self.decisions, self.input_data, self.knowledge_models, self.decision_services):
@@ -424,14 +434,19 @@ def read_definitions(source):
         raise ModelLoadError('not a DMN model: root element is <%s> in namespace %r, expected <definitions> '
                              'in a DMN 1.1-1.5 namespace' % (_local(root.tag), namespace), 'line %s' % _line(root))
     items = {}
-    input_data, decisions, knowledge_models, services = [], [], [], []
+    input_data, decisions, knowledge_models, services, imports = [], [], [], [], []
     for element in root:
         tag = _local(element.tag)
         name = element.get('name')
         if tag in ('inputData', 'decision', 'businessKnowledgeModel', 'decisionService', 'itemDefinition') \
                 and not name:
             raise ModelLoadError('<%s> without a name' % tag, 'line %s' % _line(element))
-        if tag == 'itemDefinition':
+        if tag == 'import':
+            if not element.get('namespace'):
+                raise ModelLoadError('<import> without a namespace', 'line %s' % _line(element))
+            imports.append(Import(element.get('name') or '', element.get('namespace'), element.get('importType'),
+                                  _line(element)))
+        elif tag == 'itemDefinition':
             items[name] = _read_item_definition(element)
         elif tag == 'inputData':
             variable = _child(element, 'variable')
@@ -468,14 +483,19 @@ def read_definitions(source):
                 _variable_type(element)))
     definitions = Definitions(root.get('name'), root.get('namespace'),
                               hashlib.sha256(text.encode('utf-8')).hexdigest(), items, input_data, decisions,
-                              knowledge_models, services, text)
+                              knowledge_models, services, text, imports)
+    own_namespace = root.get('namespace') or ''
+    definitions.external_references = {
+        href.split('#')[-1] for href in (r.get('href') or '' for r in root.iter()
+                                         if _local(r.tag) in ('requiredDecision', 'requiredInput', 'requiredKnowledge'))
+        if '#' in href and href.split('#')[0] not in ('', own_namespace)}
     _check_references(definitions)
     return definitions
 
 
 def _check_references(definitions):
     known = {e.id for group in (definitions.decisions, definitions.input_data, definitions.knowledge_models,
-                                definitions.decision_services) for e in group}
+                                definitions.decision_services) for e in group} | definitions.external_references
     for decision in definitions.decisions:
         for reference in decision.required_decisions + decision.required_inputs + decision.required_knowledge:
             if reference not in known:
