@@ -8,8 +8,11 @@ DEFAULT_ENGINE = 'native'
 __all__ = ['load', 'fields_of', 'Field', 'ModelLoadError', 'EvaluationError', 'ENGINES', 'DEFAULT_ENGINE']
 
 
-def load(source, *, engine=None):
-    """Load a DMN model from a path, XML text or bytes and return an evaluable model."""
+def load(source, *, engine=None, import_resolver=None):
+    """Load a DMN model from a path, XML text or bytes and return an evaluable model.
+
+    `import_resolver(namespace)` returns the source of a model the loaded one imports (from the
+    same upload or the partner's registry), or None; models are found by namespace only."""
     from .fields import model_fields
     from .reader import read_definitions
 
@@ -22,7 +25,7 @@ def load(source, *, engine=None):
         from .reference import ReferenceModel
         return ReferenceModel(definitions, fields)
     from .model import NativeModel
-    return NativeModel(definitions, fields)
+    return NativeModel(definitions, fields, import_resolver)
 
 
 def fields_of(source):

@@ -270,3 +270,13 @@ def _row_by_row(model, name, raw, results, rows):
             scope[column] = value if column in results else to_feel(value)
         output[row] = model._evaluate_decision(name, scope, None)
     return output
+
+
+def evaluate_rows(model, frame):
+    """The whole model per record (for models whose decisions need per-record work, such as imports)."""
+    import pandas
+
+    result_names = [f.name for f in model.fields if f.field_type == 'result']
+    rows = [model.evaluate({name: value for name, value in record.items()})
+            for record in frame.to_dict('records')]
+    return pandas.DataFrame({n: [row.get(n) for row in rows] for n in result_names}, index=frame.index, dtype=object)

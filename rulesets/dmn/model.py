@@ -11,7 +11,8 @@ from .item_types import TypeRegistry, coerce
 from .tables import KIND_OF_TYPE, DecisionTable, InputProblem
 from .values import to_feel
 
-ENGINE_VERSION = '0.1.0'
+ENGINE_VERSION = '0.2.0'
+MAX_IMPORT_DEPTH = 8
 
 
 class DecisionResult(dict):
@@ -84,12 +85,16 @@ def _collect_names(definitions):
 class Compiler:
     """Turns reader nodes into `evaluate(scope, problems)` callables, once, at load time."""
 
-    def __init__(self, definitions):
+    def __init__(self, definitions, imports=()):
         self.definitions = definitions
         self.names = _collect_names(definitions)
+        for prefix, imported in imports:
+            self.names.update(prefix + '.' + name for name in imported.qualified_names())
         self.known_names = vocabulary(self.names)
         self.input_types = {d.name: strip_type_prefix(d.type_ref) for d in definitions.input_data}
         self.types = TypeRegistry(definitions.item_definitions, self.known_names)
+        for prefix, imported in imports:
+            self.types.nodes.update((prefix + '.' + name, node) for name, node in imported._types.nodes.items())
 
     def typed_function(self, parameters, body, result_type_ref=None):
         """A FEEL function running `body(local scope, problems)`: arguments that do not conform to
@@ -243,12 +248,13 @@ class NativeModel:
     engine_name = 'dmn-native'
     engine_version = ENGINE_VERSION
 
-    def __init__(self, definitions, fields):
+    def __init__(self, definitions, fields, import_resolver=None, _importing=()):
         self.sha256 = definitions.sha256
         self.fields = list(fields)
         self.warnings = []
         self._definitions = definitions
-        compiler = Compiler(definitions)
+        self._imports = self._load_imports(definitions, import_resolver, _importing)
+        compiler = Compiler(definitions, self._imports)
         by_id = {element.id: element for group in (definitions.decisions, definitions.input_data,
                                                     definitions.knowledge_models, definitions.decision_services)
                  for element in group}
@@ -273,6 +279,9 @@ class NativeModel:
                                            getattr(model.function.body, 'type_ref', None))
             self._knowledge[model.name] = make(self._knowledge_scope, None)
         self._knowledge_scope.update(self._knowledge)
+        for prefix, imported in self._imports:
+            self._knowledge_scope.update((prefix + '.' + name, function)
+                                         for name, function in imported.qualified_functions().items())
         self._knowledge_scope[TYPES_KEY] = compiler.types.nodes
         self._types = compiler.types
         self._decision_types = {d.name: compiler.types.type_of(d.type_ref) for d in definitions.decisions}
@@ -290,13 +299,69 @@ class NativeModel:
                 self._evaluators[decision.name], self._tables[decision.name] = compiled
             else:
                 self._evaluators[decision.name] = compiled
-        self._requirements = {d.name: [by_id[r].name for r in d.required_decisions] for d in definitions.decisions}
+        self._requirements = {d.name: [by_id[r].name for r in d.required_decisions if r in by_id]
+                              for d in definitions.decisions}
         self._orders = {}
         self._all_order = self._order(None)
         self._services = {}
         for service in definitions.decision_services:
             self._services[service.name] = service
             self._knowledge_scope[service.name] = self._service_function(service)
+
+    # ---------------------------------------------------------------- imports
+    @staticmethod
+    def _load_imports(definitions, import_resolver, importing):
+        """[(prefix, NativeModel)] of the DMN models this one imports, found by namespace through
+        `import_resolver(namespace)` (a path, XML text or bytes, or None): the caller decides where
+        models may come from (the same upload, the partner's registry); a locationURI is never read."""
+        from .fields import model_fields
+        from .reader import read_definitions
+
+        imports = []
+        for declared in definitions.imports:
+            if declared.import_type and 'dmn' not in declared.import_type.lower():
+                raise ModelLoadError('import %r has type %r: only DMN models can be imported'
+                                     % (declared.name, declared.import_type), 'line %s' % declared.line)
+            if declared.namespace in importing or len(importing) >= MAX_IMPORT_DEPTH:
+                raise ModelLoadError('import %r (namespace %s) makes a cycle or nests deeper than %d models'
+                                     % (declared.name, declared.namespace, MAX_IMPORT_DEPTH),
+                                     'line %s' % declared.line)
+            source = import_resolver(declared.namespace) if import_resolver else None
+            if source is None:
+                raise ModelLoadError('the model imports namespace %s as %r, and no model with that namespace was '
+                                     'given with it (upload the imported model too)'
+                                     % (declared.namespace, declared.name), 'line %s' % declared.line)
+            imported_definitions = read_definitions(source)
+            imported = NativeModel(imported_definitions, model_fields(imported_definitions), import_resolver,
+                                   importing + (definitions.namespace,))
+            imports.append((declared.name, imported))
+        return imports
+
+    def qualified_names(self):
+        """Names of this model's elements and item definitions as an importer sees them (without its prefix)."""
+        names = {d.name for group in (self._definitions.decisions, self._definitions.input_data,
+                                      self._definitions.knowledge_models, self._definitions.decision_services)
+                 for d in group} | set(self._definitions.item_definitions)
+        for prefix, imported in self._imports:
+            names.update(prefix + '.' + name for name in imported.qualified_names())
+        return names
+
+    def qualified_functions(self):
+        functions = {name: value for name, value in self._knowledge_scope.items() if isinstance(value, Function)}
+        return functions
+
+    def imported_values(self, inputs):
+        """{qualified name: value} of every decision and input data of the imported models, for `inputs`
+        (an imported input data is given by its qualified or plain name)."""
+        values = {}
+        for prefix, imported in self._imports:
+            own = {name[len(prefix) + 1:]: value for name, value in inputs.items() if name.startswith(prefix + '.')}
+            given = dict(inputs, **own)
+            result = imported.evaluate(given)
+            values.update((prefix + '.' + name, value) for name, value in result.items())
+            values.update((prefix + '.' + name, to_feel(given.get(name))) for name in imported._input_names)
+            values.update((prefix + '.' + name, value) for name, value in imported.imported_values(given).items())
+        return values
 
     @staticmethod
     def _bkm_body(body):
@@ -346,6 +411,8 @@ class NativeModel:
     # ---------------------------------------------------------------- single record
     def _scope(self, inputs, problems):
         scope = dict(self._knowledge_scope)
+        if self._imports:
+            scope.update(self.imported_values(inputs))
         for name, value in inputs.items():
             value = to_feel(value)
             expected = self._input_kinds.get(name)
@@ -408,5 +475,7 @@ class NativeModel:
 
     # ---------------------------------------------------------------- batch
     def evaluate_batch(self, frame):
-        from .batch import evaluate_frame
+        from .batch import evaluate_frame, evaluate_rows
+        if self._imports:  # imported decisions are evaluated per record
+            return evaluate_rows(self, frame)
         return evaluate_frame(self, frame)
