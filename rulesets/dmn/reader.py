@@ -129,6 +129,7 @@ class ItemDefinition:
     is_collection: bool
     allowed_values: Optional[str]
     components: List['ItemDefinition'] = field(default_factory=list)
+    function_item: Optional[tuple] = None  # (parameter typeRefs, output typeRef) of a <functionItem>
 
 
 @dataclass
@@ -411,9 +412,13 @@ def _read_table(element, owner):
 
 def _read_item_definition(element):
     type_ref = _text_of(element, 'typeRef') or element.get('typeRef')
+    function_item = _child(element, 'functionItem')
+    if function_item is not None:
+        function_item = ([p.get('typeRef') for p in _children(function_item, 'parameters')],
+                         function_item.get('outputTypeRef'))
     return ItemDefinition(element.get('name'), type_ref, element.get('isCollection') == 'true',
                           _text_of(_child(element, 'allowedValues')),
-                          [_read_item_definition(c) for c in _children(element, 'itemComponent')])
+                          [_read_item_definition(c) for c in _children(element, 'itemComponent')], function_item)
 
 
 def _variable_type(element):
