@@ -35,7 +35,11 @@ class TypeRegistry:
     def _item_node(self, item, depth):
         if depth > MAX_TYPE_DEPTH:
             raise ModelLoadError('item definition %r nests deeper than %d levels' % (item.name, MAX_TYPE_DEPTH))
-        if item.components:
+        if item.function_item is not None:
+            parameters, output = item.function_item
+            node = ('function type', [self._reference(t, depth) or ANY for t in parameters],
+                    self._reference(output, depth) or ANY)
+        elif item.components:
             node = ('context type', [(component.name, self._item_node(component, depth + 1) or ANY)
                                      for component in item.components])
         else:

@@ -3,6 +3,7 @@ from . import reader
 from .errors import EvaluationError, ModelLoadError
 from .feel import FeelSyntaxError, compile_feel_expression, vocabulary
 from .feel.errors import FeelEvaluationError
+from .feel.external import guarded, java_function
 from .feel.limits import start_evaluation
 from .feel.types import TYPES_KEY
 from .feel.values import Function, kind_of
@@ -171,7 +172,7 @@ class Compiler:
             parameters = [name for name, _ in node.parameters]
             body = self._plain(node.body, owner, set(available) | set(parameters))
             if node.kind and node.kind.upper() != 'FEEL':
-                return lambda scope, problems: Function(parameters, lambda *arguments: None)  # Java/PMML: null
+                return self._external_function(node.kind, parameters, body)
             return self.typed_function(node.parameters, body, getattr(node.body, 'type_ref', None))
         if isinstance(node, reader.ListExpression):
             items = [self._plain(item, owner, available) for item in node.items]
@@ -239,6 +240,18 @@ class Compiler:
             return False if False in results else (True if all(r is True for r in results) else None)
         return iterate
 
+    @staticmethod
+    def _external_function(kind, parameters, body):
+        """A boxed Java function: a listed java.lang static method (feel/external.py); PMML and others null."""
+        def define(scope, problems):
+            function = None
+            if kind.upper() == 'JAVA':
+                specification = body(scope, problems)
+                function = java_function({'java': specification} if type(specification) is dict and
+                                         'java' not in specification else specification)
+            return Function(parameters, guarded(function) if function else (lambda *arguments: None))
+        return define
+
     def _plain(self, node, owner, available):
         compiled = self.expression(node, owner, available)
         return compiled[0] if isinstance(compiled, tuple) else compiled
@@ -272,8 +285,8 @@ class NativeModel:
             body = compiler._plain(model.function.body, 'business knowledge model %r' % model.name,
                                    all_names)
             if model.function.kind and model.function.kind.upper() != 'FEEL':
-                self._knowledge[model.name] = Function([n for n, _ in model.function.parameters],
-                                                       lambda *arguments: None)  # Java/PMML functions: null
+                self._knowledge[model.name] = compiler._external_function(
+                    model.function.kind, [n for n, _ in model.function.parameters], body)(self._knowledge_scope, None)
                 continue
             make = compiler.typed_function(model.function.parameters, self._bkm_body(body),
                                            getattr(model.function.body, 'type_ref', None))
@@ -285,6 +298,8 @@ class NativeModel:
         self._knowledge_scope[TYPES_KEY] = compiler.types.nodes
         self._types = compiler.types
         self._decision_types = {d.name: compiler.types.type_of(d.type_ref) for d in definitions.decisions}
+        self._element_types = {e.id: (e.name, compiler.types.type_of(e.type_ref))
+                               for e in definitions.decisions + definitions.input_data}
         self._evaluators, self._tables = {}, {}
         for decision in definitions.decisions:
             available = {by_id[r].name for r in decision.required_decisions + decision.required_inputs
@@ -378,6 +393,8 @@ class NativeModel:
         types = [self._types.type_of(element.type_ref) for element in parameters]
         outputs = [self._definitions.element_name(i) for i in service.output_decisions]
         result_type = self._types.type_of(service.type_ref)
+        if result_type is not None and result_type[0] == 'function type':  # the service's own signature
+            result_type = result_type[2] if result_type[2] != ('type', 'Any') else None
 
         def run(*arguments):
             coerced = [coerce(argument, expected, self._knowledge_scope) for argument, expected in
@@ -428,7 +445,7 @@ class NativeModel:
         start_evaluation()
         if decision is not None and decision not in self._evaluators:
             if decision in self._services:
-                return self._evaluate_service(self._services[decision], inputs)
+                return self._evaluate_service(self._services[decision], inputs, typed=True)
             raise EvaluationError('the model has no decision named %r' % decision)
         problems = []
         scope = self._scope(inputs, problems)
@@ -457,8 +474,14 @@ class NativeModel:
             return value  # a table's collected list or multi-output context, typed by its single outputs
         return coerce(value, expected, self._knowledge_scope)  # a value not conforming to the type is null
 
-    def _evaluate_service(self, service, inputs):
+    def _evaluate_service(self, service, inputs, typed=False):
         problems = []
+        if typed:  # invoked from outside: its inputs take their elements' types (mistyped: null)
+            inputs = dict(inputs)
+            for element_id in service.input_data + service.input_decisions:
+                element = self._element_types.get(element_id)
+                if element is not None and element[0] in inputs:
+                    inputs[element[0]] = coerce(to_feel(inputs[element[0]]), element[1], self._knowledge_scope)
         scope = self._scope(inputs, problems)
         outputs = [self._definitions.element_name(i) for i in service.output_decisions]
         given = {self._definitions.element_name(i) for i in service.input_decisions}
@@ -470,6 +493,14 @@ class NativeModel:
                 if name not in scope or name in self._evaluators and name not in given:
                     scope[name] = self._evaluate_decision(name, scope, problems)
             result[output] = scope[output]
+        result_type = self._types.type_of(service.type_ref) if typed else None
+        if result_type is not None and result_type[0] == 'function type':
+            result_type = result_type[2] if result_type[2] != ('type', 'Any') else None
+        if result_type is not None:  # the service's own type: of its one output, or of the context of them
+            if len(outputs) == 1:
+                result[outputs[0]] = coerce(result[outputs[0]], result_type, self._knowledge_scope)
+            elif coerce(dict(result), result_type, self._knowledge_scope) is None:
+                result.update(dict.fromkeys(result))
         result.input_problems = problems
         return result
 

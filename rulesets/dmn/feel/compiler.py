@@ -9,6 +9,7 @@ import decimal
 from . import limits
 from .builtins import BUILTIN_FUNCTIONS, call_builtin, to_text
 from .errors import FeelEvaluationError, FeelSyntaxError
+from .external import guarded, java_function
 from .temporal import add_months, duration_property, parse_temporal, temporal_property
 from .types import instance_check
 from .values import (CYCLE_DAYS, FAR_TYPES, FEEL_CONTEXT, Decimal, Function, Range, YearsMonthsDuration, compare,
@@ -460,8 +461,13 @@ def _function(node):
 
 
 def _external(parameters, body_node):
-    """`function(...) external {...}`: Java and PMML calls are not run by this engine; null."""
-    return _constant(Function(list(parameters), lambda *arguments: None))
+    """`function(...) external {java: ...}`: a listed java.lang static method, else null (external.py)."""
+    specification = compile_expression(body_node[1])
+
+    def define(scope):
+        function = java_function(specification(scope))
+        return Function(list(parameters), guarded(function) if function else (lambda *arguments: None))
+    return define
 
 
 def _iterations(iterations):
