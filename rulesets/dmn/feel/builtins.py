@@ -276,6 +276,52 @@ def _without_free_spacing(pattern):
     return ''.join(kept)
 
 
+UNICODE_BLOCKS = {'IsBasicLatin': '\x00-\x7f', 'IsLatin-1Supplement': '\x80-\xff',
+                  'IsLatinExtended-A': '\u0100-\u017f', 'IsLatinExtended-B': '\u0180-\u024f',
+                  'IsGreek': '\u0370-\u03ff', 'IsGreekandCoptic': '\u0370-\u03ff', 'IsCyrillic': '\u0400-\u04ff',
+                  'IsHebrew': '\u0590-\u05ff', 'IsArabic': '\u0600-\u06ff'}
+CATEGORIES = {'L': '[^\\W\\d_]', 'Nd': '\\d', 'N': '\\d'}
+
+
+def _python_pattern(pattern, dot_all):
+    """XML Schema regex -> Python: '.' excludes CR and LF, \\p{Block} and a few \\p{Category};
+    None for what XML Schema refuses (a back-reference inside a character class)."""
+    out, index, in_class = [], 0, False
+    while index < len(pattern):
+        character = pattern[index]
+        if character == '\\' and index + 1 < len(pattern):
+            following = pattern[index + 1]
+            if in_class and following.isdigit():
+                return None
+            if following in 'pP' and pattern[index + 2:index + 3] == '{':
+                end = pattern.find('}', index)
+                if end < 0:
+                    return None
+                name = pattern[index + 3:end]
+                if name in UNICODE_BLOCKS:
+                    ranges = UNICODE_BLOCKS[name]
+                    out.append(ranges if in_class and following == 'p' else
+                               '[%s%s]' % ('^' if following == 'P' else '', ranges))
+                elif name in CATEGORIES and not in_class and following == 'p':
+                    out.append(CATEGORIES[name])
+                else:
+                    return None
+                index = end + 1
+                continue
+            out.append(pattern[index:index + 2])
+            index += 2
+            continue
+        if character == '[' and not in_class:
+            in_class = True
+        elif character == ']' and in_class:
+            in_class = False
+        elif character == '.' and not in_class and not dot_all:
+            character = '[^\\n\\r]'
+        out.append(character)
+        index += 1
+    return ''.join(out)
+
+
 def _pattern(pattern, flags):
     """An XML Schema regular expression (with XPath flags s m i x q) as a compiled Python pattern."""
     if type(pattern) is not str or (flags is not None and type(flags) is not str):
@@ -290,6 +336,9 @@ def _pattern(pattern, flags):
         if 'x' in flags:
             pattern = _without_free_spacing(pattern)
         pattern = CLASS_SUBTRACTION.sub(lambda m: '(?![%s])[%s]' % (m.group(2), m.group(1)), pattern)
+        pattern = _python_pattern(pattern, 's' in flags)
+        if pattern is None:
+            return None
     if 's' in flags:
         options |= re.DOTALL
     if 'm' in flags:
