@@ -15,7 +15,7 @@ import os
 import rulesets.dmn as dmn
 from rulesets.dmn.feel import YearsMonthsDuration, duration_text, parse_duration
 from rulesets.dmn.feel.temporal import temporal_text
-from rulesets.dmn.feel.values import FAR_TYPES
+from rulesets.dmn.feel.values import FAR_TYPES, NANO_TYPES, plain
 from rulesets.dmn.reader import read_definitions
 
 _models = {}
@@ -38,8 +38,10 @@ def _from_engine(value):
         return str(value)
     if isinstance(value, (datetime.datetime, datetime.time)) and getattr(value.tzinfo, 'key', None):
         return temporal_text(value)
-    if isinstance(value, FAR_TYPES):  # a year beyond 1..9999: the runner keeps these as text too
+    if isinstance(value, FAR_TYPES):  # a year beyond Python's 1..9999: the runner keeps these as text too
         return temporal_text(value)
+    if isinstance(value, NANO_TYPES) and not isinstance(value, datetime.timedelta):
+        return plain(value)  # the runner reads date-times to the microsecond
     if isinstance(value, dict):
         return {k: _from_engine(v) for k, v in value.items()}
     if isinstance(value, list):

@@ -8,10 +8,10 @@ import re
 from . import limits
 from .errors import FeelEvaluationError
 from .temporal import (add_months, parse_date, parse_date_and_time, parse_time, temporal_text)
-from .values import (FEEL_CONTEXT, Decimal, FarDate, FarDateTime, make_date, Function, Range, YearsMonthsDuration, compare, duration_text, equal,
-                     kind_of, parse_duration)
+from .values import (FEEL_CONTEXT, Decimal, FarDate, FarDateTime, Function, NanoDateTime, NanoDuration, Range,
+                     YearsMonthsDuration, compare, duration_text, equal, kind_of, make_date, parse_duration, plain)
 
-DATES = (datetime.date, datetime.datetime, FarDate, FarDateTime)
+DATES = (datetime.date, datetime.datetime, FarDate, FarDateTime, NanoDateTime)
 
 
 def _numbers(values):
@@ -117,6 +117,7 @@ def feel_mode(*arguments):
 
 
 def feel_abs(number):
+    number = plain(number)
     if type(number) in (Decimal, datetime.timedelta):
         return abs(number)
     if type(number) is YearsMonthsDuration:
@@ -417,9 +418,9 @@ def to_text(value, quoted=False):
         return 'true' if value else 'false'
     if kind is Decimal:
         return number_text(value)
-    if kind is datetime.timedelta:
+    if kind is datetime.timedelta or kind is NanoDuration:
         return duration_text(value)
-    if kind in (datetime.date, datetime.datetime, datetime.time, FarDate, FarDateTime):
+    if kind in (datetime.date, datetime.datetime, datetime.time, FarDate, FarDateTime, NanoDateTime):
         return temporal_text(value)
     if kind is YearsMonthsDuration:
         return str(value)
@@ -461,7 +462,7 @@ def feel_date(*arguments):
         value = arguments[0]
         if type(value) is str:
             return parse_date(value)
-        if type(value) in (datetime.datetime, FarDateTime):
+        if type(value) in (datetime.datetime, FarDateTime, NanoDateTime):
             return value.date()
         if type(value) in (datetime.date, FarDate):
             return value
@@ -493,7 +494,7 @@ def feel_time(*arguments):
         value = arguments[0]
         if type(value) is str:
             return parse_time(value)
-        if type(value) in (datetime.datetime, FarDateTime):
+        if type(value) in (datetime.datetime, FarDateTime, NanoDateTime):
             return value.timetz()
         if type(value) in (datetime.date, FarDate):
             return datetime.time(0, 0, 0, tzinfo=datetime.timezone.utc)

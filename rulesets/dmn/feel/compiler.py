@@ -12,8 +12,8 @@ from .errors import FeelEvaluationError, FeelSyntaxError
 from .external import guarded, java_function
 from .temporal import add_months, duration_property, parse_temporal, temporal_property
 from .types import instance_check
-from .values import (CYCLE_DAYS, FAR_TYPES, FEEL_CONTEXT, Decimal, Function, Range, YearsMonthsDuration, compare,
-                     equal, far, kind_of, split_far)
+from .values import (CYCLE_DAYS, FAR_TYPES, FEEL_CONTEXT, NANO_TYPES, Decimal, Function, NanoDuration, Range,
+                     YearsMonthsDuration, compare, equal, far, kind_of, plain, split_far)
 
 INPUT_NAME = '?'
 TEMPORAL_TYPES = (datetime.date, datetime.datetime, datetime.time)
@@ -78,7 +78,7 @@ def _negate(node):
     operand = compile_expression(node[1])
 
     def negate(scope):
-        value = operand(scope)
+        value = plain(operand(scope))
         if type(value) is Decimal:
             return -value
         if type(value) is datetime.timedelta:
@@ -109,6 +109,9 @@ def arithmetic(operator, left, right):
                 return FEEL_CONTEXT.power(left, right)
         if operator == '+' and left_type is str and right_type is str:
             return limits.check_string(left + right)
+        if left_type in NANO_TYPES or right_type in NANO_TYPES:  # arithmetic at microseconds
+            left, right = plain(left), plain(right)
+            left_type, right_type = type(left), type(right)
         return _temporal_arithmetic(operator, left, right, left_type, right_type)
     except (ArithmeticError, ValueError, TypeError, AttributeError):
         return None
@@ -346,7 +349,7 @@ def _context(node):
     return context
 
 
-_TEMPORAL = (datetime.date, datetime.datetime, datetime.time) + FAR_TYPES
+_TEMPORAL = (datetime.date, datetime.datetime, datetime.time) + FAR_TYPES + NANO_TYPES[:1]
 
 
 def property_of(value, name):
@@ -357,7 +360,7 @@ def property_of(value, name):
         return [property_of(item, name) for item in value]
     if kind in _TEMPORAL:
         return temporal_property(value, name)
-    if kind is YearsMonthsDuration or kind is datetime.timedelta:
+    if kind is YearsMonthsDuration or kind is datetime.timedelta or kind is NanoDuration:
         return duration_property(value, name)
     if kind is Range:
         return {'start': value.start, 'end': value.end, 'start included': value.start_included,

@@ -9,7 +9,7 @@ import datetime
 import re
 import zoneinfo
 
-from .values import FAR_TYPES, Decimal, FarDateTime, YearsMonthsDuration, far, make_date, split_far
+from .values import FAR_TYPES, KINDS, NanoDateTime, Decimal, YearsMonthsDuration, far, make_date, split_far
 
 DATE_PATTERN = re.compile(r'^(-?\d{4,9})-(\d\d)-(\d\d)$')
 TIME_PATTERN = re.compile(r'^(\d\d):(\d\d):(\d\d)(\.\d+)?(?:(Z)|([+-]\d\d:\d\d(?::\d\d)?)|@([A-Za-z][\w/+\-]*))?$')
@@ -50,7 +50,8 @@ def _time_parts(text):
         hour = 0  # 24:00:00 is the midnight ending the day
     elif hour > 23 or minute > 59 or second > 59:
         return None
-    microsecond = int((fraction[1:] + '000000')[:6]) if fraction else 0
+    digits = (fraction[1:] + '000000000')[:9] if fraction else '0' * 9
+    microsecond, nanoseconds = int(digits[:6]), int(digits[6:])
     tzinfo = None
     if utc:
         tzinfo = datetime.timezone.utc
@@ -65,12 +66,12 @@ def _time_parts(text):
         tzinfo = zone(zone_name)
         if tzinfo is None:
             return None
-    return hour, minute, second, microsecond, tzinfo
+    return hour, minute, second, microsecond, tzinfo, nanoseconds
 
 
 def parse_time(text):
     parts = _time_parts(text)
-    return datetime.time(*parts) if parts else None
+    return datetime.time(*parts[:5]) if parts else None
 
 
 def parse_date_and_time(text):
@@ -81,7 +82,7 @@ def parse_date_and_time(text):
     date, parts = parse_date(date_text), _time_parts(time_text)
     if date is None or parts is None:
         return None
-    value = make_date(date.year, date.month, date.day, *parts[:4], tzinfo=parts[4])
+    value = make_date(date.year, date.month, date.day, *parts[:4], tzinfo=parts[4], nanoseconds=parts[5])
     if value is not None and time_text.startswith('24'):
         cycles, base = split_far(value)
         value = far(base + datetime.timedelta(days=1), cycles)
@@ -100,7 +101,10 @@ def parse_temporal(text):
 
 def _seconds_text(value):
     text = '%02d:%02d:%02d' % (value.hour, value.minute, value.second)
-    if value.microsecond:
+    nanoseconds = getattr(value, 'nanoseconds', 0)
+    if nanoseconds:
+        text += ('.%06d%03d' % (value.microsecond, nanoseconds)).rstrip('0')
+    elif value.microsecond:
         text += ('.%06d' % value.microsecond).rstrip('0')
     return text
 
@@ -129,7 +133,7 @@ def temporal_text(value):
         return ('-%04d' % -year if year < 0 else '%04d' % year) + text[text.index('-', 1):]
     if kind is datetime.date:
         return value.isoformat()
-    if kind is datetime.datetime:
+    if kind is datetime.datetime or kind is NanoDateTime:
         return value.date().isoformat() + 'T' + _seconds_text(value) + zone_text(value)
     return _seconds_text(value) + zone_text(value)
 
@@ -149,7 +153,7 @@ def offset_of(value):
     tz = value.tzinfo
     if tz is None:
         return None
-    if type(value) is datetime.datetime or type(value) is FarDateTime:
+    if KINDS.get(type(value)) == 'date and time':
         return value.utcoffset()
     return tz.utcoffset(None) if not getattr(tz, 'key', None) else None
 
@@ -173,8 +177,7 @@ DATE_AND_TIME_PROPERTIES = dict(DATE_PROPERTIES, **TIME_PROPERTIES)
 
 def temporal_property(value, name):
     kind = type(value)
-    table = DATE_AND_TIME_PROPERTIES if kind is datetime.datetime or kind is FarDateTime else (
-        TIME_PROPERTIES if kind is datetime.time else DATE_PROPERTIES)
+    table = {'date and time': DATE_AND_TIME_PROPERTIES, 'time': TIME_PROPERTIES}.get(KINDS.get(kind), DATE_PROPERTIES)
     getter = table.get(name)
     return getter(value) if getter else None
 

@@ -128,18 +128,24 @@ def parse_duration(text):
             return None
         total = int(years or 0) * 12 + int(months or 0)
         return YearsMonthsDuration(-total if sign else total)
+    total = (((int(days or 0) * 24 + int(hours or 0)) * 60 + int(minutes or 0)) * 60 * 10 ** 9
+             + int(Decimal(seconds or 0) * 10 ** 9))
+    if sign:
+        total = -total
+    microseconds, nanoseconds = divmod(total, 1000)
     try:
-        delta = datetime.timedelta(days=int(days or 0), hours=int(hours or 0), minutes=int(minutes or 0),
-                                   seconds=int(Decimal(seconds or 0)),
-                                   microseconds=int(Decimal(seconds or 0) % 1 * 1000000))
+        if nanoseconds:
+            return NanoDuration(microseconds=microseconds, nanoseconds=nanoseconds)
+        return datetime.timedelta(microseconds=microseconds)
     except OverflowError:
         return None
-    return -delta if sign else delta
 
 
 def duration_text(delta):
     """ISO-8601 text of a days-and-time duration, as the DMN TCK writes it."""
     total = Decimal(delta.days * 86400 + delta.seconds) + Decimal(delta.microseconds) / Decimal(1000000)
+    if type(delta) is NanoDuration:
+        total += Decimal(delta.nanoseconds) / Decimal(1000000000)
     sign = '-' if total < 0 else ''
     total = abs(total)
     days, rest = divmod(total, 86400)
@@ -158,6 +164,47 @@ def duration_text(delta):
 def _plain(number):
     text = format(number.normalize(), 'f')
     return text
+
+
+class NanoDateTime(datetime.datetime):
+    """A date and time written with more than six fractional digits: Python keeps microseconds,
+    this keeps the nanoseconds below them (0..999) so the value prints back as written.
+    Arithmetic works on the microsecond value (see `plain`)."""
+    __slots__ = ('nanoseconds',)
+
+    def __new__(cls, *arguments, nanoseconds=0, **keywords):
+        value = super().__new__(cls, *arguments, **keywords)
+        value.nanoseconds = nanoseconds
+        return value
+
+    def replace(self, **changes):
+        value = datetime.datetime.replace(plain(self), **changes)
+        return NanoDateTime(value.year, value.month, value.day, value.hour, value.minute, value.second,
+                            value.microsecond, value.tzinfo, nanoseconds=self.nanoseconds)
+
+
+class NanoDuration(datetime.timedelta):
+    """A days-and-time duration written with more than six fractional digits of seconds (see NanoDateTime)."""
+    __slots__ = ('nanoseconds',)
+
+    def __new__(cls, *arguments, nanoseconds=0, **keywords):
+        value = super().__new__(cls, *arguments, **keywords)
+        value.nanoseconds = nanoseconds
+        return value
+
+
+NANO_TYPES = (NanoDateTime, NanoDuration)
+
+
+def plain(value):
+    """The Python value without the nanoseconds below the microsecond."""
+    kind = type(value)
+    if kind is NanoDateTime:
+        return datetime.datetime(value.year, value.month, value.day, value.hour, value.minute, value.second,
+                                 value.microsecond, value.tzinfo)
+    if kind is NanoDuration:
+        return datetime.timedelta(value.days, value.seconds, value.microseconds)
+    return value
 
 
 CYCLE_YEARS, CYCLE_DAYS = 400, 146097  # the Gregorian calendar repeats every 400 years, weekdays too
@@ -227,15 +274,22 @@ def far(base, cycles):
     return (FarDateTime if type(base) is datetime.datetime else FarDate)(base, cycles)
 
 
-def make_date(year, month, day, *time, tzinfo=None):
+def make_date(year, month, day, *time, tzinfo=None, nanoseconds=0):
     """A FEEL date (no time given) or date and time for any year FEEL allows, else None."""
     if abs(year) > MAX_YEAR:
         return None
-    cycles = (year - BASE_YEAR) // CYCLE_YEARS
-    base_year = year - CYCLE_YEARS * cycles
+    if 1 <= year <= 9999:
+        cycles, base_year = 0, year
+    else:
+        cycles = (year - BASE_YEAR) // CYCLE_YEARS
+        base_year = year - CYCLE_YEARS * cycles
     try:
-        base = datetime.datetime(base_year, month, day, *time, tzinfo=tzinfo) if time or tzinfo \
-            else datetime.date(base_year, month, day)
+        if nanoseconds:
+            base = NanoDateTime(base_year, month, day, *time, tzinfo=tzinfo, nanoseconds=nanoseconds)
+        elif time or tzinfo:
+            base = datetime.datetime(base_year, month, day, *time, tzinfo=tzinfo)
+        else:
+            base = datetime.date(base_year, month, day)
     except ValueError:
         return None
     return far(base, cycles)
@@ -244,7 +298,8 @@ def make_date(year, month, day, *time, tzinfo=None):
 KINDS = {Decimal: 'number', bool: 'boolean', str: 'string', datetime.date: 'date',
          datetime.datetime: 'date and time', datetime.time: 'time', datetime.timedelta: 'days and time duration',
          YearsMonthsDuration: 'years and months duration', list: 'list', dict: 'context', Range: 'range',
-         Function: 'function', FarDate: 'date', FarDateTime: 'date and time'}
+         Function: 'function', FarDate: 'date', FarDateTime: 'date and time', NanoDateTime: 'date and time',
+         NanoDuration: 'days and time duration'}
 
 
 def kind_of(value):
