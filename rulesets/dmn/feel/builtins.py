@@ -8,7 +8,7 @@ import re
 from . import limits
 from .errors import FeelEvaluationError
 from .temporal import (add_months, parse_date, parse_date_and_time, parse_time, temporal_text)
-from .values import (FEEL_CONTEXT, Decimal, FarDate, FarDateTime, Function, NanoDateTime, NanoDuration, Range,
+from .values import (FEEL_CONTEXT, Decimal, FarDate, FarDateTime, Function, NanoDateTime, NanoDuration, NanoTime, Range,
                      YearsMonthsDuration, compare, duration_text, equal, kind_of, make_date, parse_duration, plain)
 
 DATES = (datetime.date, datetime.datetime, FarDate, FarDateTime, NanoDateTime)
@@ -420,7 +420,7 @@ def to_text(value, quoted=False):
         return number_text(value)
     if kind is datetime.timedelta or kind is NanoDuration:
         return duration_text(value)
-    if kind in (datetime.date, datetime.datetime, datetime.time, FarDate, FarDateTime, NanoDateTime):
+    if kind in (datetime.date, datetime.datetime, datetime.time, FarDate, FarDateTime, NanoDateTime, NanoTime):
         return temporal_text(value)
     if kind is YearsMonthsDuration:
         return str(value)
@@ -479,9 +479,9 @@ def feel_date_and_time(*arguments):
         return None
     if len(arguments) == 2:
         date, time = arguments
-        if type(date) in DATES and type(time) is datetime.time:
+        if type(date) in DATES and type(time) in (datetime.time, NanoTime):
             return make_date(date.year, date.month, date.day, time.hour, time.minute, time.second,
-                             time.microsecond, tzinfo=time.tzinfo)
+                             time.microsecond, tzinfo=time.tzinfo, nanoseconds=getattr(time, 'nanoseconds', 0))
         if type(date) is datetime.datetime and type(time) is str:
             from .temporal import zone
             tz = zone(time)
@@ -498,7 +498,7 @@ def feel_time(*arguments):
             return value.timetz()
         if type(value) in (datetime.date, FarDate):
             return datetime.time(0, 0, 0, tzinfo=datetime.timezone.utc)
-        if type(value) is datetime.time:
+        if type(value) in (datetime.time, NanoTime):
             return value
         return None
     if len(arguments) in (3, 4) and _numbers(arguments[:3]):
@@ -1008,6 +1008,8 @@ def call_builtin(function, positional, named):
         if named is not None:
             if signatures is None:  # a list function taking items or one list: named, the list
                 return function.body(named['list']) if list(named) == ['list'] else None
+            if function.name == 'context put' and type(named.get('key')) is list:
+                return None  # `key` names one entry; a path of keys is passed as `keys`
             for parameters in signatures:
                 if all(n in parameters for n in named):
                     last = max(parameters.index(n) for n in named) if named else -1

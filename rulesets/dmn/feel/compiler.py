@@ -349,7 +349,7 @@ def _context(node):
     return context
 
 
-_TEMPORAL = (datetime.date, datetime.datetime, datetime.time) + FAR_TYPES + NANO_TYPES[:1]
+_TEMPORAL = (datetime.date, datetime.datetime, datetime.time) + FAR_TYPES + (NANO_TYPES[0], NANO_TYPES[2])
 
 
 def property_of(value, name):

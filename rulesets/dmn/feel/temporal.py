@@ -9,7 +9,7 @@ import datetime
 import re
 import zoneinfo
 
-from .values import FAR_TYPES, KINDS, NanoDateTime, Decimal, YearsMonthsDuration, far, make_date, split_far
+from .values import FAR_TYPES, KINDS, NanoDateTime, NanoTime, Decimal, YearsMonthsDuration, far, make_date, split_far
 
 DATE_PATTERN = re.compile(r'^(-?\d{4,9})-(\d\d)-(\d\d)$')
 TIME_PATTERN = re.compile(r'^(\d\d):(\d\d):(\d\d)(\.\d+)?(?:(Z)|([+-]\d\d:\d\d(?::\d\d)?)|@([A-Za-z][\w/+\-]*))?$')
@@ -71,7 +71,9 @@ def _time_parts(text):
 
 def parse_time(text):
     parts = _time_parts(text)
-    return datetime.time(*parts[:5]) if parts else None
+    if parts is None:
+        return None
+    return NanoTime(*parts[:5], nanoseconds=parts[5]) if parts[5] else datetime.time(*parts[:5])
 
 
 def parse_date_and_time(text):

@@ -115,7 +115,7 @@ class Function:
 
 
 DURATION_PATTERN = re.compile(
-    r'^(-)?P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$')
+    r'^(-)?P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d*)?)S)?)?$')
 
 
 def parse_duration(text):
@@ -193,7 +193,17 @@ class NanoDuration(datetime.timedelta):
         return value
 
 
-NANO_TYPES = (NanoDateTime, NanoDuration)
+class NanoTime(datetime.time):
+    """A time written with more than six fractional digits (see NanoDateTime)."""
+    __slots__ = ('nanoseconds',)
+
+    def __new__(cls, *arguments, nanoseconds=0, **keywords):
+        value = super().__new__(cls, *arguments, **keywords)
+        value.nanoseconds = nanoseconds
+        return value
+
+
+NANO_TYPES = (NanoDateTime, NanoDuration, NanoTime)
 
 
 def plain(value):
@@ -204,6 +214,8 @@ def plain(value):
                                  value.microsecond, value.tzinfo)
     if kind is NanoDuration:
         return datetime.timedelta(value.days, value.seconds, value.microseconds)
+    if kind is NanoTime:
+        return datetime.time(value.hour, value.minute, value.second, value.microsecond, value.tzinfo)
     return value
 
 
@@ -299,7 +311,7 @@ KINDS = {Decimal: 'number', bool: 'boolean', str: 'string', datetime.date: 'date
          datetime.datetime: 'date and time', datetime.time: 'time', datetime.timedelta: 'days and time duration',
          YearsMonthsDuration: 'years and months duration', list: 'list', dict: 'context', Range: 'range',
          Function: 'function', FarDate: 'date', FarDateTime: 'date and time', NanoDateTime: 'date and time',
-         NanoDuration: 'days and time duration'}
+         NanoDuration: 'days and time duration', NanoTime: 'time'}
 
 
 def kind_of(value):
