@@ -7,7 +7,7 @@ import re
 
 from . import limits
 from .errors import FeelEvaluationError
-from .temporal import (add_months, parse_date, parse_date_and_time, parse_time, temporal_text)
+from .temporal import parse_date, parse_date_and_time, parse_time, temporal_text
 from .values import (FEEL_CONTEXT, Decimal, FarDate, FarDateTime, Function, NanoDateTime, NanoDuration, NanoTime, Range,
                      YearsMonthsDuration, compare, duration_text, equal, kind_of, make_date, parse_duration, plain)
 

@@ -35,12 +35,6 @@ def _to_feel(value):
     return None
 
 
-def _math(name):
-    def call(*arguments):
-        return getattr(math, name)(*arguments)
-    return call
-
-
 MATH = {'max': max, 'min': min, 'abs': abs, 'cos': math.cos, 'sin': math.sin, 'tan': math.tan, 'acos': math.acos,
         'asin': math.asin, 'atan': math.atan, 'sqrt': math.sqrt, 'exp': math.exp, 'log': math.log,
         'log10': math.log10, 'floor': math.floor, 'ceil': math.ceil, 'pow': math.pow, 'signum': lambda x: (x > 0) - (x < 0),
@@ -105,7 +99,7 @@ def java_function(specification):
     return None
 
 
-def guarded(function, arity=None):
+def guarded(function):
     """Null instead of an exception for arguments the Java method would not take."""
     def call(*arguments):
         try:
