@@ -5,6 +5,8 @@ range or list, and every output is a constant; other decisions fall back to the 
 single-record path row by row (same closures, so results cannot disagree).
 """
 import numpy
+import pandas
+from pandas.api.types import infer_dtype
 
 from .errors import EvaluationError
 from .feel.limits import start_evaluation
@@ -32,8 +34,13 @@ def column_of(series_values):
         return Column('number', values, numpy.isnan(values), None)
     if array.dtype.kind != 'O':
         return None
-    missing = numpy.fromiter((v is None or (type(v) is float and v != v) for v in array), bool, len(array))
+    missing = pandas.isna(array)  # None, NaN, NaT and pd.NA, in C
     present = array[~missing]
+    inferred = infer_dtype(present, skipna=False)
+    if inferred in ('string', 'empty'):
+        return Column('string', array, missing, array)
+    if inferred == 'boolean':
+        return Column('boolean', numpy.where(missing, False, array).astype(bool), missing, array)
     kinds = {type(v) for v in present}
     if kinds <= {str}:
         return Column('string', array, missing, array)
@@ -233,7 +240,7 @@ def _sum_outputs(outputs, matrix, any_match):
 def evaluate_frame(model, frame):
     import pandas
 
-    index_labels = list(frame.index)
+    index_labels = frame.index  # row labels for error messages only: not copied to a list
     rows = len(frame)
     columns, raw = {}, {}
     for name in model._input_names:
