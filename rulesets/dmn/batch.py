@@ -18,10 +18,22 @@ NUMBER_KINDS = 'biuf'
 
 class Column:
     """One input as numpy arrays: `values` (float64, or object for strings) and a `missing` mask."""
-    __slots__ = ('kind', 'values', 'missing', 'objects')
+    __slots__ = ('kind', 'values', 'missing', 'objects', '_codes')
 
     def __init__(self, kind, values, missing, objects):
         self.kind, self.values, self.missing, self.objects = kind, values, missing, objects
+        self._codes = None
+
+    def equal_mask(self, constant):
+        """values == constant; strings are compared once as integer codes, not per row as objects."""
+        if self.kind != 'string':
+            return self.values == constant
+        if self._codes is None:
+            codes, uniques = pandas.factorize(self.values)
+            self._codes = codes, {value: code for code, value in enumerate(uniques)}
+        codes, lookup = self._codes
+        code = lookup.get(constant)
+        return numpy.zeros(len(codes), bool) if code is None else codes == code
 
 
 def column_of(series_values):
@@ -68,7 +80,7 @@ def _interval_mask(column, interval):
     if interval.is_point:
         constant = interval.low
         constant = float(constant) if kind == 'number' else constant
-        true = (values == constant) & ~column.missing
+        true = column.equal_mask(constant) & ~column.missing
         return true, numpy.zeros(rows, bool)
     true = ~column.missing
     if interval.low is not None:
