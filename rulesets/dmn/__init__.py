@@ -8,11 +8,13 @@ DEFAULT_ENGINE = 'native'
 __all__ = ['load', 'fields_of', 'Field', 'ModelLoadError', 'EvaluationError', 'ENGINES', 'DEFAULT_ENGINE']
 
 
-def load(source, *, engine=None, fallback=False):
+def load(source, *, engine=None, fallback=False, import_resolver=None):
     """Load a DMN model from a path, XML text or bytes and return an evaluable model.
 
     `fallback` is part of the engine contract; the native DMN engine never falls back to
-    pyDMNrules, so it changes nothing here.
+    pyDMNrules, so it changes nothing here. `import_resolver(namespace)` returns the source of a
+    model the loaded one imports (from the same upload or the partner's registry), or None; models
+    are found by namespace only.
     """
     from .fields import model_fields
     from .reader import read_definitions
@@ -26,7 +28,7 @@ def load(source, *, engine=None, fallback=False):
         from .reference import ReferenceModel
         return ReferenceModel(definitions, fields)
     from .model import NativeModel
-    return NativeModel(definitions, fields)
+    return NativeModel(definitions, fields, import_resolver)
 
 
 def fields_of(source):

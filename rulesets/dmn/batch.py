@@ -5,8 +5,11 @@ range or list, and every output is a constant; other decisions fall back to the 
 single-record path row by row (same closures, so results cannot disagree).
 """
 import numpy
+import pandas
+from pandas.api.types import infer_dtype
 
 from .errors import EvaluationError
+from .feel.limits import start_evaluation
 from .feel.values import Decimal, equal
 from .values import to_feel
 
@@ -15,10 +18,22 @@ NUMBER_KINDS = 'biuf'
 
 class Column:
     """One input as numpy arrays: `values` (float64, or object for strings) and a `missing` mask."""
-    __slots__ = ('kind', 'values', 'missing', 'objects')
+    __slots__ = ('kind', 'values', 'missing', 'objects', '_codes')
 
     def __init__(self, kind, values, missing, objects):
         self.kind, self.values, self.missing, self.objects = kind, values, missing, objects
+        self._codes = None
+
+    def equal_mask(self, constant):
+        """values == constant; strings are compared once as integer codes, not per row as objects."""
+        if self.kind != 'string':
+            return self.values == constant
+        if self._codes is None:
+            codes, uniques = pandas.factorize(self.values)
+            self._codes = codes, {value: code for code, value in enumerate(uniques)}
+        codes, lookup = self._codes
+        code = lookup.get(constant)
+        return numpy.zeros(len(codes), bool) if code is None else codes == code
 
 
 def column_of(series_values):
@@ -31,8 +46,13 @@ def column_of(series_values):
         return Column('number', values, numpy.isnan(values), None)
     if array.dtype.kind != 'O':
         return None
-    missing = numpy.fromiter((v is None or (type(v) is float and v != v) for v in array), bool, len(array))
+    missing = pandas.isna(array)  # None, NaN, NaT and pd.NA, in C
     present = array[~missing]
+    inferred = infer_dtype(present, skipna=False)
+    if inferred in ('string', 'empty'):
+        return Column('string', array, missing, array)
+    if inferred == 'boolean':
+        return Column('boolean', numpy.where(missing, False, array).astype(bool), missing, array)
     kinds = {type(v) for v in present}
     if kinds <= {str}:
         return Column('string', array, missing, array)
@@ -60,7 +80,7 @@ def _interval_mask(column, interval):
     if interval.is_point:
         constant = interval.low
         constant = float(constant) if kind == 'number' else constant
-        true = (values == constant) & ~column.missing
+        true = column.equal_mask(constant) & ~column.missing
         return true, numpy.zeros(rows, bool)
     true = ~column.missing
     if interval.low is not None:
@@ -232,7 +252,7 @@ def _sum_outputs(outputs, matrix, any_match):
 def evaluate_frame(model, frame):
     import pandas
 
-    index_labels = list(frame.index)
+    index_labels = frame.index  # row labels for error messages only: not copied to a list
     rows = len(frame)
     columns, raw = {}, {}
     for name in model._input_names:
@@ -262,9 +282,20 @@ def _row_by_row(model, name, raw, results, rows):
     output = numpy.empty(rows, object)
     base = dict(model._knowledge_scope)
     for row in range(rows):
+        start_evaluation()
         scope = dict(base)
         for column in names:
             value = raw[column][row]
             scope[column] = value if column in results else to_feel(value)
         output[row] = model._evaluate_decision(name, scope, None)
     return output
+
+
+def evaluate_rows(model, frame):
+    """The whole model per record (for models whose decisions need per-record work, such as imports)."""
+    import pandas
+
+    result_names = [f.name for f in model.fields if f.field_type == 'result']
+    rows = [model.evaluate({name: value for name, value in record.items()})
+            for record in frame.to_dict('records')]
+    return pandas.DataFrame({n: [row.get(n) for row in rows] for n in result_names}, index=frame.index, dtype=object)

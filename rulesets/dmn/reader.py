@@ -99,6 +99,30 @@ class Relation:
     line: Optional[int]
 
 
+@dataclass
+class Conditional:  # DMN 1.5 boxed if/then/else
+    condition: object
+    then: object
+    otherwise: object
+    line: Optional[int]
+
+
+@dataclass
+class Filter:  # DMN 1.5 boxed filter: the items of `source` for which `match` is true
+    source: object
+    match: object
+    line: Optional[int]
+
+
+@dataclass
+class Iterator:  # DMN 1.5 boxed for / some / every
+    kind: str
+    variable: str
+    source: object
+    body: object
+    line: Optional[int]
+
+
 # ---------------------------------------------------------------- model elements
 @dataclass
 class ItemDefinition:
@@ -107,6 +131,7 @@ class ItemDefinition:
     is_collection: bool
     allowed_values: Optional[str]
     components: List['ItemDefinition'] = field(default_factory=list)
+    function_item: Optional[tuple] = None  # (parameter typeRefs, output typeRef) of a <functionItem>
 
 
 @dataclass
@@ -148,6 +173,15 @@ class DecisionService:
     input_decisions: List[str]
     input_data: List[str]
     line: Optional[int]
+    type_ref: Optional[str] = None
+
+
+@dataclass
+class Import:
+    name: str  # the prefix the importing model uses: `name.Element`
+    namespace: str  # what identifies the imported model; a locationURI is never followed
+    import_type: Optional[str]
+    line: Optional[int]
 
 
 @dataclass
@@ -161,6 +195,8 @@ class Definitions:
     knowledge_models: List[BusinessKnowledgeModel]
     decision_services: List[DecisionService]
     text: str
+    imports: List[Import] = field(default_factory=list)
+    external_references: set = field(default_factory=set)  # ids of elements of imported models
 
     def element_name(self, element_id):
         for group in (self.decisions, self.input_data, self.knowledge_models, self.decision_services):
@@ -282,7 +318,8 @@ def _where(element, what):
 
 
 EXPRESSION_TAGS = {'literalExpression', 'decisionTable', 'context', 'invocation', 'functionDefinition',
-                   'list', 'relation'}
+                   'list', 'relation', 'conditional', 'filter', 'for', 'some', 'every'}
+ITERATOR_BODIES = {'for': 'return', 'some': 'satisfies', 'every': 'satisfies'}
 
 
 def _expression_child(element):
@@ -332,6 +369,21 @@ def read_expression(element, owner):
         rows = [[read_expression(c, owner) for c in row if _local(c.tag) in EXPRESSION_TAGS]
                 for row in _children(element, 'row')]
         return Relation(columns, rows, _line(element))
+    if tag == 'conditional':
+        parts = [read_expression(_expression_child(_child(element, part)), owner)
+                 if _child(element, part) is not None else None for part in ('if', 'then', 'else')]
+        return Conditional(*parts, _line(element))
+    if tag == 'filter':
+        parts = [read_expression(_expression_child(_child(element, part)), owner)
+                 if _child(element, part) is not None else None for part in ('in', 'match')]
+        return Filter(*parts, _line(element))
+    if tag in ITERATOR_BODIES:
+        variable = element.get('iteratorVariable')
+        if not variable:
+            raise ModelLoadError('<%s> without an iteratorVariable' % tag, _where(element, owner))
+        parts = [read_expression(_expression_child(_child(element, part)), owner)
+                 if _child(element, part) is not None else None for part in ('in', ITERATOR_BODIES[tag])]
+        return Iterator(tag, variable, *parts, _line(element))
     raise ModelLoadError('unsupported expression <%s>' % tag, _where(element, owner))
 
 
@@ -375,9 +427,18 @@ def _read_table(element, owner):
 
 def _read_item_definition(element):
     type_ref = _text_of(element, 'typeRef') or element.get('typeRef')
+    function_item = _child(element, 'functionItem')
+    if function_item is not None:
+        function_item = ([p.get('typeRef') for p in _children(function_item, 'parameters')],
+                         function_item.get('outputTypeRef'))
     return ItemDefinition(element.get('name'), type_ref, element.get('isCollection') == 'true',
                           _text_of(_child(element, 'allowedValues')),
-                          [_read_item_definition(c) for c in _children(element, 'itemComponent')])
+                          [_read_item_definition(c) for c in _children(element, 'itemComponent')], function_item)
+
+
+def _variable_type(element):
+    variable = _child(element, 'variable')
+    return variable.get('typeRef') if variable is not None else None
 
 
 def _requirement_ids(element, requirement, kind):
@@ -393,14 +454,19 @@ def read_definitions(source):
         raise ModelLoadError('not a DMN model: root element is <%s> in namespace %r, expected <definitions> '
                              'in a DMN 1.1-1.5 namespace' % (_local(root.tag), namespace), 'line %s' % _line(root))
     items = {}
-    input_data, decisions, knowledge_models, services = [], [], [], []
+    input_data, decisions, knowledge_models, services, imports = [], [], [], [], []
     for element in root:
         tag = _local(element.tag)
         name = element.get('name')
         if tag in ('inputData', 'decision', 'businessKnowledgeModel', 'decisionService', 'itemDefinition') \
                 and not name:
             raise ModelLoadError('<%s> without a name' % tag, 'line %s' % _line(element))
-        if tag == 'itemDefinition':
+        if tag == 'import':
+            if not element.get('namespace'):
+                raise ModelLoadError('<import> without a namespace', 'line %s' % _line(element))
+            imports.append(Import(element.get('name') or '', element.get('namespace'), element.get('importType'),
+                                  _line(element)))
+        elif tag == 'itemDefinition':
             items[name] = _read_item_definition(element)
         elif tag == 'inputData':
             variable = _child(element, 'variable')
@@ -433,17 +499,23 @@ def read_definitions(source):
                 [_href_id(r) for r in _children(element, 'outputDecision')],
                 [_href_id(r) for r in _children(element, 'encapsulatedDecision')],
                 [_href_id(r) for r in _children(element, 'inputDecision')],
-                [_href_id(r) for r in _children(element, 'inputData')], _line(element)))
+                [_href_id(r) for r in _children(element, 'inputData')], _line(element),
+                _variable_type(element)))
     definitions = Definitions(root.get('name'), root.get('namespace'),
                               hashlib.sha256(text.encode('utf-8')).hexdigest(), items, input_data, decisions,
-                              knowledge_models, services, text)
+                              knowledge_models, services, text, imports)
+    own_namespace = root.get('namespace') or ''
+    definitions.external_references = {
+        href.split('#')[-1] for href in (r.get('href') or '' for r in root.iter()
+                                         if _local(r.tag) in ('requiredDecision', 'requiredInput', 'requiredKnowledge'))
+        if '#' in href and href.split('#')[0] not in ('', own_namespace)}
     _check_references(definitions)
     return definitions
 
 
 def _check_references(definitions):
-    known = {e.id for group in (definitions.decisions, definitions.input_data, definitions.knowledge_models)
-             for e in group}
+    known = {e.id for group in (definitions.decisions, definitions.input_data, definitions.knowledge_models,
+                                definitions.decision_services) for e in group} | definitions.external_references
     for decision in definitions.decisions:
         for reference in decision.required_decisions + decision.required_inputs + decision.required_knowledge:
             if reference not in known:

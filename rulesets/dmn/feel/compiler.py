@@ -6,10 +6,14 @@ matches only on True, so a null or mistyped input never matches a comparison.
 import datetime
 import decimal
 
+from . import limits
 from .builtins import BUILTIN_FUNCTIONS, call_builtin, to_text
-from .errors import FeelSyntaxError
-from .values import (FEEL_CONTEXT, Decimal, Function, Range, YearsMonthsDuration, compare, equal, kind_of,
-                     parse_duration)
+from .errors import FeelEvaluationError, FeelSyntaxError
+from .external import guarded, java_function
+from .temporal import add_months, duration_property, parse_temporal, temporal_property
+from .types import instance_check
+from .values import (CYCLE_DAYS, FAR_TYPES, FEEL_CONTEXT, NANO_TYPES, Decimal, Function, NanoDuration, Range,
+                     YearsMonthsDuration, compare, equal, far, kind_of, plain, split_far)
 
 INPUT_NAME = '?'
 TEMPORAL_TYPES = (datetime.date, datetime.datetime, datetime.time)
@@ -60,11 +64,13 @@ def _name(node):
 
 
 def _temporal(node):
-    text = node[1]
-    value = parse_duration(text) if text.startswith(('P', '-P')) else None
-    if value is None:
-        from .builtins import feel_date, feel_date_and_time, feel_time
-        value = feel_date(text) or (feel_date_and_time(text) if 'T' in text else feel_time(text))
+    value = parse_temporal(node[1])
+    if value is None:  # an error where it is evaluated, so the model's other decisions still load
+        message = '@"%s" is not a date, time, date and time or duration this engine can represent' % node[1]
+
+        def invalid(scope):
+            raise FeelEvaluationError(message)
+        return invalid
     return _constant(value)
 
 
@@ -72,7 +78,7 @@ def _negate(node):
     operand = compile_expression(node[1])
 
     def negate(scope):
-        value = operand(scope)
+        value = plain(operand(scope))
         if type(value) is Decimal:
             return -value
         if type(value) is datetime.timedelta:
@@ -98,51 +104,83 @@ def arithmetic(operator, left, right):
             if operator == '/':
                 return None if right == 0 else FEEL_CONTEXT.divide(left, right)
             if operator == '**':
+                if abs(right) > 999999999:
+                    return None
                 return FEEL_CONTEXT.power(left, right)
         if operator == '+' and left_type is str and right_type is str:
-            return left + right
+            return limits.check_string(left + right)
+        if left_type in NANO_TYPES or right_type in NANO_TYPES:  # arithmetic at microseconds
+            left, right = plain(left), plain(right)
+            left_type, right_type = type(left), type(right)
         return _temporal_arithmetic(operator, left, right, left_type, right_type)
-    except (decimal.InvalidOperation, OverflowError, ValueError, TypeError):
+    except (ArithmeticError, ValueError, TypeError, AttributeError):
         return None
 
 
-def _add_months(value, months):
-    month_index = value.year * 12 + value.month - 1 + months
-    year, month = divmod(month_index, 12)
-    import calendar
-    day = min(value.day, calendar.monthrange(year, month + 1)[1])
-    return value.replace(year=year, month=month + 1, day=day)
+_DATES = (datetime.date, datetime.datetime)
+_ALL_DATES = _DATES + FAR_TYPES
+_MIDNIGHT = datetime.time()
+
+
+def _as_datetime(value, tzinfo=None):
+    if type(value) is datetime.datetime:
+        return value
+    return datetime.datetime.combine(value, _MIDNIGHT).replace(tzinfo=tzinfo)
+
+
+def _far_arithmetic(operator, left, right):
+    """Date arithmetic beyond Python's years: on the values moved into 2000..2399, cycles kept aside."""
+    left_cycles = right_cycles = 0
+    if type(left) in _ALL_DATES:
+        left_cycles, left = split_far(left)
+    if type(right) in _ALL_DATES:
+        right_cycles, right = split_far(right)
+    result = _temporal_arithmetic(operator, left, right, type(left), type(right))
+    if type(result) is datetime.timedelta and type(left) in _DATES and type(right) in _DATES:
+        return result + datetime.timedelta(days=(left_cycles - right_cycles) * CYCLE_DAYS)
+    if type(result) in _DATES:
+        cycles, base = split_far(result)
+        return far(base, cycles + left_cycles + right_cycles)
+    return result
 
 
 def _temporal_arithmetic(operator, left, right, left_type, right_type):
-    dates = (datetime.date, datetime.datetime)
+    if left_type in FAR_TYPES or right_type in FAR_TYPES:
+        return _far_arithmetic(operator, left, right)
     if operator in '+-':
         sign = 1 if operator == '+' else -1
-        if left_type in dates and right_type is YearsMonthsDuration:
-            return _add_months(left, sign * right.months)
-        if left_type is YearsMonthsDuration and right_type in dates and operator == '+':
-            return _add_months(right, left.months)
-        if left_type in dates and right_type is datetime.timedelta:
+        if left_type in _DATES and right_type is YearsMonthsDuration:
+            return add_months(left, sign * right.months)
+        if left_type is YearsMonthsDuration and right_type in _DATES and operator == '+':
+            return add_months(right, left.months)
+        if left_type in _DATES and right_type is datetime.timedelta:
             if left_type is datetime.date:
-                moved = datetime.datetime.combine(left, datetime.time()) + sign * right
-                return moved.date()
+                return (datetime.datetime.combine(left, _MIDNIGHT) + sign * right).date()
+            if getattr(left.tzinfo, 'key', None):  # a zone id: move the instant, keep the zone
+                return (left.astimezone(datetime.timezone.utc) + sign * right).astimezone(left.tzinfo)
             return left + sign * right
-        if left_type is datetime.timedelta and right_type in dates and operator == '+':
+        if left_type is datetime.timedelta and right_type in _DATES and operator == '+':
             return _temporal_arithmetic('+', right, left, right_type, left_type)
         if left_type is datetime.time and right_type is datetime.timedelta:
             moved = datetime.datetime.combine(datetime.date(2000, 1, 1), left) + sign * right
             return moved.timetz()
+        if left_type is datetime.timedelta and right_type is datetime.time and operator == '+':
+            return _temporal_arithmetic('+', right, left, right_type, left_type)
         if left_type is datetime.timedelta and right_type is datetime.timedelta:
             return left + sign * right
         if left_type is YearsMonthsDuration and right_type is YearsMonthsDuration:
             return YearsMonthsDuration(left.months + sign * right.months)
-        if operator == '-' and left_type in dates and right_type in dates:
-            if (getattr(left, 'tzinfo', None) is None) != (getattr(right, 'tzinfo', None) is None):
+        if operator == '-' and left_type in _DATES and right_type in _DATES:
+            if left_type is not right_type:  # a date among date-times is midnight UTC
+                left, right = _as_datetime(left, datetime.timezone.utc), _as_datetime(right, datetime.timezone.utc)
+            elif left_type is datetime.date:
+                return datetime.timedelta(days=(left - right).days)
+            if (left.tzinfo is None) != (right.tzinfo is None):
                 return None
-            as_datetime = [v if type(v) is datetime.datetime else datetime.datetime.combine(v, datetime.time())
-                           for v in (left, right)]
-            return as_datetime[0] - as_datetime[1]
+            return _as_datetime(left) - _as_datetime(right)
         if operator == '-' and left_type is datetime.time and right_type is datetime.time:
+            if (left.tzinfo is None) != (right.tzinfo is None):
+                return None
             base = datetime.date(2000, 1, 1)
             return datetime.datetime.combine(base, left) - datetime.datetime.combine(base, right)
         return None
@@ -150,20 +188,29 @@ def _temporal_arithmetic(operator, left, right, left_type, right_type):
         if left_type is Decimal and right_type in (datetime.timedelta, YearsMonthsDuration):
             left, right, left_type, right_type = right, left, right_type, left_type
         if left_type is datetime.timedelta and right_type is Decimal:
-            return datetime.timedelta(seconds=float(Decimal(left.total_seconds()) * right))
+            return _seconds_duration(_total_seconds(left) * right)
         if left_type is YearsMonthsDuration and right_type is Decimal:
-            return YearsMonthsDuration(int(left.months * right))
+            return YearsMonthsDuration(int((left.months * right).to_integral_value(decimal.ROUND_DOWN)))
         return None
     if operator == '/':
         if left_type is datetime.timedelta and right_type is Decimal and right != 0:
-            return datetime.timedelta(seconds=float(Decimal(left.total_seconds()) / right))
+            return _seconds_duration(_total_seconds(left) / right)
         if left_type is YearsMonthsDuration and right_type is Decimal and right != 0:
-            return YearsMonthsDuration(int(left.months / right))
+            return YearsMonthsDuration(int((left.months / right).to_integral_value(decimal.ROUND_DOWN)))
         if left_type is datetime.timedelta and right_type is datetime.timedelta and right:
-            return FEEL_CONTEXT.divide(Decimal(left.total_seconds()), Decimal(right.total_seconds()))
+            return FEEL_CONTEXT.divide(_total_seconds(left), _total_seconds(right))
         if left_type is YearsMonthsDuration and right_type is YearsMonthsDuration and right.months:
             return FEEL_CONTEXT.divide(Decimal(left.months), Decimal(right.months))
     return None
+
+
+def _total_seconds(delta):
+    return Decimal(delta.days * 86400 + delta.seconds) + Decimal(delta.microseconds) / Decimal(1000000)
+
+
+def _seconds_duration(seconds):
+    whole = seconds.to_integral_value(decimal.ROUND_FLOOR)
+    return datetime.timedelta(seconds=int(whole), microseconds=int((seconds - whole) * 1000000))
 
 
 def _arithmetic(node):
@@ -258,7 +305,7 @@ def _disjunction(node):
 
 
 def _if(node):
-    condition, then, otherwise = (compile_expression(n) for n in node[1:])
+    condition, then, otherwise = (compile_expression(n) for n in node[1:4])
     return lambda scope: then(scope) if condition(scope) is True else otherwise(scope)
 
 
@@ -280,13 +327,18 @@ def _open_range(node):
     def open_range(scope):
         value = end(scope)
         if operator in ('<', '<='):
-            return Range(None, False, value, operator == '<=')
-        return Range(value, operator == '>=', None, False)
+            return Range(None, False, value, operator == '<=', operator)
+        if operator in ('=', '!='):
+            return Range(value, True, value, True, operator)
+        return Range(value, operator == '>=', None, False, operator)
     return open_range
 
 
 def _context(node):
     entries = [(key, compile_expression(value)) for key, value in node[1]]
+    keys = [key for key, _ in entries]
+    if len(set(keys)) != len(keys):  # a key given twice: not a context, null where it is evaluated
+        return _constant(None)
 
     def context(scope):
         result = {}
@@ -297,11 +349,7 @@ def _context(node):
     return context
 
 
-PROPERTIES = {
-    'year': lambda v: Decimal(v.year), 'month': lambda v: Decimal(v.month), 'day': lambda v: Decimal(v.day),
-    'weekday': lambda v: Decimal(v.isoweekday()), 'hour': lambda v: Decimal(v.hour),
-    'minute': lambda v: Decimal(v.minute), 'second': lambda v: Decimal(v.second),
-}
+_TEMPORAL = (datetime.date, datetime.datetime, datetime.time) + FAR_TYPES + (NANO_TYPES[0], NANO_TYPES[2])
 
 
 def property_of(value, name):
@@ -310,26 +358,10 @@ def property_of(value, name):
         return value.get(name)
     if kind is list:
         return [property_of(item, name) for item in value]
-    if kind in (datetime.date, datetime.datetime, datetime.time):
-        getter = PROPERTIES.get(name)
-        try:
-            return getter(value) if getter else None
-        except AttributeError:
-            return None
-    if kind is YearsMonthsDuration:
-        sign = -1 if value.months < 0 else 1
-        if name == 'years':
-            return Decimal(sign * (abs(value.months) // 12))
-        if name == 'months':
-            return Decimal(sign * (abs(value.months) % 12))
-        return None
-    if kind is datetime.timedelta:
-        total = int(value.total_seconds())
-        sign = -1 if total < 0 else 1
-        total = abs(total)
-        parts = {'days': total // 86400, 'hours': total % 86400 // 3600, 'minutes': total % 3600 // 60,
-                 'seconds': total % 60}
-        return Decimal(sign * parts[name]) if name in parts else None
+    if kind in _TEMPORAL:
+        return temporal_property(value, name)
+    if kind is YearsMonthsDuration or kind is datetime.timedelta or kind is NanoDuration:
+        return duration_property(value, name)
     if kind is Range:
         return {'start': value.start, 'end': value.end, 'start included': value.start_included,
                 'end included': value.end_included}.get(name)
@@ -353,35 +385,36 @@ def _filter(node):
         if type(items) is not list:
             items = [items]
         if is_index:
-            index = condition(scope)
-            if type(index) is not Decimal or index == 0:
-                return None
-            position = int(index) - 1 if index > 0 else len(items) + int(index)
-            return items[position] if 0 <= position < len(items) else None
+            return _item_at(items, condition(scope))
+        if len(items) > 1024:
+            limits.spend(len(items))
         kept = []
         for item in items:
             local = dict(scope)
+            local['item'] = item
             if type(item) is dict:
                 local.update(item)
-            local['item'] = item
             verdict = condition(local)
             if verdict is True:
                 kept.append(item)
-            elif type(verdict) is Decimal and not kept and item is items[0]:
-                position = int(verdict) - 1 if verdict > 0 else len(items) + int(verdict)
-                return items[position] if 0 <= position < len(items) else None
+            elif type(verdict) is Decimal and item is items[0]:
+                return _item_at(items, verdict)
         return kept
     return filter_list
 
 
+def _item_at(items, index):
+    if type(index) is not Decimal or index == 0 or index != index.to_integral_value():
+        return None
+    position = int(index) - 1 if index > 0 else len(items) + int(index)
+    return items[position] if 0 <= position < len(items) else None
+
+
 def invoke(function, positional, named):
-    if isinstance(function, Function):
-        if function.name is not None and function.body is not None and function.name in BUILTIN_FUNCTIONS \
-                and BUILTIN_FUNCTIONS[function.name] is function:
+    if type(function) is Function:
+        if function.name is not None and BUILTIN_FUNCTIONS.get(function.name) is function:
             return call_builtin(function, positional, named)
         return function.invoke(positional, named)
-    if callable(function):
-        return function(*positional)
     return None
 
 
@@ -390,6 +423,15 @@ def _call(node):
     callee = compile_expression(callee_node)
     positional = [compile_expression(n) for n in positional_nodes]
     named = [(name, compile_expression(n)) for name, n in named_nodes] if named_nodes else None
+    if callee_node[0] == 'name' and callee_node[1] in BUILTIN_FUNCTIONS:
+        builtin_name = callee_node[1]
+        builtin = BUILTIN_FUNCTIONS[builtin_name]
+
+        def call_known(scope):  # a built-in unless the scope shadows its name
+            function = scope.get(builtin_name, builtin)
+            return invoke(function, [argument(scope) for argument in positional],
+                          None if named is None else {name: argument(scope) for name, argument in named})
+        return call_known
     if named is None:
         def call(scope):
             return invoke(callee(scope), [argument(scope) for argument in positional], None)
@@ -401,15 +443,33 @@ def _call(node):
 
 
 def _function(node):
-    _, parameters, body_node = node
+    _, parameters, body_node = node[:3]
+    types = node[3] if len(node) > 3 else None
+    if body_node[0] == 'external':
+        return _external(parameters, body_node)
     body = compile_expression(body_node)
+    names = [p for p in parameters]
 
     def define(scope):
         def run(*arguments):
+            if types:
+                for argument, expected in zip(arguments, types):
+                    if expected is not None and argument is not None and not instance_check(argument, expected):
+                        return None
             local = dict(scope)
-            local.update(zip(parameters, arguments))
+            local.update(zip(names, arguments))
             return body(local)
-        return Function(list(parameters), run)
+        return Function(list(names), run, types=types)
+    return define
+
+
+def _external(parameters, body_node):
+    """`function(...) external {java: ...}`: a listed java.lang static method, else null (external.py)."""
+    specification = compile_expression(body_node[1])
+
+    def define(scope):
+        function = java_function(specification(scope))
+        return Function(list(parameters), guarded(function) if function else (lambda *arguments: None))
     return define
 
 
@@ -421,18 +481,63 @@ def _iterations(iterations):
 
             def numbers(scope, low=low, high=high):
                 first, last = low(scope), high(scope)
-                if type(first) is not Decimal or type(last) is not Decimal:
-                    return None
+                if type(first) is datetime.date and type(last) is datetime.date:
+                    limits.check_count(abs((last - first).days) + 1)
+                    step = datetime.timedelta(days=1 if last >= first else -1)
+                    return [first + step * i for i in range(abs((last - first).days) + 1)]
+                if not _whole(first) or not _whole(last):
+                    raise _NoIteration()
+                limits.check_count(abs(last - first) + 1)
                 step = 1 if last >= first else -1
                 return [Decimal(i) for i in range(int(first), int(last) + step, step)]
             compiled.append((name, numbers))
         else:
-            compiled.append((name, compile_expression(source)))
+            source_value = compile_expression(source)
+
+            def items_of(scope, source_value=source_value):
+                items = source_value(scope)
+                if type(items) is Range:
+                    items = _range_items(items)
+                    if items is None:
+                        raise _NoIteration()
+                return items
+            compiled.append((name, items_of))
     return compiled
 
 
-def _bindings(compiled, scope):
+class _NoIteration(Exception):
+    """An iteration domain that is not a list or a range of integers or dates: the loop is null."""
+
+
+def _whole(value):
+    return type(value) is Decimal and value == value.to_integral_value()
+
+
+def _range_items(value):
+    """The numbers (or dates) a range of integers (or dates) iterates over."""
+    start, end = value.start, value.end
+    if compare(start, end) != -1 and not (compare(start, end) == 0 and value.start_included and value.end_included):
+        return None  # descending or empty: not a domain to iterate
+    if _whole(start) and _whole(end):
+        first = int(start) + (0 if value.start_included else (1 if end >= start else -1))
+        last = int(end) - (0 if value.end_included else (1 if end >= start else -1))
+        step = 1 if last >= first else -1
+        limits.check_count(abs(last - first) + 1)
+        return [Decimal(i) for i in range(first, last + step, step)]
+    if type(start) is datetime.date and type(end) is datetime.date:
+        first = start if value.start_included else start + datetime.timedelta(days=1)
+        last = end if value.end_included else end - datetime.timedelta(days=1)
+        limits.check_count((last - first).days + 1)
+        return [first + datetime.timedelta(days=i) for i in range((last - first).days + 1)]
+    return None
+
+
+def _bindings(compiled, scope, counter):
     if not compiled:
+        counter[0] += 1
+        if counter[0] > limits.MAX_LIST_LENGTH:
+            limits.check_count(counter[0])
+        limits.spend(1)
         yield scope
         return
     name, source = compiled[0]
@@ -444,12 +549,22 @@ def _bindings(compiled, scope):
     for item in items:
         local = dict(scope)
         local[name] = item
-        yield from _bindings(compiled[1:], local)
+        yield from _bindings(compiled[1:], local, counter)
 
 
 def _for(node):
     compiled, body = _iterations(node[1]), compile_expression(node[2])
-    return lambda scope: [body(local) for local in _bindings(compiled, scope)]
+
+    def loop(scope):
+        results = []
+        try:
+            for local in _bindings(compiled, scope, [0]):
+                local['partial'] = results
+                results.append(body(local))
+        except _NoIteration:
+            return None
+        return results
+    return loop
 
 
 def _quantifier(node):
@@ -457,25 +572,19 @@ def _quantifier(node):
     every = node[0] == 'every'
 
     def quantified(scope):
-        verdicts = [condition(local) for local in _bindings(compiled, scope)]
+        try:
+            verdicts = [condition(local) for local in _bindings(compiled, scope, [0])]
+        except _NoIteration:
+            return None
         if every:
             return False if any(v is False for v in verdicts) else (True if all(v is True for v in verdicts) else None)
         return True if any(v is True for v in verdicts) else (False if all(v is False for v in verdicts) else None)
     return quantified
 
 
-TYPE_KINDS = {'number': 'number', 'string': 'string', 'boolean': 'boolean', 'date': 'date',
-              'date and time': 'date and time', 'time': 'time', 'days and time duration': 'days and time duration',
-              'years and months duration': 'years and months duration', 'list': 'list', 'context': 'context',
-              'function': 'function', 'range': 'range'}
-
-
 def _instance_of(node):
-    value, type_name = compile_expression(node[1]), node[2]
-    expected = TYPE_KINDS.get(type_name.split(':')[-1])
-    if type_name == 'Any':
-        return lambda scope: value(scope) is not None
-    return lambda scope: kind_of(value(scope)) == expected
+    value, type_node = compile_expression(node[1]), node[2]
+    return lambda scope: instance_check(value(scope), type_node, scope)
 
 
 def _in(node):
@@ -511,6 +620,18 @@ def any_of(tests, value, scope):
         if verdict is None:
             unknown = True
     return None if unknown else False
+
+
+def _list_membership(value, items):
+    """`value in [a, b, ...]`: value = a or value = b ..., a range item by containment; values of
+    other types are simply not members."""
+    for item in items:
+        verdict = item.contains(value) if type(item) is Range else equal(value, item)
+        if verdict is True:
+            return True
+    if type(value) is list:
+        return equal(value, items) is True
+    return False if value is not None or items else None
 
 
 def compile_unary_tests(node):
@@ -624,8 +745,8 @@ def compile_positive_test(test):
         expected = expression(scope)
         if type(expected) is Range:
             return expected.contains(value)
-        if type(expected) is list and type(value) is not list:
-            return any_of([lambda v, s, e=e: equal(v, e) for e in expected], value, scope)
+        if type(expected) is list:
+            return _list_membership(value, expected)
         if type(expected) is bool and type(value) is not bool and value is not None:
             return expected  # a boolean expression of other inputs
         return equal(value, expected)

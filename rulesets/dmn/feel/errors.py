@@ -4,5 +4,5 @@ class FeelSyntaxError(ValueError):
         self.position = position
 
 
-class FeelEvaluationError(ValueError):
+class FeelEvaluationError(Exception):
     """Raised only where FEEL has no null to return (e.g. an unknown function)."""

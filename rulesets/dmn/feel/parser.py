@@ -16,19 +16,31 @@ Grammar (lowest precedence first), after DMN 1.5 chapter 10.3.1:
     unary tests := '-' | 'not' '(' tests ')' | tests
     tests       := test (',' test)* ; test := ('<'|'<='|'>'|'>='|'='|'!=') endpoint | range | expression
 """
+import re
 from decimal import Decimal
 
 from .errors import FeelSyntaxError
 from .lexer import tokenize
 
+from .builtins import MULTI_WORD_BUILTINS
+
+DEFAULT_NAMES = tuple(sorted(MULTI_WORD_BUILTINS, key=len, reverse=True))
+
 COMPARISONS = {'=', '!=', '<', '<=', '>', '>='}
+MAX_DEPTH = 60  # nesting of FEEL expressions; deeper texts are refused at load, before Python's stack runs out
+MULTI_WORD_PROPERTIES = {('time', 'offset'), ('start', 'included'), ('end', 'included')}
+BUILT_IN_TYPES = {'number', 'string', 'boolean', 'date', 'time', 'date and time', 'days and time duration',
+                  'years and months duration', 'Any', 'Null', 'list', 'context', 'range', 'function',
+                  'dayTimeDuration', 'yearMonthDuration', 'dateTime'}
 
 
 class Parser:
     def __init__(self, text, known_names=()):
         self.text = text
-        self.tokens = tokenize(text, known_names)
+        self.tokens = tokenize(text, known_names or DEFAULT_NAMES)
         self.index = 0
+        self.depth = 0
+        self.in_range_end = False  # `[1..10[`: the '[' closes the range, it does not filter 10
 
     # ---------------------------------------------------------------- helpers
     @property
@@ -64,6 +76,15 @@ class Parser:
 
     # ---------------------------------------------------------------- expressions
     def expression(self):
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            self.fail('expression nested deeper than %d levels' % MAX_DEPTH)
+        try:
+            return self._expression()
+        finally:
+            self.depth -= 1
+
+    def _expression(self):
         token = self.token
         if token.kind == 'keyword':
             if token.text == 'if':
@@ -83,19 +104,23 @@ class Parser:
                 iterations = self.iterations()
                 self.expect('satisfies')
                 return (token.text, iterations, self.expression())
-            if token.text == 'function':
+            if token.text == 'function' and self.peek().text == '(':
                 self.advance()
                 self.expect('(')
-                parameters = []
+                parameters, types = [], []
                 while not self.at(')'):
                     parameters.append(self.name_token())
-                    if self.at(':'):  # a parameter type: skip it, FEEL functions are not type-checked here
+                    types.append(None)
+                    if self.at(':'):
                         self.advance()
-                        self.type_name()
+                        types[-1] = self.type_name()
                     if not self.at(')'):
                         self.expect(',')
                 self.expect(')')
-                return ('function', parameters, self.expression())
+                if self.at('external'):
+                    self.advance()
+                    return ('function', parameters, ('external', self.expression()), types)
+                return ('function', parameters, self.expression(), types if any(types) else None)
         return self.disjunction()
 
     def iterations(self):
@@ -118,20 +143,48 @@ class Parser:
         return self.advance().text
 
     def type_name(self):
-        parts = [self.advance().text]
-        while self.token.kind in ('name', 'keyword') and not self.at(',') and not self.at(')'):
-            if self.token.text in ('then', 'else', 'and', 'or', 'return', 'satisfies'):
-                break
-            parts.append(self.advance().text)
-        if self.at('<'):  # list<number>, context<...>: keep the outer name
-            depth = 0
-            while True:
-                token = self.advance()
-                depth += token.text == '<'
-                depth -= token.text == '>'
-                if depth == 0 or token.kind == 'end':
-                    break
-        return ' '.join(parts)
+        """A FEEL type: ('type', name) | ('list type', t) | ('context type', [(key, t)])
+        | ('range type', t) | ('function type', [t], t)."""
+        token = self.token
+        if token.kind not in ('name', 'keyword'):
+            self.fail('expected a type name')
+        if token.text == 'function' and self.peek().text == '<':
+            self.advance()
+            self.advance()
+            parameters = []
+            while not self.at('>', 'operator'):
+                parameters.append(self.type_name())
+                if not self.at('>', 'operator'):
+                    self.expect(',')
+            self.advance()
+            self.expect('->')
+            return ('function type', parameters, self.type_name())
+        self.advance()
+        parts = [token.text]
+        if token.text in ('date', 'days', 'years') and self.at('and'):
+            while self.token.kind in ('name', 'keyword') and ' '.join(parts) not in (
+                    'date and time', 'days and time duration', 'years and months duration'):
+                parts.append(self.advance().text)
+        name = ' '.join(parts)
+        while self.at('.', 'operator') and self.peek().kind == 'name':  # a qualified (imported) name
+            self.advance()
+            name += '.' + self.advance().text
+        if self.at('<', 'operator') and name in ('list', 'range', 'context'):
+            self.advance()
+            if name == 'context':
+                entries = []
+                while not self.at('>', 'operator'):
+                    key = self.advance().text
+                    self.expect(':')
+                    entries.append((key, self.type_name()))
+                    if not self.at('>', 'operator'):
+                        self.expect(',')
+                self.advance()
+                return ('context type', entries)
+            element = self.type_name()
+            self.expect('>')
+            return (name + ' type', element)
+        return ('type', name)
 
     def disjunction(self):
         node = self.conjunction()
@@ -216,8 +269,11 @@ class Parser:
                 if token.kind not in ('name', 'keyword'):
                     self.index -= 1
                     self.fail('expected a name after "."')
-                node = ('path', node, token.text)
-            elif self.at('[', 'operator'):
+                name = token.text
+                if (name, self.token.text) in MULTI_WORD_PROPERTIES:
+                    name += ' ' + self.advance().text
+                node = ('path', node, name)
+            elif self.at('[', 'operator') and not self.in_range_end:
                 self.advance()
                 condition = self.expression()
                 self.expect(']')
@@ -231,9 +287,8 @@ class Parser:
     def arguments(self):
         positional, named = [], None
         while not self.at(')'):
-            if self.token.kind == 'name' and self.peek().text == ':' and self.peek().kind == 'operator':
-                name = self.advance().text
-                self.advance()
+            name = self.argument_name()
+            if name is not None:
                 named = named or []
                 named.append((name, self.expression()))
             else:
@@ -244,6 +299,17 @@ class Parser:
                 self.expect(',')
         self.expect(')')
         return positional, named
+
+    def argument_name(self):
+        """`name:` (a name may have spaces: `start position: 3`) before a named argument, or None."""
+        offset = 0
+        while self.peek(offset).kind in ('name', 'keyword'):
+            offset += 1
+        if offset and self.peek(offset).text == ':' and self.peek(offset).kind == 'operator':
+            words = [self.advance().text for _ in range(offset)]
+            self.advance()
+            return ' '.join(words)
+        return None
 
     def primary(self):
         token = self.token
@@ -272,37 +338,54 @@ class Parser:
             if token.text == '?':
                 self.advance()
                 return ('input',)
-            if token.text == '(':
-                self.advance()
-                node = self.expression()
-                if self.at('..'):
-                    return self.range_rest(False, node)
-                self.expect(')')
-                return node
+            if token.text in ('(', '['):
+                saved, self.in_range_end = self.in_range_end, False
+                try:
+                    return self.bracketed(token)
+                finally:
+                    self.in_range_end = saved
             if token.text == ']':
                 self.advance()
                 return self.range_rest(False, self.expression(), expect_dots=True)
-            if token.text == '[':
-                self.advance()
-                if self.at(']'):
-                    self.advance()
-                    return ('list', [])
-                first = self.expression()
-                if self.at('..'):
-                    return self.range_rest(True, first)
-                items = [first]
-                while self.at(','):
-                    self.advance()
-                    items.append(self.expression())
-                self.expect(']')
-                return ('list', items)
             if token.text == '{':
                 return self.context()
         self.fail('expected an expression')
 
+    def bracketed(self, token):
+        """A parenthesised expression, a list or a range starting with '(' or '['."""
+        self.advance()
+        if token.text == '(':
+            operator = self.token
+            if operator.kind == 'operator' and operator.text in COMPARISONS:
+                self.advance()  # a unary comparison as a range value: (< 10), (= 10), (!= 10)
+                value = self.additive()
+                self.expect(')')
+                return ('open range', operator.text, value)
+            node = self.expression()
+            if self.at('..'):
+                return self.range_rest(False, node)
+            self.expect(')')
+            return node
+        if self.at(']'):
+            self.advance()
+            return ('list', [])
+        first = self.expression()
+        if self.at('..'):
+            return self.range_rest(True, first)
+        items = [first]
+        while self.at(','):
+            self.advance()
+            items.append(self.expression())
+        self.expect(']')
+        return ('list', items)
+
     def range_rest(self, start_included, start, expect_dots=True):
         self.expect('..')
-        end = self.expression()
+        saved, self.in_range_end = self.in_range_end, True
+        try:
+            end = self.expression()
+        finally:
+            self.in_range_end = saved
         closing = self.token
         if closing.text == ']' and closing.kind == 'operator':
             end_included = True
@@ -317,16 +400,19 @@ class Parser:
         self.expect('{')
         entries = []
         while not self.at('}'):
-            token = self.advance()
+            token = self.token
             if token.kind == 'string':
+                self.advance()
                 key = unescape(token.text[1:-1])
-            elif token.kind in ('name', 'keyword'):
-                key = token.text
-                while self.token.kind in ('name', 'keyword') and not self.at(':'):
-                    key += ' ' + self.advance().text
             else:
-                self.index -= 1
-                self.fail('expected a context key')
+                first = self.index
+                while self.token.kind != 'end' and not (self.token.text == ':' and self.token.kind == 'operator'):
+                    self.advance()
+                if self.index == first or self.tokens[first].kind not in ('name', 'keyword'):
+                    self.index = first
+                    self.fail('expected a context key')
+                key = self.text[self.tokens[first].position:self.tokens[self.index - 1].end]
+                key = ' '.join(key.split())
             self.expect(':')
             entries.append((key, self.expression()))
             if not self.at('}'):
@@ -365,18 +451,46 @@ class Parser:
         return ('expression test', self.expression())
 
 
+ESCAPE = re.compile(r'\\(?:u([0-9a-fA-F]{4})|U([0-9a-fA-F]{6})|(.))', re.DOTALL)
+SIMPLE_ESCAPES = {'n': '\n', 'r': '\r', 't': '\t', '"': '"', "'": "'", '\\': '\\'}
+SURROGATE_PAIR = re.compile('[\ud800-\udbff][\udc00-\udfff]')
+
+
 def unescape(text):
+    """FEEL string escapes: \\n \\t \\r \\" \\\\ \\uXXXX (surrogate pairs joined) and \\UXXXXXX."""
     if '\\' not in text:
         return text
-    return text.encode('latin-1', 'backslashreplace').decode('unicode_escape') if text.isascii() else \
-        text.replace('\\"', '"').replace('\\n', '\n').replace('\\t', '\t').replace('\\\\', '\\')
+
+    def replace(match):
+        four, six, single = match.groups()
+        if four or six:
+            return chr(int(four or six, 16))
+        return SIMPLE_ESCAPES.get(single, '\\' + single)
+    text = ESCAPE.sub(replace, text)
+    return SURROGATE_PAIR.sub(
+        lambda m: chr(0x10000 + ((ord(m.group()[0]) - 0xD800) << 10) + ord(m.group()[1]) - 0xDC00), text)
+
+
+MAX_TREE_DEPTH = 400  # nested tuples and lists of the AST: `1+1+...+1` is as deep as it is long
+
+
+def _checked_depth(tree):
+    """Raise FeelSyntaxError when the AST is deeper than the compiler and evaluator may recurse."""
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_TREE_DEPTH:
+            raise FeelSyntaxError('expression nested deeper than the engine allows (%d operations in a chain or '
+                                  'levels of nesting)' % (MAX_TREE_DEPTH // 2))
+        stack.extend((child, depth + 1) for child in node if isinstance(child, (tuple, list)))
+    return tree
 
 
 def parse_expression(text, known_names=()):
     parser = Parser(text, known_names)
-    return parser.finish(parser.expression())
+    return _checked_depth(parser.finish(parser.expression()))
 
 
 def parse_unary_tests(text, known_names=()):
     parser = Parser(text, known_names)
-    return parser.finish(parser.unary_tests())
+    return _checked_depth(parser.finish(parser.unary_tests()))
