@@ -113,6 +113,7 @@ class InputData:
     id: Optional[str]
     type_ref: Optional[str]
     line: Optional[int]
+    implicit: bool = False  # read by a table but not declared (see visibility.declare_implicit_inputs)
 
 
 @dataclass
@@ -159,6 +160,7 @@ class Definitions:
     knowledge_models: List[BusinessKnowledgeModel]
     decision_services: List[DecisionService]
     text: str
+    warnings: List[str] = field(default_factory=list)
 
     def element_name(self, element_id):
         for group in (self.decisions, self.input_data, self.knowledge_models, self.decision_services):
