@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 
@@ -94,12 +94,20 @@ class PredictiveModelAdmin(PartnerScopedAdmin):
     def source_download(self, obj):
         if obj is None or obj.pk is None:
             return "-"
-        return format_html('<a href="{}">Download {}</a>', reverse(
+        link = format_html('<a href="{}">Download {}</a>', reverse(
             "admin:modelregistry_predictivemodel_source", args=[obj.pk]), obj.get_source_format_display())
+        if obj.engine != "dmn":
+            return link
+        exports = [format_html('<a href="{}">{}</a>', reverse(
+            "admin:modelregistry_predictivemodel_export", args=[obj.pk, export_format]), label)
+            for export_format, label in (("dmn", "DMN XML"), ("xlsx", "Excel workbook"))]
+        return format_html("{} · Export as {} or {}", link, exports[0], exports[1])
 
     def get_urls(self):
         own = [path("<uuid:pk>/source/", self.admin_site.admin_view(self.source_view),
-                    name="modelregistry_predictivemodel_source")]
+                    name="modelregistry_predictivemodel_source"),
+               path("<uuid:pk>/export/<str:export_format>/", self.admin_site.admin_view(self.export_view),
+                    name="modelregistry_predictivemodel_export")]
         return own + super().get_urls()
 
     def source_view(self, request, pk):
@@ -107,6 +115,20 @@ class PredictiveModelAdmin(PartnerScopedAdmin):
         if model is None or not self.has_view_permission(request, model):
             raise Http404("No such model.")
         content, content_type, filename = selectors.predictive_model_source(model=model)
+        response = HttpResponse(content, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+    def export_view(self, request, pk, export_format):
+        model = self.get_queryset(request).filter(pk=pk).first()
+        if model is None or not self.has_view_permission(request, model):
+            raise Http404("No such model.")
+        try:
+            content, content_type, filename = selectors.predictive_model_export(
+                model=model, export_format=export_format)
+        except ArgumentError as error:
+            self.message_user(request, f"Not exported: {error.message}", level=messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:modelregistry_predictivemodel_change", args=[model.pk]))
         response = HttpResponse(content, content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
@@ -150,8 +172,6 @@ class PredictiveModelAdmin(PartnerScopedAdmin):
             return super().add_view(request, form_url, extra_context)
         except ArgumentError as error:
             self.message_user(request, f"Not registered: {error.message}", level=messages.ERROR)
-            from django.http import HttpResponseRedirect
-
             return HttpResponseRedirect(request.get_full_path())
 
     def save_formset(self, request, form, formset, change):
