@@ -9,7 +9,7 @@ from modelregistry import services as registry
 from modelregistry.models import DataDictionaryField, PredictiveModel
 from partners import roles
 from partners.models import Partner, User
-from partners.services import api_token_create, partner_create, user_create
+from partners.services import api_token_create, partner_create, user_create, user_roles_set
 
 DEMO_DIR = Path(settings.BASE_DIR) / "demo"
 PARTNER_NAME = "Demo Credit Union"
@@ -83,6 +83,7 @@ def demo_load(*, out=print):
             user, password = user_create(partner=partner, username=username, roles=[role])
             people[role] = (user, password)
         else:
+            user_roles_set(user=user, roles=[role])  # demo databases from before roles gave the admin
             people[role] = (user, None)
     scientist = people[roles.DATA_SCIENTIST][0]
     logistic = register_demo_model(

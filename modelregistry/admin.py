@@ -74,7 +74,7 @@ class PredictiveModelAdmin(PartnerScopedAdmin):
     list_filter = ("engine", "status", "partner")
     search_fields = ("name", "sha256")
     readonly_fields = (
-        "partner", "name", "version", "engine", "sha256", "warnings", "source_format", "source_name",
+        "partner", "name", "version", "engine", "status", "sha256", "warnings", "source_format", "source_name",
         "source_sha256", "source_download", "created_by", "created", "artifact_text",
     )
     fields = (
@@ -148,9 +148,20 @@ class PredictiveModelAdmin(PartnerScopedAdmin):
     def get_inlines(self, request, obj):
         return self.inlines if obj else []
 
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        if not request.user.is_superuser and request.user.partner_id:
+            initial.setdefault("partner", request.user.partner_id)
+        return initial
+
     def save_model(self, request, obj, form, change):
         if change:
-            return  # status changes go through the retire action; the artifact never changes
+            # only the description is edited here: the artifact never changes, and a version is
+            # retired through the retire action
+            if "description" in form.changed_data:
+                services.predictive_model_describe(model=obj, description=form.cleaned_data["description"],
+                                                   actor=request.user)
+            return
         partner = form.cleaned_data["partner"]
         if not request.user.is_superuser and partner.pk != request.user.partner_id:
             raise ValidationError("You can register models for your own partner only.")
@@ -175,6 +186,9 @@ class PredictiveModelAdmin(PartnerScopedAdmin):
             return HttpResponseRedirect(request.get_full_path())
 
     def save_formset(self, request, form, formset, change):
+        # save(commit=False) writes nothing; it records what changed, which the admin's change
+        # message reads (new_objects, changed_objects). The mapping itself goes through the service.
+        formset.save(commit=False)
         for field_form in formset.forms:
             if "supported_field" in field_form.changed_data:
                 target = field_form.cleaned_data.get("supported_field")
