@@ -5,7 +5,7 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from core.admin_mixins import PartnerScopedAdmin
+from core.admin_mixins import PartnerScopedAdmin, ScopedChoicesMixin
 from core.exceptions import ArgumentError
 
 from . import engines, selectors, services
@@ -56,7 +56,7 @@ class PredictiveModelUploadForm(forms.ModelForm):
             ) from None
 
 
-class PredictiveModelFieldInline(admin.TabularInline):
+class PredictiveModelFieldInline(ScopedChoicesMixin, admin.TabularInline):
     model = PredictiveModelField
     fields = ("name", "field_type", "data_type", "allowed_values", "supported_field", "protected_use_allowed_by")
     readonly_fields = ("name", "field_type", "data_type", "allowed_values", "protected_use_allowed_by")
