@@ -20,12 +20,14 @@ import re
 
 from . import reader
 from .errors import ModelLoadError
+from .excel import HIT_POLICIES as WORKBOOK_HIT_POLICIES
 from .feel.values import Decimal
+from .fields import _split_top_level
 from .visibility import visible_aliases
 
-HIT_POLICY_CELLS = {('U', None): 'U', ('A', None): 'A', ('P', None): 'P', ('F', None): 'F', ('R', None): 'R',
-                    ('O', None): 'O', ('C', None): 'C', ('C', 'SUM'): 'C+', ('C', 'MIN'): 'C<',
-                    ('C', 'MAX'): 'C>', ('C', 'COUNT'): 'C#'}
+# (reader's hit policy letter, aggregation) -> the workbook's hit policy cell ('C+' = COLLECT SUM)
+HIT_POLICY_CELLS = {(reader.HIT_POLICIES[name], aggregation): cell
+                    for cell, (name, aggregation) in WORKBOOK_HIT_POLICIES.items()}
 PLAIN_NAME = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*$')
 NUMBER = re.compile(r'^-?\d+(\.\d+)?$')
 SHEET_FORBIDDEN = re.compile(r'[\[\]:*?/\\]')
@@ -120,8 +122,6 @@ def _plan(definitions):
 
 def _values(text):
     """Output values (FEEL text) as a list of cells for the validity row."""
-    from .fields import _split_top_level
-
     return [_cell(part) for part in _split_top_level(text or '')]
 
 
