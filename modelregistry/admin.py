@@ -177,6 +177,8 @@ class PredictiveModelAdmin(PartnerScopedAdmin):
         )
         obj.pk, obj.version, obj.engine = created.pk, created.version, created.engine
         obj._state.adding = False
+        for warning in created.warnings:  # e.g. variables a DMN table reads that nothing declares
+            self.message_user(request, f"{created}: {warning}", level=messages.WARNING)
 
     def add_view(self, request, form_url="", extra_context=None):
         try:
