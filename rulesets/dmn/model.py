@@ -11,6 +11,7 @@ from .fields import strip_type_prefix
 from .item_types import TypeRegistry, coerce
 from .tables import KIND_OF_TYPE, DecisionTable, InputProblem
 from .values import to_feel
+from .visibility import alias_value, visible_aliases
 
 ENGINE_VERSION = '0.2.0'
 MAX_IMPORT_DEPTH = 8
@@ -86,9 +87,9 @@ def _collect_names(definitions):
 class Compiler:
     """Turns reader nodes into `evaluate(scope, problems)` callables, once, at load time."""
 
-    def __init__(self, definitions, imports=()):
+    def __init__(self, definitions, imports=(), aliases=None):
         self.definitions = definitions
-        self.names = _collect_names(definitions)
+        self.names = _collect_names(definitions) | {a for seen in (aliases or {}).values() for a in seen}
         for prefix, imported in imports:
             self.names.update(prefix + '.' + name for name in imported.qualified_names())
         self.known_names = vocabulary(self.names)
@@ -264,10 +265,12 @@ class NativeModel:
     def __init__(self, definitions, fields, import_resolver=None, _importing=()):
         self.sha256 = definitions.sha256
         self.fields = list(fields)
-        self.warnings = []
+        self.warnings = list(definitions.warnings)
         self._definitions = definitions
         self._imports = self._load_imports(definitions, import_resolver, _importing)
-        compiler = Compiler(definitions, self._imports)
+        # output names of required decision tables, per decision (as Camunda resolves them)
+        self._aliases = {name: seen for name, seen in visible_aliases(definitions).items() if seen}
+        compiler = Compiler(definitions, self._imports, self._aliases)
         by_id = {element.id: element for group in (definitions.decisions, definitions.input_data,
                                                     definitions.knowledge_models, definitions.decision_services)
                  for element in group}
@@ -303,7 +306,8 @@ class NativeModel:
         self._evaluators, self._tables = {}, {}
         for decision in definitions.decisions:
             available = {by_id[r].name for r in decision.required_decisions + decision.required_inputs
-                         + decision.required_knowledge if r in by_id} | set(self._knowledge) | all_names
+                         + decision.required_knowledge if r in by_id} | set(self._knowledge) | all_names \
+                | set(self._aliases.get(decision.name, ()))
             if decision.expression is None:
                 self.warnings.append('decision %r has no value expression: its value is taken from the inputs'
                                      % decision.name)
@@ -459,6 +463,11 @@ class NativeModel:
         return result
 
     def _evaluate_decision(self, name, scope, problems):
+        aliases = self._aliases.get(name)
+        if aliases:
+            scope = dict(scope)
+            for alias, (required, key) in aliases.items():
+                scope[alias] = alias_value(scope.get(required), key)
         try:
             value = self._evaluators[name](scope, problems)
         except EvaluationError:

@@ -1,8 +1,11 @@
 """Uploading models in the admin: XML and Excel rule workbooks go through the registry service."""
+from pathlib import Path
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from modelregistry import engines
 from modelregistry.models import PredictiveModel
 from partners import roles
 from rulesets.models import RulesetVersion
@@ -169,3 +172,16 @@ def test_a_file_over_the_limit_is_refused_in_the_admin(client, partner, editor):
     assert response.status_code == 200
     assert "the limit is 20,971,520 bytes" in response.content.decode()
     assert PredictiveModel.objects.count() == 0
+
+
+def test_a_camunda_file_uploads_with_its_implicit_inputs_shown_as_warnings(client, partner, editor):
+    dinner = (Path(__file__).resolve().parents[1] / "rulesets" / "camunda" / "dinner_decisions_dmn11.dmn").read_bytes()
+    response = upload(client, partner, "Dinner", dinner, "dinnerDecisions.dmn")
+    assert response.status_code == 302, response.content.decode()[:2000]
+    messages = [str(m) for m in response.wsgi_request._messages]
+    assert any("Dinner v1 (draft): decision 'Dish' reads 'season', which no inputData declares" in m for m in messages)
+    assert not PredictiveModel.objects.filter(name="Dinner").exists()  # DMN rules wait for approval
+    draft = RulesetVersion.objects.get(ruleset__name="Dinner")
+    loaded = engines.load(engine="dmn", artifact=draft.dmn_xml, sha256=draft.sha256)
+    assert sorted(f.name for f in loaded.fields if f.field_type == "argument") == [
+        "guestCount", "guestsWithChildren", "season"]
