@@ -149,7 +149,9 @@ ROWS = [
     Row("get", "/review/", page(403, underwriter=200), None, page=True),
     Row("get", "/review/{case}/", page(403, underwriter=200), page(403, underwriter=404), page=True),
     *(Row("post", f"/review/{{case}}/{verb}/", page(403, underwriter=302), page(403, underwriter=404), page=True)
-      for verb in ("claim", "release", "decide", "confirm")),
+      for verb in ("claim", "release", "confirm")),
+    # An empty decision is refused on the same page (200, nothing kept in the session).
+    Row("post", "/review/{case}/decide/", page(403, underwriter=200), page(403, underwriter=404), page=True),
     Row("get", "/review/{case}/claim/", expect(405), expect(405), page=True),  # only POST, checked first
     # --- login ---
     Row("get", "/accounts/login/", expect(200), None, page=True),

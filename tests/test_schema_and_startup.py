@@ -100,4 +100,6 @@ def test_manage_py_check_is_fast_and_loads_no_reference_engine():
     elapsed = time.perf_counter() - started
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "[]"
-    assert elapsed < 3.0
+    # Importing pyDMNrules alone takes 13-22 s: a bound far above check's ~1.5 s catches it without
+    # failing on a busy machine.
+    assert elapsed < 10.0

@@ -11,7 +11,7 @@ from modelregistry import selectors, services
 from modelregistry.models import PredictiveModel, PredictiveModelField
 from partners import roles
 from rulesets import services as ruleset_services
-from rulesets.api.serializers import RulesetVersionOutputSerializer
+from rulesets.api.serializers import RulesetDraftUploadSerializer
 from rulesets.models import RulesetVersion
 
 from .serializers import (
@@ -58,7 +58,7 @@ class PredictiveModelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
         request=PredictiveModelInputSerializer(),
         responses={201: PolymorphicProxySerializer(
             component_name="UploadedModelOrDraft",
-            serializers=[PredictiveModelOutputSerializer, RulesetVersionOutputSerializer],
+            serializers=[PredictiveModelOutputSerializer, RulesetDraftUploadSerializer],
             resource_type_field_name=None,
         )},
         description="PMML: a new registered model version (`predictiveModel`). DMN XML or an Excel workbook: a "
@@ -74,7 +74,7 @@ class PredictiveModelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
         )
         if isinstance(uploaded, RulesetVersion):
             self.resource_name = "rulesetVersion"
-            return Response(RulesetVersionOutputSerializer(uploaded).data, status=status.HTTP_201_CREATED,
+            return Response(RulesetDraftUploadSerializer(uploaded).data, status=status.HTTP_201_CREATED,
                             headers={"Location": f"/api/v1/ruleset-versions/{uploaded.pk}"})
         return Response(PredictiveModelOutputSerializer(uploaded).data, status=status.HTTP_201_CREATED)
 

@@ -39,6 +39,21 @@ class RulesetVersionOutputSerializer(serializers.ModelSerializer):
         )
 
 
+class RulesetDraftUploadSerializer(RulesetVersionOutputSerializer):
+    """The draft an upload made, with what the engine warned about on reading it (e.g. implicit inputs)."""
+
+    warnings = serializers.SerializerMethodField()
+
+    class Meta(RulesetVersionOutputSerializer.Meta):
+        fields = RulesetVersionOutputSerializer.Meta.fields + ("warnings",)
+
+    def get_warnings(self, version) -> list[str]:
+        from modelregistry import engines
+
+        loaded = engines.load(engine="dmn", artifact=version.dmn_xml, sha256=version.sha256)
+        return list(getattr(loaded, "warnings", ()) or ())
+
+
 class RulesetVersionDetailSerializer(RulesetVersionOutputSerializer):
     class Meta(RulesetVersionOutputSerializer.Meta):
         fields = RulesetVersionOutputSerializer.Meta.fields + ("dmn_xml",)

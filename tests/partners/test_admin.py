@@ -17,7 +17,8 @@ from modelregistry.models import DataDictionaryField, PredictiveModel
 from partners import roles
 from partners.models import User
 from partners.services import api_token_create, user_create, user_roles_set
-from tests.factories import KNOCKOUT_DMN, LOGISTIC_PMML
+from rulesets.models import RulesetVersion
+from tests.factories import KNOCKOUT_DMN, LOGISTIC_PMML, publish_draft, publish_ruleset
 
 pytestmark = pytest.mark.django_db
 
@@ -53,8 +54,8 @@ def world(partner, other_partner, dictionary):
         for role in roles.ALL:
             people[lender.slug, role] = user_create(partner=lender, username=f"{lender.slug}-{role}", roles=[role])
         editor = people[lender.slug, roles.RULE_EDITOR][0]
-        models[lender.slug] = registry.predictive_model_register(
-            partner=lender, name=f"Knock-outs of {lender.name}", created_by=editor, artifact=KNOCKOUT_DMN)
+        models[lender.slug] = publish_ruleset(
+            lender, f"Knock-outs of {lender.name}", KNOCKOUT_DMN, author=editor).published_model
         api_token_create(user=people[lender.slug, roles.PARTNER_SYSTEM][0])
         insight_create(partner=lender, model_id=models[lender.slug].pk, requested_by=editor,
                        arguments={"annualIncome": 9000, "accountsNowDelinquent": 0})
@@ -174,8 +175,14 @@ def test_authors_upload_a_model_and_save_its_change_page_with_a_mapping(client, 
         "partner": world["own"].pk, "name": "New model", "description": "",
         "artifact_file": SimpleUploadedFile(filename, artifact.encode())})
     assert response.status_code == 302, response.content.decode()[:3000]
+    if filename.endswith(".dmn"):  # rules are a draft until a second person approves and publishes them
+        assert not PredictiveModel.objects.filter(name="New model").exists()
+        draft = RulesetVersion.objects.get(ruleset__name="New model", ruleset__partner=world["own"])
+        assert draft.author == user
+        publish_draft(draft)
     model = PredictiveModel.objects.get(name="New model", partner=world["own"])
-    assert model.created_by == user
+    if filename.endswith(".pmml"):
+        assert model.created_by == user
 
     url = f"/admin/modelregistry/predictivemodel/{model.pk}/change/"
     data = change_form_data(client.get(url))
