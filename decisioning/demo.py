@@ -4,12 +4,15 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from modelregistry import services as registry
 from modelregistry.models import DataDictionaryField, PredictiveModel
 from partners import roles
 from partners.models import Partner, User
 from partners.services import api_token_create, partner_create, user_create
+from rulesets import services as ruleset_services
+from rulesets.models import Ruleset, RulesetPurpose
 
 DEMO_DIR = Path(settings.BASE_DIR) / "demo"
 PARTNER_NAME = "Demo Credit Union"
@@ -89,18 +92,49 @@ def demo_load(*, out=print):
         partner=partner, name="Lending Club PD (logistic)", path="models/lending_club_logistic.pmml", actor=scientist,
         result_mapping={"probability(bad)": "probabilityOfDefault"},
     )
-    knockout = register_demo_model(partner=partner, name="Knock-out rules", path="rules/knockout.dmn", actor=scientist,
-                                   result_mapping={"knockout": "knockoutReasons"})
+    rule_people = {"author": people[roles.RULE_EDITOR][0], "approver": people[roles.RULE_APPROVER][0]}
+    rulesets = {
+        "knockout": publish_demo_ruleset(partner=partner, name="Knock-out rules", purpose=RulesetPurpose.KNOCKOUT,
+                                         path="rules/knockout.dmn", field_mapping={"knockout": "knockoutReasons"},
+                                         **rule_people),
+        "cutoff": publish_demo_ruleset(partner=partner, name="Score cut-offs", purpose=RulesetPurpose.CUTOFF,
+                                       path="rules/cutoff.dmn",
+                                       field_mapping={"score": "creditScore", "cutoff": "cutoffOutcome"},
+                                       **rule_people),
+        "review": publish_demo_ruleset(partner=partner, name="Review routing", purpose=RulesetPurpose.ROUTING,
+                                       path="rules/review_routing.dmn", field_mapping={"score": "creditScore"},
+                                       **rule_people),
+    }
+    knockout = rulesets["knockout"].versions.filter(status="published").order_by("-number").first().published_model
     token = api_token_create(user=people[roles.PARTNER_SYSTEM][0])
-    flow = demo_flow_load(partner=partner, actor=scientist, logistic=logistic, knockout=knockout)
-    return {"partner": partner, "people": people, "logistic": logistic, "knockout": knockout, "token": token, "flow": flow}
+    flow = demo_flow_load(partner=partner, actor=scientist, logistic=logistic, rulesets=rulesets)
+    return {"partner": partner, "people": people, "logistic": logistic, "knockout": knockout, "token": token,
+            "flow": flow, "rulesets": rulesets}
+
+
+def publish_demo_ruleset(*, partner, name, purpose, path, author, approver, field_mapping):
+    """The demo's rules as a ruleset: drafted by the demo rule editor, approved by the demo approver,
+    published and effective at once. Loading again changes nothing while the file is unchanged."""
+    dmn_xml = (DEMO_DIR / path).read_text()
+    ruleset = Ruleset.objects.filter(partner=partner, name=name).first() or ruleset_services.ruleset_create(
+        partner=partner, name=name, purpose=purpose, actor=author)
+    if ruleset.versions.filter(status="published", sha256=registry.engines.artifact_sha256(dmn_xml)).exists():
+        return ruleset
+    version = ruleset_services.ruleset_version_create_draft(
+        ruleset=ruleset, actor=author, dmn_xml=dmn_xml, field_mapping=field_mapping,
+        change_note=f"The demo's {name.lower()} ({path}).", source_name=Path(path).name)
+    ruleset_services.ruleset_version_submit(version=version, actor=author)
+    ruleset_services.ruleset_version_approve(version=version, actor=approver, effective_from=timezone.now(),
+                                             note="Demo rules, reviewed.")
+    ruleset_services.ruleset_version_publish(version=version, actor=approver)
+    return ruleset
 
 
 # The scorecard's scaling (demo/README.md): 600 points = 50:1 good:bad odds, 20 points double the odds.
 SCORE_OFFSET, SCORE_FACTOR = 487.1229, 28.8539
 
 
-def demo_flow_load(*, partner, actor, logistic, knockout):
+def demo_flow_load(*, partner, actor, logistic, rulesets):
     from .models import DecisionFlow
     from .services import decision_flow_create, reason_code_upsert
 
@@ -109,17 +143,14 @@ def demo_flow_load(*, partner, actor, logistic, knockout):
                            description=row.get("description", ""), actor=actor)
     scorecard = register_demo_model(partner=partner, name="Lending Club scorecard", path="models/lending_club_scorecard.pmml",
                                     actor=actor, result_mapping={"score": "creditScore"})
-    cutoff = register_demo_model(partner=partner, name="Score cut-offs", path="rules/cutoff.dmn", actor=actor,
-                                 result_mapping={"score": "creditScore", "cutoff": "cutoffOutcome"})
-    review = register_demo_model(partner=partner, name="Review routing", path="rules/review_routing.dmn", actor=actor,
-                                 result_mapping={"score": "creditScore"})
     existing = DecisionFlow.objects.filter(partner=partner, is_default=True).first()
     if existing is not None:
         return existing
     return decision_flow_create(
         partner=partner, name="Consumer loans", created_by=actor, is_default=True,
-        steps=[("knockout", knockout, "knockoutReasons"), ("score", scorecard, ""), ("score", logistic, ""),
-               ("cutoff", cutoff, "cutoffOutcome"), ("review", review, "reviewReasons")],
+        # The rule steps follow their rulesets: each decision uses the version effective at that moment.
+        steps=[("knockout", rulesets["knockout"], "knockoutReasons"), ("score", scorecard, ""), ("score", logistic, ""),
+               ("cutoff", rulesets["cutoff"], "cutoffOutcome"), ("review", rulesets["review"], "reviewReasons")],
         score_field="creditScore", probability_of_default_field="probabilityOfDefault",
         reason_code_fields=["reasonCode1", "reasonCode2", "reasonCode3", "reasonCode4"], amount_field="fundedAmount",
         score_offset=SCORE_OFFSET, score_factor=SCORE_FACTOR,

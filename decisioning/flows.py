@@ -5,12 +5,16 @@ Pure orchestration over registered model versions; nothing here writes to the da
 import math
 from dataclasses import dataclass, field
 
+from django.utils import timezone
+
 from core.exceptions import ArgumentError, ArgumentErrors, EngineError
-from modelregistry.arguments import convert_value
-from modelregistry.models import DataDictionaryField, FieldType
+from modelregistry.arguments import arguments_to_record, convert_value
+from modelregistry.models import DataDictionaryField, ModelStatus, PredictiveModel
+from rulesets import selectors as ruleset_selectors
+from rulesets.models import RulesetVersionStatus
 
 from . import evaluation as model_evaluation
-from .models import Outcome, StepKind
+from .models import Outcome, StepBinding, StepKind
 
 MAX_ADVERSE_REASONS = 4  # what adverse-action notices carry
 CUTOFF_OUTCOMES = ("APPROVE", "REFER", "DECLINE")
@@ -24,7 +28,7 @@ class FlowResult:
     score: object = None
     probability_of_default: object = None
     cutoff: str | None = None
-    evaluations: list = field(default_factory=list)  # [(FlowStep, Evaluation)]
+    evaluations: list = field(default_factory=list)  # [(ResolvedStep, Evaluation)]
 
     def outputs(self):
         return {
@@ -37,23 +41,84 @@ class FlowResult:
         }
 
 
-def flow_steps(flow):
-    return list(flow.steps.select_related("model").order_by("position"))
+@dataclass(frozen=True)
+class ResolvedStep:
+    """A flow step with the exact registered model version it runs for one decision."""
+
+    step: object
+    model: object  # modelregistry.PredictiveModel
+    ruleset_version: object = None  # rulesets.RulesetVersion when the step runs a ruleset
+    arguments: tuple = ()  # the model's argument fields (with their dictionary mapping)
+    results: tuple = ()
+
+    @property
+    def kind(self):
+        return self.step.kind
+
+    @property
+    def position(self):
+        return self.step.position
+
+    @property
+    def result_field(self):
+        return self.step.result_field
 
 
-def required_application_fields(steps):
+def resolve_step(step, *, at) -> ResolvedStep:
+    """The registered model version `step` runs for a decision made at `at` — the one place this is decided.
+
+    A ruleset step follows the version published with the latest `effective_from` not after `at`
+    (or its pinned version, once published and effective); a model step follows the latest active
+    version of the model's name (or its pinned version). Raises EngineError naming the step when
+    nothing can run.
+    """
+    if step.ruleset_id:
+        if step.binding == StepBinding.PIN:
+            version = step.ruleset_version
+            usable = (version.status == RulesetVersionStatus.PUBLISHED and version.effective_from is not None
+                      and version.effective_from <= at)
+            if not usable:
+                raise EngineError(
+                    f"Step {step.position} ({step.kind}) is pinned to {version}, which is not published and "
+                    f"effective at {at:%Y-%m-%d %H:%M:%S %Z}.")
+        else:
+            version = ruleset_selectors.ruleset_version_effective(ruleset=step.ruleset, at=at)
+            if version is None:
+                raise EngineError(
+                    f"Step {step.position} ({step.kind}): the ruleset {step.ruleset.name!r} has no version "
+                    f"published and effective at {at:%Y-%m-%d %H:%M:%S %Z}.")
+        model = version.published_model
+    elif step.binding == StepBinding.FOLLOW:
+        version = None
+        model = (PredictiveModel.objects.filter(partner_id=step.model.partner_id, name=step.model.name,
+                                                status=ModelStatus.ACTIVE).order_by("-version").first())
+        if model is None:
+            raise EngineError(f"Step {step.position} ({step.kind}): the model {step.model.name!r} has no active version.")
+    else:
+        version, model = None, step.model
+    arguments, results = model_evaluation.model_fields(model)
+    return ResolvedStep(step=step, model=model, ruleset_version=version, arguments=tuple(arguments),
+                        results=tuple(results))
+
+
+def flow_plan(flow, *, at) -> list[ResolvedStep]:
+    """Every step of `flow` resolved for a decision made at `at`, with its fields read once."""
+    steps = flow.steps.select_related("model", "ruleset", "ruleset_version__published_model").order_by("position")
+    return [resolve_step(step, at=at) for step in steps]
+
+
+def required_application_fields(plan):
     """Dictionary names the application must carry: every step's arguments not produced by an earlier step."""
     required, produced = [], set()
-    for step in steps:
-        arguments, results = model_evaluation.model_fields(step.model)
-        for argument in arguments:
+    for resolved in plan:
+        for argument in resolved.arguments:
             if argument.supported_field_id and argument.supported_field.name not in produced and argument.supported_field.name not in required:
                 required.append(argument.supported_field.name)
-        produced.update(r.supported_field.name for r in results if r.supported_field_id)
+        produced.update(r.supported_field.name for r in resolved.results if r.supported_field_id)
     return required
 
 
-def validate_application(steps, application, *, path=("application",)):
+def validate_application(plan, application, *, path=("application",)):
     """Every problem in the application at once; returns the values converted to dictionary types."""
     if not isinstance(application, dict):
         raise ArgumentErrors([ArgumentError(path, "must be an object of dictionary names to values")])
@@ -67,7 +132,7 @@ def validate_application(steps, application, *, path=("application",)):
             converted[name] = convert_value(dictionary[name], value)
         except ValueError as problem:
             errors.append(ArgumentError(path + (name,), f"{name}: {problem}"))
-    for name in required_application_fields(steps):
+    for name in required_application_fields(plan):
         if name not in application:
             errors.append(ArgumentError(path + (name,), f"{name!r} is required by this flow", code="required"))
     if errors:
@@ -75,12 +140,15 @@ def validate_application(steps, application, *, path=("application",)):
     return converted
 
 
-def _run_step(step, available):
-    arguments_fields, _ = model_evaluation.model_fields(step.model)
-    arguments = {f.supported_field.name: available.get(f.supported_field.name) for f in arguments_fields if f.supported_field_id}
-    record, result_fields, mapping = model_evaluation.prepare(step.model, arguments, path=("application",), model_path=("flowId",))
-    result = model_evaluation.evaluate(step.model, arguments, record=record, result_fields=result_fields, mapping=mapping)
-    return result
+def _run_step(resolved, available):
+    model = resolved.model
+    arguments = {f.supported_field.name: available.get(f.supported_field.name) for f in resolved.arguments if f.supported_field_id}
+    model_evaluation.check_ready(model, list(resolved.arguments), path=("flowId",))
+    record, errors = arguments_to_record(list(resolved.arguments), arguments, path=("application",))
+    if errors:
+        raise ArgumentErrors(errors)
+    mapping = {f.name: f.supported_field.name for f in resolved.arguments + resolved.results if f.supported_field_id}
+    return model_evaluation.evaluate(model, arguments, record=record, result_fields=list(resolved.results), mapping=mapping)
 
 
 def _codes(value):
@@ -113,8 +181,9 @@ def _band(flow, score):
     return None
 
 
-def flow_run(*, flow, application, catalogue) -> FlowResult:
-    steps = flow_steps(flow)
+def flow_run(*, flow, application, catalogue, at=None) -> FlowResult:
+    """Decide `application` with `flow` as it resolves at `at` (default now)."""
+    steps = flow_plan(flow, at=at or timezone.now())
     available = validate_application(steps, application)
     evaluations, knockout_codes, model_codes, referral_codes = [], [], [], []
     cutoff = None

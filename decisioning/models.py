@@ -80,7 +80,8 @@ class ReasonCode(models.Model):
 class DecisionFlow(models.Model):
     """A partner's versioned chain: knock-outs → score → cut-off → review routing.
 
-    Steps point at exact model versions, so a flow version always decides the same way.
+    Steps follow a ruleset's effective version or a model's latest, or pin one version (FlowStep);
+    every decision records the exact versions its steps ran.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -121,20 +122,59 @@ class StepKind(models.TextChoices):
     REVIEW = "review"
 
 
+class StepBinding(models.TextChoices):
+    FOLLOW = "follow", "Follow"  # the ruleset's effective version / the model name's latest active version
+    PIN = "pin", "Pin"  # exactly one version
+
+
 class FlowStep(models.Model):
+    """One step of a flow, bound to a ruleset or to a registered model, following or pinned.
+
+    - ruleset, follow: the version published and effective at decision time (`effective_from`).
+    - ruleset, pin: `ruleset_version`, once published and effective.
+    - model, follow: the latest active version of `model`'s name.
+    - model, pin: `model`, that version exactly.
+    Which version ran is recorded on each decision step (InsightTransaction.model); replay uses it.
+    """
+
     flow = models.ForeignKey(DecisionFlow, on_delete=models.CASCADE, related_name="steps")
     position = models.PositiveIntegerField()
     kind = models.CharField(max_length=16, choices=StepKind.choices)
-    model = models.ForeignKey("modelregistry.PredictiveModel", on_delete=models.PROTECT, related_name="+")
+    binding = models.CharField(max_length=8, choices=StepBinding.choices, default=StepBinding.PIN)
+    model = models.ForeignKey(
+        "modelregistry.PredictiveModel", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    ruleset = models.ForeignKey("rulesets.Ruleset", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    ruleset_version = models.ForeignKey(
+        "rulesets.RulesetVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     # For knockout/cutoff/review steps: the dictionary name of the result the flow reads.
     result_field = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["flow", "position"]
-        constraints = [models.UniqueConstraint(fields=["flow", "position"], name="flow_step_position_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["flow", "position"], name="flow_step_position_unique"),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(model__isnull=False, ruleset__isnull=True, ruleset_version__isnull=True)
+                    | models.Q(model__isnull=True, ruleset__isnull=False, binding="follow", ruleset_version__isnull=True)
+                    | models.Q(model__isnull=True, ruleset__isnull=False, binding="pin", ruleset_version__isnull=False)
+                ),
+                name="flow_step_binds_a_ruleset_or_a_model",
+            ),
+        ]
 
     def __str__(self):
-        return f"{self.flow} #{self.position} {self.kind}: {self.model}"
+        return f"{self.flow} #{self.position} {self.kind}: {self.target_label}"
+
+    @property
+    def target_label(self):
+        if self.ruleset_id:
+            pinned = f" v{self.ruleset_version.number}" if self.ruleset_version_id else " (effective version)"
+            return f"ruleset {self.ruleset.name}{pinned}"
+        suffix = " (latest active)" if self.binding == StepBinding.FOLLOW else ""
+        return f"{self.model}{suffix}"
 
 
 class Outcome(models.TextChoices):

@@ -40,7 +40,7 @@ def decision_list(*, partner, outcome=None, external_id=None, created_from=None,
     from .models import InsightTransaction, ReviewAction
 
     decisions = Decision.objects.filter(partner=partner).select_related("flow", "review_case").prefetch_related(
-        Prefetch("steps", queryset=InsightTransaction.objects.select_related("model").order_by("step_position")),
+        Prefetch("steps", queryset=InsightTransaction.objects.select_related("model__ruleset_version").order_by("step_position")),
         Prefetch("review_case__actions", queryset=ReviewAction.objects.select_related("actor")),
     )
     if outcome is not None:

@@ -1,12 +1,14 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 
 from core.admin_mixins import PartnerScopedAdmin
 from core.exceptions import ArgumentError
+from rulesets import services as ruleset_services
+from rulesets.models import RulesetVersion
 
 from . import engines, selectors, services
 from .models import DataDictionaryField, PredictiveModel, PredictiveModelField
@@ -134,7 +136,7 @@ class PredictiveModelAdmin(PartnerScopedAdmin):
             raise ValidationError("You can register models for your own partner only.")
         upload = form.cleaned_data["artifact_file"]
         content = {"workbook": upload} if isinstance(upload, bytes) else {"artifact": upload}
-        created = services.predictive_model_register(
+        created = ruleset_services.artifact_upload(
             partner=partner,
             name=form.cleaned_data["name"],
             description=form.cleaned_data.get("description", ""),
@@ -142,16 +144,35 @@ class PredictiveModelAdmin(PartnerScopedAdmin):
             created_by=request.user,
             **content,
         )
+        if isinstance(created, RulesetVersion):
+            # DMN rules are a draft until a rule approver approves them and they are published.
+            request._ruleset_draft = created
+            return
         obj.pk, obj.version, obj.engine = created.pk, created.version, created.engine
         obj._state.adding = False
+
+    def log_addition(self, request, obj, message):
+        if getattr(request, "_ruleset_draft", None) is None:  # a draft's record is its ruleset transition
+            return super().log_addition(request, obj, message)
+        return None
+
+    def response_add(self, request, obj, post_url_continue=None):
+        draft = getattr(request, "_ruleset_draft", None)
+        if draft is None:
+            return super().response_add(request, obj, post_url_continue)
+        self.message_user(
+            request,
+            f"Saved as draft version {draft.number} of the ruleset “{draft.ruleset.name}”. The rules reach "
+            "decisions once a rule approver approves the version and it is published.",
+            level=messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse("admin:modelregistry_predictivemodel_changelist"))
 
     def add_view(self, request, form_url="", extra_context=None):
         try:
             return super().add_view(request, form_url, extra_context)
         except ArgumentError as error:
             self.message_user(request, f"Not registered: {error.message}", level=messages.ERROR)
-            from django.http import HttpResponseRedirect
-
             return HttpResponseRedirect(request.get_full_path())
 
     def save_formset(self, request, form, formset, change):

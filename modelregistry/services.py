@@ -1,4 +1,5 @@
 import hashlib
+from dataclasses import dataclass
 
 from django.db import transaction
 
@@ -10,6 +11,7 @@ from . import engines
 from .arguments import is_compatible
 from .models import (
     DataDictionaryField,
+    Engine,
     FieldType,
     ModelStatus,
     PredictiveModel,
@@ -50,16 +52,24 @@ def _full_clean(instance):
         raise ArgumentError(field if field != "__all__" else "data", " ".join(messages)) from None
 
 
-@transaction.atomic
-def predictive_model_register(
-    *, partner, name, created_by, artifact=None, workbook=None, source_name="", description=""
-) -> PredictiveModel:
-    """Register `artifact` (PMML or DMN XML) or `workbook` (an Excel rule workbook, bytes) as the
-    next version of the partner's model `name`.
+@dataclass
+class PreparedArtifact:
+    """An upload read and compiled, not stored: what the registry or a ruleset draft is made from."""
 
-    A workbook is converted to DMN XML first; the XML is what is evaluated, and the workbook is
-    kept as uploaded. The artifact is compiled before anything is stored, so an invalid one is
-    rejected with the engine's message (what is wrong and where) and nothing is written.
+    engine: str
+    artifact: str
+    sha256: str
+    loaded: object
+    field: str  # the attribute an error about this upload names: "artifact" or "workbook"
+    source: dict
+
+
+def artifact_prepare(*, name, artifact=None, workbook=None, source_name="") -> PreparedArtifact:
+    """Read and compile `artifact` (PMML or DMN XML) or `workbook` (an Excel rule workbook, bytes).
+
+    A workbook is converted to DMN XML; the XML is what is evaluated and the workbook is kept as
+    uploaded. Nothing is stored: an invalid upload is refused with the engine's message (what is
+    wrong and where).
     """
     name = (name or "").strip()
     if not name:
@@ -80,31 +90,75 @@ def predictive_model_register(
     sha256 = engines.artifact_sha256(artifact)
     if workbook is None:
         source["source_sha256"] = sha256
+    field = "workbook" if workbook is not None else "artifact"
     try:
         loaded = engines.load(engine=engine, artifact=artifact, sha256=sha256)
     except engines.load_error_class(engine) as error:
         location = getattr(error, "location", None)
         where = f" (at {location})" if location and str(location) not in str(error) else ""
-        field = "workbook" if workbook is not None else "artifact"
         what = "Excel workbook's rules are" if workbook is not None else f"{engine.upper()} artifact is"
         raise ArgumentError(field, f"The {what} not valid: {error}{where}") from None
-    if not any(field.field_type == FieldType.ARGUMENT for field in loaded.fields):
-        raise ArgumentError("workbook" if workbook is not None else "artifact", "The model has no input fields.")
+    if not any(spec.field_type == FieldType.ARGUMENT for spec in loaded.fields):
+        raise ArgumentError(field, "The model has no input fields.")
+    return PreparedArtifact(engine=engine, artifact=artifact, sha256=sha256, loaded=loaded, field=field, source=source)
 
+
+@transaction.atomic
+def predictive_model_register(
+    *, partner, name, created_by, artifact=None, workbook=None, source_name="", description=""
+) -> PredictiveModel:
+    """Register a PMML `artifact` as the next version of the partner's model `name`.
+
+    DMN rules (XML or an Excel workbook) are refused here: they reach decisions only as a ruleset
+    version that a second person approved (rulesets.services.artifact_upload makes the draft;
+    publishing it calls predictive_model_register_ruleset_version).
+    """
+    prepared = artifact_prepare(name=name, artifact=artifact, workbook=workbook, source_name=source_name)
+    if prepared.engine == Engine.DMN:
+        raise ArgumentError(
+            prepared.field,
+            "DMN rules reach decisions only through an approved ruleset version: upload them as a draft "
+            "ruleset version, then have it approved and published.",
+            code="draft_required",
+        )
+    return _register(partner=partner, name=name.strip(), created_by=created_by, prepared=prepared,
+                     description=description)
+
+
+@transaction.atomic
+def predictive_model_register_ruleset_version(
+    *, partner, name, artifact, created_by, ruleset_version_id, description="", source_format=SourceFormat.XML,
+    source_name="", source_file=None,
+) -> PredictiveModel:
+    """Register the DMN XML of an approved ruleset version being published (its only way in)."""
+    prepared = artifact_prepare(name=name, artifact=artifact)
+    if prepared.engine != Engine.DMN:
+        raise ArgumentError("artifact", "A ruleset version is DMN XML.")
+    prepared.source = {"source_format": source_format, "source_name": (source_name or "")[:255],
+                       "source_sha256": prepared.sha256}
+    if source_file is not None:
+        source_file = bytes(source_file)
+        prepared.source.update(source_file=source_file, source_sha256=hashlib.sha256(source_file).hexdigest())
+    return _register(partner=partner, name=name.strip(), created_by=created_by, prepared=prepared,
+                     description=description, audit={"ruleset_version": str(ruleset_version_id)})
+
+
+def _register(*, partner, name, created_by, prepared, description, audit=None) -> PredictiveModel:
     # Serialise version numbering per partner: two uploads never get the same version.
     Partner.objects.select_for_update().filter(pk=partner.pk).first()
     latest = PredictiveModel.objects.filter(partner=partner, name=name).order_by("-version").first()
+    loaded = prepared.loaded
     model = PredictiveModel.objects.create(
         partner=partner,
         name=name,
         version=(latest.version + 1) if latest else 1,
-        engine=engine,
-        artifact=artifact,
-        sha256=sha256,
+        engine=prepared.engine,
+        artifact=prepared.artifact,
+        sha256=prepared.sha256,
         description=description,
         warnings=list(getattr(loaded, "warnings", []) or []),
         created_by=created_by,
-        **source,
+        **prepared.source,
     )
     dictionary = {field.name: field for field in DataDictionaryField.objects.all()}
     previous_mapping = _mapping_of(latest) if latest else {}
@@ -125,10 +179,10 @@ def predictive_model_register(
         actor=created_by,
         action="predictive_model.register",
         obj=model,
-        data={"engine": engine, "sha256": sha256, "version": model.version,
+        data={"engine": prepared.engine, "sha256": prepared.sha256, "version": model.version,
               "engine_name": loaded.engine_name, "warnings": model.warnings,
               "source_format": model.source_format, "source_name": model.source_name,
-              "source_sha256": model.source_sha256},
+              "source_sha256": model.source_sha256, **(audit or {})},
     )
     return model
 

@@ -199,3 +199,48 @@ class ReviewCaseFactory(factory.django.DjangoModelFactory):
     due_at = factory.LazyFunction(lambda: __import__("django.utils.timezone").utils.timezone.now() + __import__("datetime").timedelta(hours=48))
     referral_reasons = ["REV03"]
     score_band = "DECLINE"
+
+
+def publish_ruleset(partner, name, dmn_xml, *, purpose="knockout", author=None, approver=None, effective_from=None,
+                    field_mapping=None, test_cases=()):
+    """A ruleset version taken through the whole maker-checker path in one call: drafted by a rule
+    editor, submitted, approved by another person (a rule approver) and published. Returns the
+    RulesetVersion; its registered model is `version.published_model`.
+
+    `test_cases`: [(name, inputs, expected_outputs)] added before submitting.
+    """
+    import datetime
+
+    from django.utils import timezone
+
+    from rulesets import services as rulesets
+    from rulesets.models import Ruleset
+
+    author = author or UserFactory(partner=partner, roles=["rule_editor"])
+    approver = approver or UserFactory(partner=partner, roles=["rule_approver"])
+    ruleset = Ruleset.objects.filter(partner=partner, name=name).first() or rulesets.ruleset_create(
+        partner=partner, name=name, purpose=purpose, actor=author)
+    for case_name, inputs, expected in test_cases:
+        rulesets.ruleset_test_case_create(ruleset=ruleset, name=case_name, inputs=inputs, expected_outputs=expected,
+                                          actor=author)
+    version = rulesets.ruleset_version_create_draft(ruleset=ruleset, actor=author, dmn_xml=dmn_xml,
+                                                    field_mapping=field_mapping, change_note="test version")
+    rulesets.ruleset_version_submit(version=version, actor=author)
+    effective_from = effective_from or timezone.now() - datetime.timedelta(seconds=1)
+    rulesets.ruleset_version_approve(version=version, actor=approver, effective_from=effective_from)
+    return rulesets.ruleset_version_publish(version=version, actor=approver)
+
+
+def publish_draft(version, *, approver=None, effective_from=None):
+    """Take an uploaded draft through submit (by its author), approval and publication; returns it published."""
+    import datetime
+
+    from django.utils import timezone
+
+    from rulesets import services as rulesets
+
+    approver = approver or UserFactory(partner=version.ruleset.partner, roles=["rule_approver"])
+    rulesets.ruleset_version_submit(version=version, actor=version.author)
+    effective_from = effective_from or timezone.now() - datetime.timedelta(seconds=1)
+    rulesets.ruleset_version_approve(version=version, actor=approver, effective_from=effective_from)
+    return rulesets.ruleset_version_publish(version=version, actor=approver)

@@ -1,3 +1,4 @@
+from django.core.exceptions import ObjectDoesNotExist
 from rest_framework_json_api import serializers
 from rest_framework_json_api.relations import ResourceRelatedField
 
@@ -65,6 +66,7 @@ class DecisionOutputSerializer(serializers.ModelSerializer):
                 "kind": step.step_kind, "modelId": str(step.model_id), "model": step.model.name,
                 "version": step.model.version, "engine": step.engine_name, "outputs": step.results,
                 "durationUs": step.duration_us, "insightId": str(step.pk),
+                "rulesetVersion": _ruleset_version_of(step.model),
             }
             for step in sorted(decision.steps.all(), key=lambda step: step.step_position)
         ]
@@ -92,3 +94,12 @@ class DecisionInputSerializer(serializers.Serializer):
 
     class Meta:
         resource_name = "decision"
+
+
+def _ruleset_version_of(model):
+    """{id, number} of the ruleset version a DMN model was published from, else None."""
+    try:
+        version = model.ruleset_version
+    except ObjectDoesNotExist:
+        return None
+    return {"id": str(version.pk), "number": version.number, "rulesetId": str(version.ruleset_id)}

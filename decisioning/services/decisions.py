@@ -11,19 +11,29 @@ from core.fields import dumps
 from core.services import audit_event_record
 from modelregistry import engines
 from modelregistry.arguments import plain_value
+from modelregistry.models import PredictiveModel
+from rulesets.models import Ruleset, RulesetVersion, RulesetVersionStatus
 
 from .. import flows
-from ..models import Decision, DecisionFlow, FlowStep, Outcome, ReasonCode, ReviewCase, StepKind
+from ..models import Decision, DecisionFlow, FlowStep, Outcome, ReasonCode, ReviewCase, StepBinding, StepKind
 
 from .insights import insight_record
 @transaction.atomic
 def decision_flow_create(*, partner, name, steps, created_by, is_default=False, **settings) -> DecisionFlow:
-    """A new version of the partner's flow `name`. `steps`: [(kind, model, result_field)] in order."""
-    for position, (kind, model, _) in enumerate(steps):
+    """A new version of the partner's flow `name`.
+
+    `steps`: [(kind, target, result_field)] or [(kind, target, result_field, binding)] in order.
+    `target` is a Ruleset (default: follow its effective version), a RulesetVersion (pinned), or a
+    PredictiveModel (default: pinned to that version; binding "follow" follows its name's latest
+    active version).
+    """
+    rows = []
+    for position, step in enumerate(steps):
+        kind, target, result_field, binding = (tuple(step) + (None,))[:4]
         if kind not in StepKind.values:
             raise ArgumentError(("steps", str(position)), f"Unknown step kind {kind!r}.")
-        if model.partner_id != partner.pk:
-            raise NotFound(f"No predictive model {model.pk}.")
+        rows.append(FlowStep(flow=None, position=position, kind=kind, result_field=result_field or "",
+                             **_step_target(partner, position, target, binding)))
     latest = DecisionFlow.objects.filter(partner=partner, name=name).order_by("-version").first()
     if is_default:
         DecisionFlow.objects.filter(partner=partner, is_default=True).update(is_default=False)
@@ -31,12 +41,42 @@ def decision_flow_create(*, partner, name, steps, created_by, is_default=False, 
         partner=partner, name=name, version=(latest.version + 1) if latest else 1, is_default=is_default,
         created_by=created_by, **settings,
     )
-    FlowStep.objects.bulk_create(
-        FlowStep(flow=flow, position=position, kind=kind, model=model, result_field=result_field or "")
-        for position, (kind, model, result_field) in enumerate(steps)
-    )
-    audit_event_record(actor=created_by, action="decision_flow.create", obj=flow, data={"version": flow.version})
+    for row in rows:
+        row.flow = flow
+    FlowStep.objects.bulk_create(rows)
+    audit_event_record(actor=created_by, action="decision_flow.create", obj=flow, data={
+        "version": flow.version, "steps": [[row.kind, row.binding, str(row.ruleset_id or row.model_id),
+                                            str(row.ruleset_version_id) if row.ruleset_version_id else None]
+                                           for row in rows]})
     return flow
+
+
+def _step_target(partner, position, target, binding):
+    where = ("steps", str(position))
+    if binding not in (None, *StepBinding.values):
+        raise ArgumentError(where, f"Unknown binding {binding!r}; use follow or pin.")
+    if isinstance(target, Ruleset):
+        if target.partner_id != partner.pk:
+            raise NotFound(f"No ruleset {target.pk}.")
+        if binding == StepBinding.PIN:
+            raise ArgumentError(where, "Pin a ruleset step by giving the ruleset version.")
+        return {"ruleset": target, "binding": StepBinding.FOLLOW}
+    if isinstance(target, RulesetVersion):
+        if target.ruleset.partner_id != partner.pk:
+            raise NotFound(f"No ruleset version {target.pk}.")
+        if binding == StepBinding.FOLLOW:
+            raise ArgumentError(where, "Follow a ruleset by giving the ruleset, not one of its versions.")
+        if target.status not in (RulesetVersionStatus.APPROVED, RulesetVersionStatus.PUBLISHED):
+            raise ArgumentError(where, f"{target} is not approved; only approved rules reach decisions.")
+        return {"ruleset": target.ruleset, "ruleset_version": target, "binding": StepBinding.PIN}
+    if isinstance(target, PredictiveModel):
+        if target.partner_id != partner.pk:
+            raise NotFound(f"No predictive model {target.pk}.")
+        if binding == StepBinding.FOLLOW and RulesetVersion.objects.filter(published_model=target).exists():
+            # Following the registry's latest would skip effective_from: follow the ruleset instead.
+            raise ArgumentError(where, f"{target} is a published ruleset version; follow its ruleset instead.")
+        return {"model": target, "binding": binding or StepBinding.PIN}
+    raise ArgumentError(where, "A step runs a ruleset, a ruleset version or a registered model.")
 
 
 def request_fingerprint(*, flow_id, external_id, application):

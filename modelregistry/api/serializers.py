@@ -1,6 +1,7 @@
 from rest_framework_json_api import serializers
 
 from modelregistry.models import PredictiveModel, PredictiveModelField
+from rulesets.models import RulesetPurpose
 
 
 class PredictiveModelOutputSerializer(serializers.ModelSerializer):
@@ -38,6 +39,11 @@ class PredictiveModelInputSerializer(serializers.Serializer):
         required=False, allow_blank=True, default="", max_length=255, help_text="The uploaded file's name."
     )
     description = serializers.CharField(required=False, allow_blank=True, default="")
+    purpose = serializers.ChoiceField(
+        choices=RulesetPurpose.choices, required=False, allow_null=True, default=None,
+        help_text="DMN only: the purpose of the ruleset the draft belongs to, when the upload creates it "
+        "(default knockout).",
+    )
 
     def validate_workbook(self, value):
         import base64

@@ -1,6 +1,6 @@
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
@@ -9,6 +9,9 @@ from core.api.permissions import roles_required
 from modelregistry import selectors, services
 from modelregistry.models import PredictiveModel, PredictiveModelField
 from partners import roles
+from rulesets import services as ruleset_services
+from rulesets.api.serializers import RulesetVersionOutputSerializer
+from rulesets.models import RulesetVersion
 
 from .serializers import (
     PredictiveModelFieldInputSerializer,
@@ -34,15 +37,29 @@ class PredictiveModelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
     def get_object(self):
         return selectors.predictive_model_get(partner=self.request.user.partner, model_id=self.kwargs["pk"])
 
-    @extend_schema(request=PredictiveModelInputSerializer(), responses={201: PredictiveModelOutputSerializer()})
+    @extend_schema(
+        request=PredictiveModelInputSerializer(),
+        responses={201: PolymorphicProxySerializer(
+            component_name="UploadedModelOrDraft",
+            serializers=[PredictiveModelOutputSerializer, RulesetVersionOutputSerializer],
+            resource_type_field_name=None,
+        )},
+        description="PMML: a new registered model version (`predictiveModel`). DMN XML or an Excel workbook: a "
+        "DRAFT version of the ruleset of that name (`rulesetVersion`), which reaches decisions only once a rule "
+        "approver approves it and it is published.",
+    )
     def create(self, request):
-        """Upload an artifact: a new model, or the next version of one with the same name."""
+        """Upload an artifact: PMML is registered; DMN rules become a draft ruleset version."""
         payload = PredictiveModelInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        model = services.predictive_model_register(
+        uploaded = ruleset_services.artifact_upload(
             partner=request.user.partner, created_by=request.user, **payload.validated_data
         )
-        return Response(PredictiveModelOutputSerializer(model).data, status=status.HTTP_201_CREATED)
+        if isinstance(uploaded, RulesetVersion):
+            self.resource_name = "rulesetVersion"
+            return Response(RulesetVersionOutputSerializer(uploaded).data, status=status.HTTP_201_CREATED,
+                            headers={"Location": f"/api/v1/ruleset-versions/{uploaded.pk}"})
+        return Response(PredictiveModelOutputSerializer(uploaded).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},

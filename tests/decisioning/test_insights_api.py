@@ -7,7 +7,7 @@ from decisioning.models import InsightTransaction
 from modelregistry import services as registry
 from modelregistry.models import PredictiveModelField
 from partners import roles
-from tests.factories import KNOCKOUT_DMN, LOGISTIC_PMML, logistic_probability
+from tests.factories import KNOCKOUT_DMN, LOGISTIC_PMML, logistic_probability, publish_ruleset
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +47,7 @@ def logistic(partner, scientist, dictionary):
 
 @pytest.fixture
 def knockout(partner, scientist, dictionary):
-    return registry.predictive_model_register(partner=partner, name="Knock-outs", artifact=KNOCKOUT_DMN, created_by=scientist)
+    return publish_ruleset(partner, "Knock-outs", KNOCKOUT_DMN).published_model
 
 
 GOOD_ARGUMENTS = {"annualIncome": 45000, "revolvingUtilization": 62.5, "homeOwnership": "RENT"}

@@ -5,6 +5,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from modelregistry.models import PredictiveModel
 from partners import roles
+from rulesets.models import RulesetVersion
+from tests.factories import publish_draft
 
 from .test_api import knockout_workbook
 
@@ -33,9 +35,13 @@ def test_a_rule_editor_uploads_a_workbook_and_downloads_it_back(client, partner,
     workbook = knockout_workbook()
     response = upload(client, partner, "Knock-outs", workbook, "knockouts.xlsx")
     assert response.status_code == 302, response.content.decode()[:2000]
-    model = PredictiveModel.objects.get(name="Knock-outs")
+    assert PredictiveModel.objects.count() == 0  # a draft until approved and published
+    draft = RulesetVersion.objects.get(ruleset__name="Knock-outs")
+    assert (draft.status, draft.author, draft.source_name) == ("draft", editor, "knockouts.xlsx")
+    messages = [str(m) for m in response.wsgi_request._messages]
+    assert any("draft version 1" in m for m in messages), messages
+    model = publish_draft(draft).published_model
     assert (model.engine, model.source_format, model.source_name) == ("dmn", "xlsx", "knockouts.xlsx")
-    assert model.created_by == editor
     assert sorted(model.fields.values_list("name", flat=True)) == [
         "accountsNowDelinquent", "annualIncome", "homeOwnership", "knockoutReasons"]
 
@@ -50,7 +56,7 @@ def test_a_workbook_with_a_bad_cell_is_refused_with_the_cell_and_nothing_is_stor
     assert response.status_code == 302
     messages = [str(m) for m in response.wsgi_request._messages]
     assert any("sheet 'Knockouts' cell C4" in m for m in messages), messages
-    assert PredictiveModel.objects.count() == 0
+    assert PredictiveModel.objects.count() == 0 and RulesetVersion.objects.count() == 0
 
 
 def test_a_file_that_is_neither_xml_nor_a_workbook_is_refused(client, partner, editor):
@@ -62,7 +68,7 @@ def test_a_file_that_is_neither_xml_nor_a_workbook_is_refused(client, partner, e
 
 def test_another_partners_staff_cannot_download_the_source(client, partner, other_partner, editor, make_user):
     upload(client, partner, "Knock-outs", knockout_workbook(), "knockouts.xlsx")
-    model = PredictiveModel.objects.get()
+    model = publish_draft(RulesetVersion.objects.get()).published_model
     stranger = make_user(other_partner, roles.RULE_EDITOR, is_staff=True)
     stranger.user_permissions.set(Permission.objects.filter(codename="view_predictivemodel"))
     client.force_login(stranger)
@@ -107,7 +113,9 @@ def test_in_a_browser_a_rule_editor_uploads_a_workbook_and_sees_its_fields_mappe
             page.screenshot(path=str(ARTIFACTS / "admin-workbook-upload.png"), full_page=True)
             page.locator("input[name=_continue]").click()
 
-            expect(page.locator("ul.messagelist")).to_contain_text("was added successfully")
+            expect(page.locator("ul.messagelist")).to_contain_text("Saved as draft version 1")
+            model = publish_draft(RulesetVersion.objects.get(ruleset__name="Knock-outs")).published_model
+            page.goto(f"{live_server.url}/admin/modelregistry/predictivemodel/{model.pk}/change/")
             expect(page.locator("body")).to_contain_text("Excel rule workbook")
             expect(page.locator("body")).to_contain_text("knockouts.xlsx")
             inline = page.locator(".inline-group")

@@ -3,7 +3,8 @@ import pytest
 from core.models import AuditEvent
 from modelregistry.models import PredictiveModel, PredictiveModelField
 from partners import roles
-from tests.factories import KNOCKOUT_DMN, LOGISTIC_PMML
+from rulesets.models import RulesetVersion
+from tests.factories import KNOCKOUT_DMN, LOGISTIC_PMML, publish_draft
 
 pytestmark = pytest.mark.django_db
 
@@ -51,11 +52,29 @@ def test_upload_pmml_extracts_fields_and_starts_unmapped(scientist_api):
     assert by_name["probability_bad"]["attributes"]["fieldType"] == "result"
 
 
-def test_dmn_inputs_named_like_the_dictionary_map_themselves(scientist_api):
+def published_upload(response):
+    """The registered model of an uploaded DMN draft, once approved and published."""
+    assert response.status_code == 201, response.json()
+    assert response.json()["data"]["type"] == "rulesetVersion"
+    return publish_draft(RulesetVersion.objects.get(pk=response.json()["data"]["id"])).published_model
+
+
+def test_a_dmn_upload_is_a_draft_ruleset_version_not_a_registered_model(scientist_api):
     response = scientist_api.post("/api/v1/predictive-models", upload_document("Knock-outs", KNOCKOUT_DMN))
     assert response.status_code == 201, response.json()
-    assert response.json()["data"]["attributes"]["unmappedArguments"] == []
-    fields = scientist_api.get(f"/api/v1/predictive-models/{response.json()['data']['id']}/fields").json()["data"]
+    data = response.json()["data"]
+    assert data["type"] == "rulesetVersion"
+    assert (data["attributes"]["status"], data["attributes"]["number"], data["attributes"]["rulesetName"]) == (
+        "draft", 1, "Knock-outs")
+    assert response["Location"] == f"/api/v1/ruleset-versions/{data['id']}"
+    assert PredictiveModel.objects.count() == 0  # nothing reaches decisions before approval
+    assert RulesetVersion.objects.get(pk=data["id"]).dmn_xml == KNOCKOUT_DMN
+
+
+def test_dmn_inputs_named_like_the_dictionary_map_themselves(scientist_api):
+    model = published_upload(scientist_api.post("/api/v1/predictive-models", upload_document("Knock-outs", KNOCKOUT_DMN)))
+    assert scientist_api.get(f"/api/v1/predictive-models/{model.pk}").json()["data"]["attributes"]["unmappedArguments"] == []
+    fields = scientist_api.get(f"/api/v1/predictive-models/{model.pk}/fields").json()["data"]
     mapped = {f["attributes"]["name"]: f["attributes"]["supportedFieldName"] for f in fields}
     # A DMN number input takes the dictionary's integer concept; the COLLECT result is a list.
     assert mapped == {
@@ -178,11 +197,13 @@ def test_an_excel_workbook_is_registered_as_dmn_mapped_and_evaluated(partner, ma
     response = scientist_api.post(
         "/api/v1/predictive-models", workbook_document("Knock-outs", workbook, sourceName="knockouts.xlsx"))
     assert response.status_code == 201, response.json()
-    attributes = response.json()["data"]["attributes"]
+    draft = response.json()["data"]["attributes"]
+    assert (draft["status"], draft["sourceFormat"], draft["sourceName"]) == ("draft", "xlsx", "knockouts.xlsx")
+    model = published_upload(response)
+    attributes = scientist_api.get(f"/api/v1/predictive-models/{model.pk}").json()["data"]["attributes"]
     assert attributes["engine"] == "dmn" and attributes["sourceFormat"] == "xlsx"
     assert attributes["sourceName"] == "knockouts.xlsx"
     assert attributes["unmappedArguments"] == []  # glossary attributes named like the dictionary map themselves
-    model = PredictiveModel.objects.get(pk=response.json()["data"]["id"])
     assert bytes(model.source_file) == workbook and model.artifact.startswith("<?xml")
     event = AuditEvent.objects.get(action="predictive_model.register")
     assert event.data["source_format"] == "xlsx" and len(event.data["source_sha256"]) == 64
@@ -207,12 +228,16 @@ def test_a_new_workbook_version_carries_the_mapping_and_an_xml_upload_downloads_
     first = scientist_api.post("/api/v1/predictive-models", workbook_document("KO", knockout_workbook()))
     second = scientist_api.post("/api/v1/predictive-models", workbook_document("KO", knockout_workbook("< 15000")))
     assert second.status_code == 201, second.json()
-    assert second.json()["data"]["attributes"]["version"] == 2
+    assert second.json()["data"]["attributes"]["number"] == 2
     assert first.json()["data"]["attributes"]["sha256"] != second.json()["data"]["attributes"]["sha256"]
-    xml = scientist_api.post("/api/v1/predictive-models", upload_document("Knock-out XML", KNOCKOUT_DMN)).json()
-    download = scientist_api.get(f"/api/v1/predictive-models/{xml['data']['id']}/source")
+    first_model, second_model = published_upload(first), published_upload(second)
+    assert (first_model.version, second_model.version) == (1, 2)
+    assert list(first_model.fields.values_list("name", "supported_field__name")) == list(
+        second_model.fields.values_list("name", "supported_field__name"))
+    xml = scientist_api.post("/api/v1/predictive-models", upload_document("Knock-out XML", KNOCKOUT_DMN))
+    assert xml.json()["data"]["attributes"]["sourceFormat"] == "xml"
+    download = scientist_api.get(f"/api/v1/predictive-models/{published_upload(xml).pk}/source")
     assert download.content.decode("utf-8") == KNOCKOUT_DMN
-    assert xml["data"]["attributes"]["sourceFormat"] == "xml"
 
 
 @pytest.mark.parametrize("attributes, pointer, expected", [
@@ -228,7 +253,7 @@ def test_a_bad_workbook_upload_names_the_field_and_stores_nothing(scientist_api,
     error = response.json()["errors"][0]
     assert error["source"]["pointer"] == pointer
     assert expected in error["detail"]
-    assert PredictiveModel.objects.count() == 0
+    assert PredictiveModel.objects.count() == 0 and RulesetVersion.objects.count() == 0
 
 
 def test_a_workbook_whose_rules_are_wrong_is_refused_naming_the_sheet_and_cell(scientist_api):
@@ -241,6 +266,6 @@ def test_a_workbook_whose_rules_are_wrong_is_refused_naming_the_sheet_and_cell(s
 
 
 def test_another_partners_source_is_not_found(scientist_api, other_partner, make_user, api_as):
-    created = scientist_api.post("/api/v1/predictive-models", workbook_document("KO", knockout_workbook())).json()
+    model = published_upload(scientist_api.post("/api/v1/predictive-models", workbook_document("KO", knockout_workbook())))
     stranger = api_as(make_user(other_partner, roles.AUDITOR))
-    assert stranger.get(f"/api/v1/predictive-models/{created['data']['id']}/source").status_code == 404
+    assert stranger.get(f"/api/v1/predictive-models/{model.pk}/source").status_code == 404
