@@ -177,7 +177,7 @@ def editor_page(model_admin, request, version_id):
             "dictionary": dictionary,
             "urls": {name: reverse(f"admin:rulesets_ruleset_editor_{name}", args=[version.pk])
                      for name in ("save", "validate", "test_run", "submit", "approve", "reject")},
-            "defaultEffectiveFrom": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+            "defaultEffectiveFrom": timezone.localtime().strftime("%Y-%m-%dT%H:%M:%S"),
         },
     }
     return TemplateResponse(request, "rulesets/editor.html", context)
@@ -231,6 +231,13 @@ def approve(model_admin, request, version_id):
     body = _body(request)
     effective_from = _effective_from(_text(body, "effectiveFrom", required=True))
     note = _text(body, "note") or ""
+    current = selectors.ruleset_version_effective(ruleset=version.ruleset)
+    if current is not None and effective_from <= current.effective_from:
+        # Decisions follow the published version with the latest effective_from: an earlier one
+        # would never be used, which an approver never means.
+        raise ArgumentError("effectiveFrom", f"Version {current.number} is in effect from "
+                            f"{timezone.localtime(current.effective_from):%Y-%m-%d %H:%M:%S}; choose a later moment "
+                            "or this version never takes effect.")
     version = services.ruleset_version_approve(version=version, actor=request.user, effective_from=effective_from,
                                                note=note)
     version = services.ruleset_version_publish(version=version, actor=request.user, note=note)

@@ -132,6 +132,17 @@ def test_the_author_cannot_approve_and_the_approver_publishes_with_effective_fro
     assert draft.published_model is not None
 
 
+def test_an_effective_from_before_the_version_in_effect_is_refused(client, draft, people, published):
+    client.force_login(people["editor"])
+    post(client, url(draft, "submit"), {})
+    client.force_login(people["approver"])
+    earlier = published.effective_from - datetime.timedelta(minutes=5)
+    response = post(client, url(draft, "approve"), {"effectiveFrom": earlier.isoformat()})
+    assert response.status_code == 400 and "never takes effect" in response.json()["errors"][0]["detail"]
+    draft.refresh_from_db()
+    assert draft.status == RulesetVersionStatus.IN_REVIEW
+
+
 def test_the_approver_can_reject_with_a_note(client, draft, people):
     client.force_login(people["editor"])
     post(client, url(draft, "submit"), {})
@@ -170,3 +181,148 @@ def test_a_published_version_is_not_saved_over(client, published, people):
     assert response.status_code == 409
     published.refresh_from_db()
     assert "12000" in published.dmn_xml
+
+
+# ---- browser -----------------------------------------------------------------------------------
+def _demo_staff(user, permissions=EDITOR_PERMISSIONS):
+    """The demo person as the admin will know them; role permissions come from their group when
+    the roles carry them, and are granted here otherwise."""
+    from tests.factories import PASSWORD
+
+    user.set_password(PASSWORD)
+    user.is_staff = True
+    user.save()
+    if not user.has_perm("rulesets.view_ruleset"):
+        user.user_permissions.add(*Permission.objects.filter(codename__in=permissions))
+    return user
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_in_a_browser_a_rule_change_goes_from_the_editor_through_review_into_decisions(live_server):
+    import os
+
+    from playwright.sync_api import expect, sync_playwright
+
+    from decisioning.demo import demo_load
+    from decisioning.models import InsightTransaction
+    from decisioning.services import decision_create
+    from tests.decisioning.test_review_pages import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+    from tests.factories import PASSWORD
+
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    assert Path(CHROMIUM).exists(), f"Chromium is not installed at {CHROMIUM}"
+    ARTIFACTS.mkdir(exist_ok=True)
+    demo = demo_load(out=lambda *_: None)
+    partner, ruleset = demo["partner"], demo["rulesets"]["knockout"]
+    editor = _demo_staff(demo["people"][roles.RULE_EDITOR][0])
+    approver = _demo_staff(demo["people"][roles.RULE_APPROVER][0])
+    # The new policy: two recent delinquencies with three inquiries is a serious-delinquency knock-out.
+    risky = {**CLEAN, "delinquenciesTwoYears": 2, "inquiriesLastSixMonths": 3}
+    for name, inputs, expected in [("clean applicant", CLEAN, []), ("low income", {**CLEAN, "annualIncome": 9000}, ["KO03"]),
+                                   ("recent delinquencies with inquiries", risky, ["KO06"])]:
+        services.ruleset_test_case_create(ruleset=ruleset, name=name, inputs=inputs,
+                                          expected_outputs={"knockout": expected}, actor=editor)
+    application = {**demo_application_for(demo), **risky}
+    before, _ = decision_create(partner=partner, application=application, requested_by=editor)
+    assert "KO06" not in [reason["code"] for reason in before.outputs["reasons"]]
+    errors = []
+
+    def log_in(page, user):
+        page.goto(f"{live_server.url}/admin/logout/") if False else None
+        page.context.clear_cookies()
+        page.goto(f"{live_server.url}/admin/login/?next=/admin/rulesets/ruleset/")
+        page.fill("#id_username", user.username)
+        page.fill("#id_password", PASSWORD)
+        page.locator("input[type=submit]").click()
+        expect(page.locator("#content")).to_contain_text("Knock-out rules")
+
+    def cell(page, rule_row, column_label):
+        column_id = page.locator("th.input-cell", has_text=column_label).get_attribute("data-col-id")
+        return rule_row.locator(f'td[data-col-id="{column_id}"] .content-editable')
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1600, "height": 1000})
+            page.set_default_timeout(30_000)
+            page.on("pageerror", lambda error: errors.append(str(error)))
+
+            # The rule editor opens the knock-out ruleset and starts a draft of it.
+            log_in(page, editor)
+            page.get_by_role("link", name="Knock-out rules").click()
+            page.locator("#open-editor-button").click()
+            expect(page.locator("#rule-editor[data-ready=true]")).to_be_attached()
+            expect(page.locator(".tjs-table")).to_contain_text("accountsNowDelinquent")
+            expect(page.locator("a.bjs-powered-by")).to_be_visible()
+            expect(page.locator("#validation-messages")).to_contain_text("No problems found.")
+            page.screenshot(path=str(ARTIFACTS / "rule-editor-opened.png"), full_page=True)
+
+            # Adds a row and types an invalid cell: the message names the rule and the column.
+            page.locator('button[title="Add rule"]').click()
+            new_row = page.locator(".tjs-table tbody tr").last
+            expect(new_row.locator("td.rule-index")).to_contain_text("7")
+            cell(page, new_row, "delinquenciesTwoYears").click()
+            page.keyboard.type(">= 2")
+            cell(page, new_row, "inquiriesLastSixMonths").click()
+            page.keyboard.type(">== 3")
+            new_row.locator("td.output-cell .content-editable").click()
+            page.keyboard.type('"KO06"')
+            page.locator("#validate").click()
+            problem = page.locator("#validation-messages li.severity-error")
+            expect(problem).to_contain_text("Rule 7, column inquiriesLastSixMonths")
+            page.screenshot(path=str(ARTIFACTS / "rule-editor-invalid-cell.png"), full_page=True)
+
+            # Fixes it and saves the draft.
+            cell(page, new_row, "inquiriesLastSixMonths").click()
+            page.keyboard.press("Control+A")
+            page.keyboard.type(">= 3")
+            page.locator("#save-draft").click()
+            expect(page.locator("#editor-status")).to_have_text("Draft saved")
+            expect(page.locator("#validation-messages")).to_contain_text("No problems found.")
+
+            # Runs the test cases and submits for review.
+            page.locator("#run-tests").click()
+            expect(page.locator("#test-results")).to_contain_text("3 of 3 passed")
+            page.screenshot(path=str(ARTIFACTS / "rule-editor-tests-passed.png"), full_page=True)
+            page.fill("#submit-note", "Two recent delinquencies with three inquiries knock out.")
+            page.locator("#submit-review").click()
+            expect(page.locator("#version-status")).to_have_text("In review")
+            expect(page.locator("#approve")).to_have_count(0)  # the author is offered no approval
+            draft = ruleset.versions.get(number=2)
+            refused = page.request.post(f"{live_server.url}{url(draft, 'approve')}", data=json.dumps(
+                {"effectiveFrom": timezone.now().isoformat()}), headers={
+                "Content-Type": "application/json", "X-CSRFToken": page.locator("input[name=csrfmiddlewaretoken]").first.input_value(),
+                "Referer": live_server.url})
+            assert refused.status == 403, refused.text()
+
+            # The approver approves with an effective_from.
+            log_in(page, approver)
+            page.get_by_role("link", name="Knock-out rules").click()
+            page.locator("#open-editor-button").click()
+            expect(page.locator("#rule-editor[data-ready=true]")).to_be_attached()
+            expect(page.locator(".tjs-table tbody tr")).to_have_count(7)
+            effective_from = timezone.localtime().replace(microsecond=0)
+            page.fill("#effective-from", effective_from.strftime("%Y-%m-%dT%H:%M:%S"))
+            page.fill("#review-note", "Agreed with credit policy.")
+            page.screenshot(path=str(ARTIFACTS / "rule-editor-review.png"), full_page=True)
+            page.locator("#approve").click()
+            expect(page.locator("#version-status")).to_have_text("Published")
+            page.screenshot(path=str(ARTIFACTS / "rule-editor-published.png"), full_page=True)
+        finally:
+            browser.close()
+    assert errors == []
+
+    draft.refresh_from_db()
+    assert (draft.status, draft.author, draft.approver) == (RulesetVersionStatus.PUBLISHED, editor, approver)
+    assert draft.effective_from == effective_from
+    after, _ = decision_create(partner=partner, application=application, requested_by=editor)
+    assert "KO06" in [reason["code"] for reason in after.outputs["reasons"]]
+    knockout_step = InsightTransaction.objects.get(decision=after, model__name="Knock-out rules")
+    assert knockout_step.model == draft.published_model and knockout_step.model.ruleset_version == draft
+
+
+def demo_application_for(demo):
+    from decisioning.demo import demo_application
+
+    return demo_application(0)

@@ -288,6 +288,10 @@
   function fieldSelect(selected, forInput) {
     const select = el('select');
     select.appendChild(el('option', { value: '', text: '— choose a field —' }));
+    if (selected && !fieldNamed(selected)) {
+      select.appendChild(el('option', { value: '', text: selected + ' (not a dictionary field)' }));
+      select.lastChild.selected = true;
+    }
     data.dictionary.filter((field) => !(forInput && field.protected)).forEach((field) => {
       const option = el('option', { value: field.name, text: field.name + ' (' + field.dataType + ')' });
       if (field.description) option.title = field.description;
