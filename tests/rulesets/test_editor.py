@@ -326,3 +326,56 @@ def demo_application_for(demo):
     from decisioning.demo import demo_application
 
     return demo_application(0)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_in_a_browser_columns_come_from_the_dictionary_and_the_requirements_diagram_is_drawn(live_server, draft, people):
+    import os
+    import re
+
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.decisioning.test_review_pages import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+    from tests.factories import PASSWORD
+
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    ARTIFACTS.mkdir(exist_ok=True)
+    errors = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1600, "height": 1000})
+            page.set_default_timeout(30_000)
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.goto(f"{live_server.url}/admin/login/?next={url(draft)}")
+            page.fill("#id_username", people["editor"].username)
+            page.fill("#id_password", PASSWORD)
+            page.locator("input[type=submit]").click()
+            expect(page.locator("#rule-editor[data-ready=true]")).to_be_attached()
+
+            page.select_option("#add-input-field", "addressState")
+            page.locator("#add-input-column").click()
+            expect(page.locator("th.input-cell", has_text="addressState")).to_contain_text("string")
+            page.select_option('select[data-input-column="5"]', "installmentBalance")
+            expect(page.locator("th.input-cell", has_text="installmentBalance")).to_be_attached()
+            page.locator("#save-draft").click()
+            expect(page.locator("#editor-status")).to_have_text("Draft saved")
+            expect(page.locator("#validation-messages")).to_contain_text("No problems found.")
+            page.screenshot(path=str(ARTIFACTS / "rule-editor-dictionary-columns.png"), full_page=True)
+
+            page.get_by_text("View DRD").click()
+            # the decision, its six inputs, the two chosen from the dictionary; one requirement each
+            expect(page.locator("g.djs-shape")).to_have_count(1 + 6 + 2)
+            expect(page.locator("g.djs-connection")).to_have_count(6 + 2)
+            expect(page.locator("a.bjs-powered-by").first).to_be_visible()
+            page.screenshot(path=str(ARTIFACTS / "rule-editor-drd.png"), full_page=True)
+        finally:
+            browser.close()
+    assert errors == []
+    draft.refresh_from_db()
+    assert '<text>addressState</text>' in draft.dmn_xml and 'typeRef="string"' in draft.dmn_xml
+    assert "<text>fundedAmount</text>" not in draft.dmn_xml and "<text>installmentBalance</text>" in draft.dmn_xml
+    for rule in re.findall(r"<rule .*?</rule>", draft.dmn_xml, re.S):
+        assert rule.count("<inputEntry") == 7
+    assert "DMNShape" in draft.dmn_xml

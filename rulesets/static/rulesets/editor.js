@@ -52,8 +52,103 @@
     return modeler.getViews().find((view) => view.type === 'decisionTable');
   }
 
+  // ------------------------------------------------------------------ the requirements diagram
+  // Hand-written and generated DMN often has no diagram (DMNDI): dmn-js then draws an empty DRD.
+  // Every decision, input and knowledge model without a shape gets one, in layers (inputs at the
+  // bottom, each decision above what it requires), and every requirement without an edge gets one.
+  const DMNDI = 'https://www.omg.org/spec/DMN/20191111/DMNDI/';
+  const DC = 'http://www.omg.org/spec/DMN/20180521/DC/';
+  const DI = 'http://www.omg.org/spec/DMN/20180521/DI/';
+  const SIZES = { decision: [180, 80], inputData: [125, 45], businessKnowledgeModel: [135, 46] };
+
+  function withDiagram(xml) {
+    const doc = new DOMParser().parseFromString(xml, 'application/xml');
+    const definitions = doc.documentElement;
+    if (definitions.namespaceURI !== DMN || doc.getElementsByTagName('parsererror').length) return xml;
+    const elements = Array.from(definitions.children).filter((node) => SIZES[node.localName] && node.getAttribute('id'));
+    const byId = Object.fromEntries(elements.map((node) => [node.getAttribute('id'), node]));
+    const requirementsOf = (node) => Array.from(node.children)
+      .filter((child) => child.localName === 'informationRequirement' || child.localName === 'knowledgeRequirement')
+      .map((requirement) => {
+        const reference = requirement.firstElementChild;
+        const href = reference ? (reference.getAttribute('href') || '').replace(/^#/, '') : '';
+        if (!requirement.getAttribute('id')) requirement.setAttribute('id', newId('Requirement'));
+        return { requirement, source: byId[href] };
+      }).filter((entry) => entry.source);
+    const layers = {};
+    const layerOf = (node, trail) => {
+      const id = node.getAttribute('id');
+      if (id in layers) return layers[id];
+      if (node.localName !== 'decision' || trail.has(id)) return (layers[id] = 0);
+      trail.add(id);
+      layers[id] = 1 + Math.max(0, ...requirementsOf(node).map((entry) => layerOf(entry.source, trail)));
+      return layers[id];
+    };
+    elements.forEach((node) => layerOf(node, new Set()));
+    let dmndi = Array.from(definitions.children).find((child) => child.localName === 'DMNDI');
+    if (!dmndi) {
+      dmndi = doc.createElementNS(DMNDI, 'dmndi:DMNDI');
+      definitions.appendChild(dmndi);
+    }
+    let diagram = Array.from(dmndi.children).find((child) => child.localName === 'DMNDiagram');
+    if (!diagram) {
+      diagram = doc.createElementNS(DMNDI, 'dmndi:DMNDiagram');
+      diagram.setAttribute('id', newId('DMNDiagram'));
+      dmndi.appendChild(diagram);
+    }
+    const bounds = {};
+    Array.from(diagram.children).filter((child) => child.localName === 'DMNShape').forEach((shape) => {
+      const box = shape.firstElementChild;
+      if (box) bounds[shape.getAttribute('dmnElementRef')] = ['x', 'y', 'width', 'height'].map((a) => Number(box.getAttribute(a)));
+    });
+    const top = Math.max(0, ...Object.values(layers));
+    const used = {};
+    const missing = elements.filter((node) => !bounds[node.getAttribute('id')]);
+    const perLayer = {};
+    missing.forEach((node) => { const layer = layers[node.getAttribute('id')] || 0; perLayer[layer] = (perLayer[layer] || 0) + 1; });
+    const widest = Math.max(0, ...Object.values(perLayer));
+    const spacing = 160;
+    const startX = Object.keys(bounds).length ? Math.max(...Object.values(bounds).map((b) => b[0] + b[2])) + 60 : 140;
+    missing.forEach((node) => {
+      const id = node.getAttribute('id');
+      const layer = layers[id] || 0;
+      const [width, height] = SIZES[node.localName];
+      const column = used[layer] = (used[layer] || 0) + 1;
+      const centre = startX + (widest - perLayer[layer]) * spacing / 2 + (column - 1) * spacing + spacing / 2;
+      const box = [Math.round(centre - width / 2), 40 + (top - layer) * 160, width, height];
+      bounds[id] = box;
+      const shape = doc.createElementNS(DMNDI, 'dmndi:DMNShape');
+      shape.setAttribute('id', newId('DMNShape'));
+      shape.setAttribute('dmnElementRef', id);
+      const rectangle = doc.createElementNS(DC, 'dc:Bounds');
+      ['x', 'y', 'width', 'height'].forEach((name, index) => rectangle.setAttribute(name, box[index]));
+      shape.appendChild(rectangle);
+      diagram.appendChild(shape);
+    });
+    const edged = new Set(Array.from(diagram.children).filter((child) => child.localName === 'DMNEdge')
+      .map((edge) => edge.getAttribute('dmnElementRef')));
+    elements.filter((node) => node.localName !== 'inputData').forEach((node) => {
+      requirementsOf(node).forEach(({ requirement, source }) => {
+        if (edged.has(requirement.getAttribute('id'))) return;
+        const from = bounds[source.getAttribute('id')];
+        const to = bounds[node.getAttribute('id')];
+        const edge = doc.createElementNS(DMNDI, 'dmndi:DMNEdge');
+        edge.setAttribute('id', newId('DMNEdge'));
+        edge.setAttribute('dmnElementRef', requirement.getAttribute('id'));
+        [[from[0] + from[2] / 2, from[1]], [to[0] + to[2] / 2, to[1] + to[3]]].forEach(([x, y]) => {
+          const point = doc.createElementNS(DI, 'di:waypoint');
+          point.setAttribute('x', Math.round(x));
+          point.setAttribute('y', Math.round(y));
+          edge.appendChild(point);
+        });
+        diagram.appendChild(edge);
+      });
+    });
+    return new XMLSerializer().serializeToString(doc);
+  }
+
   async function load(xml, decisionId) {
-    await modeler.importXML(xml);
+    await modeler.importXML(withDiagram(xml));
     const views = modeler.getViews();
     const target = views.find((view) => view.type === 'decisionTable' && view.element.id === decisionId)
       || firstTableView();
@@ -393,7 +488,13 @@
   on('submit-review', submitForReview);
   on('approve', approve);
   on('reject', reject);
-  modeler.on('views.changed', () => { watchChanges(); renderColumns(); });
+  modeler.on('views.changed', ({ activeView }) => {
+    watchChanges();
+    renderColumns();
+    if (activeView && activeView.type === 'drd') {
+      modeler.getActiveViewer().get('canvas').zoom('fit-viewport', 'auto');
+    }
+  });
 
   load(data.dmnXml).then(() => {
     say('');
