@@ -140,6 +140,10 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Run with `celery -A config beat`. Display only: decisions read effective_from, never these states.
+CELERY_BEAT_SCHEDULE = {
+    "ruleset-live-states": {"task": "rulesets.tasks.ruleset_live_states_refresh", "schedule": 60.0},
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": (
@@ -182,6 +186,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One resource type shown by two serializers (list and detail) is one enum.
+    "ENUM_NAME_OVERRIDES": {"RulesetVersionTypeEnum": ["rulesetVersion"]},
 }
 
 # Evaluations: which implementation runs each artifact format ("native" or the reference engine).

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 api_v1 = [
     path("", include("modelregistry.api.urls")),
     path("", include("decisioning.api.urls")),
+    path("", include("rulesets.api.urls")),
 ]
 
 urlpatterns = [

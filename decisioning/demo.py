@@ -123,6 +123,10 @@ def publish_demo_ruleset(*, partner, name, purpose, path, author, approver, fiel
     version = ruleset_services.ruleset_version_create_draft(
         ruleset=ruleset, actor=author, dmn_xml=dmn_xml, field_mapping=field_mapping,
         change_note=f"The demo's {name.lower()} ({path}).", source_name=Path(path).name)
+    test_cases = DEMO_DIR / path.replace(".dmn", "_test_cases.csv")
+    if test_cases.exists():  # submitting runs them: the demo's rules pass their own test cases
+        ruleset_services.ruleset_test_cases_import_csv(ruleset=ruleset, csv_text=test_cases.read_text(), actor=author,
+                                                       version=version)
     ruleset_services.ruleset_version_submit(version=version, actor=author)
     ruleset_services.ruleset_version_approve(version=version, actor=approver, effective_from=timezone.now(),
                                              note="Demo rules, reviewed.")

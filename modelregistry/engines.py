@@ -68,6 +68,16 @@ def is_workbook(data) -> bool:
     return looks_like_workbook(data)
 
 
+def dmn_document(artifact: str):
+    """(definitions, root element) of DMN XML as the engine's reader sees it, without compiling.
+
+    For tools that read the tables themselves (the version diff). Raises the DMN ModelLoadError.
+    """
+    from rulesets.dmn.reader import parse_xml, read_definitions
+
+    return read_definitions(artifact), parse_xml(artifact)
+
+
 def engine_package(engine):
     try:
         return import_module(PACKAGES[engine])

@@ -277,8 +277,12 @@ def ruleset_version_publish(*, version, actor, note="") -> RulesetVersion:
     version = _locked_version(version)
     if version.status != Status.APPROVED:
         raise Conflict(f"{version} is not approved; only an approved version is published.")
-    mapping = {(row["name"], row["fieldType"]): row["supportedFieldName"]
-               for row in selectors.ruleset_version_field_mapping(version=version)}
+    rows = selectors.ruleset_version_field_mapping(version=version)
+    unmapped = [row["name"] for row in rows if row["fieldType"] == FieldType.ARGUMENT and not row["supportedFieldName"]]
+    if unmapped:  # the dictionary changed since review: publishing would give a step that cannot run
+        raise ArgumentError("fieldMapping", f"Inputs no longer map onto the data dictionary: {', '.join(unmapped)}.",
+                            code="not_mapped")
+    mapping = {(row["name"], row["fieldType"]): row["supportedFieldName"] for row in rows}
     model = registry.predictive_model_register_ruleset_version(
         partner=version.ruleset.partner, name=version.ruleset.name, artifact=version.dmn_xml, created_by=actor,
         ruleset_version_id=version.pk, description=version.change_note, source_format=version.source_format,

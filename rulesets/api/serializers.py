@@ -51,3 +51,78 @@ class RulesetTestCaseOutputSerializer(serializers.ModelSerializer):
         model = RulesetTestCase
         resource_name = "rulesetTestCase"
         fields = ("id", "ruleset_id", "name", "inputs", "expected_outputs", "created", "updated")
+
+
+class RulesetVersionWithHistorySerializer(RulesetVersionDetailSerializer):
+    """One version with its XML and every transition (who, when, from, to, note)."""
+
+    transitions = serializers.SerializerMethodField()
+
+    class Meta(RulesetVersionDetailSerializer.Meta):
+        fields = RulesetVersionDetailSerializer.Meta.fields + ("transitions",)
+
+    def get_transitions(self, version) -> list[dict]:
+        return [
+            {"from": t.from_status or None, "to": t.to_status, "by": t.actor.username if t.actor_id else None,
+             "at": t.created.isoformat(), "note": t.note}
+            for t in version.transitions.select_related("actor").order_by("created", "id")
+        ]
+
+
+class RulesetVersionInputSerializer(serializers.Serializer):
+    ruleset_id = serializers.UUIDField(help_text="The ruleset the draft belongs to.")
+    dmn_xml = serializers.CharField(required=False, trim_whitespace=False,
+                                    help_text="The DMN XML. Omit to start from `basedOnId`.")
+    based_on_id = serializers.UUIDField(required=False, allow_null=True, default=None,
+                                        help_text="A version of the same ruleset to start from.")
+    change_note = serializers.CharField(required=False, allow_blank=True, default="")
+    field_mapping = serializers.DictField(child=serializers.CharField(), required=False, allow_null=True, default=None)
+
+    class Meta:
+        resource_name = "rulesetVersion"
+
+
+class RulesetVersionUpdateSerializer(serializers.Serializer):
+    dmn_xml = serializers.CharField(required=False, trim_whitespace=False)
+    change_note = serializers.CharField(required=False, allow_blank=True)
+    field_mapping = serializers.DictField(child=serializers.CharField(), required=False)
+
+    class Meta:
+        resource_name = "rulesetVersion"
+
+
+class RulesetVersionTransitionInputSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    effective_from = serializers.DateTimeField(required=False, allow_null=True, default=None,
+                                               help_text="Approval only: when the version takes effect.")
+
+    class Meta:
+        resource_name = "rulesetVersion"
+
+
+class RulesetTestCaseInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    inputs = serializers.DictField(required=False, default=dict)
+    expected_outputs = serializers.DictField()
+
+    class Meta:
+        resource_name = "rulesetTestCase"
+
+
+class RulesetTestCaseUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False)
+    inputs = serializers.DictField(required=False)
+    expected_outputs = serializers.DictField(required=False)
+
+    class Meta:
+        resource_name = "rulesetTestCase"
+
+
+class RulesetTestCaseImportSerializer(serializers.Serializer):
+    csv = serializers.CharField(trim_whitespace=False, help_text="The CSV text: a name column, then inputs and "
+                                "expected outputs named as in the DMN (or input:NAME / expected:NAME).")
+    version_id = serializers.UUIDField(required=False, allow_null=True, default=None,
+                                       help_text="The version whose DMN types the columns (default: the latest).")
+
+    class Meta:
+        resource_name = "rulesetTestCase"

@@ -30,3 +30,24 @@ def test_loading_the_demo_twice_changes_nothing():
     counts = (User.objects.count(), PredictiveModel.objects.count())
     demo_load(out=lambda *_: None)
     assert (User.objects.count(), PredictiveModel.objects.count()) == counts
+
+
+def test_the_demo_rule_steps_follow_rulesets_written_by_the_rule_editor_and_approved_by_the_approver():
+    from decisioning.models import StepBinding
+    from rulesets.models import RulesetTestCase
+    from rulesets.services import ruleset_version_test_run
+
+    demo = demo_load(out=lambda *_: None)
+    steps = list(demo["flow"].steps.order_by("position"))
+    assert [(s.kind, s.binding, s.ruleset.name if s.ruleset_id else None) for s in steps] == [
+        ("knockout", StepBinding.FOLLOW, "Knock-out rules"), ("score", StepBinding.PIN, None),
+        ("score", StepBinding.PIN, None), ("cutoff", StepBinding.FOLLOW, "Score cut-offs"),
+        ("review", StepBinding.FOLLOW, "Review routing")]
+    for name, ruleset in demo["rulesets"].items():
+        [version] = ruleset.versions.all()
+        assert (version.status, version.author.username, version.approver.username) == (
+            "published", "demo_rule_editor", "demo_rule_approver"), name
+        run = ruleset_version_test_run(version=version)
+        assert run.passed and len(run.results) >= 5, name
+    assert RulesetTestCase.objects.count() == 21
+    assert demo["knockout"] == demo["rulesets"]["knockout"].versions.get().published_model

@@ -23,6 +23,9 @@ class Command(BaseCommand):
         write("\nPeople (username: password, shown once; log in at " + base_url + "/admin/ or /review/):")
         for role, (user, password) in demo["people"].items():
             write(f"  {user.username:<24} {password or '(unchanged since the last load)'}   role: {role}")
+        write("\nRules (published, approved by demo_rule_approver; edit them as demo_rule_editor: a new draft, then review):")
+        for ruleset in demo["rulesets"].values():
+            write(f"  {ruleset.name:<24} {ruleset.get_purpose_display():<10} {ruleset.test_cases.count()} test cases")
         token = demo["token"]
         auth = f"-H 'Authorization: Token {token}'"
         content = "-H 'Content-Type: application/vnd.api+json'"
