@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from .admin_mixins import PartnerScopedAdmin
 from .models import AuditEvent
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(PartnerScopedAdmin):
     list_display = ("created", "partner", "actor", "action", "object_type", "object_repr")
     list_filter = ("action", "object_type", "partner")
     search_fields = ("object_id", "object_repr", "actor__username")

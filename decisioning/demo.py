@@ -10,7 +10,7 @@ from modelregistry import services as registry
 from modelregistry.models import DataDictionaryField, PredictiveModel
 from partners import roles
 from partners.models import Partner, User
-from partners.services import api_token_create, partner_create, user_create
+from partners.services import api_token_create, partner_create, user_create, user_roles_set
 from rulesets import services as ruleset_services
 from rulesets.models import Ruleset, RulesetPurpose
 
@@ -86,6 +86,7 @@ def demo_load(*, out=print):
             user, password = user_create(partner=partner, username=username, roles=[role])
             people[role] = (user, password)
         else:
+            user_roles_set(user=user, roles=[role])  # demo databases from before roles gave the admin
             people[role] = (user, None)
     scientist = people[roles.DATA_SCIENTIST][0]
     logistic = register_demo_model(

@@ -76,7 +76,7 @@ class PredictiveModelAdmin(PartnerScopedAdmin):
     list_filter = ("engine", "status", "partner")
     search_fields = ("name", "sha256")
     readonly_fields = (
-        "partner", "name", "version", "engine", "sha256", "warnings", "source_format", "source_name",
+        "partner", "name", "version", "engine", "status", "sha256", "warnings", "source_format", "source_name",
         "source_sha256", "source_download", "created_by", "created", "artifact_text",
     )
     fields = (
@@ -96,12 +96,20 @@ class PredictiveModelAdmin(PartnerScopedAdmin):
     def source_download(self, obj):
         if obj is None or obj.pk is None:
             return "-"
-        return format_html('<a href="{}">Download {}</a>', reverse(
+        link = format_html('<a href="{}">Download {}</a>', reverse(
             "admin:modelregistry_predictivemodel_source", args=[obj.pk]), obj.get_source_format_display())
+        if obj.engine != "dmn":
+            return link
+        exports = [format_html('<a href="{}">{}</a>', reverse(
+            "admin:modelregistry_predictivemodel_export", args=[obj.pk, export_format]), label)
+            for export_format, label in (("dmn", "DMN XML"), ("xlsx", "Excel workbook"))]
+        return format_html("{} · Export as {} or {}", link, exports[0], exports[1])
 
     def get_urls(self):
         own = [path("<uuid:pk>/source/", self.admin_site.admin_view(self.source_view),
-                    name="modelregistry_predictivemodel_source")]
+                    name="modelregistry_predictivemodel_source"),
+               path("<uuid:pk>/export/<str:export_format>/", self.admin_site.admin_view(self.export_view),
+                    name="modelregistry_predictivemodel_export")]
         return own + super().get_urls()
 
     def source_view(self, request, pk):
@@ -109,6 +117,20 @@ class PredictiveModelAdmin(PartnerScopedAdmin):
         if model is None or not self.has_view_permission(request, model):
             raise Http404("No such model.")
         content, content_type, filename = selectors.predictive_model_source(model=model)
+        response = HttpResponse(content, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+    def export_view(self, request, pk, export_format):
+        model = self.get_queryset(request).filter(pk=pk).first()
+        if model is None or not self.has_view_permission(request, model):
+            raise Http404("No such model.")
+        try:
+            content, content_type, filename = selectors.predictive_model_export(
+                model=model, export_format=export_format)
+        except ArgumentError as error:
+            self.message_user(request, f"Not exported: {error.message}", level=messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:modelregistry_predictivemodel_change", args=[model.pk]))
         response = HttpResponse(content, content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
@@ -128,9 +150,20 @@ class PredictiveModelAdmin(PartnerScopedAdmin):
     def get_inlines(self, request, obj):
         return self.inlines if obj else []
 
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        if not request.user.is_superuser and request.user.partner_id:
+            initial.setdefault("partner", request.user.partner_id)
+        return initial
+
     def save_model(self, request, obj, form, change):
         if change:
-            return  # status changes go through the retire action; the artifact never changes
+            # only the description is edited here: the artifact never changes, and a version is
+            # retired through the retire action
+            if "description" in form.changed_data:
+                services.predictive_model_describe(model=obj, description=form.cleaned_data["description"],
+                                                   actor=request.user)
+            return
         partner = form.cleaned_data["partner"]
         if not request.user.is_superuser and partner.pk != request.user.partner_id:
             raise ValidationError("You can register models for your own partner only.")
@@ -176,6 +209,9 @@ class PredictiveModelAdmin(PartnerScopedAdmin):
             return HttpResponseRedirect(request.get_full_path())
 
     def save_formset(self, request, form, formset, change):
+        # save(commit=False) writes nothing; it records what changed, which the admin's change
+        # message reads (new_objects, changed_objects). The mapping itself goes through the service.
+        formset.save(commit=False)
         for field_form in formset.forms:
             if "supported_field" in field_form.changed_data:
                 target = field_form.cleaned_data.get("supported_field")

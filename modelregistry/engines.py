@@ -12,7 +12,7 @@ from importlib import import_module
 
 from django.conf import settings
 
-from core.exceptions import ArgumentError
+from core.exceptions import ArgumentError, ParameterError
 
 PACKAGES = {"pmml": "modelregistry.pmml", "dmn": "rulesets.dmn"}
 
@@ -60,6 +60,25 @@ def workbook_to_artifact(workbook: bytes, *, name=None) -> str:
         return workbook_to_dmn(workbook, name=name)
     except ModelLoadError as error:
         raise ArgumentError("workbook", f"The Excel workbook cannot be used: {error}") from None
+
+
+def dmn_export(artifact: str, *, export_format: str):
+    """A DMN artifact written out again: normalised DMN XML (str) or an Excel workbook (bytes).
+
+    Raises ParameterError on `format` when the model cannot be written that way (an Excel workbook
+    holds decision tables only); the message names the decision.
+    """
+    from rulesets.dmn import ModelLoadError, read_model
+    from rulesets.dmn.excel_export import definitions_to_workbook
+    from rulesets.dmn.writer import definitions_to_xml
+
+    definitions = read_model(artifact)
+    if export_format == "dmn":
+        return definitions_to_xml(definitions)
+    try:
+        return definitions_to_workbook(definitions)
+    except ModelLoadError as error:
+        raise ParameterError("format", str(error)) from None
 
 
 def is_workbook(data) -> bool:

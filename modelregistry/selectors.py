@@ -2,9 +2,10 @@ import re
 
 from django.db.models import QuerySet
 
-from core.exceptions import NotFound
+from core.exceptions import NotFound, ParameterError
 from core.ids import parse_uuid
 
+from . import engines
 from .models import FieldType, PredictiveModel, PredictiveModelField, SourceFormat
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -37,6 +38,24 @@ def predictive_model_source(*, model) -> tuple[bytes, str, str]:
     extension = "pmml" if model.engine == "pmml" else "dmn"
     name = model.source_name or f"{stem}.{extension}"
     return model.artifact.encode("utf-8"), "application/xml", re.sub(r'["\\\r\n]', "_", name)
+
+
+EXPORT_FORMATS = ("dmn", "xlsx")
+
+
+def predictive_model_export(*, model, export_format) -> tuple[bytes, str, str]:
+    """(content, content type, file name) of a DMN model written out as normalised DMN XML
+    (`dmn`) or as an Excel workbook in pyDMNrules' layout (`xlsx`); importing either gives the
+    same tables and decisions."""
+    if export_format not in EXPORT_FORMATS:
+        raise ParameterError("format", f"Choose an export format: {', '.join(EXPORT_FORMATS)}.")
+    if model.engine != "dmn":
+        raise ParameterError("format", "Only DMN rule models can be exported; download a PMML model's source.")
+    stem = re.sub(r"[^\w.-]+", "_", f"{model.name}-v{model.version}").strip("_") or "model"
+    content = engines.dmn_export(model.artifact, export_format=export_format)
+    if export_format == "xlsx":
+        return content, XLSX_CONTENT_TYPE, f"{stem}.xlsx"
+    return content.encode("utf-8"), "application/xml", f"{stem}.dmn"
 
 
 def predictive_model_field_list(*, partner, model_id, field_type=None) -> QuerySet:

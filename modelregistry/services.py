@@ -254,6 +254,15 @@ def predictive_model_field_map(*, field, supported_field_name, actor, allow_prot
 
 
 @transaction.atomic
+def predictive_model_describe(*, model, description, actor) -> PredictiveModel:
+    """Change a registered version's description (the artifact never changes)."""
+    model.description = description or ""
+    model.save(update_fields=["description"])
+    audit_event_record(actor=actor, action="predictive_model.describe", obj=model)
+    return model
+
+
+@transaction.atomic
 def predictive_model_retire(*, model, actor) -> PredictiveModel:
     if model.status == ModelStatus.RETIRED:
         raise Conflict(f"{model} is retired already.")

@@ -1,19 +1,78 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from core.admin_mixins import PartnerScopedAdmin
+
+from . import services
 from .models import Partner, User
 
 
 @admin.register(Partner)
-class PartnerAdmin(admin.ModelAdmin):
+class PartnerAdmin(PartnerScopedAdmin):
+    """Platform superusers manage partners; a partner admin sees and tunes their own partner."""
+
+    partner_lookup = "pk"
     list_display = ("name", "slug", "is_active", "review_sla_hours", "override_confirmation_amount")
-    prepopulated_fields = {"slug": ("name",)}
     search_fields = ("name",)
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return {"slug": ("name",)} if request.user.is_superuser else {}
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if request.user.is_superuser else ("name", "slug", "is_active")
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(PartnerScopedAdmin, DjangoUserAdmin):
+    """People of the partner. Roles are the groups; admin access (`is_staff`) follows from the roles
+    (partners.services.user_roles_set), so a partner admin can neither grant it nor anything else."""
+
     list_display = ("username", "partner", "email", "is_active", "is_staff")
     list_filter = ("partner", "groups", "is_active", "is_staff")
     fieldsets = DjangoUserAdmin.fieldsets + (("Lending partner", {"fields": ("partner",)}),)
     add_fieldsets = DjangoUserAdmin.add_fieldsets + (("Lending partner", {"fields": ("partner",)}),)
+    partner_fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        ("Personal info", {"fields": ("first_name", "last_name", "email")}),
+        ("Roles", {"fields": ("is_active", "groups")}),
+        ("Access", {"fields": ("partner", "is_staff", "last_login", "date_joined")}),
+    )
+    partner_add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("username", "usable_password", "password1", "password2")}),
+        ("Roles", {"fields": ("groups",)}),
+    )
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return queryset if request.user.is_superuser else queryset.filter(is_superuser=False)
+
+    def get_fieldsets(self, request, obj=None):
+        if request.user.is_superuser:
+            return super().get_fieldsets(request, obj)
+        return self.partner_add_fieldsets if obj is None else self.partner_fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        if request.user.is_superuser:
+            return super().get_readonly_fields(request, obj)
+        return ("partner", "is_staff", "last_login", "date_joined") if obj is not None else ()
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if request.user.is_superuser:
+            return form
+        partner_id = request.user.partner_id
+
+        class OwnPartnerForm(form):
+            """The person belongs to the partner admin's partner before validation (User.clean)."""
+
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                self.instance.partner_id = partner_id
+
+        return OwnPartnerForm
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        user = form.instance
+        services.user_roles_set(user=user, roles=list(user.groups.values_list("name", flat=True)),
+                                actor=request.user)

@@ -20,3 +20,56 @@ DESCRIPTIONS = {
     PARTNER_ADMIN: "Manages the partner's people, tokens and settings.",
     PARTNER_SYSTEM: "A loan-origination system that calls the REST API with a token.",
 }
+
+# The roles whose work is done in the admin: their people get `is_staff` (admin access, nothing
+# more: every admin page is scoped to their partner). The underwriter works in /review/ and the
+# partner system calls the API; neither gets the admin.
+ADMIN_ROLES = frozenset({RULE_EDITOR, RULE_APPROVER, DATA_SCIENTIST, AUDITOR, PARTNER_ADMIN})
+
+_VIEW_REGISTRY = ("modelregistry.view_predictivemodel", "modelregistry.view_predictivemodelfield",
+                  "modelregistry.view_datadictionaryfield")
+_AUTHOR_MODELS = ("modelregistry.add_predictivemodel", "modelregistry.change_predictivemodel",
+                  "modelregistry.change_predictivemodelfield")
+
+# The Django permissions each role's group carries: the one source for the data migration and for
+# the post_migrate sync (which also picks up permissions of models added later, e.g. rulesets).
+# The shared data dictionary is changed by platform staff only: a change affects every partner.
+PERMISSIONS = {
+    RULE_EDITOR: _VIEW_REGISTRY + _AUTHOR_MODELS + (
+        "rulesets.view_ruleset", "rulesets.add_ruleset", "rulesets.change_ruleset",
+        "rulesets.view_rulesetversion", "rulesets.add_rulesetversion", "rulesets.change_rulesetversion"),
+    RULE_APPROVER: _VIEW_REGISTRY + (
+        "rulesets.view_ruleset", "rulesets.view_rulesetversion", "rulesets.change_rulesetversion"),
+    DATA_SCIENTIST: _VIEW_REGISTRY + _AUTHOR_MODELS,
+    AUDITOR: _VIEW_REGISTRY + ("decisioning.view_insighttransaction", "core.view_auditevent",
+                               "rulesets.view_ruleset", "rulesets.view_rulesetversion"),
+    PARTNER_ADMIN: _VIEW_REGISTRY + (
+        "partners.view_user", "partners.add_user", "partners.change_user",
+        "partners.view_partner", "partners.change_partner",
+        "decisioning.view_insighttransaction", "core.view_auditevent",
+        "rulesets.view_ruleset", "rulesets.view_rulesetversion"),
+    UNDERWRITER: (),
+    PARTNER_SYSTEM: (),
+}
+
+
+def uses_admin(role_names):
+    return bool(ADMIN_ROLES & set(role_names))
+
+
+def sync_role_permissions(group_model, permission_model):
+    """Give each role's group exactly the permissions in PERMISSIONS (groups created if missing).
+
+    Takes the model classes so a data migration can pass its historical models. Permissions of
+    models not installed (yet) are skipped; the post_migrate sync adds them once they exist.
+    """
+    for role in ALL:
+        group, _ = group_model.objects.get_or_create(name=role)
+        wanted = PERMISSIONS[role]
+        found = []
+        for dotted in wanted:
+            app_label, codename = dotted.split(".", 1)
+            permission = permission_model.objects.filter(content_type__app_label=app_label, codename=codename).first()
+            if permission is not None:
+                found.append(permission)
+        group.permissions.set(found)

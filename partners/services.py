@@ -39,11 +39,36 @@ def user_create(*, partner, username, roles=(), password=None, email="", actor=N
     user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()
-    user.groups.set([Group.objects.get_or_create(name=name)[0] for name in roles])
+    user_roles_set(user=user, roles=roles, actor=actor, record=False)
     audit_event_record(
         actor=actor, action="user.create", obj=user, partner=partner, data={"roles": sorted(roles)}
     )
     return user, password
+
+
+@transaction.atomic
+def user_roles_set(*, user, roles, actor=None, record=True):
+    """Give `user` exactly `roles`; people whose roles work in the admin get `is_staff`.
+
+    `is_staff` means admin access and nothing more (every admin page is scoped to the user's
+    partner); underwriters and partner systems never get it. Platform staff (no partner) and
+    superusers keep theirs.
+    """
+    roles = set(roles)
+    unknown = roles - set(role_names.ALL)
+    if unknown:
+        raise ArgumentError("roles", f"Unknown roles: {', '.join(sorted(unknown))}.")
+    user.groups.set([Group.objects.get_or_create(name=name)[0] for name in sorted(roles)])
+    staff = user.is_superuser or user.partner_id is None or role_names.uses_admin(roles)
+    if user.is_staff != staff:
+        user.is_staff = staff
+        user.save(update_fields=["is_staff"])
+    if hasattr(user, "_role_names"):
+        del user._role_names
+    if record:
+        audit_event_record(actor=actor, action="user.roles_set", obj=user, partner=user.partner,
+                           data={"roles": sorted(roles), "is_staff": staff})
+    return user
 
 
 @transaction.atomic

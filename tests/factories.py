@@ -3,6 +3,7 @@ import factory
 from django.contrib.auth.models import Group
 
 from modelregistry.models import DataDictionaryField
+from partners import roles as partner_roles
 from partners.models import Partner, User
 
 PASSWORD = "correct-horse-battery-staple"
@@ -33,6 +34,9 @@ class UserFactory(factory.django.DjangoModelFactory):
             if extracted:
                 # get_or_create: transactional tests flush the groups the data migration made.
                 self.groups.set([Group.objects.get_or_create(name=name)[0] for name in extracted])
+                if partner_roles.uses_admin(extracted) and not self.is_staff:
+                    self.is_staff = True  # as partners.services.user_roles_set does
+                    self.save(update_fields=["is_staff"])
 
 
 class DataDictionaryFieldFactory(factory.django.DjangoModelFactory):

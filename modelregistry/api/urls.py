@@ -5,6 +5,7 @@ from .views import PredictiveModelFieldViewSet, PredictiveModelViewSet
 models = PredictiveModelViewSet.as_view({"get": "list", "post": "create"})
 model = PredictiveModelViewSet.as_view({"get": "retrieve"})
 source = PredictiveModelViewSet.as_view({"get": "source"})
+export = PredictiveModelViewSet.as_view({"get": "export"})
 fields = PredictiveModelFieldViewSet.as_view({"get": "list"})
 field = PredictiveModelFieldViewSet.as_view({"get": "retrieve", "patch": "partial_update"})
 
@@ -12,6 +13,7 @@ urlpatterns = [
     path("predictive-models", models, name="predictive-model-list"),
     path("predictive-models/<str:pk>", model, name="predictive-model-detail"),
     path("predictive-models/<str:pk>/source", source, name="predictive-model-source"),
+    path("predictive-models/<str:pk>/export", export, name="predictive-model-export"),
     path("predictive-models/<str:model_pk>/fields", fields, name="predictive-model-field-list"),
     path("predictive-models/<str:model_pk>/fields/<str:pk>", field, name="predictive-model-field-detail"),
 ]

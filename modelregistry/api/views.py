@@ -1,7 +1,8 @@
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 
 from core.api.pagination import LargePagePagination
@@ -20,6 +21,17 @@ from .serializers import (
     PredictiveModelOutputSerializer,
 )
 
+class _FirstRenderer(BaseContentNegotiation):
+    """Content negotiation that leaves `?format=` alone: on the export endpoint it names the file
+    format (dmn, xlsx), not a DRF renderer."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
 ModelAuthors = roles_required(roles.DATA_SCIENTIST, roles.RULE_EDITOR, roles.PARTNER_ADMIN, methods=("POST", "PATCH"))
 
 
@@ -36,6 +48,11 @@ class PredictiveModelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
 
     def get_object(self):
         return selectors.predictive_model_get(partner=self.request.user.partner, model_id=self.kwargs["pk"])
+
+    def get_content_negotiator(self):
+        if getattr(self, "action", None) == "export":
+            return _FirstRenderer()
+        return super().get_content_negotiator()
 
     @extend_schema(
         request=PredictiveModelInputSerializer(),
@@ -72,6 +89,22 @@ class PredictiveModelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
         response = HttpResponse(content, content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         response["X-Content-SHA256"] = model.source_sha256
+        return response
+
+    @extend_schema(
+        parameters=[OpenApiParameter("format", str, enum=list(selectors.EXPORT_FORMATS), required=True)],
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        description="A DMN model written out as normalised DMN XML (`format=dmn`, the diagram kept) or as an "
+        "Excel workbook in pyDMNrules' layout (`format=xlsx`). Importing either gives the same tables and "
+        "decisions.",
+    )
+    def export(self, request, pk=None):
+        """Download a DMN model as DMN XML or as an Excel rule workbook."""
+        model = self.get_object()
+        content, content_type, filename = selectors.predictive_model_export(
+            model=model, export_format=request.query_params.get("format", ""))
+        response = HttpResponse(content, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
 
 

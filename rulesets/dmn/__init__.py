@@ -5,18 +5,17 @@ from .fields import Field
 ENGINES = ('native', 'pydmnrules')
 DEFAULT_ENGINE = 'native'
 
-__all__ = ['load', 'fields_of', 'Field', 'ModelLoadError', 'EvaluationError', 'ENGINES', 'DEFAULT_ENGINE']
+__all__ = ['load', 'fields_of', 'read_model', 'Field', 'ModelLoadError', 'EvaluationError', 'ENGINES', 'DEFAULT_ENGINE']
 
 
 def load(source, *, engine=None):
     """Load a DMN model from a path, XML text or bytes and return an evaluable model."""
     from .fields import model_fields
-    from .reader import read_definitions
 
     engine = engine or DEFAULT_ENGINE
     if engine not in ENGINES:
         raise ValueError('unknown DMN engine %r; choose one of %s' % (engine, ', '.join(ENGINES)))
-    definitions = read_definitions(source)
+    definitions = read_model(source)
     fields = model_fields(definitions)
     if engine == 'pydmnrules':
         from .reference import ReferenceModel
@@ -28,6 +27,16 @@ def load(source, *, engine=None):
 def fields_of(source):
     """The model's `Field`s without building an engine (cheap: reads the XML only)."""
     from .fields import model_fields
-    from .reader import read_definitions
 
-    return model_fields(read_definitions(source))
+    return model_fields(read_model(source))
+
+
+def read_model(source):
+    """`Definitions` of `source` with what tools leave implicit made explicit (implicit inputs,
+    with `definitions.warnings` naming them); see `visibility`."""
+    from .reader import read_definitions
+    from .visibility import declare_implicit_inputs
+
+    definitions = read_definitions(source)
+    declare_implicit_inputs(definitions)
+    return definitions

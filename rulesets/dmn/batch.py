@@ -9,6 +9,7 @@ import numpy
 from .errors import EvaluationError
 from .feel.values import Decimal, equal
 from .values import to_feel
+from .visibility import alias_value
 
 NUMBER_KINDS = 'biuf'
 
@@ -245,8 +246,9 @@ def evaluate_frame(model, frame):
     for name in model._all_order:
         table = model._tables.get(name)
         values = None
-        if table is not None and rows and all(columns.get(n) is not None for n in table.input_names if n):
-            values = evaluate_table(table, columns, index_labels)
+        table_columns = _with_aliases(model, name, columns, results)
+        if table is not None and rows and all(table_columns.get(n) is not None for n in table.input_names if n):
+            values = evaluate_table(table, table_columns, index_labels)
         if values is None:
             values = _row_by_row(model, name, raw, results, rows)
         results[name] = values
@@ -254,6 +256,17 @@ def evaluate_frame(model, frame):
         columns[name] = column_of(values) if rows else None
     result_names = [f.name for f in model.fields if f.field_type == 'result']
     return pandas.DataFrame({n: results[n] for n in result_names}, index=frame.index, dtype=object)
+
+
+def _with_aliases(model, name, columns, results):
+    """`columns` plus the output names of the decision tables `name` requires (see visibility)."""
+    aliases = model._aliases.get(name)
+    if not aliases:
+        return columns
+    local = dict(columns)
+    for alias, (required, key) in aliases.items():
+        local[alias] = column_of(_object_array([alias_value(value, key) for value in results[required]]))
+    return local
 
 
 def _row_by_row(model, name, raw, results, rows):

@@ -6,6 +6,7 @@ from .feel.values import Function, kind_of
 from .fields import strip_type_prefix
 from .tables import KIND_OF_TYPE, DecisionTable, InputProblem
 from .values import to_feel
+from .visibility import alias_value, visible_aliases
 
 ENGINE_VERSION = '0.1.0'
 
@@ -70,9 +71,9 @@ def _collect_names(definitions):
 class Compiler:
     """Turns reader nodes into `evaluate(scope, problems)` callables, once, at load time."""
 
-    def __init__(self, definitions):
+    def __init__(self, definitions, aliases=None):
         self.definitions = definitions
-        self.names = _collect_names(definitions)
+        self.names = _collect_names(definitions) | {a for seen in (aliases or {}).values() for a in seen}
         self.known_names = vocabulary(self.names)
         self.input_types = {d.name: strip_type_prefix(d.type_ref) for d in definitions.input_data}
 
@@ -156,9 +157,11 @@ class NativeModel:
     def __init__(self, definitions, fields):
         self.sha256 = definitions.sha256
         self.fields = list(fields)
-        self.warnings = []
+        self.warnings = list(definitions.warnings)
         self._definitions = definitions
-        compiler = Compiler(definitions)
+        # output names of required decision tables, per decision (as Camunda resolves them)
+        self._aliases = {name: seen for name, seen in visible_aliases(definitions).items() if seen}
+        compiler = Compiler(definitions, self._aliases)
         by_id = {element.id: element for group in (definitions.decisions, definitions.input_data,
                                                     definitions.knowledge_models) for element in group}
         self._by_name = {d.name: d for d in definitions.decisions}
@@ -182,7 +185,8 @@ class NativeModel:
         self._evaluators, self._tables = {}, {}
         for decision in definitions.decisions:
             available = {by_id[r].name for r in decision.required_decisions + decision.required_inputs
-                         + decision.required_knowledge if r in by_id} | set(self._knowledge) | all_names
+                         + decision.required_knowledge if r in by_id} | set(self._knowledge) | all_names \
+                | set(self._aliases.get(decision.name, ()))
             if decision.expression is None:
                 self.warnings.append('decision %r has no value expression: its value is taken from the inputs'
                                      % decision.name)
@@ -270,6 +274,11 @@ class NativeModel:
         return result
 
     def _evaluate_decision(self, name, scope, problems):
+        aliases = self._aliases.get(name)
+        if aliases:
+            scope = dict(scope)
+            for alias, (required, key) in aliases.items():
+                scope[alias] = alias_value(scope.get(required), key)
         try:
             value = self._evaluators[name](scope, problems)
         except EvaluationError:

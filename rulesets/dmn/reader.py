@@ -28,6 +28,7 @@ class InputClause:
     type_ref: Optional[str]
     input_values: Optional[str]
     label: Optional[str]
+    id: Optional[str] = None
 
 
 @dataclass
@@ -36,6 +37,8 @@ class OutputClause:
     type_ref: Optional[str]
     output_values: Optional[str]
     default_output: Optional[str]
+    label: Optional[str] = None
+    id: Optional[str] = None
 
 
 @dataclass
@@ -43,6 +46,8 @@ class Rule:
     input_entries: List[str]
     output_entries: List[str]
     line: Optional[int]
+    id: Optional[str] = None
+    description: Optional[str] = None
 
 
 @dataclass
@@ -54,6 +59,7 @@ class DecisionTable:
     rules: List[Rule]
     line: Optional[int]
     output_label: Optional[str] = None
+    id: Optional[str] = None
 
 
 @dataclass
@@ -113,6 +119,7 @@ class InputData:
     id: Optional[str]
     type_ref: Optional[str]
     line: Optional[int]
+    implicit: bool = False  # read by a table but not declared (see visibility.declare_implicit_inputs)
 
 
 @dataclass
@@ -125,6 +132,8 @@ class Decision:
     required_knowledge: List[str]  # ids
     expression: object
     line: Optional[int]
+    requirement_ids: dict = field(default_factory=dict)  # href id -> the requirement element's id
+    label: Optional[str] = None
 
 
 @dataclass
@@ -159,6 +168,9 @@ class Definitions:
     knowledge_models: List[BusinessKnowledgeModel]
     decision_services: List[DecisionService]
     text: str
+    warnings: List[str] = field(default_factory=list)
+    id: Optional[str] = None
+    xml_namespace: Optional[str] = None  # which DMN version's namespace the file used
 
     def element_name(self, element_id):
         for group in (self.decisions, self.input_data, self.knowledge_models, self.decision_services):
@@ -337,12 +349,13 @@ def _read_table(element, owner):
         if expression is None:
             raise ModelLoadError('input without inputExpression', _where(clause, owner))
         inputs.append(InputClause(_text_of(expression) or '', expression.get('typeRef'),
-                                  _text_of(_child(clause, 'inputValues')), clause.get('label')))
+                                  _text_of(_child(clause, 'inputValues')), clause.get('label'), clause.get('id')))
     outputs = []
     for clause in _children(element, 'output'):
         outputs.append(OutputClause(clause.get('name'), clause.get('typeRef'),
                                     _text_of(_child(clause, 'outputValues')),
-                                    _text_of(_child(clause, 'defaultOutputEntry'))))
+                                    _text_of(_child(clause, 'defaultOutputEntry')), clause.get('label'),
+                                    clause.get('id')))
     if not outputs:
         raise ModelLoadError('decision table without an output', _where(element, owner))
     rules = []
@@ -353,9 +366,11 @@ def _read_table(element, owner):
             raise ModelLoadError('rule %d has %d input and %d output entries; the table has %d inputs and %d outputs'
                                  % (number, len(input_entries), len(output_entries), len(inputs), len(outputs)),
                                  _where(rule, owner))
-        rules.append(Rule(input_entries, output_entries, _line(rule)))
+        description = _child(rule, 'description')
+        rules.append(Rule(input_entries, output_entries, _line(rule), rule.get('id'),
+                          (description.text or '').strip() if description is not None else None))
     return DecisionTable(HIT_POLICIES[hit_policy], aggregation, inputs, outputs, rules, _line(element),
-                         element.get('outputLabel'))
+                         element.get('outputLabel'), element.get('id'))
 
 
 def _read_item_definition(element):
@@ -367,6 +382,13 @@ def _read_item_definition(element):
 
 def _requirement_ids(element, requirement, kind):
     return [_href_id(r) for req in _children(element, requirement) for r in _children(req, kind)]
+
+
+def _requirement_element_ids(element):
+    """{required element's id: the informationRequirement/knowledgeRequirement's own id} (DMNDI edges
+    point at the requirement)."""
+    return {_href_id(r): req.get('id') for name in ('informationRequirement', 'knowledgeRequirement')
+            for req in _children(element, name) if req.get('id') for r in req}
 
 
 def read_definitions(source):
@@ -399,7 +421,8 @@ def read_definitions(source):
                 _requirement_ids(element, 'informationRequirement', 'requiredDecision'),
                 _requirement_ids(element, 'informationRequirement', 'requiredInput'),
                 _requirement_ids(element, 'knowledgeRequirement', 'requiredKnowledge'),
-                read_expression(_expression_child(element), owner), _line(element)))
+                read_expression(_expression_child(element), owner), _line(element),
+                _requirement_element_ids(element), element.get('label')))
         elif tag == 'businessKnowledgeModel':
             variable = _child(element, 'variable')
             owner = 'business knowledge model %r' % name
@@ -421,7 +444,8 @@ def read_definitions(source):
                 [_href_id(r) for r in _children(element, 'inputData')], _line(element)))
     definitions = Definitions(root.get('name'), root.get('namespace'),
                               hashlib.sha256(text.encode('utf-8')).hexdigest(), items, input_data, decisions,
-                              knowledge_models, services, text)
+                              knowledge_models, services, text, id=root.get('id'),
+                              xml_namespace=namespace)
     _check_references(definitions)
     return definitions
 

@@ -14,7 +14,10 @@ KIND_OF_TYPE = {'number': 'number', 'string': 'string', 'boolean': 'boolean', 'd
                 'date and time': 'date and time', 'datetime': 'date and time', 'time': 'time',
                 'days and time duration': 'days and time duration', 'dayTimeDuration': 'days and time duration',
                 'years and months duration': 'years and months duration',
-                'yearMonthDuration': 'years and months duration'}
+                'yearMonthDuration': 'years and months duration',
+                # vendor typeRefs (Camunda, Java and XML Schema names) are FEEL numbers
+                'double': 'number', 'float': 'number', 'decimal': 'number', 'long': 'number', 'integer': 'number',
+                'int': 'number', 'short': 'number'}
 AGGREGATIONS = {'SUM': '+', 'COUNT': '#', 'MIN': '<', 'MAX': '>'}
 
 

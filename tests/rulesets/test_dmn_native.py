@@ -110,10 +110,12 @@ def test_feel_syntax_error_names_rule_and_column():
     assert "rule 1, input 1 (Age)" in error.value.location
 
 
-def test_unknown_input_is_a_load_error():
+def test_undeclared_input_becomes_an_implicit_input_with_a_warning_naming_it():
+    # Camunda reads undeclared variables from the caller; a misspelling surfaces as a new argument
     text = table_model(AGE_RULES).replace('<text>Age</text></inputExpression>', '<text>Agee</text></inputExpression>')
-    with pytest.raises(dmn.ModelLoadError, match="unknown input 'Agee'"):
-        dmn.load(text)
+    model = dmn.load(text)
+    assert 'Agee' in [f.name for f in model.fields if f.field_type == 'argument']
+    assert any("'Agee', which no inputData declares" in warning for warning in model.warnings)
 
 
 def test_batch_agrees_with_single_records_including_missing_values():
