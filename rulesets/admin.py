@@ -1,6 +1,7 @@
 """Rulesets in the admin: the list, each ruleset's versions, and the decision-table editor (editor.py)."""
 from django.contrib import admin
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_GET, require_POST
 
@@ -39,7 +40,8 @@ class RulesetAdmin(PartnerScopedAdmin):
         rows = format_html_join("", '<tr><td><a href="{}">v{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>'
                                     "<td>{}</td></tr>", (
             (reverse("admin:rulesets_ruleset_editor", args=[v.pk]), v.number, v.get_status_display(),
-             v.effective_from or "-", v.author, v.approver or "-", v.change_note or "")
+             f"{timezone.localtime(v.effective_from):%Y-%m-%d %H:%M:%S}" if v.effective_from else "-",
+             v.author, v.approver or "-", v.change_note or "")
             for v in obj.versions.select_related("author", "approver").order_by("-number")))
         return format_html('<table class="ruleset-versions"><thead><tr><th>Version</th><th>Status</th>'
                            "<th>Effective from</th><th>Author</th><th>Approver</th><th>Change note</th></tr>"
@@ -52,7 +54,8 @@ class RulesetAdmin(PartnerScopedAdmin):
                            'published, editing starts a new draft of it.</p>', "Open the rule editor")
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra_context = {**(extra_context or {}),
+        # Every field here is read-only: the rules change in the editor, so there is nothing to save.
+        extra_context = {**(extra_context or {}), "show_save": False, "show_save_and_continue": False,
                          "open_editor_url": reverse("admin:rulesets_ruleset_open_editor", args=[object_id])}
         return super().change_view(request, object_id, form_url, extra_context)
 

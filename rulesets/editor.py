@@ -111,14 +111,21 @@ def dictionary_domains():
 
 
 def validation_messages(version, dmn_xml):
-    """The validation engine's messages on `dmn_xml`; inputs must be dictionary names or mapped to one."""
+    """The validation engine's messages on `dmn_xml`: inputs must be dictionary fields, or names the
+    version or the ruleset's published version maps onto one (checked against that field's type)."""
     known, domains = dictionary_domains()
-    known = set(known) | set((version.field_mapping or {}).keys())
+    aliases = dict(version.field_mapping or {})
     previous = (RulesetVersion.objects.filter(ruleset_id=version.ruleset_id, published_model__isnull=False)
                 .exclude(pk=version.pk).select_related("published_model").order_by("-number").first())
     if previous is not None:
-        known |= set(previous.published_model.fields.filter(supported_field__isnull=False)
-                     .values_list("name", flat=True))
+        for name, target in previous.published_model.fields.filter(supported_field__isnull=False).values_list(
+                "name", "supported_field__name"):
+            aliases.setdefault(name, target)
+    for name, target in aliases.items():
+        if target in known:
+            known.setdefault(name, known[target])
+            if target in domains:
+                domains.setdefault(name, domains[target])
     return [message.as_dict() for message in validation.validate(dmn_xml, known_inputs=known,
                                                                   input_domains=domains)]
 

@@ -32,6 +32,7 @@ from .model import _collect_names
 
 ERROR, WARNING, INFO = 'error', 'warning', 'info'
 SINGLE_HIT = ('U', 'A', 'P', 'F')
+DICTIONARY_KINDS = {'number': 'number', 'integer': 'number', 'string': 'string', 'boolean': 'boolean'}
 ANALYSED_KINDS = ('number', 'string', 'boolean')
 NUMBER_TYPES = {'number', 'decimal', 'double', 'float', 'integer', 'int', 'long', 'short'}
 MAX_MESSAGES_PER_CHECK = 20
@@ -585,8 +586,9 @@ def _earlier_high(a, b):
 def validate(source, *, known_inputs=None, input_domains=None):
     """Messages about a DMN model (path, text or bytes), most serious first.
 
-    `known_inputs`: when given, the names a table input may read besides the model's own decisions
-    (the data dictionary); every other input is an error naming its column.
+    `known_inputs`: when given, {name: data type or None} of what a table input may read besides the
+    model's own decisions (the data dictionary); every other input is an error naming its column,
+    and so is a column whose typeRef contradicts the dictionary's type.
     `input_domains`: {input name: FEEL unary tests} narrowing a column's values for the gap check
     (the dictionary's bounds or allowed values).
     """
@@ -609,6 +611,11 @@ def validate(source, *, known_inputs=None, input_domains=None):
                 if name not in known_inputs and name not in decision_names:
                     check.add(ERROR, 'unmapped-input', 'Column %s reads %r, which is not a data-dictionary field: '
                               'choose the column from the dictionary' % (column.label, name), column=column.label)
+                    continue
+                expected = DICTIONARY_KINDS.get(known_inputs.get(name) if isinstance(known_inputs, dict) else None)
+                if expected and column.kind in ANALYSED_KINDS and column.kind != expected:
+                    check.add(ERROR, 'mistyped-input', 'Column %s is typed %s, but the dictionary field %r holds %ss'
+                              % (column.label, column.kind, name, expected), column=column.label)
         check.check()
     if not any(m.severity == ERROR for m in messages):
         try:

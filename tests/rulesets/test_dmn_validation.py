@@ -132,6 +132,14 @@ def test_inputs_outside_the_dictionary_are_named_by_column_decisions_are_allowed
     assert message.column == 'status' and "Column status reads 'status'" in message.text
 
 
+def test_a_column_typed_against_the_dictionary_is_an_error_naming_it():
+    xml = table_xml('C', [('annualIncome', 'string'), ('term', 'string')], [['-', '-', '"x"']])
+    [message] = [m for m in validate(xml, known_inputs={'annualIncome': 'number', 'term': 'string'})
+                 if m.severity == ERROR]
+    assert (message.code, message.column) == ('mistyped-input', 'annualIncome')
+    assert "Column annualIncome is typed string, but the dictionary field 'annualIncome' holds numbers" == message.text
+
+
 def test_tables_with_expressions_are_not_analysed_but_still_compiled():
     xml = table_xml('U', [('a', 'number'), ('b', 'number')], [['< b', '-', '"x"'], ['-', '-', '"y"']])
     messages = validate(xml)

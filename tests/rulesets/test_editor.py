@@ -247,6 +247,8 @@ def test_in_a_browser_a_rule_change_goes_from_the_editor_through_review_into_dec
             # The rule editor opens the knock-out ruleset and starts a draft of it.
             log_in(page, editor)
             page.get_by_role("link", name="Knock-out rules").click()
+            expect(page.locator("table.ruleset-versions")).to_contain_text("Published")
+            page.screenshot(path=str(ARTIFACTS / "ruleset-change-page.png"), full_page=True)
             page.locator("#open-editor-button").click()
             expect(page.locator("#rule-editor[data-ready=true]")).to_be_attached()
             expect(page.locator(".tjs-table")).to_contain_text("accountsNowDelinquent")
