@@ -24,6 +24,11 @@ def test_openapi_schema_validates_and_documents_every_endpoint(tmp_path):
         "/api/v1/predictive-models/{model_pk}/fields/{id}": {"get", "patch"},
         "/api/v1/insights": {"get", "post"},
         "/api/v1/insights/{id}": {"get"},
+        "/api/v1/rulesets": {"get", "post"},
+        "/api/v1/ruleset-versions": {"get", "post"},
+        "/api/v1/ruleset-versions/{id}": {"get", "patch", "delete"},
+        "/api/v1/ruleset-versions/{id}/approve": {"post"},
+        "/api/v1/rulesets/{ruleset_pk}/test-cases/import": {"post"},
     }.items():
         assert path in paths, path
         assert methods <= set(paths[path]), (path, set(paths[path]))

@@ -16,7 +16,7 @@ urlpatterns = [
          cases.as_view({"get": "retrieve", "patch": "partial_update", "delete": "destroy"}),
          name="ruleset-test-case-detail"),
     path("ruleset-versions", versions.as_view({"get": "list", "post": "create"}), name="ruleset-version-list"),
-    path("ruleset-versions/<str:pk>", versions.as_view({"get": "retrieve", "patch": "partial_update"}),
+    path("ruleset-versions/<str:pk>", versions.as_view({"get": "retrieve", "patch": "partial_update", "delete": "destroy"}),
          name="ruleset-version-detail"),
     *[path(f"ruleset-versions/<str:pk>/{verb}", versions.as_view({"post": verb}), name=f"ruleset-version-{verb}")
       for verb in ("submit", "approve", "reject", "publish", "retire")],

@@ -107,6 +107,11 @@ class RulesetVersionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         version = services.ruleset_version_update_draft(version=self.get_object(), actor=request.user, **data)
         return Response(RulesetVersionWithHistorySerializer(version).data)
 
+    def destroy(self, request, pk=None):
+        """Discard a draft nothing starts from (anything past draft stays on the record: 409)."""
+        services.ruleset_version_discard(version=self.get_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
     def _transition(self, request, verb, **extra):
         data = _attributes(request, RulesetVersionTransitionInputSerializer)
         service = getattr(services, f"ruleset_version_{verb}")

@@ -57,6 +57,7 @@ def test_the_whole_path_from_draft_to_published_over_http(clients, partner):
 
     changed = editor.patch(base, {"data": {"type": "rulesetVersion", "id": version_id, "attributes": {"changeNote": "x"}}})
     assert changed.status_code == 409  # published: immutable; make a new draft
+    assert editor.client.delete(base).status_code == 409
 
 
 def test_a_new_draft_from_a_published_version_and_the_diff_between_them(clients, partner):
@@ -72,6 +73,8 @@ def test_a_new_draft_from_a_published_version_and_the_diff_between_them(clients,
     diff = editor.get(f"/api/v1/ruleset-versions/{draft_id}/diff", {"against": str(published.pk)}).json()["meta"]
     assert diff["text"] == "Decision 'knockoutReasons':\n  rule 1 changed: annualIncome: < 12000 → < 15000"
     assert diff["tables"][0]["rules"][0]["cells"] == [{"column": "annualIncome", "old": "< 12000", "new": "< 15000"}]
+    assert editor.client.delete(f"/api/v1/ruleset-versions/{draft_id}").status_code == 204
+    assert editor.get(f"/api/v1/ruleset-versions/{draft_id}").status_code == 404
 
 
 def test_bad_csv_cells_are_400s_pointing_at_row_and_column(clients, partner):

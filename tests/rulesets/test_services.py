@@ -262,15 +262,33 @@ def test_every_transition_is_on_the_record_with_who_when_and_note(ruleset, edito
 def test_live_states_for_display_follow_effective_from(ruleset, editor, approver):
     old = services.ruleset_version_publish(
         version=approved(ruleset, editor, approver, NOW() - datetime.timedelta(days=2)), actor=approver)
+    assert RulesetVersion.objects.get(pk=old.pk).live_state == "live"  # publication refreshes its ruleset at once
     current = services.ruleset_version_publish(
         version=approved(ruleset, editor, approver, NOW() - datetime.timedelta(days=1)), actor=approver)
     future = services.ruleset_version_publish(
         version=approved(ruleset, editor, approver, NOW() + datetime.timedelta(days=1)), actor=approver)
-    assert services.ruleset_version_live_states_refresh() == 3
     states = {v.pk: v.live_state for v in RulesetVersion.objects.all()}
     assert states == {old.pk: "superseded", current.pk: "live", future.pk: "scheduled"}
     assert services.ruleset_version_live_states_refresh() == 0  # safe to run twice
+    # A day later the scheduled version is live: the scheduled refresh shows it.
     assert services.ruleset_version_live_states_refresh(at=NOW() + datetime.timedelta(days=2)) == 2
+    assert RulesetVersion.objects.get(pk=future.pk).live_state == "live"
+    services.ruleset_version_retire(version=future, actor=approver)
+    assert RulesetVersion.objects.get(pk=future.pk).live_state == ""
+
+
+def test_only_an_unused_draft_is_discarded(ruleset, editor, approver):
+    first = draft(ruleset, editor)
+    services.ruleset_version_create_draft(ruleset=ruleset, actor=editor, based_on=first)
+    with pytest.raises(Conflict):
+        services.ruleset_version_discard(version=first, actor=editor)
+    lone = draft(ruleset, editor)
+    services.ruleset_version_discard(version=lone, actor=editor)
+    assert not RulesetVersion.objects.filter(pk=lone.pk).exists()
+    assert AuditEvent.objects.filter(action="ruleset_version.discard", object_id=str(lone.pk)).exists()
+    published = services.ruleset_version_publish(version=approved(ruleset, editor, approver), actor=approver)
+    with pytest.raises(Conflict):
+        services.ruleset_version_discard(version=published, actor=editor)
 
 
 # ---------------------------------------------------------------- uploads

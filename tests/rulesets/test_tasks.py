@@ -12,6 +12,7 @@ def test_the_scheduled_task_refreshes_live_states_on_the_worker_and_is_safe_twic
     partner = PartnerFactory()
     lending_dictionary()
     publish_ruleset(partner, "Knock-outs", KNOCKOUT_DMN, author=UserFactory(partner=partner, roles=[roles.RULE_EDITOR]))
+    RulesetVersion.objects.update(live_state="")  # as if published before the state was shown
     assert ruleset_live_states_refresh.delay().get(timeout=60) == {"changed": 1}
     assert ruleset_live_states_refresh.delay().get(timeout=60) == {"changed": 0}
     assert RulesetVersion.objects.get().live_state == "live"
