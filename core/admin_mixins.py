@@ -24,20 +24,8 @@ def scoped_choices(model, user):
     return None
 
 
-class PartnerScopedAdmin(admin.ModelAdmin):
-    """Staff of a partner see only their partner's rows; platform superusers see all.
-
-    Scoped too: foreign-key and many-to-many choices in forms (`scoped_choices`), and the list
-    filters, which would otherwise list every partner's names and people.
-    """
-
-    partner_lookup = "partner"
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser or request.user.partner_id is None:
-            return queryset if request.user.is_superuser else queryset.none()
-        return queryset.filter(**{self.partner_lookup: request.user.partner_id})
+class ScopedChoicesMixin:
+    """Foreign-key and many-to-many choices limited by `scoped_choices` (admins and inlines)."""
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         choices = scoped_choices(db_field.related_model, request.user)
@@ -50,6 +38,23 @@ class PartnerScopedAdmin(admin.ModelAdmin):
         if choices is not None:
             kwargs["queryset"] = choices
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class PartnerScopedAdmin(ScopedChoicesMixin, admin.ModelAdmin):
+    """Staff of a partner see only their partner's rows; platform superusers see all.
+
+    Scoped too: foreign-key and many-to-many choices in forms (`scoped_choices`), and the list
+    filters, which would otherwise list every partner's names and people. Inlines take
+    `ScopedChoicesMixin`; their rows belong to the (scoped) parent.
+    """
+
+    partner_lookup = "partner"
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser or request.user.partner_id is None:
+            return queryset if request.user.is_superuser else queryset.none()
+        return queryset.filter(**{self.partner_lookup: request.user.partner_id})
 
     def get_list_filter(self, request):
         filters = super().get_list_filter(request)

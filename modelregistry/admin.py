@@ -5,7 +5,7 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from core.admin_mixins import PartnerScopedAdmin
+from core.admin_mixins import PartnerScopedAdmin, ScopedChoicesMixin
 from core.exceptions import ArgumentError
 from rulesets import services as ruleset_services
 from rulesets.models import RulesetVersion
@@ -58,7 +58,7 @@ class PredictiveModelUploadForm(forms.ModelForm):
             ) from None
 
 
-class PredictiveModelFieldInline(admin.TabularInline):
+class PredictiveModelFieldInline(ScopedChoicesMixin, admin.TabularInline):
     model = PredictiveModelField
     fields = ("name", "field_type", "data_type", "allowed_values", "supported_field", "protected_use_allowed_by")
     readonly_fields = ("name", "field_type", "data_type", "allowed_values", "protected_use_allowed_by")
@@ -183,6 +183,8 @@ class PredictiveModelAdmin(PartnerScopedAdmin):
             return
         obj.pk, obj.version, obj.engine = created.pk, created.version, created.engine
         obj._state.adding = False
+        for warning in created.warnings:  # e.g. variables a DMN table reads that nothing declares
+            self.message_user(request, f"{created}: {warning}", level=messages.WARNING)
 
     def log_addition(self, request, obj, message):
         if getattr(request, "_ruleset_draft", None) is None:  # a draft's record is its ruleset transition

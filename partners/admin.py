@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from knox.models import AuthToken
 
 from core.admin_mixins import PartnerScopedAdmin
 
@@ -76,3 +77,37 @@ class UserAdmin(PartnerScopedAdmin, DjangoUserAdmin):
         user = form.instance
         services.user_roles_set(user=user, roles=list(user.groups.values_list("name", flat=True)),
                                 actor=request.user)
+
+
+admin.site.unregister(AuthToken)
+
+
+@admin.register(AuthToken)
+class AuthTokenAdmin(PartnerScopedAdmin):
+    """The partner's API tokens: a partner admin sees and revokes them (issue one with
+    `manage.py create_api_token`; only a hash is stored, so a token is never shown again)."""
+
+    partner_lookup = "user__partner"
+    list_display = ("token_key", "user", "created", "expiry")
+    search_fields = ("token_key", "user__username")
+    fields = readonly_fields = ("token_key", "user", "created", "expiry")
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # revoking goes through the service, on the record
+        return actions
+
+    def delete_model(self, request, obj):
+        services.api_token_revoke(token=obj, actor=request.user)
+
+    @admin.action(description="Revoke the selected API tokens", permissions=["delete"])
+    def revoke(self, request, queryset):
+        for token in queryset.select_related("user__partner"):
+            services.api_token_revoke(token=token, actor=request.user)

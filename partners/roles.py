@@ -46,6 +46,7 @@ PERMISSIONS = {
     PARTNER_ADMIN: _VIEW_REGISTRY + (
         "partners.view_user", "partners.add_user", "partners.change_user",
         "partners.view_partner", "partners.change_partner",
+        "knox.view_authtoken", "knox.delete_authtoken",
         "decisioning.view_insighttransaction", "core.view_auditevent",
         "rulesets.view_ruleset", "rulesets.view_rulesetversion"),
     UNDERWRITER: (),

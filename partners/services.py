@@ -85,3 +85,13 @@ def api_token_create(*, user, actor=None, expiry=None) -> str:
         data={"token_prefix": instance.token_key},
     )
     return key
+
+
+@transaction.atomic
+def api_token_revoke(*, token, actor) -> None:
+    """Revoke an API token (its user's calls with it fail from now on)."""
+    user = token.user
+    prefix = token.token_key
+    token.delete()
+    audit_event_record(actor=actor, action="api_token.revoke", obj=user, partner=user.partner,
+                       data={"token_prefix": prefix})

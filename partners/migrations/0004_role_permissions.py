@@ -6,7 +6,9 @@ from partners.roles import sync_role_permissions
 
 
 def grant(apps, schema_editor):
-    # On a fresh database permissions are only created after all migrations; create them now.
+    # On a fresh database permissions are only created after all migrations; create those of the
+    # models migrated so far now. Models of apps migrated later (and of apps added later, such as
+    # rulesets) get theirs from the post_migrate sync in partners/apps.py, from the same lists.
     for app_config in apps.get_app_configs():
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
@@ -19,8 +21,5 @@ class Migration(migrations.Migration):
         ("partners", "0002_roles"),
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
-        ("modelregistry", "__latest__"),
-        ("decisioning", "__latest__"),
-        ("core", "__latest__"),
     ]
     operations = [migrations.RunPython(grant, migrations.RunPython.noop)]

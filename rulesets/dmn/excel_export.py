@@ -9,7 +9,8 @@ row per rule, annotations in the last column.
 Names are kept so that reading the workbook back gives the same decisions: each variable's
 glossary Attribute is its DMN name, a single-output table's output variable is named by its
 decision, and a table with several outputs is titled by its decision and sets one variable per
-output.  A table reading a required decision's output name (Camunda) reads that decision instead.
+output (the decisions the import adds for those outputs are not written again).  A table reading
+a required decision's output name (Camunda) reads that decision instead.
 What the layout cannot say is refused with `ModelLoadError` naming the decision: decisions that
 are neither decision tables nor literal expressions (a literal expression becomes a table of one
 rule without inputs), input expressions that are not variable names, business knowledge models
@@ -20,12 +21,14 @@ import re
 
 from . import reader
 from .errors import ModelLoadError
+from .excel import HIT_POLICIES as WORKBOOK_HIT_POLICIES
 from .feel.values import Decimal
+from .fields import _split_top_level
 from .visibility import visible_aliases
 
-HIT_POLICY_CELLS = {('U', None): 'U', ('A', None): 'A', ('P', None): 'P', ('F', None): 'F', ('R', None): 'R',
-                    ('O', None): 'O', ('C', None): 'C', ('C', 'SUM'): 'C+', ('C', 'MIN'): 'C<',
-                    ('C', 'MAX'): 'C>', ('C', 'COUNT'): 'C#'}
+# (reader's hit policy letter, aggregation) -> the workbook's hit policy cell ('C+' = COLLECT SUM)
+HIT_POLICY_CELLS = {(reader.HIT_POLICIES[name], aggregation): cell
+                    for cell, (name, aggregation) in WORKBOOK_HIT_POLICIES.items()}
 PLAIN_NAME = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*$')
 NUMBER = re.compile(r'^-?\d+(\.\d+)?$')
 SHEET_FORBIDDEN = re.compile(r'[\[\]:*?/\\]')
@@ -79,6 +82,7 @@ def _plan(definitions):
     for decision in definitions.decisions:
         visit(decision, ())
 
+    order = [decision for decision in order if decision.name not in _output_readers(definitions)]
     input_names = [_plain(d.name, 'input') for d in definitions.input_data]
     variables = [(name, INPUT_CONCEPT) for name in input_names]
     tables = []
@@ -118,10 +122,27 @@ def _plan(definitions):
     return {'variables': variables, 'tables': tables}
 
 
+def _output_readers(definitions):
+    """Decisions that only read one output of a table with several (`Pricing.rate`), as the
+    workbook import writes them: reading the workbook back makes them again, so they are not
+    written as tables of their own."""
+    by_id = {d.id: d for d in definitions.decisions}
+    readers = set()
+    for decision in definitions.decisions:
+        node = decision.expression
+        if not isinstance(node, reader.LiteralExpression) or len(decision.required_decisions) != 1:
+            continue
+        required = by_id.get(decision.required_decisions[0])
+        table = required.expression if required is not None else None
+        if isinstance(table, reader.DecisionTable) and len(table.outputs) > 1 \
+                and decision.name in [clause.name for clause in table.outputs] \
+                and node.text.strip() == '%s.%s' % (required.name, decision.name):
+            readers.add(decision.name)
+    return readers
+
+
 def _values(text):
     """Output values (FEEL text) as a list of cells for the validity row."""
-    from .fields import _split_top_level
-
     return [_cell(part) for part in _split_top_level(text or '')]
 
 
@@ -132,6 +153,16 @@ def _cell(text):
         number = Decimal(text)
         return int(number) if number == number.to_integral_value() and abs(number) < 2 ** 53 else float(number)
     return text
+
+
+def _input_cell(entry, variable):
+    """An input entry as a cell; a test on `?` (DMN 1.2+) names the column's variable instead,
+    which is how the workbook layout says it."""
+    entry = entry.strip() or '-'
+    if '?' not in entry:
+        return entry
+    pieces = re.split(r'("(?:[^"\\]|\\.)*")', entry)  # keep string literals as they are
+    return ''.join(piece if index % 2 else piece.replace('?', variable) for index, piece in enumerate(pieces))
 
 
 def _glossary_sheet(workbook, plan):
@@ -199,7 +230,7 @@ def _table_sheet(workbook, table):
     for offset, rule in enumerate(table['rules']):
         row = first_rule_row + offset
         sheet.cell(row=row, column=2, value=offset + 1)
-        entries = [entry.strip() or '-' for entry in rule.input_entries] + \
+        entries = [_input_cell(entry, variable) for entry, variable in zip(rule.input_entries, inputs)] + \
                   [entry.strip() or 'null' for entry in rule.output_entries]
         for column, entry in enumerate(entries, 3):
             sheet.cell(row=row, column=column, value=_cell(entry))

@@ -1,4 +1,6 @@
 """Uploading models in the admin: XML and Excel rule workbooks go through the registry service."""
+from pathlib import Path
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -129,3 +131,14 @@ def test_in_a_browser_a_rule_editor_uploads_a_workbook_and_sees_its_fields_mappe
             browser.close()
     model = PredictiveModel.objects.get()
     assert model.fields.filter(supported_field__isnull=False).count() == 4
+
+
+def test_a_camunda_file_uploads_with_its_implicit_inputs_shown_as_warnings(client, partner, editor):
+    dinner = (Path(__file__).resolve().parents[1] / "rulesets" / "camunda" / "dinner_decisions_dmn11.dmn").read_bytes()
+    response = upload(client, partner, "Dinner", dinner, "dinnerDecisions.dmn")
+    assert response.status_code == 302, response.content.decode()[:2000]
+    messages = [str(m) for m in response.wsgi_request._messages]
+    assert any("Dinner v1: decision 'Dish' reads 'season', which no inputData declares" in m for m in messages)
+    model = PredictiveModel.objects.get(name="Dinner")
+    assert sorted(model.fields.filter(field_type="argument").values_list("name", flat=True)) == [
+        "guestCount", "guestsWithChildren", "season"]

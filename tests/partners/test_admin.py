@@ -7,14 +7,16 @@ import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from knox.models import AuthToken
 
+from core.models import AuditEvent
 from decisioning.demo import demo_load
 from decisioning.services.insights import insight_create
 from modelregistry import services as registry
 from modelregistry.models import DataDictionaryField, PredictiveModel
 from partners import roles
 from partners.models import User
-from partners.services import user_create, user_roles_set
+from partners.services import api_token_create, user_create, user_roles_set
 from tests.factories import KNOCKOUT_DMN, LOGISTIC_PMML
 
 pytestmark = pytest.mark.django_db
@@ -28,6 +30,7 @@ CHANGELISTS = {  # changelist -> roles whose work needs it
     "decisioning/insighttransaction": {roles.AUDITOR, roles.PARTNER_ADMIN},
     "partners/user": {roles.PARTNER_ADMIN},
     "partners/partner": {roles.PARTNER_ADMIN},
+    "knox/authtoken": {roles.PARTNER_ADMIN},
 }
 
 
@@ -38,6 +41,7 @@ EXPECTED_ON = {  # something of the own partner each changelist shows
     "decisioning/insighttransaction": lambda own: f"Knock-outs of {own.name} v1",
     "partners/user": lambda own: f"{own.slug}-{roles.UNDERWRITER}",
     "partners/partner": lambda own: own.name,
+    "knox/authtoken": lambda own: f"{own.slug}-{roles.PARTNER_SYSTEM}",
 }
 
 
@@ -51,6 +55,7 @@ def world(partner, other_partner, dictionary):
         editor = people[lender.slug, roles.RULE_EDITOR][0]
         models[lender.slug] = registry.predictive_model_register(
             partner=lender, name=f"Knock-outs of {lender.name}", created_by=editor, artifact=KNOCKOUT_DMN)
+        api_token_create(user=people[lender.slug, roles.PARTNER_SYSTEM][0])
         insight_create(partner=lender, model_id=models[lender.slug].pk, requested_by=editor,
                        arguments={"annualIncome": 9000, "accountsNowDelinquent": 0})
     return {"people": people, "models": models, "own": partner, "other": other_partner}
@@ -221,6 +226,17 @@ def test_a_partner_admin_adds_people_to_the_own_partner_with_roles_only(client, 
         assert person.partner == world["own"]
         assert person.is_staff is staff and not person.is_superuser
         assert person.role_names() == {role}
+
+
+def test_a_partner_admin_revokes_the_own_partners_token_on_the_record(client, world):
+    login(client, world, roles.PARTNER_ADMIN)
+    own_token = AuthToken.objects.get(user__partner=world["own"])
+    other_token = AuthToken.objects.get(user__partner=world["other"])
+    response = client.post("/admin/knox/authtoken/", {
+        "action": "revoke", "_selected_action": [own_token.pk, other_token.pk]})
+    assert response.status_code == 302
+    assert list(AuthToken.objects.values_list("pk", flat=True)) == [other_token.pk]
+    assert AuditEvent.objects.filter(action="api_token.revoke", partner=world["own"]).count() == 1
 
 
 def test_a_partner_admin_tunes_the_own_partner_but_not_its_name(client, world):
