@@ -17,14 +17,20 @@ from django.utils.dateparse import parse_datetime
 
 from core.api.exceptions import _domain_errors
 from core.exceptions import ArgumentError, DomainError, NotFound
+from modelregistry import engines
 from modelregistry.models import DataDictionaryField
 from partners import roles
-from rulesets.dmn import validation
+from rulesets.dmn import read_model, validation
+from rulesets.dmn.errors import DmnError
 
 from . import selectors, services
 from .models import Ruleset, RulesetVersion, RulesetVersionStatus
 
 MAX_BODY_BYTES = 2_500_000  # the XML limit of the services plus JSON overhead
+DMN13_MODEL = "https://www.omg.org/spec/DMN/20191111/MODEL/"
+# Namespaces whose tables read as DMN 1.3 tables (the writer keeps them; dmn-js 17 opens only 1.3).
+SAME_TABLES_MODEL = ("http://www.omg.org/spec/DMN/20180521/MODEL/", "https://www.omg.org/spec/DMN/20211108/MODEL/",
+                     "https://www.omg.org/spec/DMN/20230324/MODEL/")
 FEEL_TYPES = {"number": "number", "integer": "number", "string": "string", "boolean": "boolean", "date": "date"}
 
 
@@ -130,6 +136,25 @@ def validation_messages(version, dmn_xml):
                                                                   input_domains=domains)]
 
 
+def editable_xml(dmn_xml):
+    """(XML dmn-js can open, note or None): dmn-js 17 opens DMN 1.3 only, so other versions are
+    written out as DMN 1.3 (the registry's own export); saving then stores DMN 1.3."""
+    try:
+        namespace = read_model(dmn_xml).xml_namespace
+    except DmnError:
+        return dmn_xml, None  # the page shows why it does not open; validation names the error
+    if namespace in (None, DMN13_MODEL):
+        return dmn_xml, None
+    try:
+        converted = engines.dmn_export(dmn_xml, export_format="dmn")
+    except (DmnError, DomainError):
+        return dmn_xml, None
+    for other in SAME_TABLES_MODEL:
+        converted = converted.replace(other, DMN13_MODEL)
+    return converted, ("This file is not DMN 1.3: the editor shows it as DMN 1.3 (same tables and decisions), "
+                       "and saving stores DMN 1.3.")
+
+
 def _version_state(version):
     return {"id": str(version.pk), "number": version.number, "status": version.status,
             "statusDisplay": version.get_status_display(), "sha256": version.sha256}
@@ -164,6 +189,7 @@ def editor_page(model_admin, request, version_id):
         for f in DataDictionaryField.objects.order_by("name")
     ]
     cases = list(version.ruleset.test_cases.order_by("name"))
+    dmn_xml, conversion_note = editable_xml(version.dmn_xml)
     context = {
         **model_admin.admin_site.each_context(request),
         "opts": model_admin.model._meta,
@@ -178,8 +204,9 @@ def editor_page(model_admin, request, version_id):
                       and version.author_id != user.pk,
         "is_author_blocked": version.status == RulesetVersionStatus.IN_REVIEW and is_approver
                              and version.author_id == user.pk,
+        "conversion_note": conversion_note,
         "editor_data": {
-            "dmnXml": version.dmn_xml,
+            "dmnXml": dmn_xml,
             "version": _version_state(version),
             "dictionary": dictionary,
             "urls": {name: reverse(f"admin:rulesets_ruleset_editor_{name}", args=[version.pk])

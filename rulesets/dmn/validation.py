@@ -599,7 +599,10 @@ def validate(source, *, known_inputs=None, input_domains=None):
         return [Message(ERROR, 'model', str(error))]
     known_names = vocabulary(_collect_names(definitions))
     input_types = {d.name: d.type_ref for d in definitions.input_data}
-    decision_names = {d.name for d in definitions.decisions}
+    # A table may read another decision, or (as Camunda resolves them) the output names of the tables it requires.
+    decision_names = {d.name for d in definitions.decisions} | {
+        clause.name for d in definitions.decisions if isinstance(d.expression, reader.DecisionTable)
+        for clause in d.expression.outputs if clause.name}
     for decision in definitions.decisions:
         table = decision.expression
         if not isinstance(table, reader.DecisionTable):

@@ -377,3 +377,52 @@ def test_in_a_browser_columns_come_from_the_dictionary_and_the_requirements_diag
     for rule in re.findall(r"<rule .*?</rule>", draft.dmn_xml, re.S):
         assert rule.count("<inputEntry") == 7
     assert "DMNShape" in draft.dmn_xml
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_in_a_browser_a_camunda_dmn_1_1_file_opens_as_dmn_1_3_and_saves_deciding_the_same(live_server, partner, people):
+    import os
+
+    from playwright.sync_api import expect, sync_playwright
+
+    from rulesets import dmn
+    from tests.decisioning.test_review_pages import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+    from tests.factories import PASSWORD
+    from tests.rulesets.test_dmn_camunda import DINNERS, DMN11, NAMESPACES, _record
+
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    ARTIFACTS.mkdir(exist_ok=True)
+    original = DMN11.read_text()
+    ruleset = services.ruleset_create(partner=partner, name="Dinner", purpose="routing", actor=people["editor"])
+    draft = services.ruleset_version_create_draft(ruleset=ruleset, actor=people["editor"], dmn_xml=original)
+    errors = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1600, "height": 1000})
+            page.set_default_timeout(30_000)
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.goto(f"{live_server.url}/admin/login/?next={url(draft)}")
+            page.fill("#id_username", people["editor"].username)
+            page.fill("#id_password", PASSWORD)
+            page.locator("input[type=submit]").click()
+            expect(page.locator("#rule-editor[data-ready=true]")).to_be_attached()
+            expect(page.locator("#conversion-note")).to_contain_text("not DMN 1.3")
+            expect(page.locator(".tjs-table")).to_contain_text("How many guests")
+            # the inputs are process variables, not dictionary fields; desiredDish is the Dish table's output
+            messages = page.locator("#validation-messages")
+            expect(messages).to_contain_text("Column Season reads 'season', which is not a data-dictionary field")
+            assert "desiredDish" not in messages.inner_text()
+            page.locator("#save-draft").click()
+            expect(page.locator("#editor-status")).to_contain_text("Draft saved")
+            page.screenshot(path=str(ARTIFACTS / "rule-editor-camunda-dmn11.png"), full_page=True)
+        finally:
+            browser.close()
+    assert errors == []
+    draft.refresh_from_db()
+    assert NAMESPACES["1.3"] in draft.dmn_xml and "20151101" not in draft.dmn_xml
+    before, after = dmn.load(original), dmn.load(draft.dmn_xml)
+    for inputs, _ in DINNERS:
+        record = _record(*inputs)
+        assert after.evaluate(record) == before.evaluate(record)
