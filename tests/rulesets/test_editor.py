@@ -201,7 +201,7 @@ def test_in_a_browser_a_rule_change_goes_from_the_editor_through_review_into_dec
 
     from playwright.sync_api import expect, sync_playwright
 
-    from decisioning.demo import demo_load
+    from decisioning.demo import demo_application, demo_load
     from decisioning.models import InsightTransaction
     from decisioning.services import decision_create
     from tests.decisioning.test_review_pages import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
@@ -219,13 +219,12 @@ def test_in_a_browser_a_rule_change_goes_from_the_editor_through_review_into_dec
     services.ruleset_test_case_create(ruleset=ruleset, name="recent delinquencies with inquiries", inputs=risky,
                                       expected_outputs={"knockout": ["KO06"]}, actor=editor)
     cases = ruleset.test_cases.count()  # the demo's own cases and this one, which fails on the rules in force
-    application = {**demo_application_for(demo), **risky}
+    application = {**demo_application(0), **risky}
     before, _ = decision_create(partner=partner, application=application, requested_by=editor)
     assert "KO06" not in [reason["code"] for reason in before.outputs["reasons"]]
     errors = []
 
     def log_in(page, user):
-        page.goto(f"{live_server.url}/admin/logout/") if False else None
         page.context.clear_cookies()
         page.goto(f"{live_server.url}/admin/login/?next=/admin/rulesets/ruleset/")
         page.fill("#id_username", user.username)
@@ -319,11 +318,6 @@ def test_in_a_browser_a_rule_change_goes_from_the_editor_through_review_into_dec
     knockout_step = InsightTransaction.objects.get(decision=after, model__name="Knock-out rules")
     assert knockout_step.model == draft.published_model and knockout_step.model.ruleset_version == draft
 
-
-def demo_application_for(demo):
-    from decisioning.demo import demo_application
-
-    return demo_application(0)
 
 
 @pytest.mark.browser
