@@ -272,3 +272,10 @@ def test_a_large_table_stays_within_the_search_budget(policy):
     rules = [['[%d..%d]' % (r, r + c + 1) for c in range(12)] + ['"x"'] for r in range(60)]
     messages = validate(table_xml(policy, columns, rules))
     assert messages  # answered (overlaps, or "too large to check"), in bounded time
+
+
+@pytest.mark.parametrize('policy', ['U', 'F'])
+def test_a_hostile_number_of_rules_is_refused_politely_not_searched_for_minutes(policy):
+    rules = [['[%d..%d]' % (r, r + 1), '"x"'] for r in range(2500)]
+    messages = validate(table_xml(policy, [('n', 'number')], rules))
+    assert messages[-1].code == 'too-large' and messages[-1].severity == 'info' 
