@@ -198,6 +198,7 @@ def _demo_person(user):
 @pytest.mark.django_db(transaction=True)
 def test_in_a_browser_a_rule_change_goes_from_the_editor_through_review_into_decisions(live_server):
     import os
+    import re
 
     from playwright.sync_api import expect, sync_playwright
 
@@ -268,6 +269,8 @@ def test_in_a_browser_a_rule_change_goes_from_the_editor_through_review_into_dec
             page.locator("#validate").click()
             problem = page.locator("#validation-messages li.severity-error")
             expect(problem).to_contain_text("Rule 7, column inquiriesLastSixMonths")
+            problem.click()  # shows the rule it names
+            expect(page.locator(".tjs-table tbody tr").nth(6)).to_have_class(re.compile("flagged-rule"))
             page.screenshot(path=str(ARTIFACTS / "rule-editor-invalid-cell.png"), full_page=True)
 
             # Fixes it and saves the draft.

@@ -179,7 +179,11 @@
     }
     messages.forEach((message) => {
       const item = el('li', { class: 'severity-' + message.severity, 'data-code': message.code });
-      if (message.rule) item.setAttribute('data-rule', message.rule);
+      if (message.rule) {
+        item.setAttribute('data-rule', message.rule);
+        item.title = 'Show rule ' + message.rule;
+        item.addEventListener('click', () => showRule(message.rule, message.column));
+      }
       if (message.column) item.setAttribute('data-column', message.column);
       item.appendChild(el('span', { class: 'message-text', text: message.message }));
       if (message.counterexample && message.counterexample.length) {
@@ -190,6 +194,17 @@
       }
       list.appendChild(item);
     });
+  }
+
+  function showRule(number, column) {
+    const row = document.querySelectorAll('.tjs-table tbody tr')[number - 1];
+    if (!row) return;
+    const header = Array.from(document.querySelectorAll('.tjs-table thead th[data-col-id]'))
+      .find((th) => column && (th.querySelector('.input-label, .output-label') || {}).textContent === column);
+    const cell = header ? row.querySelector('td[data-col-id="' + header.getAttribute('data-col-id') + '"]') : null;
+    (cell || row).scrollIntoView({ block: 'center', inline: 'center' });
+    row.classList.add('flagged-rule');
+    setTimeout(() => row.classList.remove('flagged-rule'), 2000);
   }
 
   async function validate() {
