@@ -130,6 +130,9 @@ def literal_test_of(tree):
                 if low is NOT_LITERAL or high is NOT_LITERAL or low is None or high is None \
                         or kind_of(low) != kind_of(high):
                     return None
+                order = _order(low, high)
+                if order is None or order > 0 or (order == 0 and not (node[1] and node[4])):
+                    continue  # an empty range such as [0..0) matches nothing, so it overlaps nothing
                 intervals.append(Interval(low, node[1], high, node[4]))
             elif node[0] == 'open range':
                 return literal_test_of(('tests', [('compare input', node[1], node[2])]))
@@ -149,7 +152,8 @@ def tests_provably_overlap(first, second):
     if first is None or second is None or first.negated or second.negated:
         return False
     if first.any or second.any:
-        return True
+        other = second if first.any else first
+        return other.any or bool(other.intervals) or other.null_point  # an empty test matches nothing
     if first.null_point and second.null_point:
         return True
     return any(a.intersects(b) for a in first.intervals for b in second.intervals)
