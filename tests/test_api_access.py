@@ -130,6 +130,10 @@ ROWS = [
     Row("get", "/api/v1/predictive-models/{model}/fields/{field}", MODEL_READERS, api(404)),
     Row("patch", "/api/v1/predictive-models/{model}/fields/{field}", api(403, data_scientist=200, rule_editor=200, partner_admin=200),
         api(403, data_scientist=404, rule_editor=404, partner_admin=404), body=field_patch),
+    # --- data dictionary (platform-wide; CSV). The table's requests send JSON:API, so those who
+    # may import get 415 (the import reads text/csv): the permission is checked first.
+    Row("get", "/api/v1/data-dictionary", api(200), None),
+    Row("post", "/api/v1/data-dictionary", api(403, data_scientist=415, partner_admin=415), None),
     # --- insights ---
     Row("get", "/api/v1/insights", api(200, **NO_READ), None, listed=listed(INSIGHTS_READ_BY)),
     Row("post", "/api/v1/insights", api(403, partner_system=201, data_scientist=201, partner_admin=201), api(403, partner_system=404, data_scientist=404, partner_admin=404), body=insight_post),
