@@ -155,6 +155,13 @@ ROWS = [
     *(Row("post", f"/review/{{case}}/{verb}/", page(403, underwriter=302), page(403, underwriter=404), page=True)
       for verb in ("claim", "release", "decide", "confirm")),
     Row("get", "/review/{case}/claim/", expect(405), expect(405), page=True),  # only POST, checked first
+    # --- home, overview, people and tokens, audit (partners/views.py) ---
+    Row("get", "/", expect(302), None, page=True),  # to the login form, the role's home, or the admin
+    Row("get", "/overview/", page(200, superuser=403), None, page=True),
+    Row("get", "/people/", page(403, partner_admin=200), None, page=True),
+    Row("post", "/people/add/", page(403, partner_admin=302), None, page=True),
+    Row("post", "/people/tokens/", page(403, partner_admin=302), None, page=True),
+    Row("get", "/audit/", page(403, auditor=200, partner_admin=200), None, page=True),
     # --- login ---
     Row("get", "/accounts/login/", expect(200), None, page=True),
     # --- admin: superusers only until partner staff get admin access ---

@@ -1,7 +1,7 @@
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -125,6 +125,13 @@ class CsvParser(BaseParser):
             raise ArgumentError("file", "The CSV is not UTF-8 text.") from None
 
 
+class DataDictionaryImportSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    created = serializers.ListField(child=serializers.CharField(), help_text="Names of the entries added.")
+    updated = serializers.ListField(child=serializers.CharField(), help_text="Entries changed (platform staff only).")
+    unchanged = serializers.ListField(child=serializers.CharField(), help_text="Entries there already, left as they are.")
+
+
 class DataDictionaryView(APIView):
     """The platform-wide data dictionary as CSV: read by every partner role, added to by data scientists
     and partner admins (all rows or none; an existing entry's type never changes)."""
@@ -140,7 +147,7 @@ class DataDictionaryView(APIView):
         response["Content-Disposition"] = 'attachment; filename="data_dictionary.csv"'
         return response
 
-    @extend_schema(request={"text/csv": OpenApiTypes.STR}, responses={200: OpenApiTypes.OBJECT},
+    @extend_schema(request={"text/csv": OpenApiTypes.STR}, responses={200: DataDictionaryImportSerializer},
                    description="Import CSV (the columns GET answers with). Errors name the row and column "
                    "(`source.pointer` `/data/attributes/rows/<n>/<column>`); nothing is stored unless every row is valid.")
     def post(self, request):
