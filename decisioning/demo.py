@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from modelregistry import services as registry
+from modelregistry.display import humanize
 from modelregistry.models import DataDictionaryField, PredictiveModel
 from partners import roles
 from partners.models import Partner, User
@@ -52,9 +53,32 @@ def dictionary_load(*, actor=None):
             minimum=_number(row.get("minimum")),
             maximum=_number(row.get("maximum")),
             protected=(row.get("protected") or "").lower() == "true",
+            **_display_of(row),
         )
         created += 1
     return created
+
+
+DEMO_VALUE_LABELS = {
+    "term": {"term_36": "36 months", "term_60": "60 months"},
+    "verificationStatus": {"Verified": "Income verified", "Source_Verified": "Income source verified",
+                           "Not_Verified": "Not verified"},
+}
+
+
+def _display_of(row):
+    """Label, unit and display format of a demo entry, read off its description's wording."""
+    description = row.get("description", "")
+    attributes = {"label": humanize(row["name"])}
+    if "in US dollars" in description:
+        attributes.update(unit="USD", display_format="currency")
+    elif "in percent" in description:
+        attributes.update(unit="percent", display_format="percent")
+    elif row["name"] == "probabilityOfDefault":
+        attributes.update(unit="fraction", display_format="percent")
+    if row["name"] in DEMO_VALUE_LABELS:
+        attributes.update(display_format="enumeration", value_labels=DEMO_VALUE_LABELS[row["name"]])
+    return attributes
 
 
 def source_column_mapping():
