@@ -188,7 +188,7 @@ def demo_flow_load(*, partner, actor, logistic, rulesets):
 def demo_application(row_number):
     """All dictionary fields of one demo CSV row, typed as the dictionary says."""
     with open(DEMO_DIR / "data" / "lending_club_modeldata.csv", newline="") as handle:
-        for number, row in enumerate(csv.DictReader(handle)):
+        for number, row in enumerate(csv.DictReader(handle)):  # noqa: B007 (row is read after the break)
             if number == row_number:
                 break
     types = dict(DataDictionaryField.objects.values_list("name", "data_type"))

@@ -6,7 +6,7 @@ from core.exceptions import NotFound
 from core.ids import parse_uuid
 
 from . import dictionary_csv
-from .models import DataDictionaryField, FieldType, PredictiveModel, PredictiveModelField, SourceFormat
+from .models import DataDictionaryField, PredictiveModel, PredictiveModelField, SourceFormat
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -58,12 +58,6 @@ def predictive_model_field_get(*, partner, field_id, model_id=None) -> Predictiv
     if field is None:
         raise NotFound(f"No predictive model field {field_id}.")
     return field
-
-
-def unmapped_arguments(model) -> list:
-    return list(
-        model.fields.filter(field_type=FieldType.ARGUMENT, supported_field__isnull=True).values_list("name", flat=True)
-    )
 
 
 def data_dictionary_list() -> QuerySet:

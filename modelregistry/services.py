@@ -1,9 +1,8 @@
 import hashlib
 from dataclasses import dataclass
 
-from django.db import transaction
-
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from core.exceptions import ArgumentError, ArgumentErrors, Conflict
 from core.services import audit_event_record

@@ -7,8 +7,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.pagination import LargePagePagination
-from core.exceptions import ArgumentError
 from core.api.permissions import roles_required
+from core.exceptions import ArgumentError
 from modelregistry import dictionary_csv, selectors, services
 from modelregistry.models import PredictiveModel, PredictiveModelField
 from partners import roles

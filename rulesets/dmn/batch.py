@@ -257,7 +257,6 @@ def evaluate_frame(model, frame):
 
 
 def _row_by_row(model, name, raw, results, rows):
-    evaluator = model._evaluators[name]
     names = list(raw)
     output = numpy.empty(rows, object)
     base = dict(model._knowledge_scope)

@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from decisioning.models import Decision, InsightTransaction, ReviewAction, ReviewStatus
-from modelregistry.models import PredictiveModel
 from decisioning.review.services import review_case_claim, review_case_decide
+from modelregistry.models import PredictiveModel
 from tests.factories import PASSWORD, DataDictionaryFieldFactory, DecisionFactory, ReasonCodeFactory, ReviewCaseFactory
 
 # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls there otherwise.

@@ -5,13 +5,13 @@ import pytest
 from core.exceptions import ArgumentError, Conflict, NotFound, NotPermitted
 from core.models import AuditEvent
 from decisioning.models import Decision, ReviewAction, ReviewStatus
+from decisioning.review.selectors import review_case_get, review_case_history, review_case_list
 from decisioning.review.services import (
     review_case_claim,
     review_case_confirm,
     review_case_decide,
     review_case_release,
 )
-from decisioning.review.selectors import review_case_get, review_case_history, review_case_list
 from tests.factories import DecisionFactory, ReasonCodeFactory, ReviewCaseFactory
 
 pytestmark = pytest.mark.django_db

@@ -4,8 +4,18 @@ import decimal
 import math
 import re
 
-from .values import (FEEL_CONTEXT, Decimal, Function, Range, YearsMonthsDuration, compare, duration_text, equal,
-                     kind_of, parse_duration)
+from .values import (
+    FEEL_CONTEXT,
+    Decimal,
+    Function,
+    Range,
+    YearsMonthsDuration,
+    compare,
+    duration_text,
+    equal,
+    kind_of,
+    parse_duration,
+)
 
 
 def _numbers(values):

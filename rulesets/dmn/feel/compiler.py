@@ -8,8 +8,7 @@ import decimal
 
 from .builtins import BUILTIN_FUNCTIONS, call_builtin, to_text
 from .errors import FeelSyntaxError
-from .values import (FEEL_CONTEXT, Decimal, Function, Range, YearsMonthsDuration, compare, equal, kind_of,
-                     parse_duration)
+from .values import FEEL_CONTEXT, Decimal, Function, Range, YearsMonthsDuration, compare, equal, kind_of, parse_duration
 
 INPUT_NAME = '?'
 TEMPORAL_TYPES = (datetime.date, datetime.datetime, datetime.time)
