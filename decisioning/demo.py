@@ -33,6 +33,7 @@ def dictionary_load(*, actor=None):
     created = 0
     rows = _rows("data_dictionary.csv") + [
         {"name": "probabilityOfDefault", "data_type": "number", "description": "Probability that the loan goes bad (logistic model).", "minimum": "0", "maximum": "1"},
+        {"name": "probabilityOfRepayment", "data_type": "number", "description": "Probability that the loan is repaid (logistic model): 1 - probabilityOfDefault.", "minimum": "0", "maximum": "1"},
         {"name": "creditScore", "data_type": "number", "description": "Scorecard points: 600 = 50:1 good:bad odds, 20 points double the odds."},
         {"name": "knockoutReasons", "data_type": "list", "description": "Knock-out reason codes (empty: no knock-out)."},
         {"name": "reviewReasons", "data_type": "list", "description": "Reasons to refer the application to an underwriter."},
@@ -74,7 +75,7 @@ def _display_of(row):
         attributes.update(unit="USD", display_format="currency")
     elif "in percent" in description:
         attributes.update(unit="percent", display_format="percent")
-    elif row["name"] == "probabilityOfDefault":
+    elif row["name"] in ("probabilityOfDefault", "probabilityOfRepayment"):
         attributes.update(unit="fraction", display_format="percent")
     if row["name"] in DEMO_VALUE_LABELS:
         attributes.update(display_format="enumeration", value_labels=DEMO_VALUE_LABELS[row["name"]])
@@ -114,7 +115,7 @@ def demo_load(*, out=print):
     scientist = people[roles.DATA_SCIENTIST][0]
     logistic = register_demo_model(
         partner=partner, name="Lending Club PD (logistic)", path="models/lending_club_logistic.pmml", actor=scientist,
-        result_mapping={"probability(bad)": "probabilityOfDefault"},
+        result_mapping={"probability(bad)": "probabilityOfDefault", "probability(good)": "probabilityOfRepayment"},
     )
     rule_people = {"author": people[roles.RULE_EDITOR][0], "approver": people[roles.RULE_APPROVER][0]}
     rulesets = {

@@ -253,6 +253,14 @@ def _register(*, partner, name, created_by, prepared, description, audit=None) -
         field.supported_field = _automatic_mapping(field, dictionary, previous_mapping)
         fields.append(field)
     PredictiveModelField.objects.bulk_create(fields)
+    unmapped_results = [field.name for field in fields if field.field_type == FieldType.RESULT and field.supported_field is None]
+    if unmapped_results:
+        model.warnings = model.warnings + [
+            f"Result {name!r} is not mapped onto the data dictionary: the API returns it under this raw name and "
+            "lists it in `unmappedResults` until it is mapped (PATCH …/fields/{id})."
+            for name in unmapped_results
+        ]
+        PredictiveModel.objects.filter(pk=model.pk).update(warnings=model.warnings)
     audit_event_record(
         actor=created_by,
         action="predictive_model.register",
