@@ -10,4 +10,7 @@ urlpatterns = [
     path("people/add/", views.person_add, name="person-add"),
     path("people/tokens/", views.token_create, name="token-create"),
     path("audit/", views.audit, name="audit"),
+    path("dictionary/", views.dictionary, name="dictionary"),
+    path("dictionary/export.csv", views.dictionary_export, name="dictionary-export"),
+    path("dictionary/import/", views.dictionary_import, name="dictionary-import"),
 ]

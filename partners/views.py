@@ -7,12 +7,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from core.exceptions import ArgumentError
+from core.exceptions import ArgumentError, ArgumentErrors
 from core.selectors import audit_event_list
 from decisioning.selectors import decision_list
+from modelregistry import selectors as registry_selectors
+from modelregistry import services as registry_services
+from modelregistry.dictionary_csv import MAX_BYTES
 
 from . import roles, selectors, services
 
@@ -71,7 +75,7 @@ def _links_for(user):
         links.append(("Rulesets", "/admin/rulesets/", "Decision tables: drafts, review, publication."))
     if every or user.has_any_role(roles.DATA_SCIENTIST):
         links.append(("Models", "/admin/modelregistry/predictivemodel/", "Registered models and their field mapping."))
-        links.append(("Data dictionary", "/admin/modelregistry/datadictionaryfield/", "The shared vocabulary; CSV import and export."))
+        links.append(("Data dictionary", "/dictionary/", "The shared vocabulary; CSV import and export."))
     if every or user.has_any_role(roles.AUDITOR):
         links.append(("Decisions & audit log", "/audit/", "Every decision and every change, on the record."))
     if every:
@@ -142,3 +146,45 @@ def audit(request):
         "decisions": decisions.get_page(request.GET.get("decisions")),
         "events": events.get_page(request.GET.get("events")),
     })
+
+
+@require_GET
+@partner_member_required(roles.DATA_SCIENTIST, roles.PARTNER_ADMIN)
+def dictionary(request):
+    return render(request, "partners/dictionary.html", {
+        "entries": registry_selectors.data_dictionary_list(),
+        "row_errors": request.session.pop("dictionary_errors", None),
+    })
+
+
+@require_GET
+@partner_member_required(roles.DATA_SCIENTIST, roles.PARTNER_ADMIN)
+def dictionary_export(request):
+    response = HttpResponse(registry_selectors.data_dictionary_csv(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="data_dictionary.csv"'
+    return response
+
+
+@require_POST
+@partner_member_required(roles.DATA_SCIENTIST, roles.PARTNER_ADMIN)
+def dictionary_import(request):
+    upload = request.FILES.get("file")
+    if upload is None or upload.size > MAX_BYTES:
+        messages.error(request, f"Choose a CSV file of at most {MAX_BYTES:,} bytes.")
+        return redirect("partners:dictionary")
+    try:
+        text = upload.read().decode("utf-8-sig")
+        result = registry_services.data_dictionary_import_csv(text=text, actor=request.user)
+    except UnicodeDecodeError:
+        messages.error(request, "The file is not UTF-8 text.")
+    except ArgumentErrors as errors:
+        request.session["dictionary_errors"] = [
+            {"row": error.field[1], "column": error.field[2], "message": error.message} for error in errors.errors
+        ]
+        messages.error(request, f"Nothing imported: {len(errors.errors)} problem(s) in the file.")
+    except ArgumentError as error:
+        messages.error(request, f"Nothing imported: {error.message}")
+    else:
+        messages.success(request, f"Imported: {len(result.created)} added, {len(result.updated)} updated, "
+                                  f"{len(result.unchanged)} already there and left as they are.")
+    return redirect("partners:dictionary")

@@ -162,6 +162,9 @@ ROWS = [
     Row("post", "/people/add/", page(403, partner_admin=302), None, page=True),
     Row("post", "/people/tokens/", page(403, partner_admin=302), None, page=True),
     Row("get", "/audit/", page(403, auditor=200, partner_admin=200), None, page=True),
+    Row("get", "/dictionary/", page(403, data_scientist=200, partner_admin=200), None, page=True),
+    Row("get", "/dictionary/export.csv", page(403, data_scientist=200, partner_admin=200), None, page=True),
+    Row("post", "/dictionary/import/", page(403, data_scientist=302, partner_admin=302), None, page=True),
     # --- login ---
     Row("get", "/accounts/login/", expect(200), None, page=True),
     # --- admin: superusers only until partner staff get admin access ---
