@@ -77,10 +77,10 @@ def _links_for(user):
         links.append(("Models", "/admin/modelregistry/predictivemodel/", "Registered models and their field mapping."))
         links.append(("Data dictionary", "/dictionary/", "The shared vocabulary; CSV import and export."))
     if every or user.has_any_role(roles.AUDITOR):
-        links.append(("Decisions & audit log", "/audit/", "Every decision and every change, on the record."))
+        links.append(("Audit", "/audit/", "Every decision and every change, on the record."))
     if every:
-        links.append(("People & API tokens", "/people/", "Add people with roles; tokens for your systems."))
-    links.append(("API documentation", "/api/docs/", "The REST API (OpenAPI)."))
+        links.append(("People & tokens", "/people/", "Add people with roles; tokens for your systems."))
+    links.append(("API docs", "/api/docs/", "The REST API (OpenAPI)."))
     return links
 
 

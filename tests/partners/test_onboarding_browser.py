@@ -98,7 +98,7 @@ def test_a_new_partner_goes_from_nothing_to_evaluations_through_the_product(live
             page.screenshot(path=str(ARTIFACTS / "home-partner-admin.png"), full_page=True)
 
             # 3. People: a rule approver and the loan-origination system; tokens shown once.
-            page.get_by_role("link", name="People & API tokens").first.click()
+            page.get_by_role("link", name="People & tokens").first.click()
             for username, role in (("fjord-approver", "rule_approver"), ("fjord-los", "partner_system")):
                 page.fill("#id_username", username)
                 page.locator(f"input[name=roles][value={role}]").check()
