@@ -67,3 +67,22 @@ def test_commands_import_and_export(tmp_path, partner, make_user, dictionary, ca
         call_command("import_data_dictionary", str(path), as_user=admin.username)
     call_command("export_data_dictionary")
     assert "housingStatus,string,Housing" in capsys.readouterr().out
+
+
+def test_a_superuser_imports_and_exports_in_the_admin(dictionary):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    from partners.models import User
+
+    client = Client()
+    client.force_login(User.objects.create_superuser(username="root", password="x" * 24))
+    refused = client.post("/admin/modelregistry/datadictionaryfield/import/",
+                          {"file": SimpleUploadedFile("d.csv", b"name,data_type\nannualIncome,string\n")})
+    assert refused.status_code == 200 and "row 2, data_type" in refused.content.decode()
+    done = client.post("/admin/modelregistry/datadictionaryfield/import/",
+                       {"file": SimpleUploadedFile("d.csv", NEW_ENTRIES.encode())})
+    assert done.status_code == 302 and DataDictionaryField.objects.filter(name="housingStatus").exists()
+    ids = list(DataDictionaryField.objects.filter(name="housingStatus").values_list("pk", flat=True))
+    exported = client.post("/admin/modelregistry/datadictionaryfield/", {"action": "export_csv", "_selected_action": ids})
+    assert exported.content.decode().splitlines()[1].startswith("housingStatus,string,Housing")
