@@ -174,6 +174,7 @@ ROWS = [
     Row("get", "/admin/modelregistry/predictivemodel/", admin_page(), None, page=True),
     Row("get", "/admin/modelregistry/predictivemodel/{model}/change/", admin_page(), admin_page(), page=True),
     Row("get", "/admin/modelregistry/datadictionaryfield/", admin_page(), None, page=True),
+    Row("get", "/admin/modelregistry/datadictionaryfield/import/", admin_page(), None, page=True),
     Row("get", "/admin/core/auditevent/", admin_page(), None, page=True),
     Row("get", "/admin/partners/partner/", admin_page(), None, page=True),
     Row("get", "/admin/partners/partner/{partner}/change/", admin_page(), admin_page(), page=True),

@@ -137,6 +137,7 @@ class DataDictionaryView(APIView):
     and partner admins (all rows or none; an existing entry's type never changes)."""
 
     resource_name = "dataDictionaryImport"
+    serializer_class = DataDictionaryImportSerializer
     permission_classes = [roles_required(roles.DATA_SCIENTIST, roles.PARTNER_ADMIN, methods=("POST",))]
     parser_classes = [CsvParser]
 
