@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from modelregistry import services as registry
+from modelregistry.display import humanize
 from modelregistry.models import DataDictionaryField, PredictiveModel
 from partners import roles
 from partners.models import Partner, User
@@ -32,6 +33,7 @@ def dictionary_load(*, actor=None):
     created = 0
     rows = _rows("data_dictionary.csv") + [
         {"name": "probabilityOfDefault", "data_type": "number", "description": "Probability that the loan goes bad (logistic model).", "minimum": "0", "maximum": "1"},
+        {"name": "probabilityOfRepayment", "data_type": "number", "description": "Probability that the loan is repaid (logistic model): 1 - probabilityOfDefault.", "minimum": "0", "maximum": "1"},
         {"name": "creditScore", "data_type": "number", "description": "Scorecard points: 600 = 50:1 good:bad odds, 20 points double the odds."},
         {"name": "knockoutReasons", "data_type": "list", "description": "Knock-out reason codes (empty: no knock-out)."},
         {"name": "reviewReasons", "data_type": "list", "description": "Reasons to refer the application to an underwriter."},
@@ -52,9 +54,32 @@ def dictionary_load(*, actor=None):
             minimum=_number(row.get("minimum")),
             maximum=_number(row.get("maximum")),
             protected=(row.get("protected") or "").lower() == "true",
+            **_display_of(row),
         )
         created += 1
     return created
+
+
+DEMO_VALUE_LABELS = {
+    "term": {"term_36": "36 months", "term_60": "60 months"},
+    "verificationStatus": {"Verified": "Income verified", "Source_Verified": "Income source verified",
+                           "Not_Verified": "Not verified"},
+}
+
+
+def _display_of(row):
+    """Label, unit and display format of a demo entry, read off its description's wording."""
+    description = row.get("description", "")
+    attributes = {"label": humanize(row["name"])}
+    if "in US dollars" in description:
+        attributes.update(unit="USD", display_format="currency")
+    elif "in percent" in description:
+        attributes.update(unit="percent", display_format="percent")
+    elif row["name"] in ("probabilityOfDefault", "probabilityOfRepayment"):
+        attributes.update(unit="fraction", display_format="percent")
+    if row["name"] in DEMO_VALUE_LABELS:
+        attributes.update(display_format="enumeration", value_labels=DEMO_VALUE_LABELS[row["name"]])
+    return attributes
 
 
 def source_column_mapping():
@@ -91,7 +116,7 @@ def demo_load(*, out=print):
     scientist = people[roles.DATA_SCIENTIST][0]
     logistic = register_demo_model(
         partner=partner, name="Lending Club PD (logistic)", path="models/lending_club_logistic.pmml", actor=scientist,
-        result_mapping={"probability(bad)": "probabilityOfDefault"},
+        result_mapping={"probability(bad)": "probabilityOfDefault", "probability(good)": "probabilityOfRepayment"},
     )
     rule_people = {"author": people[roles.RULE_EDITOR][0], "approver": people[roles.RULE_APPROVER][0]}
     rulesets = {
@@ -165,7 +190,7 @@ def demo_flow_load(*, partner, actor, logistic, rulesets):
 def demo_application(row_number):
     """All dictionary fields of one demo CSV row, typed as the dictionary says."""
     with open(DEMO_DIR / "data" / "lending_club_modeldata.csv", newline="") as handle:
-        for number, row in enumerate(csv.DictReader(handle)):
+        for number, row in enumerate(csv.DictReader(handle)):  # noqa: B007 (row is read after the break)
             if number == row_number:
                 break
     types = dict(DataDictionaryField.objects.values_list("name", "data_type"))

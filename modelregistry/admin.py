@@ -1,25 +1,68 @@
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.html import format_html
 
 from core import safe_xml
 from core.admin_mixins import PartnerScopedAdmin, ScopedChoicesMixin
-from core.exceptions import ArgumentError
+from core.exceptions import ArgumentError, ArgumentErrors
 from rulesets import services as ruleset_services
 from rulesets.models import RulesetVersion
 
-from . import engines, selectors, services
+from . import dictionary_csv, engines, selectors, services
 from .models import DataDictionaryField, PredictiveModel, PredictiveModelField
+
+
+class DataDictionaryImportForm(forms.Form):
+    file = forms.FileField(help_text="CSV: " + ", ".join(dictionary_csv.COLUMNS) + ". All rows are imported or none.")
 
 
 @admin.register(DataDictionaryField)
 class DataDictionaryFieldAdmin(admin.ModelAdmin):
-    list_display = ("name", "data_type", "protected", "minimum", "maximum", "description")
-    list_filter = ("data_type", "protected")
-    search_fields = ("name", "description")
+    list_display = ("name", "label", "data_type", "unit", "display_format", "protected", "minimum", "maximum")
+    list_filter = ("data_type", "display_format", "protected")
+    search_fields = ("name", "label", "description")
+    actions = ["export_csv"]
+    change_list_template = "admin/modelregistry/datadictionaryfield/change_list.html"
+
+    @admin.action(description="Export the selected entries as CSV")
+    def export_csv(self, request, queryset):
+        response = HttpResponse(dictionary_csv.write_rows(queryset.order_by("name")), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="data_dictionary.csv"'
+        return response
+
+    def get_urls(self):
+        return [
+            path("import/", self.admin_site.admin_view(self.import_view), name="modelregistry_datadictionaryfield_import"),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = DataDictionaryImportForm(request.POST or None, request.FILES or None)
+        row_errors = []
+        if request.method == "POST" and form.is_valid():
+            try:
+                text = form.cleaned_data["file"].read(dictionary_csv.MAX_BYTES + 1).decode("utf-8-sig")
+                result = services.data_dictionary_import_csv(text=text, actor=request.user)
+            except UnicodeDecodeError:
+                form.add_error("file", "The file is not UTF-8 text.")
+            except ArgumentErrors as errors:
+                row_errors = [(f"row {error.field[1]}, {error.field[2]}", error.message) for error in errors.errors]
+            except ArgumentError as error:
+                form.add_error("file", error.message)
+            else:
+                self.message_user(request, f"Imported: {len(result.created)} added, {len(result.updated)} updated, "
+                                           f"{len(result.unchanged)} unchanged.", messages.SUCCESS)
+                return HttpResponseRedirect(reverse("admin:modelregistry_datadictionaryfield_changelist"))
+        return render(request, "admin/modelregistry/datadictionaryfield/import.html", {
+            **self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
+            "row_errors": row_errors, "title": "Import data dictionary entries from CSV",
+        })
 
     def get_readonly_fields(self, request, obj=None):
         # A concept's name and type are what mapped models rely on.

@@ -135,7 +135,3 @@ def load_for(predictive_model):
 def load_error_class(engine):
     return engine_package(engine).ModelLoadError
 
-
-def clear_cache():
-    with _cache_lock:
-        _cache.clear()

@@ -17,6 +17,14 @@ class DataType(models.TextChoices):
     OBJECT = "object"
 
 
+class DisplayFormat(models.TextChoices):
+    CURRENCY = "currency"
+    PERCENT = "percent"
+    NUMBER = "number"
+    ENUMERATION = "enumeration"
+    TEXT = "text"
+
+
 camel_case = RegexValidator(
     r"^[a-z][a-zA-Z0-9]*$", "Use camelCase: a lower-case letter, then letters and digits."
 )
@@ -27,7 +35,16 @@ class DataDictionaryField(models.Model):
 
     name = models.CharField(max_length=64, unique=True, validators=[camel_case])
     data_type = models.CharField(max_length=16, choices=DataType.choices)
+    label = models.CharField(max_length=200, blank=True, help_text="What people read instead of the name.")
     description = models.TextField(blank=True)
+    unit = models.CharField(max_length=32, blank=True, help_text="e.g. USD, percent, months.")
+    display_format = models.CharField(
+        max_length=16, choices=DisplayFormat.choices, blank=True,
+        help_text="How pages show a value: currency, percent, number, enumeration (by label) or as sent.",
+    )
+    value_labels = models.JSONField(
+        null=True, blank=True, help_text="An object: allowed value -> the label pages show for it."
+    )
     allowed_values = models.JSONField(
         null=True, blank=True, help_text="A list; a value outside it is rejected."
     )
@@ -47,11 +64,17 @@ class DataDictionaryField(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def display_label(self):
+        return self.label or self.name
+
     def clean(self):
         if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
             raise ValidationError({"maximum": "The maximum is below the minimum."})
         if self.allowed_values is not None and not isinstance(self.allowed_values, list):
             raise ValidationError({"allowed_values": "Give a list of values."})
+        if self.value_labels is not None and not isinstance(self.value_labels, dict):
+            raise ValidationError({"value_labels": "Give an object of value: label."})
         if (self.minimum is not None or self.maximum is not None) and self.data_type not in (
             DataType.NUMBER,
             DataType.INTEGER,

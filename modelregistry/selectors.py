@@ -5,8 +5,8 @@ from django.db.models import QuerySet
 from core.exceptions import NotFound, ParameterError
 from core.ids import parse_uuid
 
-from . import engines
-from .models import FieldType, PredictiveModel, PredictiveModelField, SourceFormat
+from . import dictionary_csv, engines
+from .models import DataDictionaryField, FieldType, PredictiveModel, PredictiveModelField, SourceFormat
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -78,7 +78,10 @@ def predictive_model_field_get(*, partner, field_id, model_id=None) -> Predictiv
     return field
 
 
-def unmapped_arguments(model) -> list:
-    return list(
-        model.fields.filter(field_type=FieldType.ARGUMENT, supported_field__isnull=True).values_list("name", flat=True)
-    )
+def data_dictionary_list() -> QuerySet:
+    """The platform-wide vocabulary: every partner reads all of it."""
+    return DataDictionaryField.objects.order_by("name")
+
+
+def data_dictionary_csv() -> str:
+    return dictionary_csv.write_rows(data_dictionary_list())

@@ -1,13 +1,14 @@
 import hashlib
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from core.exceptions import ArgumentError, Conflict
+from core.exceptions import ArgumentError, ArgumentErrors, Conflict
 from core.services import audit_event_record
 from partners.models import Partner
 
-from . import engines
+from . import dictionary_csv, engines
 from .arguments import is_compatible
 from .models import (
     DataDictionaryField,
@@ -41,9 +42,86 @@ def data_dictionary_field_update(*, field, actor, changed=()) -> DataDictionaryF
     return field
 
 
-def _full_clean(instance):
-    from django.core.exceptions import ValidationError
+DESCRIPTIVE_COLUMNS = ("label", "description", "unit", "display_format", "value_labels")
 
+
+@dataclass
+class DictionaryImport:
+    created: list
+    updated: list
+    unchanged: list
+
+
+@transaction.atomic
+def data_dictionary_import_csv(*, text, actor) -> DictionaryImport:
+    """Add the entries of a CSV document to the platform-wide dictionary, all or none.
+
+    Partner users (data scientists, admins) add entries; a row naming an existing entry must give
+    the same type and leaves the entry as it is, so one partner cannot change what another's models
+    rely on. Platform staff (no partner) may also change an existing entry's descriptive columns.
+    Every row's problems are reported at once (field `rows/<n>/<column>`) and nothing is stored.
+    """
+    try:
+        rows = dictionary_csv.read_rows(text)
+    except ValueError as error:
+        raise ArgumentError("file", str(error)) from None
+    existing = {field.name: field for field in DataDictionaryField.objects.select_for_update()}
+    errors, plans, seen = [], [], {}
+    for number, row in rows:
+        try:
+            attributes = dictionary_csv.parse_cells(row)
+        except ValueError as error:
+            column, message = error.args
+            errors.append(ArgumentError(("rows", str(number), column), message))
+            continue
+        name = attributes["name"]
+        if name in seen:
+            errors.append(ArgumentError(("rows", str(number), "name"), f"{name!r} is on row {seen[name]} already."))
+            continue
+        seen[name] = number
+        current = existing.get(name)
+        if current is None:
+            candidate = DataDictionaryField(**attributes)
+            try:
+                candidate.full_clean()
+            except ValidationError as error:
+                for column, messages in error.message_dict.items():
+                    column = column if column != "__all__" else "name"
+                    errors.append(ArgumentError(("rows", str(number), column), " ".join(messages)))
+                continue
+            plans.append(("create", candidate))
+        elif current.data_type != attributes["data_type"]:
+            errors.append(ArgumentError(
+                ("rows", str(number), "data_type"),
+                f"{name!r} is a {current.data_type} entry of the dictionary; an entry's type never changes "
+                "(models rely on it). Choose another name for a different concept.",
+            ))
+        elif getattr(actor, "partner_id", None) is None and any(
+            attributes[column] != getattr(current, column) for column in DESCRIPTIVE_COLUMNS
+        ):
+            for column in DESCRIPTIVE_COLUMNS:
+                setattr(current, column, attributes[column])
+            plans.append(("update", current))
+        else:
+            plans.append(("unchanged", current))
+    if errors:
+        raise ArgumentErrors(errors)
+    result = DictionaryImport(created=[], updated=[], unchanged=[])
+    partner = getattr(actor, "partner", None)
+    for verb, field in plans:
+        if verb == "unchanged":
+            result.unchanged.append(field.name)
+            continue
+        field.save()
+        (result.created if verb == "create" else result.updated).append(field.name)
+        audit_event_record(
+            actor=actor, action=f"data_dictionary_field.{verb}", obj=field, partner=partner,
+            data={"source": "csv import"},
+        )
+    return result
+
+
+def _full_clean(instance):
     try:
         instance.full_clean()
     except ValidationError as error:
@@ -190,6 +268,14 @@ def _register(*, partner, name, created_by, prepared, description, audit=None) -
         field.supported_field = _automatic_mapping(field, dictionary, previous_mapping)
         fields.append(field)
     PredictiveModelField.objects.bulk_create(fields)
+    unmapped_results = [field.name for field in fields if field.field_type == FieldType.RESULT and field.supported_field is None]
+    if unmapped_results:
+        model.warnings = model.warnings + [
+            f"Result {name!r} is not mapped onto the data dictionary: the API returns it under this raw name and "
+            "lists it in `unmappedResults` until it is mapped (PATCH …/fields/{id})."
+            for name in unmapped_results
+        ]
+        PredictiveModel.objects.filter(pk=model.pk).update(warnings=model.warnings)
     audit_event_record(
         actor=created_by,
         action="predictive_model.register",

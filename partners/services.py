@@ -1,6 +1,7 @@
 import secrets
 
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 from knox.models import AuthToken
@@ -37,7 +38,11 @@ def user_create(*, partner, username, roles=(), password=None, email="", actor=N
     password = password or secrets.token_urlsafe(12)
     user = User(partner=partner, username=username, email=email)
     user.set_password(password)
-    user.full_clean(exclude=["password"])
+    try:
+        user.full_clean(exclude=["password"])
+    except ValidationError as error:
+        field, messages = next(iter(error.message_dict.items()))
+        raise ArgumentError(field if field != "__all__" else "username", " ".join(messages)) from None
     user.save()
     user_roles_set(user=user, roles=roles, actor=actor, record=False)
     audit_event_record(
@@ -95,3 +100,15 @@ def api_token_revoke(*, token, actor) -> None:
     token.delete()
     audit_event_record(actor=actor, action="api_token.revoke", obj=user, partner=user.partner,
                        data={"token_prefix": prefix})
+def partner_onboard(*, name, admin_username, admin_email="", admin_password=None, actor=None, **settings):
+    """A new partner and its first partner admin, who then adds the partner's people and tokens.
+
+    Returns (partner, admin, password): the password is generated when not given and shown once.
+    """
+    partner = partner_create(name=name, actor=actor, **settings)
+    admin, password = user_create(
+        partner=partner, username=admin_username, email=admin_email, password=admin_password,
+        roles=[role_names.PARTNER_ADMIN], actor=actor,
+    )
+    return partner, admin, password
+

@@ -514,8 +514,9 @@ def to_dictionary_names(frame):
 
 def check_rules_with_pydmnrules(frame, score, sample_size):
     started = time.time()
-    import pyDMNrules  # slow import, hence only here
     from importlib.metadata import version
+
+    import pyDMNrules  # slow import, hence only here
     print(f"rules: pyDMNrules {version('pyDMNrules')} imported in {time.time() - started:.0f} s")
 
     dmn_namespace = {"dmn": "https://www.omg.org/spec/DMN/20191111/MODEL/"}

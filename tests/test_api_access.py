@@ -130,6 +130,10 @@ ROWS = [
     Row("get", "/api/v1/predictive-models/{model}/fields/{field}", MODEL_READERS, api(404)),
     Row("patch", "/api/v1/predictive-models/{model}/fields/{field}", api(403, data_scientist=200, rule_editor=200, partner_admin=200),
         api(403, data_scientist=404, rule_editor=404, partner_admin=404), body=field_patch),
+    # --- data dictionary (platform-wide; CSV). The table's requests send JSON:API, so those who
+    # may import get 415 (the import reads text/csv): the permission is checked first.
+    Row("get", "/api/v1/data-dictionary", api(200), None),
+    Row("post", "/api/v1/data-dictionary", api(403, data_scientist=415, partner_admin=415), None),
     # --- insights ---
     Row("get", "/api/v1/insights", api(200, **NO_READ), None, listed=listed(INSIGHTS_READ_BY)),
     Row("post", "/api/v1/insights", api(403, partner_system=201, data_scientist=201, partner_admin=201), api(403, partner_system=404, data_scientist=404, partner_admin=404), body=insight_post),
@@ -153,6 +157,16 @@ ROWS = [
     # An empty decision is refused on the same page (200, nothing kept in the session).
     Row("post", "/review/{case}/decide/", page(403, underwriter=200), page(403, underwriter=404), page=True),
     Row("get", "/review/{case}/claim/", expect(405), expect(405), page=True),  # only POST, checked first
+    # --- home, overview, people and tokens, audit (partners/views.py) ---
+    Row("get", "/", expect(302), None, page=True),  # to the login form, the role's home, or the admin
+    Row("get", "/overview/", page(200, superuser=403), None, page=True),
+    Row("get", "/people/", page(403, partner_admin=200), None, page=True),
+    Row("post", "/people/add/", page(403, partner_admin=302), None, page=True),
+    Row("post", "/people/tokens/", page(403, partner_admin=302), None, page=True),
+    Row("get", "/audit/", page(403, auditor=200, partner_admin=200), None, page=True),
+    Row("get", "/dictionary/", page(403, data_scientist=200, partner_admin=200), None, page=True),
+    Row("get", "/dictionary/export.csv", page(403, data_scientist=200, partner_admin=200), None, page=True),
+    Row("post", "/dictionary/import/", page(403, data_scientist=302, partner_admin=302), None, page=True),
     # --- login ---
     Row("get", "/accounts/login/", expect(200), None, page=True),
     # --- admin: superusers only until partner staff get admin access ---
@@ -162,6 +176,7 @@ ROWS = [
     Row("get", "/admin/modelregistry/predictivemodel/", admin_page(), None, page=True),
     Row("get", "/admin/modelregistry/predictivemodel/{model}/change/", admin_page(), admin_page(), page=True),
     Row("get", "/admin/modelregistry/datadictionaryfield/", admin_page(), None, page=True),
+    Row("get", "/admin/modelregistry/datadictionaryfield/import/", admin_page(), None, page=True),
     Row("get", "/admin/core/auditevent/", admin_page(), None, page=True),
     Row("get", "/admin/partners/partner/", admin_page(), None, page=True),
     Row("get", "/admin/partners/partner/{partner}/change/", admin_page(), admin_page(), page=True),

@@ -13,15 +13,23 @@ class InsightOutputSerializer(ResultsAttributeMixin, serializers.ModelSerializer
     requested_by = serializers.CharField(source="requested_by.username", read_only=True, allow_null=True)
     arguments = serializers.JSONField(read_only=True)
     results = serializers.JSONField(read_only=True, allow_null=True)
+    unmapped_results = serializers.SerializerMethodField(
+        help_text="Keys of `results` that are the model's own names, not dictionary names (not mapped yet)."
+    )
 
     class Meta:
         model = InsightTransaction
         resource_name = "insight"
         fields = (
-            "id", "created", "status", "arguments", "results", "error", "model_version",
+            "id", "created", "status", "arguments", "results", "unmapped_results", "error", "model_version",
             "artifact_sha256", "engine_name", "engine_version", "duration_us", "requested_by",
             "predictive_model",
         )
+
+
+    def get_unmapped_results(self, insight) -> list[str]:
+        unmapped = {field.name for field in insight.model.fields.all() if field.field_type == "result" and field.supported_field_id is None}
+        return sorted(name for name in (insight.results or {}) if name in unmapped)
 
 
 class InsightInputSerializer(serializers.Serializer):

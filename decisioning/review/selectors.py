@@ -11,11 +11,26 @@ from ..models import ReasonCode, ReviewAction, ReviewCase, ReviewStatus
 VIEWS = ("open", "mine", "overdue", "pending", "all")
 
 
-def review_case_list(*, partner, user, view="open") -> QuerySet:
-    """The partner's cases for one queue view, soonest SLA due first."""
+def review_case_list(
+    *, partner, user, view="open", external_id=None, outcome=None, created_from=None, created_to=None
+) -> QuerySet:
+    """The partner's cases for one queue view, soonest SLA due first.
+
+    "open" holds unclaimed cases only: a claimed case is under its claimant's "Mine" and shown
+    with the claimant's name in the other views. `external_id` matches the start of the
+    application's external id; `outcome` is what the flow decided; the dates bound the referral day.
+    """
     cases = ReviewCase.objects.filter(partner=partner).select_related("decision__flow", "assigned_to")
+    if external_id:
+        cases = cases.filter(decision__external_id__istartswith=external_id)
+    if outcome:
+        cases = cases.filter(decision__outcome=outcome)
+    if created_from is not None:
+        cases = cases.filter(created__date__gte=created_from)
+    if created_to is not None:
+        cases = cases.filter(created__date__lte=created_to)
     if view == "open":
-        cases = cases.filter(status__in=[ReviewStatus.OPEN, ReviewStatus.CLAIMED])
+        cases = cases.filter(status=ReviewStatus.OPEN)
     elif view == "mine":
         cases = cases.filter(assigned_to=user).exclude(status=ReviewStatus.DECIDED)
     elif view == "overdue":

@@ -4,12 +4,16 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
 from core.exceptions import ArgumentError, DomainError, NotFound
+from modelregistry import display
 from partners import roles
 
 from ..models import Outcome, ReviewActionKind, ReviewStatus
@@ -20,7 +24,14 @@ QUEUE_VIEWS = (
     ("mine", "Mine"),
     ("overdue", "Overdue"),
     ("pending", "Pending confirmation"),
+    ("all", "All"),
 )
+PAGE_SIZE = 20
+SCORE_BANDS = {
+    "APPROVE": "the score alone would approve",
+    "REFER": "the score alone falls in the band that is always referred",
+    "DECLINE": "the score alone would decline",
+}
 FIELD_LABELS = {"note": "Note", "reasonCodes": "Reason codes", "outcome": "Outcome"}
 
 
@@ -82,17 +93,39 @@ def queue(request):
         view = "open"
     now = timezone.now()
     catalogue = _notice_texts(request.user.partner)
-    cases = selectors.review_case_list(partner=request.user.partner, user=request.user, view=view)
+    search = {
+        "external_id": request.GET.get("external_id", "").strip()[:200],
+        "outcome": request.GET.get("outcome", "") if request.GET.get("outcome") in Outcome.values else "",
+        "created_from": parse_date(request.GET.get("created_from", "")[:10] or "") if _is_date(request.GET.get("created_from")) else None,
+        "created_to": parse_date(request.GET.get("created_to", "")[:10] or "") if _is_date(request.GET.get("created_to")) else None,
+    }
+    cases = selectors.review_case_list(partner=request.user.partner, user=request.user, view=view, **search)
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    amount_fields = {case.decision.flow.amount_field for case in page}
+    dictionary = display.dictionary_of(amount_fields)
     rows = [
         {
             "case": case,
             "amount": _amount(case.decision),
+            "amount_text": display.format_value(dictionary.get(case.decision.flow.amount_field), _amount(case.decision)),
             "referral_reasons": _reason_texts(catalogue, case.referral_reasons),
             "is_overdue": case.status != ReviewStatus.DECIDED and case.due_at < now,
         }
-        for case in cases
+        for case in page
     ]
-    return render(request, "review/queue.html", {"rows": rows, "view": view, "queue_views": QUEUE_VIEWS})
+    query = {key: value for key, value in request.GET.items() if key != "page" and value}
+    return render(request, "review/queue.html", {
+        "rows": rows, "view": view, "queue_views": QUEUE_VIEWS, "page": page, "search": search,
+        "outcomes": Outcome.choices, "query": urlencode(query),
+        "search_query": urlencode({key: value for key, value in query.items() if key != "view"}),
+    })
+
+
+def _is_date(text):
+    try:
+        return bool(text) and parse_date(text[:10]) is not None
+    except ValueError:
+        return False
 
 
 @require_GET
@@ -127,7 +160,11 @@ def _case_page(request, case, *, draft=None):
         "case": case,
         "decision": decision,
         "amount": _amount(decision),
-        "application": sorted((decision.application or {}).items()),
+        "application": display.labelled(decision.application or {}),
+        "amount_text": display.format_value(
+            display.dictionary_of([decision.flow.amount_field]).get(decision.flow.amount_field), _amount(decision)
+        ),
+        "score_band_explained": SCORE_BANDS.get(case.score_band, ""),
         "outputs": outputs,
         "reasons": outputs.get("reasons") or [],
         "probability_of_default_percent": _percent(outputs.get("probabilityOfDefault")),

@@ -14,9 +14,20 @@ from modelregistry.models import PredictiveModel
 from rulesets.models import Ruleset, RulesetVersion, RulesetVersionStatus
 
 from .. import flows
-from ..models import Decision, DecisionFlow, FlowStep, Outcome, ReasonCode, ReplayItem, ReviewCase, StepBinding, StepKind
-
+from ..models import (
+    Decision,
+    DecisionFlow,
+    FlowStep,
+    Outcome,
+    ReasonCode,
+    ReplayItem,
+    ReviewCase,
+    StepBinding,
+    StepKind,
+)
 from .insights import insight_record
+
+
 @transaction.atomic
 def decision_flow_create(*, partner, name, steps, created_by, is_default=False, **settings) -> DecisionFlow:
     """A new version of the partner's flow `name`.

@@ -9,13 +9,17 @@ from rulesets.models import RulesetPurpose
 class PredictiveModelOutputSerializer(serializers.ModelSerializer):
     created_by = serializers.CharField(source="created_by.username", read_only=True, allow_null=True)
     unmapped_arguments = serializers.SerializerMethodField()
+    unmapped_results = serializers.SerializerMethodField(
+        help_text="Results not mapped onto the data dictionary: returned under the model's own names until mapped."
+    )
 
     class Meta:
         model = PredictiveModel
         resource_name = "predictiveModel"
         fields = (
             "id", "name", "version", "engine", "status", "sha256", "description", "warnings",
-            "allow_reference_engine", "source_format", "source_name", "source_sha256", "unmapped_arguments", "created_by", "created",
+            "allow_reference_engine", "source_format", "source_name", "source_sha256", "unmapped_arguments",
+            "unmapped_results", "created_by", "created",
         )
 
     def get_unmapped_arguments(self, model) -> list[str]:
@@ -23,6 +27,13 @@ class PredictiveModelOutputSerializer(serializers.ModelSerializer):
             field.name
             for field in model.fields.all()
             if field.field_type == "argument" and field.supported_field_id is None
+        ]
+
+    def get_unmapped_results(self, model) -> list[str]:
+        return [
+            field.name
+            for field in model.fields.all()
+            if field.field_type == "result" and field.supported_field_id is None
         ]
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import PredictiveModelFieldViewSet, PredictiveModelViewSet
+from .views import DataDictionaryView, PredictiveModelFieldViewSet, PredictiveModelViewSet
 
 models = PredictiveModelViewSet.as_view({"get": "list", "post": "create"})
 model = PredictiveModelViewSet.as_view({"get": "retrieve"})
@@ -10,6 +10,7 @@ fields = PredictiveModelFieldViewSet.as_view({"get": "list"})
 field = PredictiveModelFieldViewSet.as_view({"get": "retrieve", "patch": "partial_update"})
 
 urlpatterns = [
+    path("data-dictionary", DataDictionaryView.as_view(), name="data-dictionary"),
     path("predictive-models", models, name="predictive-model-list"),
     path("predictive-models/<str:pk>", model, name="predictive-model-detail"),
     path("predictive-models/<str:pk>/source", source, name="predictive-model-source"),

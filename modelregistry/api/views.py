@@ -1,13 +1,16 @@
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from core.api.pagination import LargePagePagination
 from core.api.permissions import roles_required
-from modelregistry import selectors, services
+from core.exceptions import ArgumentError
+from modelregistry import dictionary_csv, selectors, services
 from modelregistry.models import PredictiveModel, PredictiveModelField
 from partners import roles
 from rulesets import services as ruleset_services
@@ -143,3 +146,48 @@ class PredictiveModelFieldViewSet(mixins.ListModelMixin, mixins.RetrieveModelMix
             actor=request.user,
         )
         return Response(PredictiveModelFieldOutputSerializer(field).data)
+
+
+class CsvParser(BaseParser):
+    media_type = "text/csv"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        raw = stream.read(dictionary_csv.MAX_BYTES + 1) if stream is not None else b""
+        if len(raw) > dictionary_csv.MAX_BYTES:
+            raise ArgumentError("file", f"The file is larger than {dictionary_csv.MAX_BYTES:,} bytes.")
+        try:
+            return raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ArgumentError("file", "The CSV is not UTF-8 text.") from None
+
+
+class DataDictionaryImportSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    created = serializers.ListField(child=serializers.CharField(), help_text="Names of the entries added.")
+    updated = serializers.ListField(child=serializers.CharField(), help_text="Entries changed (platform staff only).")
+    unchanged = serializers.ListField(child=serializers.CharField(), help_text="Entries there already, left as they are.")
+
+
+class DataDictionaryView(APIView):
+    """The platform-wide data dictionary as CSV: read by every partner role, added to by data scientists
+    and partner admins (all rows or none; an existing entry's type never changes)."""
+
+    resource_name = "dataDictionaryImport"
+    serializer_class = DataDictionaryImportSerializer
+    permission_classes = [roles_required(roles.DATA_SCIENTIST, roles.PARTNER_ADMIN, methods=("POST",))]
+    parser_classes = [CsvParser]
+
+    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR},
+                   description="Columns: " + ", ".join(dictionary_csv.COLUMNS) + "; `|` separates listed values.")
+    def get(self, request):
+        response = HttpResponse(selectors.data_dictionary_csv(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="data_dictionary.csv"'
+        return response
+
+    @extend_schema(request={"text/csv": OpenApiTypes.STR}, responses={200: DataDictionaryImportSerializer},
+                   description="Import CSV (the columns GET answers with). Errors name the row and column "
+                   "(`source.pointer` `/data/attributes/rows/<n>/<column>`); nothing is stored unless every row is valid.")
+    def post(self, request):
+        result = services.data_dictionary_import_csv(text=request.data or "", actor=request.user)
+        return Response({"id": "import", "created": result.created, "updated": result.updated,
+                         "unchanged": result.unchanged})

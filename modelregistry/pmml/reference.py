@@ -12,8 +12,8 @@ class PyPMMLModel:
         if not isinstance(text, str):
             raise TypeError("pypmml is given only the text the safe XML door accepted")
         try:
-            from pypmml import Model  # starts a JVM: only for models that need it
             import pypmml
+            from pypmml import Model  # starts a JVM: only for models that need it
         except ImportError as error:  # pragma: no cover - depends on the installation
             raise ModelLoadError(f"the pypmml reference engine is not installed: {error}") from None
         self.engine_version = getattr(pypmml, "__version__", "unknown")

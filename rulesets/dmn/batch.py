@@ -290,7 +290,6 @@ def _with_aliases(model, name, columns, results):
 
 
 def _row_by_row(model, name, raw, results, rows):
-    evaluator = model._evaluators[name]
     names = list(raw)
     output = numpy.empty(rows, object)
     base = dict(model._knowledge_scope)

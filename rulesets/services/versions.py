@@ -18,7 +18,14 @@ from modelregistry.models import DataDictionaryField, Engine, FieldType, Predict
 from partners import roles
 
 from .. import selectors
-from ..models import Ruleset, RulesetPurpose, RulesetVersion, RulesetVersionStatus, RulesetVersionTransition, SourceFormat
+from ..models import (
+    Ruleset,
+    RulesetPurpose,
+    RulesetVersion,
+    RulesetVersionStatus,
+    RulesetVersionTransition,
+    SourceFormat,
+)
 from ..signals import ruleset_version_published
 from .access import AUTHOR_ROLES, PUBLISHER_ROLES, check_partner, require_role
 from .cases import ruleset_version_test_run

@@ -7,9 +7,9 @@ from django.core.management import call_command
 from django.db import connection
 
 from core.fields import dumps, loads
+from decisioning.evaluation import Evaluation
 from decisioning.models import InsightTransaction
 from decisioning.services import insight_record
-from decisioning.evaluation import Evaluation
 from modelregistry import services as registry
 from partners import roles
 from tests.factories import LOGISTIC_PMML

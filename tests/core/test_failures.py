@@ -4,7 +4,6 @@ database answer 503 (JSON:API under /api/), and nothing is half-written.
 Each scenario runs in a separate process whose settings point at a closed port (or whose database
 connection is cut mid-request), as a production worker would meet it; nothing is mocked.
 """
-import json
 import socket
 
 import pytest

@@ -5,7 +5,6 @@ import pytest
 from core.models import AuditEvent
 from decisioning.models import InsightTransaction
 from modelregistry import services as registry
-from modelregistry.models import PredictiveModelField
 from partners import roles
 from tests.factories import KNOCKOUT_DMN, LOGISTIC_PMML, logistic_probability, publish_ruleset
 

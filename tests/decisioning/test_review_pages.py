@@ -7,9 +7,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from decisioning.models import Decision, InsightTransaction, ReviewAction, ReviewStatus
-from modelregistry.models import PredictiveModel
 from decisioning.review.services import review_case_claim, review_case_decide
-from tests.factories import PASSWORD, DecisionFactory, ReasonCodeFactory, ReviewCaseFactory
+from modelregistry.models import PredictiveModel
+from tests.factories import PASSWORD, DataDictionaryFieldFactory, DecisionFactory, ReasonCodeFactory, ReviewCaseFactory
 
 # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls there otherwise.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -134,12 +134,15 @@ def test_queue_filters_list_the_right_cases_sorted_by_due_time(client, partner, 
         assert page.status_code == 200
         return [row["case"].decision.external_id for row in page.context["rows"]]
 
-    assert listed("open") == ["APP-LATE", "APP-MINE", "APP-THEIRS"]
+    # A claimed case leaves "Open": it is under its claimant's "Mine", and shown with the claimant in "All".
+    assert listed("open") == ["APP-LATE"]
     assert listed("mine") == ["APP-MINE"]
+    assert listed("all") == ["APP-LATE", "APP-MINE", "APP-THEIRS", "APP-PENDING"]
     assert listed("overdue") == ["APP-LATE"]
     assert listed("pending") == ["APP-PENDING"]
 
-    html = client.get(reverse("review:queue")).content.decode()
+    html = client.get(reverse("review:queue"), {"view": "all"}).content.decode()
+    assert "sam" in html  # the colleague who claimed APP-THEIRS
     assert "APP-OTHER-PARTNER" not in html
     assert "overdue by" in html and "30,000.00" in html and "REV03" in html and "Uma Reyes" in html
     assert late.pk
@@ -152,7 +155,7 @@ def test_case_page_shows_the_decrypted_application_outputs_and_reasons(client, p
     ReasonCodeFactory(partner=partner, code="REV03", kind="review", notice_text="Data-quality check")
     case = a_case(partner, external_id="APP-00042", with_steps=True)
     html = logged_in(client, underwriter).get(reverse("review:case", args=[case.pk])).content.decode()
-    for expected in ("APP-00042", "fundedAmount", "52000.0", "term_36", "550", "10.50%", "Too many recent inquiries",
+    for expected in ("APP-00042", "Funded amount", "52,000.00", "Why this application was referred", "term_36", "550", "10.50%", "Too many recent inquiries",
                      "RC02", "REV03", "Data-quality check", "Claim case",
                      "Consumer scorecard", "creditScore", "1830 µs", "Review routing", "knockoutReasons</code> = (none)"):
         assert expected in html, expected
@@ -388,3 +391,40 @@ def test_queue_page_queries_do_not_grow_with_the_number_of_cases(client, partner
     logged_in(client, underwriter)
     with django_assert_max_num_queries(8):
         assert client.get(reverse("review:queue")).status_code == 200
+
+
+# ---- search, pages, dictionary formats, why referred ------------------------------------------
+
+@pytest.mark.django_db
+def test_queue_searches_by_external_id_outcome_and_date_and_pages(client, partner, underwriter):
+    for number in range(25):
+        a_case(partner, external_id=f"LOAN-{number:03d}", due_in_hours=number + 1)
+    a_case(partner, external_id="OTHER-1", due_in_hours=100)
+    logged_in(client, underwriter)
+
+    def listed(**params):
+        return [row["case"].decision.external_id for row in client.get(reverse("review:queue"), params).context["rows"]]
+
+    assert len(listed()) == 20 and listed(page=2) == [f"LOAN-{n:03d}" for n in range(20, 25)] + ["OTHER-1"]
+    assert listed(external_id="other") == ["OTHER-1"]
+    assert listed(external_id="LOAN-01") == [f"LOAN-{n:03d}" for n in range(10, 20)]
+    assert listed(outcome="DECLINED") == []
+    assert len(listed(outcome="REFERRED", page=2)) == 6
+    today = timezone.now().date()
+    assert listed(created_from=str(today + timedelta(days=1))) == []
+    assert len(listed(created_to=str(today), external_id="OTHER")) == 1
+    assert client.get(reverse("review:queue"), {"created_from": "not-a-date", "page": "x"}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_case_page_shows_labels_currency_enumerations_and_why_it_was_referred(client, partner, underwriter):
+    DataDictionaryFieldFactory(name="fundedAmount", data_type="number", label="Loan amount", unit="USD", display_format="currency")
+    DataDictionaryFieldFactory(name="term", data_type="string", label="Term", display_format="enumeration",
+                               value_labels={"term_36": "36 months"})
+    ReasonCodeFactory(partner=partner, code="REV03", kind="review", notice_text="Data-quality check")
+    case = a_case(partner, amount=52000.0, score_band="APPROVE", referral_reasons=["REV03"])
+    html = logged_in(client, underwriter).get(reverse("review:case", args=[case.pk])).content.decode()
+    for expected in ("Loan amount", "$52,000.00", "36 months", "REV03</code> Data-quality check",
+                     "the score alone would approve", "a review rule refers the application whatever the score band"):
+        assert expected in html, expected
+    assert "term_36" not in html.split("Application</h2>")[1].split("</section>")[0]

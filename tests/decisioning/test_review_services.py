@@ -5,13 +5,13 @@ import pytest
 from core.exceptions import ArgumentError, Conflict, NotFound, NotPermitted
 from core.models import AuditEvent
 from decisioning.models import Decision, ReviewAction, ReviewStatus
+from decisioning.review.selectors import review_case_get, review_case_history, review_case_list
 from decisioning.review.services import (
     review_case_claim,
     review_case_confirm,
     review_case_decide,
     review_case_release,
 )
-from decisioning.review.selectors import review_case_get, review_case_history, review_case_list
 from tests.factories import DecisionFactory, ReasonCodeFactory, ReviewCaseFactory
 
 pytestmark = pytest.mark.django_db
@@ -219,8 +219,9 @@ def test_queue_views_are_sorted_by_due_time_and_partner_scoped(partner, other_pa
     def ids(view, user=underwriter):
         return [c.pk for c in review_case_list(partner=partner, user=user, view=view)]
 
-    assert ids("open") == [late.pk, soon.pk, later.pk]
+    assert ids("open") == [late.pk]  # claimed cases are under their claimant's "mine"
     assert ids("mine") == [soon.pk]
+    assert ids("mine", user=second_underwriter) == [later.pk]
     assert ids("overdue") == [late.pk]
     assert ids("pending") == []
     assert ids("all") == [late.pk, soon.pk, later.pk]

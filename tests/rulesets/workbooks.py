@@ -58,7 +58,7 @@ def table_sheet(workbook, sheet_name, title, hit_policy, inputs, outputs, rules,
     if validity is not None:
         for column, value in enumerate([None] + list(validity), 2):
             sheet.cell(row=4, column=column, value=value)
-        
+
         for column in range(2, 2 + len(headings)):
             right = DOUBLE if column == 2 + len(inputs) else None
             sheet.cell(row=4, column=column).border = _border(bottom=DOUBLE, right=right)

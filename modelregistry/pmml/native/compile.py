@@ -293,15 +293,15 @@ CORES = {}
 
 def _core_class(tag, node):
     if not CORES:
-        from .regression import GeneralRegressionCore, RegressionCore
-        from .scorecard import ScorecardCore
-        from .tree import TreeCore
-        from .mining import MiningCore
         from .clustering import ClusteringCore
-        from .svm import SupportVectorMachineCore
-        from .neural import NeuralNetworkCore
+        from .mining import MiningCore
         from .naive_bayes import NaiveBayesCore
+        from .neural import NeuralNetworkCore
+        from .regression import GeneralRegressionCore, RegressionCore
         from .ruleset import RuleSetCore
+        from .scorecard import ScorecardCore
+        from .svm import SupportVectorMachineCore
+        from .tree import TreeCore
         CORES.update({"NeuralNetwork": NeuralNetworkCore, "NaiveBayesModel": NaiveBayesCore,
                       "RuleSetModel": RuleSetCore})
         CORES.update({"ClusteringModel": ClusteringCore, "SupportVectorMachineModel": SupportVectorMachineCore,

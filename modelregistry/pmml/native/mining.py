@@ -13,8 +13,8 @@ METHODS = ("modelChain", "sum", "average", "weightedAverage", "median", "max", "
 
 class MiningCore:
     def __init__(self, node, scope, function_name, target_type, categories):
-        from .compile import ModelPipeline
         from ..reader import MODEL_TAGS
+        from .compile import ModelPipeline
         segmentation = node.find("Segmentation")
         if segmentation is None:
             raise UnsupportedElement("MiningModel without Segmentation", node.where())

@@ -5,7 +5,7 @@ import numpy as np
 
 from ..errors import UnsupportedElement
 from .expressions import compile_expression, expression_child
-from .prediction import first_row, one_row_env, Prediction, vector_argmax
+from .prediction import Prediction, first_row, one_row_env, vector_argmax
 from .values import coerce
 
 

@@ -54,7 +54,7 @@ class NeuralNetworkCore:
             self.outputs.append((output.get("outputNeuron"), expression))
         if function_name == "classification":
             found = []
-            for neuron, expression in self.outputs:
+            for _neuron, expression in self.outputs:
                 if expression.tag != "NormDiscrete":
                     raise UnsupportedElement("classification NeuralOutput without NormDiscrete", expression.where())
                 found.append(coerce(expression.get("value"), target_type))
@@ -79,7 +79,7 @@ class NeuralNetworkCore:
             values[neuron_id] = np.asarray(expression.vector(env, n), dtype=np.float64)
         for function, normalization, neurons in self.layers:
             outputs = []
-            for neuron_id, bias, connections in neurons:
+            for _neuron_id, bias, connections in neurons:
                 z = np.full(n, bias)
                 for source, weight in connections:
                     z = z + weight * values[source]

@@ -55,7 +55,7 @@ class OutputFields:
         self.empty = not self.fields
 
     def write_one(self, env, prediction):
-        for name, feature, category, rank, expression, pmml_type in self.fields:
+        for name, feature, category, rank, expression, _pmml_type in self.fields:
             if feature == "predictedValue":
                 value = prediction.value
             elif feature == "predictedDisplayValue":
@@ -80,7 +80,7 @@ class OutputFields:
             env[name] = value
 
     def write_many(self, env, prediction, n):
-        for name, feature, category, rank, expression, pmml_type in self.fields:
+        for name, feature, category, rank, expression, _pmml_type in self.fields:
             if feature == "predictedValue":
                 value = prediction.value
             elif feature == "predictedDisplayValue":

@@ -1,7 +1,7 @@
 """RuleSetModel: SimpleRules (CompoundRules flattened) with firstHit, weightedSum or weightedMax."""
 from ..errors import UnsupportedElement
 from .expressions import compile_predicate, predicate_child
-from .prediction import MISSING_PREDICTION, Prediction, stack_predictions, row_env
+from .prediction import MISSING_PREDICTION, Prediction, row_env, stack_predictions
 from .values import coerce
 
 

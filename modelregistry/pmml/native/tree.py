@@ -312,7 +312,7 @@ class TreeTables:
     def _stack_tables(self):
         """All column tables in one array, so one record needs one gather and one AND-reduction."""
         offsets, start = [], 0
-        for _, classes, table in self.columns:
+        for _, classes, _table in self.columns:
             offsets.append(start)
             start += classes.count
         self._offsets = offsets
@@ -348,7 +348,7 @@ class TreeTables:
     def exit_bits(self, env, n, block=1024, reduce=None):
         """(n, trees) array of the exit leaf's bit index in each tree, or `reduce` of it, by block."""
         classes = []
-        for column, column_classes, table in self.columns:
+        for column, column_classes, _table in self.columns:
             values = env.get(column)
             if values is None:
                 values = np.full(n, np.nan) if column_classes.numeric else np.full(n, None, dtype=object)
@@ -364,7 +364,7 @@ class TreeTables:
     def _exit_bits(self, classes, n):
         trees, words = len(self.programs), self.words
         accumulator = np.broadcast_to(self.base.reshape(1, trees * words), (n, trees * words)).copy()
-        for (column, column_classes, table), column_class in zip(self.columns, classes):
+        for (_column, _column_classes, table), column_class in zip(self.columns, classes):
             np.bitwise_and(accumulator, table[column_class], out=accumulator)
         # Exactly one leaf bit survives per tree, so each word is zero or a power of two.
         accumulator = accumulator.reshape(n, trees, words)

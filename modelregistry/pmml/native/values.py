@@ -15,10 +15,6 @@ def is_numeric(pmml_type):
     return pmml_type in NUMERIC
 
 
-def scalar_missing(value):
-    return value is None or (isinstance(value, float) and value != value)
-
-
 def to_number(value):
     """A Python float from an input value, None when missing; raises ValueError when not a number."""
     if value is None:

@@ -1,0 +1,83 @@
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from knox.models import AuthToken
+
+from core.models import AuditEvent
+from partners import roles
+from partners.models import Partner, User
+from partners.services import partner_onboard
+
+pytestmark = pytest.mark.django_db
+
+
+def test_create_partner_makes_the_partner_and_its_first_admin(capsys):
+    call_command("create_partner", "Northwind Savings", admin="nw-admin", email="admin@northwind.example")
+    output = capsys.readouterr().out
+    admin = User.objects.get(username="nw-admin")
+    assert admin.partner == Partner.objects.get(slug="northwind-savings")
+    assert admin.role_names() == {roles.PARTNER_ADMIN}
+    password = output.split("password ")[1].strip()
+    assert admin.check_password(password)
+    assert set(AuditEvent.objects.values_list("action", flat=True)) >= {"partner.create", "user.create"}
+
+
+def test_onboarding_refuses_a_taken_username_and_leaves_no_partner(make_user, partner):
+    make_user(partner, roles.UNDERWRITER, username="taken")
+    with pytest.raises(Exception, match="taken"):
+        partner_onboard(name="Half Made Bank", admin_username="taken")
+    assert not Partner.objects.filter(name="Half Made Bank").exists()
+
+
+def test_a_superuser_adds_a_partner_with_its_admin_in_the_admin():
+    root = User.objects.create_superuser(username="root", password="x" * 24)
+    client = Client()
+    client.force_login(root)
+    response = client.post("/admin/partners/partner/add/", {
+        "name": "Fjord Lending", "review_sla_hours": 24, "override_confirmation_amount": "10000",
+        "api_requests_per_minute": "", "admin_username": "fjord-admin", "admin_email": "",
+    }, follow=True)
+    assert response.status_code == 200
+    admin = User.objects.get(username="fjord-admin")
+    assert admin.partner.name == "Fjord Lending" and admin.role_names() == {roles.PARTNER_ADMIN}
+    assert "shown only now" in response.content.decode()
+
+
+@pytest.mark.parametrize(("role_list", "home"), [
+    ([roles.UNDERWRITER], "/review/"),
+    ([roles.RULE_EDITOR], "/admin/rulesets/"),
+    ([roles.RULE_EDITOR, roles.RULE_APPROVER], "/admin/rulesets/"),
+    ([roles.DATA_SCIENTIST], "/admin/modelregistry/predictivemodel/"),
+    ([roles.AUDITOR], "/audit/"),
+    ([roles.PARTNER_ADMIN], "/overview/"),
+    ([roles.UNDERWRITER, roles.AUDITOR], "/overview/"),
+])
+def test_home_sends_each_role_to_its_page(make_user, partner, role_list, home):
+    client = Client()
+    client.force_login(make_user(partner, *role_list))
+    assert client.get("/")["Location"] == home
+
+
+def test_a_partner_admin_adds_a_system_and_creates_its_token_shown_once(make_user, partner, dictionary):
+    client = Client()
+    client.force_login(make_user(partner, roles.PARTNER_ADMIN))
+    client.post("/people/add/", {"username": "los-system", "roles": [roles.PARTNER_SYSTEM]})
+    system = User.objects.get(username="los-system")
+    assert system.partner == partner and system.role_names() == {roles.PARTNER_SYSTEM}
+    client.post("/people/tokens/", {"user": system.pk})
+    page = client.get("/people/").content.decode()
+    key = page.split('id="new-token">')[1].split("<")[0]
+    token = AuthToken.objects.get(user=system)
+    assert key.startswith(token.token_key) and key not in token.digest  # only a hash is stored
+    assert key not in client.get("/people/").content.decode()  # shown once
+    from tests.conftest import JsonApiClient
+
+    assert JsonApiClient(token=key).get("/api/v1/predictive-models").status_code == 200
+
+
+def test_a_partner_admin_cannot_issue_tokens_for_another_partners_user(make_user, partner, other_partner):
+    stranger = make_user(other_partner, roles.PARTNER_SYSTEM)
+    client = Client()
+    client.force_login(make_user(partner, roles.PARTNER_ADMIN))
+    client.post("/people/tokens/", {"user": stranger.pk})
+    assert not AuthToken.objects.filter(user=stranger).exists()
