@@ -63,3 +63,10 @@ class EngineError(DomainError):
 
 class ParameterError(ArgumentError):
     """A query parameter is wrong (JSON:API `source.parameter`)."""
+
+
+class ServiceUnavailable(DomainError):
+    """A service the request needs (the job queue, the database) cannot be reached now; retry later."""
+
+    code = "service_unavailable"
+    retry_after_seconds = 30

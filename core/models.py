@@ -28,3 +28,22 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.created:%Y-%m-%d %H:%M:%S} {self.actor} {self.action} {self.object_repr}"
+
+
+class RateLimitCounter(models.Model):
+    """Requests one API client made in one fixed window: the rate limits' store without Redis.
+
+    Shared by every worker through the database; with REDIS_URL the counters live in Redis instead.
+    """
+
+    client_key = models.CharField(max_length=100)
+    window_number = models.BigIntegerField(help_text="Seconds since the epoch // the window's length.")
+    hits = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["client_key", "window_number"], name="rate_limit_counter_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.client_key} @ {self.window_number}: {self.hits}"

@@ -7,6 +7,7 @@ from core.admin_mixins import PartnerScopedAdmin
 from core.fields import dumps
 from partners import roles
 
+from . import selectors
 from .models import InsightTransaction
 
 HIDDEN = "(encrypted — shown to auditors only)"
@@ -23,6 +24,16 @@ class InsightTransactionAdmin(PartnerScopedAdmin):
         "duration_us", "requested_by", "field_mapping", "shown_arguments", "shown_results", "shown_error",
     )
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        # Partner staff read the records the API lets them read (decisioning/selectors.py).
+        queryset = super().get_queryset(request)
+        user = request.user
+        if user.is_superuser or user.partner_id is None:
+            return queryset
+        if not user.has_any_role(*selectors.RECORD_READERS):
+            return queryset.none()
+        return queryset.filter(pk__in=selectors.insight_list(partner=user.partner, user=user).values("pk"))
 
     def get_fields(self, request, obj=None):
         if request.user.has_any_role(roles.AUDITOR):

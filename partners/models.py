@@ -22,6 +22,12 @@ class Partner(models.Model):
         validators=[MinValueValidator(0)],
         help_text="An override approval above this amount needs a second underwriter.",
     )
+    api_requests_per_minute = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="API requests each token of this partner may make per minute; empty: the platform default.",
+    )
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:

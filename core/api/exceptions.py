@@ -39,6 +39,8 @@ def _domain_errors(exc):
         return status.HTTP_403_FORBIDDEN, [_error(403, exc.code, "Not permitted", exc.message)]
     if isinstance(exc, domain.Conflict):
         return status.HTTP_409_CONFLICT, [_error(409, exc.code, "Conflict", exc.message)]
+    if isinstance(exc, domain.ServiceUnavailable):
+        return status.HTTP_503_SERVICE_UNAVAILABLE, [_error(503, exc.code, "Service unavailable", exc.message)]
     if isinstance(exc, domain.EngineError):
         meta = {"insightId": str(exc.insight_id)} if exc.insight_id else None
         if exc.location:
@@ -54,5 +56,6 @@ def exception_handler(exc, context):
     if isinstance(exc, domain.DomainError):
         status_code, errors = _domain_errors(exc) or (400, [_error(400, exc.code, "Error", exc.message)])
         context["view"].resource_name = "errors"
-        return Response(errors, status=status_code)
+        headers = {"Retry-After": str(exc.retry_after_seconds)} if isinstance(exc, domain.ServiceUnavailable) else None
+        return Response(errors, status=status_code, headers=headers)
     return json_api_exception_handler(exc, context)

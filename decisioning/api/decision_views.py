@@ -13,6 +13,7 @@ from partners import roles
 from .serializers import DecisionInputSerializer, DecisionOutputSerializer
 
 Deciders = roles_required(roles.PARTNER_SYSTEM, roles.PARTNER_ADMIN, methods=("POST",))
+RecordReaders = roles_required(*selectors.RECORD_READERS, methods=("GET", "HEAD"))
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER,
     description="The same key and body return the first decision; the same key with another body is 409.",
@@ -23,7 +24,7 @@ class DecisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     """Applications decided by the partner's decision flow."""
 
     resource_name = "decision"
-    permission_classes = [Deciders]
+    permission_classes = [Deciders, RecordReaders]
     serializer_class = DecisionOutputSerializer
     queryset = Decision.objects.none()  # for schema introspection; get_queryset scopes
 
@@ -36,10 +37,10 @@ class DecisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             "created_to": filters.moment("createdTo", end_of_day=True),
         }
         filters.raise_errors()
-        return selectors.decision_list(partner=self.request.user.partner, **criteria)
+        return selectors.decision_list(partner=self.request.user.partner, user=self.request.user, **criteria)
 
     def get_object(self):
-        return selectors.decision_get(partner=self.request.user.partner, decision_id=self.kwargs["pk"])
+        return selectors.decision_get(partner=self.request.user.partner, user=self.request.user, decision_id=self.kwargs["pk"])
 
     @extend_schema(parameters=[
         OpenApiParameter("filter[outcome]", OpenApiTypes.STR, enum=["APPROVED", "DECLINED", "REFERRED"]),
@@ -48,6 +49,7 @@ class DecisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         OpenApiParameter("filter[createdTo]", OpenApiTypes.DATETIME),
     ])
     def list(self, request, *args, **kwargs):
+        """Decisions the caller may read: auditors and partner admins all of the partner's, partner systems those they requested, underwriters those under review."""
         return super().list(request, *args, **kwargs)
 
     @extend_schema(request=DecisionInputSerializer(), responses={201: DecisionOutputSerializer(), 200: DecisionOutputSerializer()},

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .decision_views import DecisionViewSet
+from .replay_job_views import ReplayJobView
 from .views import InsightViewSet
 
 urlpatterns = [
@@ -9,4 +10,5 @@ urlpatterns = [
     path("decisions", DecisionViewSet.as_view({"get": "list", "post": "create"}), name="decision-list"),
     path("decisions/<str:pk>", DecisionViewSet.as_view({"get": "retrieve"}), name="decision-detail"),
     path("decisions/<str:pk>/replay", DecisionViewSet.as_view({"post": "replay"}), name="decision-replay"),
+    path("replay-jobs", ReplayJobView.as_view(), name="replay-job-list"),
 ]

@@ -12,6 +12,8 @@ from partners import roles
 from .serializers import InsightInputSerializer, InsightOutputSerializer
 
 Evaluators = roles_required(roles.PARTNER_SYSTEM, roles.DATA_SCIENTIST, roles.PARTNER_ADMIN, methods=("POST",))
+# Roles that read no evaluation at all are refused before anything is looked up.
+RecordReaders = roles_required(*selectors.RECORD_READERS, methods=("GET", "HEAD"))
 
 INSIGHT_FILTERS = [
     OpenApiParameter("filter[model]", OpenApiTypes.UUID, description="Only this model version's insights."),
@@ -25,7 +27,7 @@ class InsightViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     """Evaluations of one model version, stored encrypted for audit and replay."""
 
     resource_name = "insight"
-    permission_classes = [Evaluators]
+    permission_classes = [Evaluators, RecordReaders]
     serializer_class = InsightOutputSerializer
     queryset = InsightTransaction.objects.none()  # for schema introspection; get_queryset scopes
 
@@ -45,7 +47,7 @@ class InsightViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     @extend_schema(parameters=INSIGHT_FILTERS)
     def list(self, request, *args, **kwargs):
-        """Insights of the partner (auditors and partner admins see all; others their own)."""
+        """Insights the caller may read: auditors and partner admins all of the partner's, partner systems those they requested, underwriters the steps of decisions under review."""
         return super().list(request, *args, **kwargs)
 
     @extend_schema(request=InsightInputSerializer(), responses={201: InsightOutputSerializer()})
