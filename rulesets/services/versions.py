@@ -142,7 +142,8 @@ def ruleset_version_update_draft(*, version, actor, dmn_xml=None, change_note=No
         version.sha256 = engines.artifact_sha256(version.dmn_xml)
         # An edited workbook upload is now XML authored here; the workbook stays on the record
         # only as long as it is what the XML was read from.
-        version.source_format, version.source_file = SourceFormat.XML, None
+        if version.source_format == SourceFormat.XLSX:
+            version.source_format, version.source_file, version.source_name = SourceFormat.XML, None, ""
         changed.append("dmn_xml")
     if change_note is not None and change_note != version.change_note:
         version.change_note = change_note
