@@ -342,6 +342,9 @@ class Backtest(models.Model):
     flow = models.ForeignKey(Flow, on_delete=models.PROTECT, related_name="backtests")
     candidate = models.ForeignKey(DecisionFlow, on_delete=models.PROTECT, related_name="+")
     baseline = models.ForeignKey(DecisionFlow, null=True, on_delete=models.PROTECT, related_name="+")
+    # A ruleset version tried inside the published flow (its ruleset's steps run it instead).
+    ruleset_version = models.ForeignKey("rulesets.RulesetVersion", null=True, blank=True, on_delete=models.PROTECT,
+                                        related_name="+")
     limit = models.PositiveIntegerField(default=10_000)
     status = models.CharField(max_length=8, choices=BacktestStatus.choices, default=BacktestStatus.QUEUED)
     processed = models.PositiveIntegerField(default=0)

@@ -13,3 +13,12 @@ def replay_decisions(decision_ids):
         if not decision_replay(decision=decision, actor=None)["identical"]:
             different.append(str(decision.pk))
     return {"replayed": len(decisions), "identical": len(decisions) - len(different), "different": different}
+
+
+@shared_task(acks_late=True)
+def run_backtest(backtest_id):
+    """Run a queued backtest; applications are decrypted here, in the worker, only."""
+    from .services.backtests import backtest_run
+
+    backtest = backtest_run(backtest_id=backtest_id)
+    return {"backtest": str(backtest.pk), "status": backtest.status}

@@ -29,6 +29,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('decisioning', '0005_flow_step_ruleset_binding'),
         ('partners', '0003_partner_api_rate_limit'),
+        ('rulesets', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -90,6 +91,7 @@ class Migration(migrations.Migration):
                 ('baseline', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='decisioning.decisionflow')),
                 ('candidate', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='decisioning.decisionflow')),
                 ('partner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='partners.partner')),
+                ('ruleset_version', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='rulesets.rulesetversion')),
                 ('requested_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('flow', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='backtests', to='decisioning.flow')),
             ],

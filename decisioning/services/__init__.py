@@ -7,6 +7,7 @@ from .decisions import (
     reason_code_upsert,
     request_fingerprint,
 )
+from .backtests import backtest_create, backtest_run
 from .flow_versions import (
     flow_challenger_set,
     flow_create,
@@ -29,5 +30,6 @@ __all__ = [
     "insight_replay", "reason_code_upsert", "request_fingerprint", "flow_challenger_set", "flow_create",
     "flow_version_approve", "flow_version_check", "flow_version_create_draft", "flow_version_problems",
     "flow_version_publish", "flow_version_reject", "flow_version_retire", "flow_version_steps_replace",
-    "flow_version_submit", "flow_version_update_draft", "partner_decision_settings_update",
+    "flow_version_submit", "flow_version_update_draft", "partner_decision_settings_update", "backtest_create",
+    "backtest_run",
 ]

@@ -126,7 +126,7 @@ def _clean_bands(bands):
     if errors:
         raise ArgumentErrors(errors)
     # Bands are read top-down: highest minimum first, the catch-all (null) last.
-    return sorted(cleaned, key=lambda band: float("-inf") if band["minimum"] is None else -band["minimum"])
+    return sorted(cleaned, key=lambda band: (band["minimum"] is None, -(band["minimum"] or 0)))
 
 
 @transaction.atomic
