@@ -1,5 +1,6 @@
 """Business verbs of decisioning: single evaluations (insights) and decisions."""
 from .decisions import (
+    challenger_assigned,
     decision_create,
     decision_flow_create,
     decision_replay,
@@ -26,7 +27,7 @@ from .flow_versions import (
 from .insights import insight_create, insight_record
 
 __all__ = [
-    "decision_create", "decision_flow_create", "decision_replay", "insight_create", "insight_record",
+    "challenger_assigned", "decision_create", "decision_flow_create", "decision_replay", "insight_create", "insight_record",
     "insight_replay", "reason_code_upsert", "request_fingerprint", "flow_challenger_set", "flow_create",
     "flow_version_approve", "flow_version_check", "flow_version_create_draft", "flow_version_problems",
     "flow_version_publish", "flow_version_reject", "flow_version_retire", "flow_version_steps_replace",
