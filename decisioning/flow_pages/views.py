@@ -167,6 +167,8 @@ def _version_action(request, version, editable):
 @flow_reader_required
 def backtest_start(request, version_id):
     version = _found(selectors.flow_version_get, partner=request.user.partner, user=request.user, version_id=version_id)
+    if not request.user.has_any_role(*BACKTEST_ROLES):
+        raise PermissionDenied("Only partner admins, rule approvers and rule editors run backtests.")
     try:
         backtest = services.backtest_create(flow=version.definition, actor=request.user, candidate=version)
     except DomainError as error:
