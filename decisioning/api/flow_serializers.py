@@ -35,9 +35,10 @@ class StepSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=["knockout", "score", "cutoff", "review"])
     binding = serializers.ChoiceField(choices=["follow", "pin"], required=False)
     ruleset = serializers.UUIDField(required=False, help_text="A ruleset id: the step follows its effective version.")
-    ruleset_version = serializers.UUIDField(required=False, help_text="A ruleset version id: the step pins it.")
+    # Nested keys reach the serializer as sent (the JSON:API parser renames attributes only).
+    rulesetVersion = serializers.UUIDField(required=False, help_text="A ruleset version id: the step pins it.")  # noqa: N815
     model = serializers.UUIDField(required=False, help_text="A registered model id (pinned, or followed with binding).")
-    result_field = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    resultField = serializers.CharField(required=False, allow_blank=True, max_length=64)  # noqa: N815
 
 
 class BandSerializer(serializers.Serializer):
@@ -62,8 +63,7 @@ class FlowVersionInputSerializer(serializers.Serializer):
         resource_name = "decisionFlowVersion"
 
     def validate_steps(self, steps):
-        return [{{"ruleset_version": "rulesetVersion", "result_field": "resultField"}.get(key, key): value
-                 for key, value in step.items()} for step in steps]
+        return [dict(step) for step in steps]
 
     def validate_cutoff_bands(self, bands):
         return [dict(band) for band in bands]
