@@ -4,7 +4,8 @@ The same semantics as `flows.flow_run`, one step at a time over every applicatio
 a knock-out removes an application from the later steps; the score, probability of default, the
 cut-off (table or bands) and review routing then decide APPROVED, DECLINED or REFERRED. Each step
 runs once through `evaluate_batch(frame)` (modelregistry/engines.py), never one run per row.
-Nothing here writes to the database.
+Reasons for adverse-action notices are not computed: a backtest compares outcomes. Nothing here
+writes to the database.
 """
 import math
 from dataclasses import dataclass, field
@@ -88,7 +89,6 @@ def flow_run_batch(*, flow, steps, applications, progress=None) -> BatchResult:
     outcomes = [None] * count
     alive = numpy.ones(count, dtype=bool)
     knockout = [[] for _ in range(count)]
-    model_codes = [[] for _ in range(count)]
     referral = [[] for _ in range(count)]
     cutoff = [None] * count
     rule_hits = {}
@@ -123,8 +123,6 @@ def flow_run_batch(*, flow, steps, applications, progress=None) -> BatchResult:
                     hits[code] = hits.get(code, 0) + 1
                 if knockout[row]:
                     alive[row] = False
-            elif step.kind == StepKind.SCORE:
-                model_codes[row] += [code for name in flow.reason_code_fields for code in _codes(available.get(name, [None] * count)[row])]
             elif step.kind == StepKind.CUTOFF:
                 cutoff[row] = result_column[row] if result_column else None
                 hits[str(cutoff[row])] = hits.get(str(cutoff[row]), 0) + 1
