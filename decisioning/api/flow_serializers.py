@@ -128,6 +128,13 @@ class BacktestOutputSerializer(serializers.ModelSerializer):
                   "report", "error", "duration_ms", "created", "finished")
 
     def get_report(self, backtest) -> dict | None:
+        """The report; examples name applications, so only those who read every decision see them."""
+        from decisioning.selectors import RECORD_READERS_ALL
+
         if not backtest.report:
             return None
-        return {key: value for key, value in backtest.report.items() if key != "swapIds"}
+        request = self.context.get("request")
+        hidden = {"swapIds"}
+        if request is None or not request.user.has_any_role(*RECORD_READERS_ALL):
+            hidden.add("swapExamples")
+        return {key: value for key, value in backtest.report.items() if key not in hidden}

@@ -103,7 +103,7 @@ class FlowBacktestViewSet(viewsets.GenericViewSet):
                            if data.get("ruleset_version_id") else None)
         backtest = services.backtest_create(flow=flow, actor=user, candidate=candidate, ruleset_version=ruleset_version,
                                             limit=data["limit"])
-        return Response(BacktestOutputSerializer(backtest).data, status=status.HTTP_202_ACCEPTED)
+        return Response(BacktestOutputSerializer(backtest, context={"request": request}).data, status=status.HTTP_202_ACCEPTED)
 
 
 class BacktestViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -191,6 +191,8 @@ def backtest_detail(request, backtest_id):
     hits = [(name, label, counts) for name, arm in arms.items() for label, counts in arm["ruleHits"].items() if counts]
     return render(request, "flows/backtest.html", {
         "backtest": backtest, "report": report, "rates": rows, "hits": hits,
+        # Examples name applications: shown to those who read every decision (decisioning/selectors.py).
+        "show_examples": request.user.has_any_role(*selectors.RECORD_READERS_ALL),
         "chart": charts.score_histogram_svg(report) if report else "",
     })
 

@@ -66,3 +66,27 @@ def test_backtest_rates_and_swap_set_match_a_direct_recomputation(demo):
     assert sum(report["arms"]["baseline"]["ruleHits"][next(k for k in report["arms"]["baseline"]["ruleHits"] if "cutoff" in k)].values()) \
         == sum(1 for d in decisions if not d.outputs["reasons"] or d.outputs["reasons"][0]["kind"] != "knockout")
     assert Backtest.objects.get(pk=backtest.pk).report == report  # stored (encrypted) and read back whole
+
+
+def test_a_draft_ruleset_version_is_backtested_inside_the_published_flow(demo):
+    from rulesets.services import ruleset_version_create_draft
+
+    ruleset = demo["rulesets"]["cutoff"]
+    published = ruleset.versions.get(status="published")
+    lower = published.dmn_xml.replace("&lt; 553", "&lt; 540").replace("[553..563)", "[540..550)").replace("&gt;= 563", "&gt;= 550")
+    assert lower != published.dmn_xml
+    draft = ruleset_version_create_draft(ruleset=ruleset, actor=demo["people"]["rule_editor"][0], dmn_xml=lower,
+                                         field_mapping=dict(published.field_mapping))
+    backtest = backtest_create(flow=demo["flow"].definition, actor=demo["people"]["rule_editor"][0], ruleset_version=draft)
+    backtest.refresh_from_db()
+    assert backtest.status == BacktestStatus.DONE, backtest.error
+    report = backtest.report
+    assert "Score cut-offs v2" in report["arms"]["candidate"]["label"]
+    decisions = {str(d.pk): d for d in Decision.objects.filter(partner=demo["partner"])}
+    # The draft approves 550..563 where the published table referred or declined: exactly those swap,
+    # unless review routing refers them anyway (it refers 553..563 by score: REV01).
+    expected = {key for key, d in decisions.items() if d.outcome != "APPROVED" and not d.outputs["referralReasons"]
+                and d.outputs["score"] is not None and 550 <= d.outputs["score"] < 563
+                and not any(r["kind"] == "knockout" for r in d.outputs["reasons"])}
+    assert set(report["swapIds"]["newlyApproved"]) == expected and expected
+    assert report["arms"]["baseline"]["counts"]["APPROVED"] == sum(1 for d in decisions.values() if d.outcome == "APPROVED")
