@@ -39,8 +39,11 @@ def main():
     from decisioning import demo as demo_module
     from decisioning import flows
     from decisioning.models import Backtest, Decision, ReasonCode
-    from decisioning.services import (flow_version_create_draft, flow_version_steps_replace,
-                                      flow_version_update_draft)
+    from decisioning.services import (
+        flow_version_create_draft,
+        flow_version_steps_replace,
+        flow_version_update_draft,
+    )
     from decisioning.services.backtests import _backtest_record, backtest_run
     from modelregistry.models import DataDictionaryField
 
@@ -103,8 +106,9 @@ def main():
             flows.flow_run(flow=draft, application=recorded_application, catalogue=catalogue).outcome)
     per_row = (time.perf_counter() - started) / max(len(recorded), 1)
 
-    from decisioning import flows_batch
     from django.utils import timezone
+
+    from decisioning import flows_batch
 
     check = [application for _, application in recorded]
     at = timezone.now()

@@ -36,9 +36,9 @@ class StepSerializer(serializers.Serializer):
     binding = serializers.ChoiceField(choices=["follow", "pin"], required=False)
     ruleset = serializers.UUIDField(required=False, help_text="A ruleset id: the step follows its effective version.")
     # Nested keys reach the serializer as sent (the JSON:API parser renames attributes only).
-    rulesetVersion = serializers.UUIDField(required=False, help_text="A ruleset version id: the step pins it.")  # noqa: N815
+    rulesetVersion = serializers.UUIDField(required=False, help_text="A ruleset version id: the step pins it.")
     model = serializers.UUIDField(required=False, help_text="A registered model id (pinned, or followed with binding).")
-    resultField = serializers.CharField(required=False, allow_blank=True, max_length=64)  # noqa: N815
+    resultField = serializers.CharField(required=False, allow_blank=True, max_length=64)
 
 
 class BandSerializer(serializers.Serializer):

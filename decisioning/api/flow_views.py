@@ -1,6 +1,6 @@
 """Decision flows, their versions and backtests over JSON:API: views translate, services decide."""
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
 from core.api.permissions import roles_required

@@ -8,14 +8,26 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from core.exceptions import ArgumentError, ArgumentErrors, DomainError, NotFound, NotPermitted
+from core.exceptions import (
+    ArgumentError,
+    ArgumentErrors,
+    DomainError,
+    NotFound,
+    NotPermitted,
+)
 
 from .. import selectors, services
 from ..models import FlowVersionStatus
 from ..services.backtests import BACKTEST_ROLES
 from ..services.flow_versions import FLOW_APPROVERS, FLOW_AUTHORS
 from . import charts
-from .forms import BandFormSet, FlowSettingsForm, StepFormSet, step_initial, step_payload
+from .forms import (
+    BandFormSet,
+    FlowSettingsForm,
+    StepFormSet,
+    step_initial,
+    step_payload,
+)
 
 
 def flow_reader_required(view):

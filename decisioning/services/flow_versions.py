@@ -9,7 +9,14 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from core.exceptions import ArgumentError, ArgumentErrors, Conflict, EngineError, NotFound, NotPermitted
+from core.exceptions import (
+    ArgumentError,
+    ArgumentErrors,
+    Conflict,
+    EngineError,
+    NotFound,
+    NotPermitted,
+)
 from core.services import audit_event_record
 from modelregistry.models import DataDictionaryField, DataType, PredictiveModel
 from partners import roles
@@ -135,7 +142,7 @@ def flow_version_update_draft(*, version, actor, **changes) -> DecisionFlow:
     version = _locked_draft(version, actor)
     unknown = set(changes) - set(EDITABLE)
     if unknown:
-        raise ArgumentError(sorted(unknown)[0], "This setting cannot be changed here.")
+        raise ArgumentError(min(unknown), "This setting cannot be changed here.")
     if "cutoff_bands" in changes:
         changes["cutoff_bands"] = _clean_bands(changes["cutoff_bands"])
     if "reason_code_fields" in changes:

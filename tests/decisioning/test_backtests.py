@@ -4,8 +4,12 @@ import pytest
 from decisioning import flows
 from decisioning.demo import demo_decisions_run, demo_load
 from decisioning.models import Backtest, BacktestStatus, Decision, ReasonCode
-from decisioning.services import (backtest_create, flow_version_create_draft, flow_version_steps_replace,
-                                  flow_version_update_draft)
+from decisioning.services import (
+    flow_version_create_draft,
+    flow_version_steps_replace,
+    flow_version_update_draft,
+)
+from decisioning.services.backtests import _backtest_record, backtest_run
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +35,13 @@ def banded_draft(demo, bands):
         step.pop("binding") if step.get("ruleset") else None
     flow_version_steps_replace(version=draft, actor=admin, steps=steps)
     return flow_version_update_draft(version=draft, actor=admin, cutoff_bands=bands)
+
+
+def backtest_create(*, flow, actor, candidate=None, ruleset_version=None, limit=10_000):
+    """Record a backtest and run it here, as the worker does (the queue's half is tested in
+    test_flows_api.py and the browser test, with a real worker when REDIS_URL is set)."""
+    backtest = _backtest_record(flow=flow, actor=actor, candidate=candidate, ruleset_version=ruleset_version, limit=limit)
+    return backtest_run(backtest_id=backtest.pk)
 
 
 def recomputed(flow, partner, decisions):

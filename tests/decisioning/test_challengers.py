@@ -6,8 +6,14 @@ import pytest
 from decisioning.demo import demo_application, demo_load
 from decisioning.models import ChallengerResult, Decision
 from decisioning.selectors import challenger_report
-from decisioning.services import (challenger_assigned, decision_create, decision_replay, flow_challenger_set,
-                                  flow_version_approve, flow_version_submit)
+from decisioning.services import (
+    challenger_assigned,
+    decision_create,
+    decision_replay,
+    flow_challenger_set,
+    flow_version_approve,
+    flow_version_submit,
+)
 from tests.decisioning.test_backtests import banded_draft
 
 
