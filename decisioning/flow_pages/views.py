@@ -68,6 +68,8 @@ def flow_list(request):
 @flow_reader_required
 def flow_detail(request, flow_id):
     flow = _found(selectors.flow_get, partner=request.user.partner, user=request.user, flow_id=flow_id)
+    if request.method == "POST" and request.POST.get("action") == "challenger":
+        return _challenger_set(request, flow)
     if request.method == "POST":
         try:
             draft = services.flow_version_create_draft(flow=flow, actor=request.user)
@@ -80,7 +82,27 @@ def flow_detail(request, flow_id):
         "flow": flow, "versions": selectors.flow_version_list(flow=flow), "effective": selectors.flow_version_effective(flow=flow),
         "challenger": selectors.challenger_report(flow=flow), "can_author": request.user.has_any_role(*FLOW_AUTHORS),
         "backtests": flow.backtests.select_related("candidate")[:10],
+        "can_set_challenger": request.user.has_any_role(*FLOW_APPROVERS),
+        "challenger_candidates": flow.versions.filter(status__in=[FlowVersionStatus.APPROVED, FlowVersionStatus.PUBLISHED]),
     })
+
+
+def _challenger_set(request, flow):
+    """Start or stop a shadow challenger (approvers): a version number and a share in percent."""
+    number, share = request.POST.get("version", ""), request.POST.get("share", "0")
+    try:
+        challenger = flow.versions.filter(version=int(number)).first() if number.isdigit() else None
+        if number and challenger is None:
+            raise ArgumentError("version", f"The flow has no version {number}.")
+        try:
+            share = float(share) / 100
+        except ValueError:
+            raise ArgumentError("share", "The share is a percentage from 0 to 100.") from None
+        services.flow_challenger_set(flow=flow, actor=request.user, challenger=challenger, share=share)
+        messages.success(request, f"Challenger: {challenger} on {share:.1%} of traffic." if challenger else "No challenger runs.")
+    except DomainError as error:
+        _error_messages(request, error)
+    return redirect("flows:flow", flow_id=flow.pk)
 
 
 def _forms(request, version, data=None):

@@ -93,3 +93,26 @@ def test_partner_admin_edits_backtests_and_submits_and_the_approver_publishes_in
     attributes = response.json()["data"]["attributes"]
     assert attributes["flowVersion"]["number"] == 2 and attributes["flowVersion"]["flowId"] == str(flow.pk)
     assert Decision.objects.get(pk=response.json()["data"]["id"]).flow == published
+
+
+@pytest.mark.django_db
+def test_an_approver_starts_and_stops_a_challenger_on_the_flow_page_and_others_cannot(client):
+    from decisioning.services import flow_version_approve, flow_version_create_draft, flow_version_submit
+
+    demo = demo_load(out=lambda *_: None)
+    flow, admin, approver = demo["flow"].definition, demo["people"]["partner_admin"][0], demo["people"]["rule_approver"][0]
+    draft = flow_version_create_draft(flow=flow, actor=admin)
+    flow_version_submit(version=draft, actor=admin)
+    flow_version_approve(version=draft, actor=approver)
+    client.force_login(admin)
+    client.post(f"/flows/{flow.pk}/", {"action": "challenger", "version": "2", "share": "25"})
+    flow.refresh_from_db()
+    assert flow.challenger_id is None  # the partner admin does not start challengers
+    client.force_login(approver)
+    page = client.post(f"/flows/{flow.pk}/", {"action": "challenger", "version": "2", "share": "25"}, follow=True)
+    flow.refresh_from_db()
+    assert (flow.challenger_id, flow.challenger_share) == (draft.pk, 0.25)
+    assert "on 25.0% of traffic" in page.content.decode()
+    client.post(f"/flows/{flow.pk}/", {"action": "challenger", "version": "", "share": "0"})
+    flow.refresh_from_db()
+    assert flow.challenger_id is None
