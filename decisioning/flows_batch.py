@@ -11,7 +11,6 @@ import math
 from dataclasses import dataclass, field
 
 import numpy
-import pandas
 
 from modelregistry import engines
 from modelregistry.arguments import plain_value
@@ -83,6 +82,8 @@ def _column(values):
 
 def flow_run_batch(*, flow, steps, applications, progress=None) -> BatchResult:
     """Decide every application in `applications` (a list of dictionary-named dicts) with `steps`."""
+    import pandas  # on first use, as modelregistry/engines.py does: pandas stays off start-up paths
+
     count = len(applications)
     names = {name for application in applications for name in application}
     available = {name: [application.get(name) for application in applications] for name in names}

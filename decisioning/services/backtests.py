@@ -3,7 +3,6 @@ partner's last N recorded applications. Applications are decrypted inside the wo
 report, computed from them, is stored encrypted."""
 import time
 
-import numpy
 from django.db import transaction
 from django.utils import timezone
 
@@ -12,7 +11,6 @@ from core.jobs import job_submit
 from core.services import audit_event_record
 from partners import roles
 
-from .. import flows_batch
 from ..models import Backtest, BacktestStatus, Decision, FlowVersionStatus
 from .flow_versions import _check_partner, _require
 
@@ -118,6 +116,9 @@ def _step_progress(backtest_id, *, start, count, steps):
 
 
 def _compute(backtest):
+    # numpy and pandas on first use (in the worker), as modelregistry/engines.py does: off start-up paths.
+    from .. import flows_batch
+
     at = timezone.now()
     rows = backtest_applications(partner=backtest.partner, limit=backtest.limit,
                                  on_chunk=lambda done: _progress(backtest.pk, done))
@@ -144,13 +145,17 @@ def _label(version, ruleset_version):
 
 def backtest_report(*, rows, arms) -> dict:
     """Rates, the swap set with examples, hits per rule and score histograms on shared bins."""
+    import numpy
+
+    from ..flows_batch import ERROR
+
     count = len(rows)
     scores = [score for _, _, result in arms.values() for score in result.scores if score is not None]
     edges = (numpy.histogram_bin_edges(numpy.array(scores, dtype=float), bins=HISTOGRAM_BINS).tolist()
              if scores else [])
     report = {"applications": count, "arms": {}}
     for name, (version, ruleset_version, result) in arms.items():
-        counts = {outcome: result.outcomes.count(outcome) for outcome in ("APPROVED", "DECLINED", "REFERRED", flows_batch.ERROR)}
+        counts = {outcome: result.outcomes.count(outcome) for outcome in ("APPROVED", "DECLINED", "REFERRED", ERROR)}
         present = numpy.array([score for score in result.scores if score is not None], dtype=float)
         report["arms"][name] = {
             "label": _label(version, ruleset_version), "versionId": str(version.pk), "version": version.version,
