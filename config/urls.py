@@ -15,5 +15,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("review/", include("decisioning.review.urls")),
+    path("flows/", include("decisioning.flow_pages.urls")),
     path("", include("partners.urls")),
 ]

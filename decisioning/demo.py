@@ -133,7 +133,8 @@ def demo_load(*, out=print):
     }
     knockout = rulesets["knockout"].versions.filter(status="published").order_by("-number").first().published_model
     token = api_token_create(user=people[roles.PARTNER_SYSTEM][0])
-    flow = demo_flow_load(partner=partner, actor=scientist, logistic=logistic, rulesets=rulesets)
+    flow = demo_flow_load(partner=partner, actor=scientist, logistic=logistic, rulesets=rulesets,
+                          admin=people[roles.PARTNER_ADMIN][0], approver=people[roles.RULE_APPROVER][0])
     return {"partner": partner, "people": people, "logistic": logistic, "knockout": knockout, "token": token,
             "flow": flow, "rulesets": rulesets}
 
@@ -164,27 +165,47 @@ def publish_demo_ruleset(*, partner, name, purpose, path, author, approver, fiel
 SCORE_OFFSET, SCORE_FACTOR = 487.1229, 28.8539
 
 
-def demo_flow_load(*, partner, actor, logistic, rulesets):
-    from .models import DecisionFlow
-    from .services import decision_flow_create, reason_code_upsert
+def demo_flow_load(*, partner, actor, logistic, rulesets, admin=None, approver=None):
+    """The demo's flow, drafted by the demo partner admin and approved and published by the demo
+    approver (the same maker-checker path partners use). Loading again changes nothing."""
+    from .models import Flow
+    from .selectors import flow_version_effective
+    from .services import (flow_create, flow_version_approve, flow_version_create_draft, flow_version_publish,
+                           flow_version_steps_replace, flow_version_submit, flow_version_update_draft,
+                           reason_code_upsert)
 
     for row in _rows("reason_codes.csv"):
         reason_code_upsert(partner=partner, code=row["code"], kind=row["kind"], notice_text=row["notice_text"],
                            description=row.get("description", ""), actor=actor)
     scorecard = register_demo_model(partner=partner, name="Lending Club scorecard", path="models/lending_club_scorecard.pmml",
                                     actor=actor, result_mapping={"score": "creditScore"})
-    existing = DecisionFlow.objects.filter(partner=partner, is_default=True).first()
-    if existing is not None:
-        return existing
-    return decision_flow_create(
-        partner=partner, name="Consumer loans", created_by=actor, is_default=True,
-        # The rule steps follow their rulesets: each decision uses the version effective at that moment.
-        steps=[("knockout", rulesets["knockout"], "knockoutReasons"), ("score", scorecard, ""), ("score", logistic, ""),
-               ("cutoff", rulesets["cutoff"], "cutoffOutcome"), ("review", rulesets["review"], "reviewReasons")],
-        score_field="creditScore", probability_of_default_field="probabilityOfDefault",
+    admin = admin or User.objects.get(username=f"demo_{roles.PARTNER_ADMIN}")
+    approver = approver or User.objects.get(username=f"demo_{roles.RULE_APPROVER}")
+    flow = Flow.objects.filter(partner=partner, name="Consumer loans").first()
+    if flow is None:
+        flow = flow_create(partner=partner, name="Consumer loans", actor=admin, is_default=True)
+    published = flow_version_effective(flow=flow)
+    if published is not None:
+        return published
+    draft = flow_version_create_draft(flow=flow, actor=admin, change_note="The demo's consumer-loan policy.")
+    # The rule steps follow their rulesets: each decision uses the version effective at that moment.
+    flow_version_steps_replace(version=draft, actor=admin, steps=[
+        {"kind": "knockout", "ruleset": rulesets["knockout"], "resultField": "knockoutReasons"},
+        {"kind": "score", "model": scorecard}, {"kind": "score", "model": logistic},
+        {"kind": "cutoff", "ruleset": rulesets["cutoff"], "resultField": "cutoffOutcome"},
+        {"kind": "review", "ruleset": rulesets["review"], "resultField": "reviewReasons"},
+    ])
+    flow_version_update_draft(
+        version=draft, actor=admin, score_field="creditScore", probability_of_default_field="probabilityOfDefault",
         reason_code_fields=["reasonCode1", "reasonCode2", "reasonCode3", "reasonCode4"], amount_field="fundedAmount",
         score_offset=SCORE_OFFSET, score_factor=SCORE_FACTOR,
+        # Used when the cut-off step is taken out: the cut-off ruleset's thresholds as bands.
+        cutoff_bands=[{"minimum": 563, "outcome": "APPROVE"}, {"minimum": 553, "outcome": "REFER"},
+                      {"minimum": None, "outcome": "DECLINE"}],
     )
+    flow_version_submit(version=draft, actor=admin)
+    flow_version_approve(version=draft, actor=approver, effective_from=timezone.now(), note="Demo flow, reviewed.")
+    return flow_version_publish(version=draft, actor=approver)
 
 
 def demo_application(row_number):

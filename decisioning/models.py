@@ -77,10 +77,49 @@ class ReasonCode(models.Model):
         return f"{self.code}: {self.notice_text}"
 
 
-class DecisionFlow(models.Model):
-    """A partner's versioned chain: knock-outs → score → cut-off → review routing.
+class Flow(models.Model):
+    """A partner's named decision flow; its versions (DecisionFlow) go through maker-checker.
 
-    Steps follow a ruleset's effective version or a model's latest, or pin one version (FlowStep);
+    `flowId` in the API names a Flow: decisions take its version published and effective at
+    decision time. A published flow may run a challenger version in shadow on a share of traffic.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    partner = models.ForeignKey("partners.Partner", on_delete=models.PROTECT, related_name="decision_flows")
+    name = models.CharField(max_length=200)
+    is_default = models.BooleanField(default=False)
+    challenger = models.ForeignKey("DecisionFlow", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                   help_text="A version run in shadow on a share of traffic; never acted on.")
+    challenger_share = models.FloatField(default=0.0, help_text="Share of applications (0–1) the challenger also decides.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "name"], name="flow_name_unique"),
+            models.UniqueConstraint(fields=["partner"], condition=models.Q(is_default=True), name="one_default_named_flow_per_partner"),
+            models.CheckConstraint(condition=models.Q(challenger_share__gte=0, challenger_share__lte=1),
+                                   name="flow_challenger_share_is_a_share"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class FlowVersionStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
+    APPROVED = "approved", "Approved"
+    PUBLISHED = "published", "Published"
+    RETIRED = "retired", "Retired"
+
+
+class DecisionFlow(models.Model):
+    """One version of a partner's flow: knock-outs → score → cut-off → review routing.
+
+    Versions move draft → in review → approved → published → retired like ruleset versions; only a
+    published version whose `effective_from` has come decides applications. Steps follow a ruleset's effective version or a model's latest, or pin one version (FlowStep);
     every decision records the exact versions its steps ran.
     """
 
@@ -99,6 +138,12 @@ class DecisionFlow(models.Model):
     score_factor = models.FloatField(null=True, blank=True)
     # Cut-off by bands when there is no cut-off table: [{"minimum": 563, "outcome": "APPROVE"}, ...].
     cutoff_bands = models.JSONField(default=list, blank=True)
+    definition = models.ForeignKey(Flow, null=True, on_delete=models.PROTECT, related_name="versions")
+    status = models.CharField(max_length=16, choices=FlowVersionStatus.choices, default=FlowVersionStatus.DRAFT)
+    effective_from = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    change_note = models.TextField(blank=True)
+    based_on = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     created = models.DateTimeField(auto_now_add=True)
 
@@ -113,6 +158,10 @@ class DecisionFlow(models.Model):
 
     def __str__(self):
         return f"{self.name} v{self.version}"
+
+    @property
+    def is_draft(self):
+        return self.status == FlowVersionStatus.DRAFT
 
 
 class StepKind(models.TextChoices):
@@ -308,3 +357,63 @@ class ReplayItem(models.Model):
     class Meta:
         ordering = ["job", "id"]
         constraints = [models.UniqueConstraint(fields=["job", "decision"], name="replay_item_once_per_job")]
+
+
+class BacktestStatus(models.TextChoices):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class Backtest(models.Model):
+    """A candidate flow version and the published one run side by side over recorded applications.
+
+    The report (rates, swap set with examples, rule hits, score distributions) is computed from
+    applicants' data, so it is stored encrypted; progress is plain so a page can poll it.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    partner = models.ForeignKey("partners.Partner", on_delete=models.PROTECT, related_name="+")
+    flow = models.ForeignKey(Flow, on_delete=models.PROTECT, related_name="backtests")
+    candidate = models.ForeignKey(DecisionFlow, on_delete=models.PROTECT, related_name="+")
+    baseline = models.ForeignKey(DecisionFlow, null=True, on_delete=models.PROTECT, related_name="+")
+    # A ruleset version tried inside the published flow (its ruleset's steps run it instead).
+    ruleset_version = models.ForeignKey("rulesets.RulesetVersion", null=True, blank=True, on_delete=models.PROTECT,
+                                        related_name="+")
+    limit = models.PositiveIntegerField(default=10_000)
+    status = models.CharField(max_length=8, choices=BacktestStatus.choices, default=BacktestStatus.QUEUED)
+    processed = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    report = EncryptedJSONField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+    finished = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+
+    @property
+    def progress(self):
+        if self.status == BacktestStatus.DONE:
+            return 100
+        return int(100 * self.processed / self.total) if self.total else 0
+
+
+class ChallengerResult(models.Model):
+    """What a challenger flow version would have decided: shadow only, encrypted, never acted on."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    partner = models.ForeignKey("partners.Partner", on_delete=models.PROTECT, related_name="+")
+    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="challenger_results")
+    flow_version = models.ForeignKey(DecisionFlow, on_delete=models.PROTECT, related_name="challenger_results")
+    outcome = models.CharField(max_length=8, choices=Outcome.choices, blank=True)
+    outputs = EncryptedJSONField(null=True, blank=True)
+    error = EncryptedTextField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created"]
+        indexes = [models.Index(fields=["partner", "flow_version", "created"])]

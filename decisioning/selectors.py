@@ -85,3 +85,94 @@ def decision_get(*, partner, user, decision_id) -> Decision:
     if decision is None:
         raise NotFound(f"No decision {decision_id}.")
     return decision
+
+
+# ---------------------------------------------------------------- decision flows, backtests, challengers
+# Who reads flows, their versions and backtests: those who author, approve or audit them.
+FLOW_READERS = (roles.PARTNER_ADMIN, roles.RULE_APPROVER, roles.AUDITOR, roles.RULE_EDITOR, roles.DATA_SCIENTIST)
+
+
+def _require_flow_reader(user):
+    from core.exceptions import NotPermitted
+
+    if user is not None and not user.is_superuser and not user.has_any_role(*FLOW_READERS):
+        raise NotPermitted("Only partner admins, rule approvers, rule editors, data scientists and auditors read flows.")
+
+
+def flow_list(*, partner, user) -> QuerySet:
+    from .models import Flow
+
+    _require_flow_reader(user)
+    return Flow.objects.filter(partner=partner).order_by("name")
+
+
+def flow_get(*, partner, user, flow_id):
+    from .models import Flow
+
+    _require_flow_reader(user)
+    flow = Flow.objects.filter(partner=partner, pk=parse_uuid(flow_id)).first() if parse_uuid(flow_id) else None
+    if flow is None:
+        raise NotFound(f"No decision flow {flow_id}.")
+    return flow
+
+
+def flow_version_list(*, flow) -> QuerySet:
+    return flow.versions.order_by("-version")
+
+
+def flow_version_get(*, partner, user, version_id):
+    from .models import DecisionFlow
+
+    _require_flow_reader(user)
+    version = (DecisionFlow.objects.filter(partner=partner, pk=parse_uuid(version_id)).select_related("definition").first()
+               if parse_uuid(version_id) else None)
+    if version is None:
+        raise NotFound(f"No decision flow version {version_id}.")
+    return version
+
+
+def flow_version_effective(*, flow, at=None):
+    """The version of `flow` deciding at `at` (default now): published, latest `effective_from` not after `at`."""
+    from django.utils import timezone
+
+    from .models import FlowVersionStatus
+
+    return (flow.versions.filter(status=FlowVersionStatus.PUBLISHED, effective_from__lte=at or timezone.now())
+            .order_by("-effective_from", "-version").first())
+
+
+def backtest_get(*, partner, user, backtest_id):
+    from .models import Backtest
+
+    _require_flow_reader(user)
+    backtest = (Backtest.objects.filter(partner=partner, pk=parse_uuid(backtest_id)).select_related("candidate", "baseline", "flow").first()
+                if parse_uuid(backtest_id) else None)
+    if backtest is None:
+        raise NotFound(f"No backtest {backtest_id}.")
+    return backtest
+
+
+def challenger_report(*, flow, challenger=None) -> dict:
+    """Champion vs challenger over the decisions the challenger also decided: outcome counts and swap sets."""
+    from .models import ChallengerResult
+
+    challenger = challenger or flow.challenger
+    if challenger is None:
+        return {"challenger": None, "count": 0}
+    rows = ChallengerResult.objects.filter(flow_version=challenger).select_related("decision")
+    champion, shadow, swaps = {}, {}, {"newlyApproved": [], "newlyDeclined": []}
+    count = errors = 0
+    for row in rows:
+        count += 1
+        if not row.outcome:
+            errors += 1
+            continue
+        champion[row.decision.outcome] = champion.get(row.decision.outcome, 0) + 1
+        shadow[row.outcome] = shadow.get(row.outcome, 0) + 1
+        if row.outcome == "APPROVED" and row.decision.outcome != "APPROVED":
+            swaps["newlyApproved"].append(row.decision.external_id)
+        elif row.outcome == "DECLINED" and row.decision.outcome != "DECLINED":
+            swaps["newlyDeclined"].append(row.decision.external_id)
+    return {"challenger": str(challenger), "count": count, "errors": errors, "champion": champion, "challengerOutcomes": shadow,
+            "newlyApproved": len(swaps["newlyApproved"]), "newlyDeclined": len(swaps["newlyDeclined"]),
+            "examples": {key: value[:10] for key, value in swaps.items()}}

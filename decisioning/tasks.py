@@ -23,3 +23,12 @@ def replay_decisions(self, decision_ids):
         return replay_job_run(task_id=self.request.id or str(uuid.uuid4()), decision_ids=decision_ids)
     except SoftTimeLimitExceeded:
         raise self.retry(countdown=0) from None
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def run_backtest(backtest_id):
+    """Run a queued backtest; applications are decrypted here, in the worker, only."""
+    from .services.backtests import backtest_run
+
+    backtest = backtest_run(backtest_id=backtest_id)
+    return {"backtest": str(backtest.pk), "status": backtest.status}

@@ -73,6 +73,8 @@ def _links_for(user):
         links.append(("Review queue", "/review/", "Referred applications waiting for an underwriter."))
     if every or user.has_any_role(roles.RULE_EDITOR, roles.RULE_APPROVER):
         links.append(("Rulesets", "/admin/rulesets/", "Decision tables: drafts, review, publication."))
+    if every or user.has_any_role(roles.RULE_EDITOR, roles.RULE_APPROVER, roles.DATA_SCIENTIST, roles.AUDITOR):
+        links.append(("Decision flows", "/flows/", "Flow versions, backtests and challengers."))
     if every or user.has_any_role(roles.DATA_SCIENTIST):
         links.append(("Models", "/admin/modelregistry/predictivemodel/", "Registered models and their field mapping."))
         links.append(("Data dictionary", "/dictionary/", "The shared vocabulary; CSV import and export."))

@@ -17,7 +17,9 @@ from typing import Callable
 import pytest
 from django.test import Client
 
-from decisioning.models import InsightTransaction
+from django.utils import timezone
+
+from decisioning.models import Backtest, Flow, InsightTransaction
 from decisioning.services import insight_create
 from partners import roles
 from partners.models import User
@@ -118,6 +120,22 @@ def replay_job_post(world):
     return {"data": {"type": "replayJob", "attributes": {"decisionIds": [str(world["decision_reviewed"]), str(world["decision_plain"])]}}}
 
 
+def flow_post(world):
+    return {"data": {"type": "decisionFlow", "attributes": {"name": "Flow from the API"}}}
+
+
+def flow_version_post(world):
+    return {"data": {"type": "decisionFlowVersion", "attributes": {"changeNote": "From the API."}}}
+
+
+def backtest_post(world):
+    return {"data": {"type": "backtest", "attributes": {"candidateId": str(world["flow_draft"]), "limit": 10}}}
+
+
+# Decision flows: the partner admin edits, the approver approves, the auditor reads (decisioning/selectors.py).
+FLOW_READ = {UW: 403, PS: 403}
+FLOW_PAGE_READ = page(200, underwriter=403, partner_system=403, superuser=403)
+FLOW_PAGE_OTHER = page(404, underwriter=403, partner_system=403, superuser=403)
 MODEL_WRITERS = {DS: 201, RE: 201, PA: 201}
 MODEL_READERS = api(200)
 ROWS = [
@@ -146,6 +164,23 @@ ROWS = [
     Row("post", "/api/v1/decisions/{decision_plain}/replay", api(403, partner_system=404, partner_admin=200), api(403, partner_system=404, partner_admin=404)),
     Row("post", "/api/v1/replay-jobs", api(403, auditor=202, partner_admin=202), api(403, auditor=404, partner_admin=404),
         body=replay_job_post),
+    # --- decision flows, versions, backtests ---
+    Row("get", "/api/v1/decision-flows", api(200, **FLOW_READ), None),
+    Row("post", "/api/v1/decision-flows", api(403, partner_admin=201), None, body=flow_post),
+    Row("get", "/api/v1/decision-flows/{named_flow}", api(200, **FLOW_READ), api(404, **FLOW_READ)),
+    Row("get", "/api/v1/decision-flows/{named_flow}/versions", api(200, **FLOW_READ), api(404, **FLOW_READ)),
+    Row("post", "/api/v1/decision-flows/{named_flow}/versions", api(403, partner_admin=201),
+        api(404, **FLOW_READ), body=flow_version_post),
+    Row("post", "/api/v1/decision-flows/{named_flow}/backtests", api(403, partner_admin=202, rule_approver=202, rule_editor=202),
+        api(404, **FLOW_READ), body=backtest_post),
+    Row("get", "/api/v1/backtests/{backtest}", api(200, **FLOW_READ), api(404, **FLOW_READ)),
+    Row("get", "/flows/", FLOW_PAGE_READ, None, page=True),
+    Row("get", "/flows/{named_flow}/", FLOW_PAGE_READ, FLOW_PAGE_OTHER, page=True),
+    Row("get", "/flows/versions/{flow_draft}/", FLOW_PAGE_READ, FLOW_PAGE_OTHER, page=True),
+    Row("post", "/flows/versions/{flow_draft}/backtests/", page(403, partner_admin=302, rule_approver=302, rule_editor=302),
+        FLOW_PAGE_OTHER, page=True),  # another partner's version is 404 before the role is asked
+    Row("get", "/flows/backtests/{backtest}/", FLOW_PAGE_READ, FLOW_PAGE_OTHER, page=True),
+    Row("get", "/flows/backtests/{backtest}/progress", FLOW_PAGE_READ, FLOW_PAGE_OTHER, page=True),
     # --- API documentation (public) ---
     Row("get", "/api/schema/", expect(200), None, page=True),
     Row("get", "/api/docs/", expect(200), None, page=True),
@@ -197,7 +232,11 @@ def build_side(partner):
     second_system.groups.set([Group.objects.get(name=PS)])
 
     model = register_mapped_logistic(partner, people[DS])
-    flow = DecisionFlowFactory(partner=partner, is_default=True)
+    named_flow = Flow.objects.create(partner=partner, name="Consumer loans", is_default=True)
+    flow = DecisionFlowFactory(partner=partner, is_default=True, definition=named_flow, status="published",
+                               effective_from=timezone.now())
+    flow_draft = DecisionFlowFactory(partner=partner, definition=named_flow, created_by=people[PA])
+    backtest = Backtest.objects.create(partner=partner, flow=named_flow, candidate=flow_draft, baseline=flow, limit=10)
     decision_reviewed = DecisionFactory(partner=partner, flow=flow, requested_by=people[PS])
     case = ReviewCaseFactory(partner=partner, decision=decision_reviewed)
     decision_plain = DecisionFactory(partner=partner, flow=flow, requested_by=second_system, outcome="APPROVED", final_outcome="APPROVED")
@@ -214,6 +253,9 @@ def build_side(partner):
             "model": model.pk,
             "field": model.fields.get(name="annual_inc").pk,
             "flow": flow.pk,
+            "named_flow": named_flow.pk,
+            "flow_draft": flow_draft.pk,
+            "backtest": backtest.pk,
             "case": case.pk,
             "decision_reviewed": decision_reviewed.pk,
             "decision_plain": decision_plain.pk,

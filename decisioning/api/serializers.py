@@ -56,8 +56,14 @@ class DecisionOutputSerializer(serializers.ModelSerializer):
         resource_name = "decision"
         fields = (
             "id", "external_id", "outcome", "final_outcome", "reasons", "score", "probability_of_default",
-            "steps", "review", "created", "updated", "flow",
+            "steps", "review", "created", "updated", "flow", "flow_version",
         )
+
+    flow_version = serializers.SerializerMethodField()
+
+    def get_flow_version(self, decision) -> dict:
+        return {"id": str(decision.flow_id), "flowId": str(decision.flow.definition_id) if decision.flow.definition_id else None,
+                "number": decision.flow.version, "name": decision.flow.name}
 
     def get_reasons(self, decision) -> list[dict]:
         return [{"code": r["code"], "text": r["text"]} for r in decision.outputs.get("reasons", [])]
@@ -96,7 +102,10 @@ class DecisionOutputSerializer(serializers.ModelSerializer):
 
 
 class DecisionInputSerializer(serializers.Serializer):
-    flow_id = serializers.UUIDField(required=False, allow_null=True, default=None)
+    flow_id = serializers.UUIDField(required=False, allow_null=True, default=None,
+                                    help_text="A decision flow: its version published and effective now decides.")
+    flow_version = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1,
+                                            help_text="A published version number of flowId's flow instead.")
     external_id = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
     application = serializers.JSONField(help_text="Data-dictionary names to values.")
 

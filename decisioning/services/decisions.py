@@ -1,4 +1,5 @@
 """Decision flows and decisions: create (idempotent), replay, reason codes."""
+import hashlib
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
@@ -15,9 +16,12 @@ from rulesets.models import Ruleset, RulesetVersion, RulesetVersionStatus
 
 from .. import flows
 from ..models import (
+    ChallengerResult,
     Decision,
     DecisionFlow,
+    Flow,
     FlowStep,
+    FlowVersionStatus,
     Outcome,
     ReasonCode,
     ReplayItem,
@@ -45,11 +49,18 @@ def decision_flow_create(*, partner, name, steps, created_by, is_default=False, 
         rows.append(FlowStep(flow=None, position=position, kind=kind, result_field=result_field or "",
                              **_step_target(partner, position, target, binding)))
     latest = DecisionFlow.objects.filter(partner=partner, name=name).order_by("-version").first()
+    named, _ = Flow.objects.get_or_create(partner=partner, name=name, defaults={"created_by": created_by})
     if is_default:
         DecisionFlow.objects.filter(partner=partner, is_default=True).update(is_default=False)
+        Flow.objects.filter(partner=partner, is_default=True).exclude(pk=named.pk).update(is_default=False)
+        if not named.is_default:
+            named.is_default = True
+            named.save(update_fields=["is_default"])
+    # Platform set-up (tests, fixtures): published at once. Partners' changes go through flow_versions.
     flow = DecisionFlow.objects.create(
         partner=partner, name=name, version=(latest.version + 1) if latest else 1, is_default=is_default,
-        created_by=created_by, **settings,
+        created_by=created_by, definition=named, status=FlowVersionStatus.PUBLISHED, effective_from=timezone.now(),
+        **settings,
     )
     for row in rows:
         row.flow = flow
@@ -90,26 +101,54 @@ def _step_target(partner, position, target, binding):
 FINGERPRINT_PURPOSE = "decision-request"
 
 
-def _request(*, flow_id, external_id, application):
-    """What a decision request asked for: the flow as named (None: the default), the id, the application."""
-    return {"flowId": str(flow_id) if flow_id else None, "externalId": external_id or "", "application": application}
+def _request(*, flow_id, external_id, application, flow_version=None):
+    """What a decision request asked for: the flow as named (None: the default), the version when
+    named, the id, the application."""
+    request = {"flowId": str(flow_id) if flow_id else None, "externalId": external_id or "", "application": application}
+    if flow_version is not None:
+        request["flowVersion"] = flow_version
+    return request
 
 
-def request_fingerprint(*, flow_id, external_id, application):
+def request_fingerprint(*, flow_id, external_id, application, flow_version=None):
     """A keyed, canonical fingerprint of the request (core.fingerprints): a retry that re-serialises a number matches."""
-    return fingerprint(_request(flow_id=flow_id, external_id=external_id, application=application), purpose=FINGERPRINT_PURPOSE)
+    return fingerprint(_request(flow_id=flow_id, external_id=external_id, application=application,
+                                flow_version=flow_version), purpose=FINGERPRINT_PURPOSE)
 
 
-def _flow_for(partner, flow_id):
+def _flow_for(partner, flow_id, flow_version=None, *, at=None):
+    """The flow version deciding: `flowId` names a flow and takes its effective published version
+    unless `flowVersion` (a number) names one; without `flowId`, the partner's default flow.
+    An id of one version (as decisions record) is accepted too, while that version is published."""
+    from .. import selectors
+
+    at = at or timezone.now()
     if flow_id is None:
-        flow = DecisionFlow.objects.filter(partner=partner, is_default=True).first()
-        if flow is None:
+        named = Flow.objects.filter(partner=partner, is_default=True).first()
+        if named is None:
             raise ArgumentError("flowId", "The partner has no default flow; name one with flowId.")
-        return flow
-    flow = DecisionFlow.objects.filter(partner=partner, pk=flow_id).first()
-    if flow is None:
-        raise NotFound(f"No decision flow {flow_id}.")
-    return flow
+    else:
+        named = Flow.objects.filter(partner=partner, pk=flow_id).first()
+        if named is None:
+            version = DecisionFlow.objects.filter(partner=partner, pk=flow_id).first()
+            if version is None:
+                raise NotFound(f"No decision flow {flow_id}.")
+            if flow_version is None:
+                if version.status != FlowVersionStatus.PUBLISHED:
+                    raise ArgumentError("flowId", f"{version} is {version.status}; only published versions decide.")
+                return version
+            named = version.definition
+    if flow_version is not None:
+        version = named.versions.filter(version=flow_version).first()
+        if version is None:
+            raise ArgumentError("flowVersion", f"The flow {named} has no version {flow_version}.")
+        if version.status != FlowVersionStatus.PUBLISHED:
+            raise ArgumentError("flowVersion", f"{version} is {version.status}; only published versions decide.")
+        return version
+    version = selectors.flow_version_effective(flow=named, at=at)
+    if version is None:
+        raise ArgumentError("flowId", f"The flow {named} has no version published and effective now.")
+    return version
 
 
 def _idempotent_replay(existing, request):
@@ -118,18 +157,19 @@ def _idempotent_replay(existing, request):
     return existing, False
 
 
-def decision_create(*, partner, application, requested_by, flow_id=None, external_id="", idempotency_key=None):
+def decision_create(*, partner, application, requested_by, flow_id=None, external_id="", idempotency_key=None,
+                    flow_version=None):
     """Decide one application. Returns (decision, created); a repeated Idempotency-Key returns the first decision.
 
     The decision, each step's encrypted transaction and the review case are written together or not
     at all; two requests racing with one key create one decision (the unique key decides the race).
     """
-    request = _request(flow_id=flow_id, external_id=external_id, application=application)
+    request = _request(flow_id=flow_id, external_id=external_id, application=application, flow_version=flow_version)
     if idempotency_key:
         existing = Decision.objects.filter(partner=partner, idempotency_key=idempotency_key).first()
         if existing is not None:
             return _idempotent_replay(existing, request)
-    flow = _flow_for(partner, flow_id)
+    flow = _flow_for(partner, flow_id, flow_version)
     catalogue = {reason.code: reason for reason in ReasonCode.objects.filter(partner=partner)}
     result = flows.flow_run(flow=flow, application=application, catalogue=catalogue)
     try:
@@ -145,6 +185,7 @@ def decision_create(*, partner, application, requested_by, flow_id=None, externa
         if existing is None:
             raise
         return _idempotent_replay(existing, request)
+    challenger_run(decision=decision, champion=flow, application=application, catalogue=catalogue)
     return decision, True
 
 
@@ -166,6 +207,35 @@ def _decision_record(*, partner, flow, application, result, requested_by, extern
         )
     audit_event_record(actor=requested_by, action="decision.create", obj=decision, data={"outcome": result.outcome, "flow": str(flow)})
     return decision
+
+
+def challenger_assigned(*, partner_id, external_id, share) -> bool:
+    """Whether an application also runs the challenger: a hash of partner and external id against the
+    share, so the same application always lands in the same arm. No external id, no challenger."""
+    if not external_id or share <= 0:
+        return False
+    digest = hashlib.sha256(f"{partner_id}:{external_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64 < share
+
+
+def challenger_run(*, decision, champion, application, catalogue):
+    """Decide `application` again with the flow's challenger, in shadow: stored encrypted in its own
+    record, never among the decision's steps, never acted on, never replayed. A failing challenger
+    is recorded and the decision stands (the champion already decided)."""
+    named = champion.definition
+    if named is None or named.challenger_id is None or named.challenger_id == champion.pk:
+        return None
+    if not challenger_assigned(partner_id=decision.partner_id, external_id=decision.external_id, share=named.challenger_share):
+        return None
+    challenger = named.challenger
+    try:
+        with transaction.atomic():
+            shadow = flows.flow_run(flow=challenger, application=application, catalogue=catalogue)
+        return ChallengerResult.objects.create(partner_id=decision.partner_id, decision=decision, flow_version=challenger,
+                                               outcome=shadow.outcome, outputs=plain_value(shadow.outputs()))
+    except Exception as error:  # noqa: BLE001 — the challenger never affects the decision
+        return ChallengerResult.objects.create(partner_id=decision.partner_id, decision=decision, flow_version=challenger,
+                                               error=f"{type(error).__name__}: {error}")
 
 
 IMPLEMENTATION_OF = {"dmn-native": "native", "pydmnrules": "pydmnrules", "pmml-native": "native", "pypmml": "pypmml"}
