@@ -55,6 +55,7 @@ REPLACE_PMML = """<?xml version="1.0" encoding="UTF-8"?>
   </RegressionModel>
 </PMML>
 """
+from collections import OrderedDict
 
 FORMAT_NUMBER_PMML = """<PMML xmlns="http://www.dmg.org/PMML-4_4" version="4.4"><Header/>
 <DataDictionary><DataField name="amount" optype="continuous" dataType="double"/>
@@ -88,7 +89,7 @@ def pypmml_calls(monkeypatch):
             super().__init__(text, *args, **kwargs)
 
     monkeypatch.setattr(reference, "PyPMMLModel", Recording)
-    engines.clear_cache()
+    monkeypatch.setattr(engines, "_cache", OrderedDict())  # nothing compiled earlier answers for the engines
     return calls
 
 
@@ -192,7 +193,7 @@ def test_a_model_the_native_engine_cannot_evaluate_needs_the_reference_engine_al
     assert len(pypmml_calls) == 1 and "<!DOCTYPE" not in pypmml_calls[0]
 
     model = PredictiveModel.objects.get(pk=created.json()["data"]["id"])
-    engines.clear_cache()
+    engines._cache.clear()
     loaded = engines.load_for(model)  # what an evaluation uses: the model's own recorded choice
     assert loaded.engine_name == "pypmml"
     assert loaded.evaluate({"purpose": "new_car", "amount": 1000}) == {"note_out": "NOTE", "score_out": 2.0}
