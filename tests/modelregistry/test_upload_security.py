@@ -5,6 +5,7 @@ import io
 import threading
 import time
 import zipfile
+from collections import OrderedDict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -55,7 +56,6 @@ REPLACE_PMML = """<?xml version="1.0" encoding="UTF-8"?>
   </RegressionModel>
 </PMML>
 """
-from collections import OrderedDict
 
 FORMAT_NUMBER_PMML = """<PMML xmlns="http://www.dmg.org/PMML-4_4" version="4.4"><Header/>
 <DataDictionary><DataField name="amount" optype="continuous" dataType="double"/>
