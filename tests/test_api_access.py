@@ -21,6 +21,7 @@ from decisioning.models import InsightTransaction
 from decisioning.services import insight_create
 from partners import roles
 from partners.models import User
+from partners.services import user_roles_set
 from tests.conftest import JsonApiClient
 from tests.decisioning.test_insights_api import (
     GOOD_ARGUMENTS,
@@ -77,9 +78,15 @@ def page(default, **by_role):
     return expect(default, **{ANONYMOUS: LOGIN, **by_role})
 
 
-def admin_page(superuser_status=200):
-    # Partner users are not staff (the admin's own login answers with a redirect); superusers see all partners.
-    return expect(LOGIN, superuser=superuser_status)
+STAFF = tuple(sorted(roles.ADMIN_ROLES))  # roles.user_roles_set makes them staff; underwriters and systems are not
+
+
+def admin_page(staff_default=403, superuser=200, **by_role):
+    """An admin page: the admin's login redirect for anonymous users, underwriters and partner
+    systems (not staff); `staff_default` for partner staff unless `by_role` says otherwise (200
+    with the view permission, 403 without, 302 for an object the scoped admin does not find: the
+    same redirect to the admin index as for an id that exists nowhere)."""
+    return expect(LOGIN, **{SUPERUSER: superuser, **{role: staff_default for role in STAFF}, **by_role})
 
 
 # Who reads decisions and their step records (decisioning/selectors.py; README's endpoint table).
@@ -243,31 +250,38 @@ ROWS = [
     Row("get", "/review/{case}/claim/", expect(405), expect(405), page=True),  # only POST, checked first
     # --- login ---
     Row("get", "/accounts/login/", expect(200), None, page=True),
-    # --- admin: superusers only until partner staff get admin access ---
-    Row("get", "/admin/", admin_page(), None, page=True),
-    Row("get", "/admin/decisioning/insighttransaction/", admin_page(), None, page=True),
-    Row("get", "/admin/decisioning/insighttransaction/{insight_by_system}/change/", admin_page(), admin_page(), page=True),
-    Row("get", "/admin/modelregistry/predictivemodel/", admin_page(), None, page=True),
-    Row("get", "/admin/modelregistry/predictivemodel/{model}/change/", admin_page(), admin_page(), page=True),
-    Row("get", "/admin/modelregistry/datadictionaryfield/", admin_page(), None, page=True),
-    Row("get", "/admin/core/auditevent/", admin_page(), None, page=True),
-    Row("get", "/admin/partners/partner/", admin_page(), None, page=True),
-    Row("get", "/admin/partners/partner/{partner}/change/", admin_page(), admin_page(), page=True),
-    Row("get", "/admin/partners/user/", admin_page(), None, page=True),
+    # --- admin: partner staff see their own partner's objects, per their roles' permissions ---
+    Row("get", "/admin/", admin_page(200), None, page=True),
+    Row("get", "/admin/decisioning/insighttransaction/", admin_page(auditor=200, partner_admin=200), None, page=True),
+    Row("get", "/admin/decisioning/insighttransaction/{insight_by_system}/change/", admin_page(auditor=200, partner_admin=200),
+        admin_page(auditor=302, partner_admin=302), page=True),
+    Row("get", "/admin/modelregistry/predictivemodel/", admin_page(200), None, page=True),
+    Row("get", "/admin/modelregistry/predictivemodel/{model}/change/", admin_page(200), admin_page(302), page=True),
+    # Another partner's object answers as an id that exists nowhere does: no leak.
+    Row("get", "/admin/modelregistry/predictivemodel/00000000-0000-0000-0000-000000000000/change/", admin_page(302, superuser=302),
+        None, page=True),
+    Row("get", "/admin/modelregistry/datadictionaryfield/", admin_page(200), None, page=True),
+    Row("get", "/admin/core/auditevent/", admin_page(auditor=200, partner_admin=200), None, page=True),
+    # Sealed audit blocks span every partner: platform only.
+    Row("get", "/admin/core/auditblock/", admin_page(), None, page=True),
+    Row("get", "/admin/partners/partner/", admin_page(partner_admin=200), None, page=True),
+    Row("get", "/admin/partners/partner/{partner}/change/", admin_page(partner_admin=200), admin_page(partner_admin=302), page=True),
+    Row("get", "/admin/partners/user/", admin_page(partner_admin=200), None, page=True),
     Row("get", "/admin/axes/accessattempt/", admin_page(), None, page=True),  # login throttling (django-axes)
     Row("get", "/admin/axes/accesslog/", admin_page(), None, page=True),
+    # The beat schedule (django_celery_beat) is the platform's: superusers only.
+    *(Row("get", f"/admin/django_celery_beat/{name}/", admin_page(), None, page=True)
+      for name in ("periodictask", "crontabschedule", "intervalschedule", "clockedschedule", "solarschedule")),
 ]
 
 
 def build_side(partner):
     """One user per role, a mapped model, decisions and insights each readable by different roles."""
-    people = {role: User.objects.get_or_create(username=f"{role}-{partner.slug}", defaults={"partner": partner})[0] for role in roles.ALL}
-    from django.contrib.auth.models import Group
-
-    for role, user in people.items():
-        user.groups.set([Group.objects.get_or_create(name=role)[0]])
+    people = {role: User.objects.create(username=f"{role}-{partner.slug}", partner=partner) for role in roles.ALL}
+    for role, user in people.items():  # the real path: staff status follows the roles
+        user_roles_set(user=user, roles=[role])
     second_system = User.objects.create(username=f"second-system-{partner.slug}", partner=partner)
-    second_system.groups.set([Group.objects.get(name=PS)])
+    user_roles_set(user=second_system, roles=[PS])
 
     model = register_mapped_logistic(partner, people[DS])
     rules = build_rules(partner, people)
