@@ -30,6 +30,14 @@ class AuditBlockAdmin(admin.ModelAdmin):
     fields = ("chain", "sequence", "sealed_at", "record_count", "key_id", "previous_mac", "mac", "schema", "records")
     readonly_fields = fields
 
+    # Blocks seal every partner's records together: platform staff only, whatever permissions a
+    # partner's group is given.
+    def has_module_permission(self, request):
+        return request.user.partner_id is None and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.partner_id is None and super().has_view_permission(request, obj)
+
     def has_add_permission(self, request):
         return False
 

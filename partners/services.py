@@ -100,6 +100,9 @@ def api_token_revoke(*, token, actor) -> None:
     token.delete()
     audit_event_record(actor=actor, action="api_token.revoke", obj=user, partner=user.partner,
                        data={"token_prefix": prefix})
+
+
+@transaction.atomic
 def partner_onboard(*, name, admin_username, admin_email="", admin_password=None, actor=None, **settings):
     """A new partner and its first partner admin, who then adds the partner's people and tokens.
 

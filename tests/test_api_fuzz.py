@@ -17,6 +17,7 @@ from decisioning.demo import demo_application, demo_load
 from decisioning.services import decision_create
 from partners import roles
 from partners.services import api_token_create
+from tests.factories import publish_ruleset
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "tests" / "fuzz" / "schemathesis.toml"
@@ -30,6 +31,14 @@ def test_schemathesis_finds_no_server_error_and_no_response_off_the_schema(live_
     admin = demo["people"][roles.PARTNER_ADMIN][0]  # every role's operations are open to the partner admin
     decision, _ = decision_create(partner=demo["partner"], application=demo_application(0), requested_by=admin)
     step = decision.steps.order_by("step_position").first()
+    # A ruleset of its own (a copy of the demo's knock-outs, outside the flow), so retiring or
+    # deleting what the fuzzer is given leaves the decisions it also sends untouched.
+    knockout = demo["rulesets"]["knockout"].versions.get(status="published")
+    case = demo["rulesets"]["knockout"].test_cases.order_by("name").first()
+    fuzz_version = publish_ruleset(
+        demo["partner"], "Fuzz rules", knockout.dmn_xml, field_mapping=knockout.field_mapping,
+        author=demo["people"][roles.RULE_EDITOR][0], approver=demo["people"][roles.RULE_APPROVER][0],
+        test_cases=[(case.name, case.inputs, case.expected_outputs)])
     schema = tmp_path / "schema.yaml"
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(schema))
     REPORTS.mkdir(parents=True, exist_ok=True)
@@ -39,6 +48,9 @@ def test_schemathesis_finds_no_server_error_and_no_response_off_the_schema(live_
         "CREDITBOX_FUZZ_FIELD_ID": str(step.model.fields.order_by("name").first().pk),
         "CREDITBOX_FUZZ_DECISION_ID": str(decision.pk),
         "CREDITBOX_FUZZ_INSIGHT_ID": str(step.pk),
+        "CREDITBOX_FUZZ_RULESET_ID": str(fuzz_version.ruleset_id),
+        "CREDITBOX_FUZZ_RULESET_VERSION_ID": str(fuzz_version.pk),
+        "CREDITBOX_FUZZ_TEST_CASE_ID": str(fuzz_version.ruleset.test_cases.get().pk),
     }
     result = subprocess.run(
         [

@@ -74,6 +74,8 @@ class AutoSchema(JsonApiAutoSchema):
                 statuses.add(404)
             if self.get_request_serializer() is not None:  # only a body that is read can be refused
                 statuses |= {400, 409, 413, 415}
+        elif self.method == "DELETE" and has_path_object:
+            statuses.add(404)
         # A view names what only some of its actions return, e.g. {"create": {422}} where an engine runs.
         statuses |= set(getattr(self.view, "extra_error_statuses", {}).get(getattr(self.view, "action", None), ()))
         return sorted(statuses)

@@ -8,9 +8,11 @@ from partners import roles
 
 
 class ReplayJobInputSerializer(serializers.Serializer):
-    # Items are checked by the service, which names the one at fault (/data/attributes/decisionIds/2).
+    # Items are checked by the service, which names the one at fault (/data/attributes/decisionIds/2);
+    # no max_length on the items: a per-item serializer error has no JSON:API pointer (it was a 500).
+    # The body's size is bounded by the parser.
     decision_ids = serializers.ListField(
-        child=serializers.CharField(max_length=64),
+        child=serializers.CharField(allow_blank=True, trim_whitespace=False),
         help_text=f"Ids of up to {REPLAY_JOB_MAX_DECISIONS} decisions to replay on their recorded versions; "
         "each replay is recorded on the audit log.",
     )

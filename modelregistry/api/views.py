@@ -43,6 +43,7 @@ class PredictiveModelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
 
     resource_name = "predictiveModel"
     permission_classes = [ModelAuthors]
+    extra_error_statuses = {"export": {400}}  # no or an unknown `format`, or a model that is not DMN
     serializer_class = PredictiveModelOutputSerializer
     queryset = PredictiveModel.objects.none()  # for schema introspection; get_queryset scopes
 

@@ -67,6 +67,9 @@ class RulesetVersionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
 
     resource_name = "rulesetVersion"
     permission_classes = [RulePeople]
+    # 404: the ruleset or version the body or `against` names; 409: discarding anything but a draft;
+    # 400: `diff` without `against`.
+    extra_error_statuses = {"create": {404}, "destroy": {409}, "diff": {400}}
     serializer_class = RulesetVersionOutputSerializer
     queryset = RulesetVersion.objects.none()
 

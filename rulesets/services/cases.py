@@ -13,7 +13,6 @@ from core.exceptions import ArgumentError, ArgumentErrors
 from core.services import audit_event_record
 from modelregistry.arguments import plain_value
 from modelregistry.models import FieldType
-from partners import roles
 
 from .. import selectors
 from ..models import RulesetTestCase, RulesetVersion
@@ -40,7 +39,7 @@ def _clean_case(name, inputs, expected_outputs):
 @transaction.atomic
 def ruleset_test_case_create(*, ruleset, name, inputs, expected_outputs, actor) -> RulesetTestCase:
     check_partner(actor, ruleset)
-    require_role(actor, AUTHOR_ROLES + (roles.RULE_APPROVER,), "write test cases")
+    require_role(actor, AUTHOR_ROLES, "write test cases")
     name = _clean_case(name, inputs, expected_outputs)
     if RulesetTestCase.objects.filter(ruleset=ruleset, name=name).exists():
         raise ArgumentError("name", f"The ruleset has a test case named {name!r} already.")
@@ -53,7 +52,7 @@ def ruleset_test_case_create(*, ruleset, name, inputs, expected_outputs, actor) 
 @transaction.atomic
 def ruleset_test_case_update(*, test_case, actor, name=None, inputs=None, expected_outputs=None) -> RulesetTestCase:
     check_partner(actor, test_case.ruleset)
-    require_role(actor, AUTHOR_ROLES + (roles.RULE_APPROVER,), "write test cases")
+    require_role(actor, AUTHOR_ROLES, "write test cases")
     name = _clean_case(test_case.name if name is None else name, test_case.inputs if inputs is None else inputs,
                        test_case.expected_outputs if expected_outputs is None else expected_outputs)
     if RulesetTestCase.objects.filter(ruleset=test_case.ruleset, name=name).exclude(pk=test_case.pk).exists():
@@ -71,7 +70,7 @@ def ruleset_test_case_update(*, test_case, actor, name=None, inputs=None, expect
 @transaction.atomic
 def ruleset_test_case_delete(*, test_case, actor) -> None:
     check_partner(actor, test_case.ruleset)
-    require_role(actor, AUTHOR_ROLES + (roles.RULE_APPROVER,), "write test cases")
+    require_role(actor, AUTHOR_ROLES, "write test cases")
     audit_event_record(actor=actor, action="ruleset_test_case.delete", obj=test_case, partner=test_case.ruleset.partner,
                        data={"name": test_case.name})
     test_case.delete()
@@ -132,7 +131,7 @@ def ruleset_test_cases_import_csv(*, ruleset, csv_text, actor, version=None) -> 
     row 1) and the column; nothing is imported unless every row is good.
     """
     check_partner(actor, ruleset)
-    require_role(actor, AUTHOR_ROLES + (roles.RULE_APPROVER,), "write test cases")
+    require_role(actor, AUTHOR_ROLES, "write test cases")
     if isinstance(csv_text, bytes):
         try:
             csv_text = csv_text.decode("utf-8-sig")

@@ -32,7 +32,10 @@ def world(db):
         partner=demo["partner"], flow=demo["flow"], application=demo_application(0), outcome="APPROVED",
         final_outcome="APPROVED", outputs={},
     )
-    return {"client": client, "model": model, "field": field, "decision": decision}
+    ruleset = demo["rulesets"]["knockout"]
+    return {"client": client, "model": model, "field": field, "decision": decision, "ruleset": ruleset,
+            "version": ruleset.versions.order_by("-number").first(), "test_case": ruleset.test_cases.first(),
+            "dmn_model": demo["knockout"]}
 
 
 # route name -> (path kwargs from the world, {method: (resource type, the attribute a deep value goes in)})
@@ -51,6 +54,23 @@ ENDPOINTS = {
     "decision-list": (lambda w: {}, {"post": ("decision", "application")}),
     "decision-detail": (lambda w: {"pk": w["decision"].pk}, {}),
     "decision-replay": (lambda w: {"pk": w["decision"].pk}, {"post": None}),
+    "replay-job-list": (lambda w: {}, {"post": ("replayJob", "decisionIds")}),
+    "predictive-model-export": (lambda w: {"pk": w["dmn_model"].pk}, {}),
+    "ruleset-list": (lambda w: {}, {"post": ("ruleset", "name")}),
+    "ruleset-detail": (lambda w: {"pk": w["ruleset"].pk}, {}),
+    "ruleset-test-case-list": (lambda w: {"ruleset_pk": w["ruleset"].pk}, {"post": ("rulesetTestCase", "inputs")}),
+    "ruleset-test-case-import": (lambda w: {"ruleset_pk": w["ruleset"].pk}, {"post": ("rulesetTestCase", "csv")}),
+    "ruleset-test-case-detail": (
+        lambda w: {"ruleset_pk": w["ruleset"].pk, "pk": w["test_case"].pk},
+        {"patch": ("rulesetTestCase", "inputs")},
+    ),
+    "ruleset-version-list": (lambda w: {}, {"post": ("rulesetVersion", "dmnXml")}),
+    "ruleset-version-detail": (lambda w: {"pk": w["version"].pk}, {"patch": ("rulesetVersion", "changeNote")}),
+    **{f"ruleset-version-{verb}": (lambda w: {"pk": w["version"].pk}, {"post": ("rulesetVersion", "note")})
+       for verb in ("submit", "approve", "reject", "publish", "retire")},
+    "ruleset-version-test-run": (lambda w: {"pk": w["version"].pk}, {"post": None}),
+    "ruleset-version-diff": (lambda w: {"pk": w["version"].pk}, {}),
+    "ruleset-version-field-mapping": (lambda w: {"pk": w["version"].pk}, {}),
 }
 
 
@@ -190,7 +210,7 @@ BAD_FILTERS = [
     ("page[size]", "0"),
     ("page[size]", "100000"),
 ]
-LISTS = [name for name in ENDPOINTS if name.endswith("-list")]
+LISTS = [name for name in ENDPOINTS if name.endswith("-list") and name != "replay-job-list"]  # that one is POST only
 
 
 @pytest.mark.parametrize("name", LISTS)

@@ -45,6 +45,8 @@ def test_a_replay_job_is_accepted_and_replays_every_decision_named(demo, celery_
 @pytest.mark.parametrize("ids, detail", [
     ([], "at least"),
     ([uuid.uuid4()] * 2 + ["not-a-uuid"], "not a valid UUID"),
+    ([uuid.uuid4()] * 2 + ["0" * 65], "not a valid UUID"),  # longer than any id: was a 500
+    ([uuid.uuid4()] * 2 + [""], "not a valid UUID"),  # empty: was a 500 too
 ])
 def test_a_bad_list_of_decisions_is_400_naming_decision_ids(demo, ids, detail):
     response = demo["auditor"].post("/api/v1/replay-jobs", job_document(ids))
