@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "modelregistry",
     "rulesets",
     "decisioning",
+    "portfolio",
 ]
 
 MIDDLEWARE = [
