@@ -16,12 +16,27 @@ DEFAULT_CHUNK_SIZE = 5000
 MAX_CHUNK_SIZE = 20000
 
 
-def reevaluation_job_submit(*, partner, user, flow_id=None, statuses=None, chunk_size=DEFAULT_CHUNK_SIZE) -> ReevaluationJob:
-    """Pin the flow's step versions, split the book into chunks and queue one task per chunk.
+def reevaluation_job_submit(*, partner, user, flow_id=None, statuses=None, chunk_size=DEFAULT_CHUNK_SIZE,
+                            queue=None) -> ReevaluationJob:
+    """Create the job (reevaluation_job_create) and queue one Celery task per chunk.
 
     The job and its chunks are committed before any task is queued (a worker must find them);
-    when the queue is down the job is marked failed and ServiceUnavailable is raised.
+    when the queue is down the job is marked failed and ServiceUnavailable is raised. `queue`
+    names a Celery queue other than the default (dedicated workers, tests).
     """
+    job = reevaluation_job_create(partner=partner, user=user, flow_id=flow_id, statuses=statuses, chunk_size=chunk_size)
+    try:
+        for chunk_id in job.chunks.order_by("index").values_list("pk", flat=True):
+            job_submit(reevaluate_chunk.s(chunk_id).set(queue=queue) if queue else reevaluate_chunk.s(chunk_id))
+    except Exception:
+        ReevaluationJob.objects.filter(pk=job.pk).update(status=JobStatus.FAILED, error="The job queue could not be reached.")
+        raise
+    job.refresh_from_db()
+    return job
+
+
+def reevaluation_job_create(*, partner, user, flow_id=None, statuses=None, chunk_size=DEFAULT_CHUNK_SIZE) -> ReevaluationJob:
+    """Pin the flow's step versions now and split the loans in scope into chunks (nothing queued)."""
     if flow_id is None:
         flow = DecisionFlow.objects.filter(partner=partner, is_default=True).first()
         if flow is None:
@@ -54,13 +69,6 @@ def reevaluation_job_submit(*, partner, user, flow_id=None, statuses=None, chunk
             job.save(update_fields=["status", "finished"])
         audit_event_record(actor=user, action="portfolio.reevaluation_job", obj=job, partner=partner,
                            data={"loans": len(ids), "flow": str(flow.pk)})
-    try:
-        for chunk_id in job.chunks.order_by("index").values_list("pk", flat=True):
-            job_submit(reevaluate_chunk, chunk_id)
-    except Exception:
-        ReevaluationJob.objects.filter(pk=job.pk).update(status=JobStatus.FAILED, error="The job queue could not be reached.")
-        raise
-    job.refresh_from_db()
     return job
 
 
