@@ -1,4 +1,4 @@
-import time
+import os
 import uuid
 
 import pytest
@@ -46,7 +46,10 @@ def test_a_cancelled_job_writes_nothing_more():
 def test_worker_killed_with_sigkill_mid_chunk_is_redelivered_and_every_loan_has_exactly_one_result(
     subprocess_environment, tmp_path
 ):
-    assert settings.REDIS_URL, "This test needs the broker and a real worker: set REDIS_URL (and DATABASE_URL)."
+    if not settings.REDIS_URL:
+        # Promised in CI (.ci/run sets REDIS_URL): there a missing broker fails; a local SQLite run skips.
+        assert not os.environ.get("CI"), "CI promised Redis, but REDIS_URL is not set."
+        pytest.skip("Needs the broker and a real worker: set REDIS_URL and DATABASE_URL.")
     # A short visibility timeout for these workers, longer than their task time limit.
     environment = subprocess_environment(CELERY_TASK_TIME_LIMIT="8", CELERY_VISIBILITY_TIMEOUT="10")
     queue = f"portfolio-sigkill-{uuid.uuid4().hex[:8]}"
