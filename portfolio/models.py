@@ -110,6 +110,8 @@ class ReevaluationChunk(models.Model):
     runs = models.PositiveIntegerField(default=0)
     # Counts of the chunk's current attributes in the baseline's bins, for PSI.
     histograms = models.JSONField(default=dict, blank=True)
+    # Seconds spent reading + decrypting, evaluating and writing (the completing run's).
+    timings = models.JSONField(default=dict, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["job", "index"], name="portfolio_chunk_unique")]

@@ -1,6 +1,8 @@
 """Running one chunk of a re-evaluation job: safe to deliver twice, resumable, counted once."""
-from django.db import transaction
-from django.db.models import F, OuterRef, Subquery
+import time
+
+from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from core.exceptions import Conflict
@@ -34,7 +36,7 @@ def reevaluation_chunk_run(*, chunk_id) -> dict:
             ReevaluationJob.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(status=JobStatus.RUNNING, started=timezone.now())
         written, failed = _evaluate_and_write(job, chunk)
         chunk.completed = timezone.now()
-        chunk.save(update_fields=["completed", "histograms"])
+        chunk.save(update_fields=["completed", "histograms", "timings"])
         ReevaluationJob.objects.filter(pk=job.pk).update(done=F("done") + written, failed=F("failed") + failed)
     _complete_if_finished(job.pk)
     return {"chunk": chunk.index, "written": written + failed}
@@ -42,11 +44,14 @@ def reevaluation_chunk_run(*, chunk_id) -> dict:
 
 def _evaluate_and_write(job, chunk):
     partner = job.partner
+    began = time.perf_counter()
     loans = list(Loan.objects.filter(pk__in=chunk.loan_ids, partner=partner).only(
         "id", "attributes", "last_probability_of_default", "last_grade", "origination_score").order_by("pk"))
-    plan = evaluation.plan_load(flow=job.flow, pinned=job.plan)
     records = [loan.attributes for loan in loans]
+    read = time.perf_counter()
+    plan = evaluation.plan_load(flow=job.flow, pinned=job.plan)
     outcomes = evaluation.evaluate_batch(plan, records)
+    evaluated = time.perf_counter()
     settings = PortfolioSettings.objects.get_or_create(partner=partner)[0]
     bands, high_risk, factor = grade_bands(partner=partner), settings.high_risk(), settings.early_warning_factor
     results, failed = [], 0
@@ -66,23 +71,38 @@ def _evaluate_and_write(job, chunk):
         ))
     # The unique (job, loan) constraint is the last line of defence; the chunk lock already serialises deliveries.
     ReevaluationResult.objects.bulk_create(results, batch_size=5000, ignore_conflicts=True)
-    now = timezone.now()
-    latest = ReevaluationResult.objects.filter(job=job, loan=OuterRef("pk"))
-    Loan.objects.filter(pk__in=[loan.pk for loan in loans], results__job=job, results__error="").update(
-        last_score=Subquery(latest.values("score")[:1]),
-        last_probability_of_default=Subquery(latest.values("probability_of_default")[:1]),
-        last_grade=Subquery(latest.values("grade")[:1]),
-        last_evaluated_at=now,
-    )
-    Loan.objects.filter(pk__in=[loan.pk for loan in loans if loan.origination_score is None], results__job=job).update(
-        origination_score=Subquery(latest.values("score")[:1]))
+    _loans_update_latest(job=job, loan_ids=[loan.pk for loan in loans], at=timezone.now())
     histograms = {}
     for name in plan.argument_names:
         spec = settings.baseline.get(name)
         if spec:
             histograms[name] = drift.count_into({}, spec, [record.get(name) for record in records])
     chunk.histograms = histograms
+    chunk.timings = {"read_decrypt": round(read - began, 4), "evaluate": round(evaluated - read, 4),
+                     "write": round(time.perf_counter() - evaluated, 4)}
     return len(results) - failed, failed
+
+
+def _loans_update_latest(*, job, loan_ids, at):
+    """Each loan's latest score, PD and grade from this job's result, in one UPDATE … FROM.
+
+    A loan with no origination score takes this one (its first re-evaluation is its baseline).
+    """
+    loan_table, result_table = Loan._meta.db_table, ReevaluationResult._meta.db_table
+    if connection.vendor == "postgresql":
+        in_chunk, parameters = "= ANY(%s)", [list(loan_ids)]
+    else:
+        in_chunk, parameters = "IN (" + ", ".join(["%s"] * len(loan_ids)) + ")", list(loan_ids)
+    if not loan_ids:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {loan_table} SET last_score = r.score, last_probability_of_default = r.probability_of_default, "
+            f"last_grade = r.grade, last_evaluated_at = %s, origination_score = COALESCE({loan_table}.origination_score, r.score) "
+            f"FROM {result_table} r WHERE r.loan_id = {loan_table}.id AND r.job_id = %s AND r.error = '' "
+            f"AND r.loan_id {in_chunk}",
+            [at, job.pk.hex if connection.vendor != "postgresql" else job.pk, *parameters],
+        )
 
 
 def _complete_if_finished(job_id):

@@ -16,9 +16,12 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def book(settings):
-    if not settings.CELERY_TASK_ALWAYS_EAGER:
-        pytest.skip("Runs the job in-process (eager tasks); the worker run is covered by test_jobs.py.")
+def book(monkeypatch):
+    # Chunks run in-process here (these tests are about the API and pages); test_jobs.py runs them on a worker.
+    from config.celery import app
+
+    monkeypatch.setitem(app.conf, "task_always_eager", True)
+    monkeypatch.setitem(app.conf, "task_eager_propagates", True)
     demo = demo_load(out=lambda *_: None)
     demo_loans_load(partner=demo["partner"], limit=400)
     return demo
