@@ -88,21 +88,23 @@ def _loans_update_latest(*, job, loan_ids, at):
 
     A loan with no origination score takes this one (its first re-evaluation is its baseline).
     """
-    loan_table, result_table = Loan._meta.db_table, ReevaluationResult._meta.db_table
-    if connection.vendor == "postgresql":
-        in_chunk, parameters = "= ANY(%s)", [list(loan_ids)]
-    else:
-        in_chunk, parameters = "IN (" + ", ".join(["%s"] * len(loan_ids)) + ")", list(loan_ids)
     if not loan_ids:
         return
+    loan_table, result_table = Loan._meta.db_table, ReevaluationResult._meta.db_table
+    assignments = (f"last_score = r.score, last_probability_of_default = r.probability_of_default, last_grade = r.grade, "
+                   f"last_evaluated_at = %s, origination_score = COALESCE({loan_table}.origination_score, r.score)")
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {loan_table} SET last_score = r.score, last_probability_of_default = r.probability_of_default, "
-            f"last_grade = r.grade, last_evaluated_at = %s, origination_score = COALESCE({loan_table}.origination_score, r.score) "
-            f"FROM {result_table} r WHERE r.loan_id = {loan_table}.id AND r.job_id = %s AND r.error = '' "
-            f"AND r.loan_id {in_chunk}",
-            [at, job.pk.hex if connection.vendor != "postgresql" else job.pk, *parameters],
-        )
+        if connection.vendor == "postgresql":
+            # Joined to the ids as a set: `loan_id = ANY(array)` as a filter scans the array per row.
+            cursor.execute(
+                f"UPDATE {loan_table} SET {assignments} FROM {result_table} r, unnest(%s::bigint[]) AS chunk(id) "
+                f"WHERE r.job_id = %s AND r.loan_id = chunk.id AND {loan_table}.id = chunk.id AND r.error = ''",
+                [at, list(loan_ids), job.pk])
+        else:
+            cursor.execute(
+                f"UPDATE {loan_table} SET {assignments} FROM {result_table} r WHERE r.loan_id = {loan_table}.id "
+                f"AND r.job_id = %s AND r.error = '' AND r.loan_id IN ({', '.join(['%s'] * len(loan_ids))})",
+                [at, job.pk.hex, *loan_ids])
 
 
 def _complete_if_finished(job_id):
