@@ -112,7 +112,7 @@ def job_psi_svg(request, job_id):
     """A bar chart of PSI per variable, with the 0.1 and 0.25 thresholds, drawn on the server."""
     job = _job_or_404(request, job_id)
     rows = ([("score", job.psi["score"])] + sorted(job.psi.get("arguments", {}).items())) if job.psi else []
-    bar_height, label_width, chart_width = 18, 260, 420
+    bar_height, label_width, chart_width = 18, 340, 420
     scale_max = max([0.3] + [entry["psi"] for _, entry in rows])
     height = max(40, len(rows) * (bar_height + 6) + 30)
     colours = {drift.STABLE: "#067647", drift.WATCH: "#b54708", drift.SHIFT: "#b42318"}
