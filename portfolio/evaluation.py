@@ -7,8 +7,6 @@ each chunk evaluates the pinned versions with the engines' `evaluate_batch`.
 import math
 from dataclasses import dataclass
 
-import pandas
-
 from decisioning.evaluation import model_fields
 from decisioning.flows import resolve_step
 from decisioning.models import StepKind
@@ -93,6 +91,8 @@ def evaluate_batch(plan: BatchPlan, records: list[dict]) -> list[dict]:
     would now decline); a step that fails for the batch is retried record by record so one bad
     loan does not fail its chunk.
     """
+    import pandas  # not at import: start-up paths (manage.py check, web workers) stay light
+
     available = pandas.DataFrame.from_records(records) if records else pandas.DataFrame()
     errors = [None] * len(records)
     knockouts = [[] for _ in records]
