@@ -8,7 +8,14 @@ from django.utils import timezone
 from core.exceptions import Conflict
 
 from .. import drift, evaluation
-from ..models import JobStatus, Loan, PortfolioSettings, ReevaluationChunk, ReevaluationJob, ReevaluationResult
+from ..models import (
+    JobStatus,
+    Loan,
+    PortfolioSettings,
+    ReevaluationChunk,
+    ReevaluationJob,
+    ReevaluationResult,
+)
 from .grades import grade_bands, grade_for
 
 # A chunk started this often without finishing keeps killing its workers (a poison message): stop.

@@ -9,6 +9,7 @@ from portfolio.models import JobStatus, Loan, LoanStatus, ReevaluationResult
 from portfolio.selectors import migration_matrix
 from portfolio.services.jobs import reevaluation_job_submit
 
+
 def _wait_until_finished(job, timeout=180):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -7,7 +7,12 @@ from django.db.models import Count, Sum
 
 from decisioning.demo import demo_load
 from portfolio.demo import demo_loans_load
-from portfolio.models import JobStatus, ReevaluationChunk, ReevaluationJob, ReevaluationResult
+from portfolio.models import (
+    JobStatus,
+    ReevaluationChunk,
+    ReevaluationJob,
+    ReevaluationResult,
+)
 from portfolio.services.chunks import reevaluation_chunk_run
 from portfolio.services.jobs import reevaluation_job_create, reevaluation_job_submit
 from tests.decisioning.test_tasks import _wait_for, _Worker
