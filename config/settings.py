@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "modelregistry",
     "rulesets",
     "decisioning",
+    "portfolio",
 ]
 
 MIDDLEWARE = [

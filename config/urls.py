@@ -6,6 +6,7 @@ api_v1 = [
     path("", include("modelregistry.api.urls")),
     path("", include("decisioning.api.urls")),
     path("", include("rulesets.api.urls")),
+    path("", include("portfolio.api.urls")),
 ]
 
 urlpatterns = [
@@ -15,6 +16,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("review/", include("decisioning.review.urls")),
+    path("portfolio/", include("portfolio.urls")),
     path("flows/", include("decisioning.flow_pages.urls")),
     path("", include("partners.urls")),
 ]

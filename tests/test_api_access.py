@@ -43,9 +43,9 @@ ANONYMOUS = "anonymous"
 SUPERUSER = "superuser"
 EVERYONE = (*roles.ALL, ANONYMOUS, SUPERUSER)
 
-RE, RA, UW, DS, AU, PA, PS = (
+RE, RA, UW, DS, AU, PA, PS, RM = (
     roles.RULE_EDITOR, roles.RULE_APPROVER, roles.UNDERWRITER, roles.DATA_SCIENTIST,
-    roles.AUDITOR, roles.PARTNER_ADMIN, roles.PARTNER_SYSTEM,
+    roles.AUDITOR, roles.PARTNER_ADMIN, roles.PARTNER_SYSTEM, roles.RISK_MANAGER,
 )
 
 
@@ -92,7 +92,7 @@ def admin_page(staff_default=403, superuser=200, **by_role):
 
 
 # Who reads decisions and their step records (decisioning/selectors.py; README's endpoint table).
-NO_READ = {RE: 403, RA: 403, DS: 403}
+NO_READ = {RE: 403, RA: 403, DS: 403, RM: 403}
 DECISIONS_READ_BY = {
     "decision_reviewed": {AU, PA, PS, UW},  # requested by the partner system, under review
     "decision_plain": {AU, PA},  # requested by a second partner system, never referred
@@ -203,6 +203,15 @@ def transition(**attributes):
     return lambda world: {"data": {"type": "rulesetVersion", "attributes": attributes}}
 
 
+def reevaluation_job_post(world):
+    return {"data": {"type": "reevaluationJob", "attributes": {"flowId": str(world["flow"]), "statuses": ["current"]}}}
+
+
+# Portfolio monitoring (portfolio/selectors.py): risk managers run and read jobs, auditors read.
+JOB_READ = {RM: 200, AU: 200}
+JOB_READ_OTHER = {RM: 404, AU: 404}
+PORTFOLIO_PAGES = ("", "progress/", "export.csv", "psi.svg")
+
 MODEL_WRITERS = {DS: 201, RE: 201, PA: 201}
 MODEL_READERS = api(200)
 ROWS = [
@@ -277,6 +286,17 @@ ROWS = [
         FLOW_PAGE_OTHER, page=True),  # another partner's version is 404 before the role is asked
     Row("get", "/flows/backtests/{backtest}/", FLOW_PAGE_READ, FLOW_PAGE_OTHER, page=True),
     Row("get", "/flows/backtests/{backtest}/progress", FLOW_PAGE_READ, FLOW_PAGE_OTHER, page=True),
+    # --- portfolio re-evaluation ---
+    Row("get", "/api/v1/reevaluation-jobs", api(403, **JOB_READ), None, listed={RM: {"job"}, AU: {"job"}}),
+    Row("post", "/api/v1/reevaluation-jobs", api(403, risk_manager=202), api(403, risk_manager=404), body=reevaluation_job_post),
+    Row("get", "/api/v1/reevaluation-jobs/{job}", api(403, **JOB_READ), api(403, **JOB_READ_OTHER)),
+    Row("post", "/api/v1/reevaluation-jobs/{job}/cancel", api(403, risk_manager=200), api(403, risk_manager=404)),
+    Row("get", "/portfolio/jobs/", page(403, **JOB_READ), None, page=True),
+    Row("post", "/portfolio/jobs/submit/", page(403, risk_manager=302), None, page=True),
+    *(Row("get", f"/portfolio/jobs/{{job}}/{suffix}", page(403, **JOB_READ), page(403, **JOB_READ_OTHER), page=True)
+      for suffix in PORTFOLIO_PAGES),
+    Row("get", "/portfolio/schedule/", page(403, risk_manager=200), None, page=True),
+    Row("post", "/portfolio/schedule/", page(403, risk_manager=302), None, page=True),
     # --- API documentation (public) ---
     Row("get", "/api/schema/", expect(200), None, page=True),
     Row("get", "/api/docs/", expect(200), None, page=True),
@@ -318,6 +338,9 @@ ROWS = [
     Row("get", "/admin/partners/partner/", admin_page(partner_admin=200), None, page=True),
     Row("get", "/admin/partners/partner/{partner}/change/", admin_page(partner_admin=200), admin_page(partner_admin=302), page=True),
     Row("get", "/admin/partners/user/", admin_page(partner_admin=200), None, page=True),
+    Row("get", "/admin/portfolio/loan/", admin_page(), None, page=True),
+    Row("get", "/admin/portfolio/loan/import/", admin_page(), None, page=True),
+    Row("get", "/admin/portfolio/reevaluationjob/", admin_page(), None, page=True),
     Row("get", "/admin/axes/accessattempt/", admin_page(), None, page=True),  # login throttling (django-axes)
     Row("get", "/admin/axes/accesslog/", admin_page(), None, page=True),
     # The beat schedule (django_celery_beat) is the platform's: superusers only.
@@ -350,9 +373,13 @@ def build_side(partner):
         InsightTransaction.objects.filter(pk=insight.pk).update(**links)
         return insight.pk
 
+    from portfolio.models import ReevaluationJob
+
+    job = ReevaluationJob.objects.create(partner=partner, flow=flow)
     return {
         "people": people,
         "ids": {
+            "job": job.pk,
             "partner": partner.pk,
             "model": model.pk,
             "field": model.fields.get(name="annual_inc").pk,

@@ -17,6 +17,9 @@ class Command(BaseCommand):
         from partners import roles
 
         demo = demo_load()
+        from portfolio.demo import demo_loans_load
+
+        loans = demo_loans_load(partner=demo["partner"])
         outcomes = demo_decisions_run(partner=demo["partner"], requested_by=demo["people"][roles.PARTNER_SYSTEM][0], count=applications)
         write = self.stdout.write
         write(self.style.SUCCESS(f"Loaded the demo partner {demo['partner']}."))
@@ -44,3 +47,5 @@ class Command(BaseCommand):
         write(f"The referred ones wait in the underwriters' queue: {base_url}/review/ (log in as demo_underwriter).")
         write(f"Decide an application: curl -s -X POST {base_url}/api/v1/decisions {auth} {content} -H 'Idempotency-Key: my-key-1' \\\n  -d '{json.dumps({'data': {'type': 'decision', 'attributes': {'externalId': 'APP-1', 'application': demo_application(0)}}})}'")
         write(f"API documentation: {base_url}/api/docs/")
+        write(f"\nImported {loans} demo loans (ids, dates, balances and statuses generated: portfolio/demo.py); "
+              f"re-evaluate the book as demo_risk_manager at {base_url}/portfolio/jobs/")

@@ -1,0 +1,59 @@
+"""Population stability: bin a distribution like the baseline's and compare (no Django here)."""
+import bisect
+import math
+
+MISSING = "(missing)"
+DECILES = 10
+STABLE, WATCH, SHIFT = "stable", "watch", "shift"
+
+
+def numeric_edges(values, bins=DECILES):
+    """Interior bin edges at the quantiles of `values` (deduplicated)."""
+    present = sorted(float(v) for v in values if v is not None and not (isinstance(v, float) and math.isnan(v)))
+    if not present:
+        return []
+    edges = sorted({present[min(len(present) - 1, (len(present) * k) // bins)] for k in range(1, bins)})
+    return edges
+
+
+def spec_for(values):
+    """A baseline spec for one attribute, from the values seen at origination."""
+    present = [v for v in values if v is not None]
+    if present and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present):
+        return {"kind": "numeric", "edges": numeric_edges(present), "counts": {}}
+    return {"kind": "categorical", "counts": {}}
+
+
+def bin_of(spec, value):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return MISSING
+    if spec["kind"] == "numeric":
+        try:
+            return str(bisect.bisect_right(spec["edges"], float(value)))
+        except (TypeError, ValueError):
+            return MISSING
+    return str(value)
+
+
+def count_into(counts, spec, values):
+    for value in values:
+        key = bin_of(spec, value)
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def psi(expected: dict, actual: dict, *, floor=1e-4) -> float:
+    """Population stability index of `actual` against `expected` bin counts (same bin keys)."""
+    expected_total, actual_total = sum(expected.values()), sum(actual.values())
+    if not expected_total or not actual_total:
+        return 0.0
+    total = 0.0
+    for key in set(expected) | set(actual):
+        e = max(expected.get(key, 0) / expected_total, floor)
+        a = max(actual.get(key, 0) / actual_total, floor)
+        total += (a - e) * math.log(a / e)
+    return total
+
+
+def band(value):
+    return STABLE if value < 0.1 else WATCH if value <= 0.25 else SHIFT

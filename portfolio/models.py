@@ -1,0 +1,139 @@
+"""The partner's booked loans and their periodic re-evaluation (post-loan monitoring)."""
+import uuid
+
+from django.db import models
+
+from core.fields import EncryptedJSONField
+
+DEFAULT_GRADES = ("A", "B", "C", "D", "E", "F", "G")
+# Upper bounds of the probability of default for grades A..F; G takes the rest.
+DEFAULT_PD_BOUNDS = (0.02, 0.05, 0.10, 0.15, 0.25, 0.40)
+
+
+class LoanStatus(models.TextChoices):
+    CURRENT = "current"
+    DELINQUENT = "delinquent"
+    CHARGED_OFF = "charged-off"
+    CLOSED = "closed"
+
+
+class Loan(models.Model):
+    """A booked loan. Its attributes (dictionary names → values) stay encrypted; results are plain."""
+
+    partner = models.ForeignKey("partners.Partner", on_delete=models.PROTECT, related_name="loans")
+    external_id = models.CharField(max_length=64)
+    origination_date = models.DateField()
+    decision = models.ForeignKey("decisioning.Decision", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    attributes = EncryptedJSONField()
+    balance = models.DecimalField(max_digits=14, decimal_places=2)
+    status = models.CharField(max_length=16, choices=LoanStatus.choices, default=LoanStatus.CURRENT)
+    # The score at origination, for drift: imported, or the first re-evaluation's when none was given.
+    origination_score = models.FloatField(null=True, blank=True)
+    last_score = models.FloatField(null=True, blank=True)
+    last_probability_of_default = models.FloatField(null=True, blank=True)
+    last_grade = models.CharField(max_length=8, blank=True)
+    last_evaluated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["partner", "external_id"], name="portfolio_loan_unique_external_id")]
+
+    def __str__(self):
+        return self.external_id
+
+
+class PortfolioSettings(models.Model):
+    """Per partner: early-warning factor, high-risk grades, and the attributes' distribution at origination."""
+
+    partner = models.OneToOneField("partners.Partner", on_delete=models.CASCADE, related_name="portfolio_settings")
+    early_warning_factor = models.FloatField(default=1.5, help_text="Flag a loan whose PD grew by more than this factor.")
+    high_risk_grades = models.CharField(max_length=64, default="F,G", help_text="Comma-separated grades that are high risk.")
+    # {dictionary name: {"kind": "numeric", "edges": [...], "counts": [...]} | {"kind": "categorical", "counts": {...}}}
+    baseline = models.JSONField(default=dict, blank=True)
+
+    def high_risk(self):
+        return {grade.strip() for grade in self.high_risk_grades.split(",") if grade.strip()}
+
+
+class GradeBand(models.Model):
+    """A grade: loans whose PD is below `max_probability_of_default` (the lowest such band wins)."""
+
+    partner = models.ForeignKey("partners.Partner", on_delete=models.CASCADE, related_name="grade_bands")
+    grade = models.CharField(max_length=8)
+    max_probability_of_default = models.FloatField(null=True, blank=True, help_text="Empty: the last band.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["partner", "grade"], name="portfolio_gradeband_unique")]
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class ReevaluationJob(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    partner = models.ForeignKey("partners.Partner", on_delete=models.PROTECT, related_name="reevaluation_jobs")
+    flow = models.ForeignKey("decisioning.DecisionFlow", on_delete=models.PROTECT, related_name="+")
+    # The exact model versions of each step, resolved once at submission: [{position, kind, model_id, ...}].
+    plan = models.JSONField(default=list)
+    scope = models.JSONField(default=dict, blank=True)  # {"status": [...]}
+    status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    chunk_size = models.PositiveIntegerField(default=5000)
+    created_by = models.ForeignKey("partners.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+    started = models.DateTimeField(null=True, blank=True)
+    finished = models.DateTimeField(null=True, blank=True)
+    psi = models.JSONField(default=dict, blank=True)  # {"score": {...}, "arguments": {name: {...}}}
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+
+    @property
+    def progress(self):
+        return round(100 * (self.done + self.failed) / self.total, 1) if self.total else (100.0 if self.finished else 0.0)
+
+
+class ReevaluationChunk(models.Model):
+    """A slice of the job's loans, one Celery task. Its row lock makes a redelivery write nothing twice."""
+
+    job = models.ForeignKey(ReevaluationJob, on_delete=models.CASCADE, related_name="chunks")
+    index = models.PositiveIntegerField()
+    loan_ids = models.JSONField()
+    completed = models.DateTimeField(null=True, blank=True)
+    runs = models.PositiveIntegerField(default=0)
+    # Counts of the chunk's current attributes in the baseline's bins, for PSI.
+    histograms = models.JSONField(default=dict, blank=True)
+    # Seconds spent reading + decrypting, evaluating and writing (the completing run's).
+    timings = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "index"], name="portfolio_chunk_unique")]
+
+
+class ReevaluationResult(models.Model):
+    job = models.ForeignKey(ReevaluationJob, on_delete=models.CASCADE, related_name="results")
+    loan = models.ForeignKey(Loan, on_delete=models.CASCADE, related_name="results")
+    score = models.FloatField(null=True)
+    probability_of_default = models.FloatField(null=True)
+    grade = models.CharField(max_length=8, blank=True)
+    previous_probability_of_default = models.FloatField(null=True)
+    previous_grade = models.CharField(max_length=8, blank=True)
+    pd_increase = models.BooleanField(default=False)
+    into_high_risk = models.BooleanField(default=False)
+    knockout_fails = models.BooleanField(default=False)
+    knockout_reasons = models.CharField(max_length=200, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "loan"], name="portfolio_result_unique_job_loan")]
+
+    @property
+    def early_warning(self):
+        return self.pd_increase or self.into_high_risk or self.knockout_fails

@@ -1,0 +1,68 @@
+import pytest
+from django.core.management import call_command
+
+from core.exceptions import ArgumentErrors
+from portfolio.demo import demo_loan_rows, synthetic_loans_create
+from portfolio.models import Loan
+from portfolio.services.loans import loan_import_csv
+
+pytestmark = pytest.mark.django_db
+
+HEADER = "external_id,origination_date,balance,status,annualIncome,homeOwnership\n"
+
+
+def test_a_csv_with_one_bad_row_imports_nothing_and_names_each_bad_cell(partner, dictionary):
+    text = HEADER + "L-1,2020-01-31,1000.50,current,52000,RENT\nL-2,2020-02-30,-5,lost,lots,CASTLE\nL-1,2020-03-01,10,closed,1,OWN\n"
+    with pytest.raises(ArgumentErrors) as raised:
+        loan_import_csv(partner=partner, csv_text=text, actor=None)
+    fields = {"/".join(error.field) for error in raised.value.errors}
+    assert fields == {"rows/2/origination_date", "rows/2/balance", "rows/2/status", "rows/2/annualIncome", "rows/2/homeOwnership",
+                      "rows/3/external_id"}
+    assert not Loan.objects.exists()
+
+
+def test_a_good_csv_imports_every_loan_with_encrypted_attributes_and_a_baseline(partner, dictionary):
+    text = HEADER + "L-1,2020-01-31,1000.50,current,52000,RENT\nL-2,2020-02-28,10,delinquent,,OWN\n"
+    assert loan_import_csv(partner=partner, csv_text=text, actor=None) == 2
+    loan = Loan.objects.get(external_id="L-1")
+    assert loan.attributes == {"annualIncome": 52000.0, "homeOwnership": "RENT"}
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT attributes FROM portfolio_loan WHERE external_id = 'L-1'")
+        assert b"52000" not in bytes(cursor.fetchone()[0])
+    from portfolio.models import PortfolioSettings
+
+    baseline = PortfolioSettings.objects.get(partner=partner).baseline
+    assert sum(baseline["annualIncome"]["counts"].values()) == 2 and baseline["homeOwnership"]["counts"] == {"RENT": 1, "OWN": 1}
+
+
+def test_import_loans_command_reports_bad_rows_and_imports_nothing(partner, dictionary, tmp_path):
+    path = tmp_path / "loans.csv"
+    path.write_text(HEADER + "L-1,2020-01-31,1000,current,52000,RENT\nL-2,yesterday,1,current,1,RENT\n")
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="row 2, origination_date"):
+        call_command("import_loans", partner.slug, str(path))
+    assert not Loan.objects.exists()
+
+
+def test_demo_loan_rows_are_deterministic():
+    first, again = demo_loan_rows(limit=50), demo_loan_rows(limit=50)
+    assert first == again
+    assert first[0]["external_id"] == "LC-L-00000" and first[1]["origination_date"] == "2016-01-08"
+    assert {row["status"] for row in demo_loan_rows(limit=200)} == {"current", "delinquent", "charged-off", "closed"}
+
+
+def test_synthetic_loans_are_generated_encrypted_and_readable(partner):
+    from decisioning.demo import dictionary_load
+
+    dictionary_load()
+    timings = synthetic_loans_create(partner=partner, count=2500, batch=1000)
+    assert timings["created"] == 2500 == Loan.objects.filter(partner=partner).count()
+    loan = Loan.objects.get(external_id="SYN-0000007")
+    assert loan.attributes["fundedAmount"] > 0 and loan.attributes["term"] in ("term_36", "term_60")
+    from portfolio.models import PortfolioSettings
+
+    baseline = PortfolioSettings.objects.get(partner=partner).baseline
+    assert sum(baseline["term"]["counts"].values()) == 2500
