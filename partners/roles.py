@@ -56,6 +56,7 @@ PERMISSIONS = {
         "rulesets.view_ruleset", "rulesets.view_rulesetversion"),
     UNDERWRITER: (),
     PARTNER_SYSTEM: (),
+    RISK_MANAGER: (),  # works in /portfolio/, not the admin
 }
 
 

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import path
 
@@ -34,6 +35,8 @@ class LoanAdmin(PartnerScopedAdmin):
     def import_view(self, request):
         from partners.models import Partner
 
+        if not self.has_add_permission(request):
+            raise PermissionDenied
         partners = Partner.objects.all() if request.user.is_superuser else Partner.objects.filter(pk=request.user.partner_id)
         form = LoanImportForm(request.POST or None, request.FILES or None, partners=partners)
         errors = []

@@ -149,9 +149,9 @@ def backtest_post(world):
 
 
 # Decision flows: the partner admin edits, the approver approves, the auditor reads (decisioning/selectors.py).
-FLOW_READ = {UW: 403, PS: 403}
-FLOW_PAGE_READ = page(200, underwriter=403, partner_system=403, superuser=403)
-FLOW_PAGE_OTHER = page(404, underwriter=403, partner_system=403, superuser=403)
+FLOW_READ = {UW: 403, PS: 403, RM: 403}
+FLOW_PAGE_READ = page(200, underwriter=403, partner_system=403, risk_manager=403, superuser=403)
+FLOW_PAGE_OTHER = page(404, underwriter=403, partner_system=403, risk_manager=403, superuser=403)
 
 # Who works with rulesets (README's rulesets endpoint table): everyone in RULE_PEOPLE reads; authors
 # write drafts and test cases; rule approvers approve, reject and (with partner admins) publish and retire.

@@ -151,6 +151,12 @@ def _flow_for(partner, flow_id, flow_version=None, *, at=None):
     return version
 
 
+def flow_version_resolve(*, partner, flow_id=None, flow_version=None, at=None) -> DecisionFlow:
+    """The flow version that decides for `flowId` (a flow or one of its versions) and `flowVersion`,
+    or the partner's default flow; as a decision request resolves it (portfolio jobs use it too)."""
+    return _flow_for(partner, flow_id, flow_version, at=at)
+
+
 def _idempotent_replay(existing, request):
     if not fingerprint_matches(request, existing.request_fingerprint, purpose=FINGERPRINT_PURPOSE):
         raise Conflict("This Idempotency-Key was used with a different request body.")

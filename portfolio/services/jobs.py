@@ -6,7 +6,7 @@ from core.exceptions import ArgumentError, Conflict, EngineError, NotFound
 from core.ids import parse_uuid
 from core.jobs import job_submit
 from core.services import audit_event_record
-from decisioning.models import DecisionFlow
+from decisioning.services.decisions import flow_version_resolve
 
 from .. import evaluation
 from ..models import JobStatus, Loan, LoanStatus, ReevaluationChunk, ReevaluationJob
@@ -37,15 +37,9 @@ def reevaluation_job_submit(*, partner, user, flow_id=None, statuses=None, chunk
 
 def reevaluation_job_create(*, partner, user, flow_id=None, statuses=None, chunk_size=DEFAULT_CHUNK_SIZE) -> ReevaluationJob:
     """Pin the flow's step versions now and split the loans in scope into chunks (nothing queued)."""
-    if flow_id is None:
-        flow = DecisionFlow.objects.filter(partner=partner, is_default=True).first()
-        if flow is None:
-            raise ArgumentError("flowId", "The partner has no default flow; name one.")
-    else:
-        pk = parse_uuid(flow_id)
-        flow = DecisionFlow.objects.filter(partner=partner, pk=pk).first() if pk else None
-        if flow is None:
-            raise NotFound(f"No flow {flow_id}.")
+    if flow_id is not None and parse_uuid(flow_id) is None:
+        raise NotFound(f"No flow {flow_id}.")
+    flow = flow_version_resolve(partner=partner, flow_id=flow_id)
     statuses = list(statuses or [LoanStatus.CURRENT, LoanStatus.DELINQUENT])
     unknown = [s for s in statuses if s not in LoanStatus.values]
     if unknown:
