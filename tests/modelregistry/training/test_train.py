@@ -49,10 +49,19 @@ def test_an_out_of_time_split_is_measured_when_a_date_column_is_given():
     assert "issued" not in trained.features
 
 
-def test_the_svm_trains_on_a_sample_of_at_most_its_row_limit():
+def test_the_svm_trains_on_a_sample_of_at_most_its_row_limit_and_exports_calibrated_probabilities():
     trained = train(lending_club_sample(900), target="Class", bad_value="bad", algorithm="svm", svm_max_rows=400)
     assert trained.metrics["crossValidation"]["count"] == 400
     assert any("400 of 900" in warning for warning in trained.warnings)
+    rows = lending_club_sample(200, seed=11).drop(columns=["Class"])
+    got = native(trained.pmml).evaluate_batch(rows)[trained.bad_output].to_numpy(dtype=float)
+    difference = np.abs(got - trained.predict_bad_probability(rows))
+    # Known gap: on some rows the exported SVM's decision value differs from scikit-learn's (up to ~6e-3
+    # seen; pypmml agrees with the native engine there, so the export differs, not the engine). The
+    # model card says so; the probabilities stay close.
+    assert difference.max() < 2e-2 and np.corrcoef(got, trained.predict_bad_probability(rows))[0, 1] > 0.99
+    if difference.max() > 1e-9:
+        assert any("known gap of the SVM export" in warning for warning in trained.warnings)
 
 
 @pytest.mark.parametrize("arguments, field", [
