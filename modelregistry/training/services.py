@@ -54,7 +54,6 @@ def training_columns_match(*, frame, target, date_column=None):
     return matched, proposed, protected
 
 
-@transaction.atomic
 def model_train(*, partner, data: bytes, target, bad_value, algorithm, created_by, name=None, source_name="",
                 date_column=None, accept_proposed_fields=False, svm_max_rows=None, sample_rows=None,
                 scorecard_options=None) -> TrainingResult:
@@ -63,7 +62,10 @@ def model_train(*, partner, data: bytes, target, bad_value, algorithm, created_b
     Columns are matched to dictionary entries by name; a column without one is proposed as a new
     entry, created only when `accept_proposed_fields` says a person confirmed it (otherwise an
     ArgumentError lists the proposals and nothing is stored). Protected dictionary fields are left out.
-    `sample_rows` trains on a stratified-free random sample of that many rows (for quick runs).
+    `sample_rows` trains on a random sample of that many rows (for quick runs).
+
+    Training runs outside any transaction (it takes minutes); the new dictionary entries, the
+    registration and the audit events are written together in one transaction at the end.
     """
     if algorithm not in ALGORITHMS:
         raise ArgumentError("algorithm", f"Unknown algorithm {algorithm!r}; choose one of {', '.join(ALGORITHMS)}.")
@@ -81,11 +83,6 @@ def model_train(*, partner, data: bytes, target, bad_value, algorithm, created_b
             "data", f"These columns have no data-dictionary entry; the proposed new entries are {listing}. "
             "Confirm them (acceptProposedFields / --accept-proposed-fields) or add the entries first.",
             code="proposed_fields")
-    for column, new in proposed.items():
-        registry_services.data_dictionary_field_create(
-            name=new, data_type=proposed_data_type(frame[column]), actor=created_by,
-            description=f"Proposed by training on {source_name or 'a CSV'} (column {column!r}); confirmed by "
-            f"{getattr(created_by, 'username', 'the trainer')}.")
     renames = {**matched, **proposed}
     features = [renames[c] for c in frame.columns if c in renames and c not in protected]
     model_frame = frame.rename(columns=renames)
@@ -113,6 +110,20 @@ def model_train(*, partner, data: bytes, target, bad_value, algorithm, created_b
     if protected:
         card["warnings"].append("Left out as protected characteristics: " + ", ".join(protected) + ".")
     cv = trained.metrics["crossValidation"]
+    with transaction.atomic():
+        model = _register(partner=partner, name=name, created_by=created_by, trained=trained, card=card,
+                          source_name=source_name, frame=frame, proposed=proposed, protected=protected,
+                          algorithm=algorithm, summary=summary, cv=cv)
+    return TrainingResult(model=model, trained=trained, frame=model_frame)
+
+
+def _register(*, partner, name, created_by, trained, card, source_name, frame, proposed, protected, algorithm,
+              summary, cv):
+    for column, new in proposed.items():
+        registry_services.data_dictionary_field_create(
+            name=new, data_type=proposed_data_type(frame[column]), actor=created_by,
+            description=f"Proposed by training on {source_name or 'a CSV'} (column {column!r}); confirmed by "
+            f"{getattr(created_by, 'username', None) or 'the trainer'}.")
     model = registry_services.predictive_model_register(
         partner=partner, name=name, created_by=created_by, artifact=trained.pmml, source_name=source_name,
         description=(f"{algorithm} trained on {source_name or 'a CSV'} ({len(frame):,} rows): AUC {cv['auc']:.3f}, "
@@ -122,7 +133,7 @@ def model_train(*, partner, data: bytes, target, bad_value, algorithm, created_b
         "algorithm": algorithm, "rows": len(frame), "data_sha256": summary["sha256"],
         "auc": cv["auc"], "ks": cv["ks"], "gini": cv["gini"], "proposed_fields": proposed,
         "excluded_protected": protected})
-    return TrainingResult(model=model, trained=trained, frame=model_frame)
+    return model
 
 
 def _describe(series: pd.Series) -> dict:
