@@ -78,3 +78,20 @@ def test_a_model_without_trees_has_no_tree_contributions():
     model = pmml.load(LOGISTIC_PMML, engine="native")
     with pytest.raises(UnsupportedElement):
         tree_contributions(model, {"annual_inc": 1.0}, pd.DataFrame({"annual_inc": [1.0]}))
+
+
+def test_a_trained_lightgbm_with_categories_is_explained_from_its_registered_pmml():
+    from modelregistry.training import train
+    from modelregistry.training.train import prepare
+
+    frame = lending_club_sample(600, seed=2)
+    trained = train(frame, target="Class", bad_value="bad", algorithm="lightgbm")
+    model = pmml.load(trained.pmml, engine="native")
+    reference = prepare(frame, trained.features)[0]
+    for position in (0, 5):
+        record = frame.drop(columns=["Class"]).iloc[position].to_dict()
+        base, contributions = tree_contributions(model, record, reference)
+        bad = model.evaluate(record)[trained.bad_output]
+        # LightGBM's raw output is the log-odds of its second class, "good" (classes sort "bad" < "good")
+        assert abs(base + sum(contributions.values()) - np.log((1 - bad) / bad)) < 1e-6
+        assert any(abs(value) > 1e-6 for value in contributions.values())
