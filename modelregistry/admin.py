@@ -129,14 +129,37 @@ class PredictiveModelAdmin(PartnerScopedAdmin):
     readonly_fields = (
         "partner", "name", "version", "engine", "status", "sha256", "warnings", "allow_reference_engine",
         "source_format", "source_name", "source_sha256", "source_download", "created_by", "created", "artifact_text",
+        "model_card_display",
     )
     fields = (
         "partner", "name", "version", "engine", "status", "description", "sha256", "warnings",
         "allow_reference_engine", "source_format", "source_name", "source_sha256", "source_download", "created_by",
-        "created", "artifact_text",
+        "created", "model_card_display", "artifact_text",
     )
     inlines = [PredictiveModelFieldInline]
     actions = ["retire"]
+
+    @admin.display(description="Model card")
+    def model_card_display(self, obj):
+        card = getattr(obj, "model_card", None)
+        if not card:
+            return "-"
+        import json
+
+        from django.utils.html import format_html_join
+
+        cv = card.get("metrics", {}).get("crossValidation", {})
+        headline = format_html(
+            "<p><strong>{}</strong> on {} rows ({} bad): AUC {}, KS {}, Gini {}, Brier {} ({}-fold CV)</p>",
+            card.get("algorithm", ""), card.get("data", {}).get("rows", "?"), card.get("data", {}).get("badRows", "?"),
+            f"{cv.get('auc', 0):.3f}", f"{cv.get('ks', 0):.3f}", f"{cv.get('gini', 0):.3f}",
+            f"{cv.get('brier', 0):.4f}", cv.get("folds", "?"))
+        warnings = format_html_join("", '<p class="errornote">Warning: {}</p>',
+                                    ((warning,) for warning in card.get("warnings", [])))
+        features = format_html("<p>Features: {}</p>", ", ".join(card.get("features", [])))
+        body = format_html('<details><summary>Full model card (JSON)</summary><pre style="max-height:32em;'
+                           'overflow:auto;font-size:12px">{}</pre></details>', json.dumps(card, indent=2))
+        return format_html("{}{}{}{}", headline, warnings, features, body)
 
     @admin.display(description="Artifact")
     def artifact_text(self, obj):

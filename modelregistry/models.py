@@ -125,6 +125,10 @@ class PredictiveModel(models.Model):
     source_sha256 = models.CharField(max_length=64, blank=True, help_text="sha256 of the uploaded file.")
     source_file = models.BinaryField(null=True, blank=True, editable=False,
                                      help_text="The uploaded workbook, kept as sent (XML uploads: empty).")
+    model_card = models.JSONField(
+        null=True, blank=True, editable=False,
+        help_text="For a model trained here: data summary, features, parameters, metrics and warnings.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )

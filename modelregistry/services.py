@@ -196,9 +196,11 @@ def artifact_prepare(
 @transaction.atomic
 def predictive_model_register(
     *, partner, name, created_by, artifact=None, workbook=None, source_name="", description="",
-    allow_reference_engine=False,
+    allow_reference_engine=False, model_card=None,
 ) -> PredictiveModel:
     """Register a PMML `artifact` as the next version of the partner's model `name`.
+
+    `model_card`: what training recorded about a model trained here (stored as given, JSON).
 
     DMN rules (XML or an Excel workbook) are refused here: they reach decisions only as a ruleset
     version that a second person approved (rulesets.services.artifact_upload makes the draft;
@@ -214,7 +216,7 @@ def predictive_model_register(
             code="draft_required",
         )
     return _register(partner=partner, name=name.strip(), created_by=created_by, prepared=prepared,
-                     description=description)
+                     description=description, model_card=model_card)
 
 
 @transaction.atomic
@@ -235,7 +237,7 @@ def predictive_model_register_ruleset_version(
                      description=description, audit={"ruleset_version": str(ruleset_version_id)})
 
 
-def _register(*, partner, name, created_by, prepared, description, audit=None) -> PredictiveModel:
+def _register(*, partner, name, created_by, prepared, description, audit=None, model_card=None) -> PredictiveModel:
     # Serialise version numbering per partner: two uploads never get the same version.
     Partner.objects.select_for_update().filter(pk=partner.pk).first()
     latest = PredictiveModel.objects.filter(partner=partner, name=name).order_by("-version").first()
@@ -250,6 +252,7 @@ def _register(*, partner, name, created_by, prepared, description, audit=None) -
         description=description,
         warnings=list(getattr(loaded, "warnings", []) or []),
         allow_reference_engine=prepared.allow_reference_engine,
+        model_card=model_card,
         created_by=created_by,
         **prepared.source,
     )

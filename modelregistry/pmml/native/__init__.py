@@ -36,6 +36,21 @@ class NativeModel:
         prediction = self._pipeline.predict_one(env)
         return env, prediction
 
+    def scorecard_points(self, record):
+        """A scorecard's explanation of `record`: per characteristic the points scored, the baseline
+        and the points below it (what pointsBelow reason codes rank), in the model's order."""
+        from ..errors import UnsupportedElement
+        from .scorecard import ScorecardCore
+
+        core = getattr(self._pipeline, "core", None)
+        if not isinstance(core, ScorecardCore):
+            raise UnsupportedElement("per-characteristic points: the model is not a Scorecard")
+        env, _prediction = self._predict_one(record)
+        rows = core.points_one(env)
+        for row in rows:
+            row["pointsBelowBaseline"] = None if row["points"] is None else row["baseline"] - row["points"]
+        return rows
+
     def evaluate(self, record):
         env, prediction = self._predict_one(record)
         if self._from_output:

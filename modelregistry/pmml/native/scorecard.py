@@ -19,7 +19,9 @@ class ScorecardCore:
         if characteristics is None:
             raise ModelLoadError("Scorecard has no Characteristics", node.where())
         self.characteristics = []
+        self.names = []
         for characteristic in characteristics.findall("Characteristic"):
+            self.names.append(characteristic.get("name") or f"characteristic{len(self.names) + 1}")
             baseline = characteristic.get("baselineScore", default_baseline)
             if self.use_reason_codes and baseline is None:
                 raise ModelLoadError("a baselineScore is required when useReasonCodes is true", characteristic.where())
@@ -40,6 +42,20 @@ class ScorecardCore:
                     raise ModelLoadError("Attribute has no reasonCode (nor its Characteristic)", attribute.where())
                 attributes.append((compile_predicate(predicate, scope), score, code))
             self.characteristics.append((float(baseline) if baseline is not None else 0.0, attributes))
+
+    def points_one(self, env):
+        """Per characteristic: its name, the points this record scored, its baseline and reason code
+        (of the attribute that matched); None for a characteristic no attribute matched."""
+        rows = []
+        for name, (baseline, attributes) in zip(self.names, self.characteristics):
+            row = {"characteristic": name, "points": None, "baseline": baseline, "reasonCode": None}
+            for predicate, score, code in attributes:
+                if predicate.scalar(env) is True:
+                    row["points"] = score if isinstance(score, float) else score.scalar(env)
+                    row["reasonCode"] = code
+                    break
+            rows.append(row)
+        return rows
 
     def predict_one(self, env):
         total = self.initial
