@@ -16,7 +16,7 @@ from rulesets.models import Ruleset, RulesetVersion, RulesetVersionStatus
 from .. import flows
 from ..models import Decision, DecisionFlow, FlowStep, Outcome, ReasonCode, ReplayItem, ReviewCase, StepBinding, StepKind
 
-from .insights import insight_record
+from .step_records import decision_prime, step_records_create
 @transaction.atomic
 def decision_flow_create(*, partner, name, steps, created_by, is_default=False, **settings) -> DecisionFlow:
     """A new version of the partner's flow `name`.
@@ -145,16 +145,15 @@ def _decision_record(*, partner, flow, application, result, requested_by, extern
         idempotency_key=idempotency_key, request_fingerprint=request_hmac,
         requested_by=requested_by if getattr(requested_by, "pk", None) else None,
     )
-    for step, evaluation in result.evaluations:
-        insight_record(partner=partner, evaluation=evaluation, requested_by=requested_by,
-                       decision=decision, step_kind=step.kind, step_position=step.position)
+    steps = step_records_create(partner=partner, decision=decision, evaluations=result.evaluations, requested_by=requested_by)
+    case = None
     if result.outcome == Outcome.REFERRED:
-        ReviewCase.objects.create(
+        case = ReviewCase.objects.create(
             partner=partner, decision=decision, due_at=timezone.now() + timedelta(hours=partner.review_sla_hours),
             referral_reasons=[reason["code"] for reason in result.referral_reasons], score_band=result.cutoff or "",
         )
     audit_event_record(actor=requested_by, action="decision.create", obj=decision, data={"outcome": result.outcome, "flow": str(flow)})
-    return decision
+    return decision_prime(decision, steps=steps, review_case=case)
 
 
 IMPLEMENTATION_OF = {"dmn-native": "native", "pydmnrules": "pydmnrules", "pmml-native": "native", "pypmml": "pypmml"}

@@ -1,0 +1,65 @@
+"""A decision's step records written in two statements, and the decision primed for rendering.
+
+`InsightTransaction.objects.bulk_create` sends no post_save signal, so the audit chain's
+AuditPending rows for the new records are queued here, in bulk, in the same transaction (exactly
+what core.signals would have written one by one). The decision is then given, in memory, the
+relations its serializer reads (steps, their models' ruleset versions, the review case and its
+empty history), so rendering the answer costs no query.
+"""
+from django.db.models import QuerySet
+
+from core.chain import partner_id_of, scope_for
+from core.models import AuditPending
+from rulesets.models import RulesetVersion
+
+from ..models import Decision, InsightTransaction, ReviewCase, TransactionStatus
+
+_INSIGHT_LABEL = InsightTransaction._meta.label_lower
+_MODEL_TO_RULESET_VERSION = RulesetVersion._meta.get_field("published_model").remote_field
+_DECISION_TO_REVIEW_CASE = ReviewCase._meta.get_field("decision").remote_field
+
+
+def step_records_create(*, partner, decision, evaluations, requested_by) -> list:
+    """One InsightTransaction per (resolved step, evaluation), in one INSERT, plus one for their AuditPending rows."""
+    requester = requested_by if getattr(requested_by, "pk", None) else None
+    rows = [
+        InsightTransaction(
+            partner=partner, model=evaluation.model, artifact_sha256=evaluation.model.sha256,
+            engine_name=evaluation.engine_name, engine_version=evaluation.engine_version,
+            field_mapping=evaluation.field_mapping, arguments=evaluation.arguments, results=evaluation.results,
+            error=evaluation.error, status=TransactionStatus.OK if evaluation.ok else TransactionStatus.ERROR,
+            duration_us=evaluation.duration_us, requested_by=requester, decision=decision,
+            step_kind=step.kind, step_position=step.position,
+        )
+        for step, evaluation in evaluations
+    ]
+    if not rows:
+        return rows
+    InsightTransaction.objects.bulk_create(rows)
+    AuditPending.objects.bulk_create([
+        AuditPending(scope=scope_for(partner_id_of(row, _INSIGHT_LABEL)), record_type=_INSIGHT_LABEL, record_id=str(row.pk))
+        for row in rows
+    ])
+    for (step, _), row in zip(evaluations, rows):
+        # The serializer shows the ruleset version a DMN model was published from: known already.
+        if not _MODEL_TO_RULESET_VERSION.is_cached(row.model):
+            _MODEL_TO_RULESET_VERSION.set_cached_value(row.model, getattr(step, "ruleset_version", None))
+    return rows
+
+
+def _prefetched(queryset: QuerySet, objects) -> QuerySet:
+    queryset._result_cache = list(objects)
+    queryset._prefetch_done = True
+    return queryset
+
+
+def decision_prime(decision: Decision, *, steps, review_case) -> Decision:
+    """Give a just-written decision its steps and review case in memory (no query when rendered)."""
+    caches = getattr(decision, "_prefetched_objects_cache", None)
+    if caches is None:
+        caches = decision._prefetched_objects_cache = {}
+    caches["steps"] = _prefetched(InsightTransaction.objects.filter(decision=decision), steps)
+    _DECISION_TO_REVIEW_CASE.set_cached_value(decision, review_case)
+    if review_case is not None:
+        review_case._prefetched_objects_cache = {"actions": _prefetched(review_case.actions.all(), [])}
+    return decision
