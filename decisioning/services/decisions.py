@@ -13,7 +13,7 @@ from modelregistry.arguments import plain_value
 from modelregistry.models import PredictiveModel
 from rulesets.models import Ruleset, RulesetVersion, RulesetVersionStatus
 
-from .. import flows
+from .. import flows, plan_cache
 from ..models import Decision, DecisionFlow, FlowStep, Outcome, ReasonCode, ReplayItem, ReviewCase, StepBinding, StepKind
 
 from .step_records import decision_prime, step_records_create
@@ -119,8 +119,10 @@ def decision_create(*, partner, application, requested_by, flow_id=None, externa
         if existing is not None:
             return _idempotent_replay(existing, request)
     flow = _flow_for(partner, flow_id)
-    catalogue = {reason.code: reason for reason in ReasonCode.objects.filter(partner=partner)}
-    result = flows.flow_run(flow=flow, application=application, catalogue=catalogue)
+    current, at = plan_cache.generation(), timezone.now()
+    catalogue = plan_cache.reason_catalogue(partner, current=current)
+    result = flows.flow_run(flow=flow, application=application, catalogue=catalogue, at=at,
+                            plan=plan_cache.flow_plan(flow, at=at, current=current))
     try:
         decision = _decision_record(
             partner=partner, flow=flow, application=application, result=result, requested_by=requested_by,
