@@ -205,7 +205,7 @@ CELERY_BEAT_SCHEDULE = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": (
-        "knox.auth.TokenAuthentication",
+        "core.api.authentication.CachedTokenAuthentication",  # knox, with a per-process token cache
         "rest_framework.authentication.SessionAuthentication",
     ),
     "DEFAULT_PERMISSION_CLASSES": ("core.api.permissions.IsPartnerMember",),
@@ -228,6 +228,8 @@ JSON_API_UNIFORM_EXCEPTIONS = True
 
 # Requests per API token per minute unless the partner sets its own (Partner.api_requests_per_minute).
 API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=6000)
+# benchmarks/load.py only: route the bare echo view (core/api/echo.py). Never set it in a deployment.
+CREDITBOX_BENCHMARK_ECHO = env.bool("CREDITBOX_BENCHMARK_ECHO", default=False)
 
 REST_KNOX = {
     "AUTH_HEADER_PREFIX": "Token",

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -16,3 +17,8 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("review/", include("decisioning.review.urls")),
 ]
+
+if settings.CREDITBOX_BENCHMARK_ECHO:  # benchmarks/load.py's framework floor; off unless asked for
+    from core.api.echo import BenchmarkEchoView
+
+    urlpatterns.append(path("api/v1/benchmark-echo", BenchmarkEchoView.as_view(), name="benchmark-echo"))

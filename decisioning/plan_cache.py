@@ -8,6 +8,7 @@ it changes:
   step, a ruleset or ruleset version (publication, effective date), a predictive model (status,
   new version), a model field (re-mapping) or a dictionary field is saved or deleted, and
   ignored from the next already-scheduled `effective_from` of a followed ruleset on;
+- a partner's flow by (partner, flow id or None for its default), dropped with the plans;
 - a partner's reason-code catalogue by the partner's id; dropped when a reason code is saved or
   deleted.
 """
@@ -47,6 +48,18 @@ def flow_plan(flow, *, at, current=None):
                                                      effective_from__gt=at)
                        .order_by("effective_from").values_list("effective_from", flat=True).first())
     return plans.put(("plan", flow.pk), current, (valid_until, plan))[1]
+
+
+def flow_for(partner, flow_id, *, current, lookup):
+    """The partner's flow `flow_id` (None: its default) as `lookup(partner, flow_id)` finds it, once per process.
+
+    Errors (no default flow, another partner's flow) are not cached: they raise from `lookup` each time.
+    """
+    key = ("flow", partner.pk, str(flow_id) if flow_id else None)
+    cached = plans.get(key, current)
+    if cached is not None:
+        return cached
+    return plans.put(key, current, lookup(partner, flow_id))
 
 
 def reason_catalogue(partner, *, current=None):

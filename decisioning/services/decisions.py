@@ -16,7 +16,7 @@ from rulesets.models import Ruleset, RulesetVersion, RulesetVersionStatus
 from .. import flows, plan_cache
 from ..models import Decision, DecisionFlow, FlowStep, Outcome, ReasonCode, ReplayItem, ReviewCase, StepBinding, StepKind
 
-from .step_records import decision_prime, step_records_create
+from .step_records import decision_insert, decision_prime, step_records_create
 @transaction.atomic
 def decision_flow_create(*, partner, name, steps, created_by, is_default=False, **settings) -> DecisionFlow:
     """A new version of the partner's flow `name`.
@@ -118,8 +118,8 @@ def decision_create(*, partner, application, requested_by, flow_id=None, externa
         existing = Decision.objects.filter(partner=partner, idempotency_key=idempotency_key).first()
         if existing is not None:
             return _idempotent_replay(existing, request)
-    flow = _flow_for(partner, flow_id)
     current, at = plan_cache.generation(), timezone.now()
+    flow = plan_cache.flow_for(partner, flow_id, current=current, lookup=_flow_for)
     catalogue = plan_cache.reason_catalogue(partner, current=current)
     result = flows.flow_run(flow=flow, application=application, catalogue=catalogue, at=at,
                             plan=plan_cache.flow_plan(flow, at=at, current=current))
@@ -141,12 +141,12 @@ def decision_create(*, partner, application, requested_by, flow_id=None, externa
 
 @transaction.atomic
 def _decision_record(*, partner, flow, application, result, requested_by, external_id, idempotency_key, request_hmac):
-    decision = Decision.objects.create(
+    decision = decision_insert(Decision(
         partner=partner, flow=flow, external_id=external_id or "", application=application,
         outcome=result.outcome, final_outcome=result.outcome, outputs=plain_value(result.outputs()),
         idempotency_key=idempotency_key, request_fingerprint=request_hmac,
         requested_by=requested_by if getattr(requested_by, "pk", None) else None,
-    )
+    ))
     steps = step_records_create(partner=partner, decision=decision, evaluations=result.evaluations, requested_by=requested_by)
     case = None
     if result.outcome == Outcome.REFERRED:

@@ -1,7 +1,7 @@
-"""A decision's step records written in two statements, and the decision primed for rendering.
+"""A decision and its step records written in three statements, and the decision primed for rendering.
 
-`InsightTransaction.objects.bulk_create` sends no post_save signal, so the audit chain's
-AuditPending rows for the new records are queued here, in bulk, in the same transaction (exactly
+`bulk_create` sends no post_save signal, so the audit chain's AuditPending rows for the
+decision and its step records are queued here, in bulk, in the same transaction (exactly
 what core.signals would have written one by one). The decision is then given, in memory, the
 relations its serializer reads (steps, their models' ruleset versions, the review case and its
 empty history), so rendering the answer costs no query.
@@ -14,13 +14,28 @@ from rulesets.models import RulesetVersion
 
 from ..models import Decision, InsightTransaction, ReviewCase, TransactionStatus
 
-_INSIGHT_LABEL = InsightTransaction._meta.label_lower
 _MODEL_TO_RULESET_VERSION = RulesetVersion._meta.get_field("published_model").remote_field
 _DECISION_TO_REVIEW_CASE = ReviewCase._meta.get_field("decision").remote_field
 
 
+def decision_insert(decision: Decision) -> Decision:
+    """INSERT the decision without its post_save signal: its AuditPending row is queued by step_records_create."""
+    Decision.objects.bulk_create([decision])
+    return decision
+
+
+def audit_pending_queue(records) -> None:
+    """What core.signals queues for each new sealed row, for rows written with bulk_create: one INSERT."""
+    AuditPending.objects.bulk_create([
+        AuditPending(scope=scope_for(partner_id_of(record, record._meta.label_lower)),
+                     record_type=record._meta.label_lower, record_id=str(record.pk))
+        for record in records
+    ])
+
+
 def step_records_create(*, partner, decision, evaluations, requested_by) -> list:
-    """One InsightTransaction per (resolved step, evaluation), in one INSERT, plus one for their AuditPending rows."""
+    """One InsightTransaction per (resolved step, evaluation) in one INSERT; then the AuditPending rows of
+    the decision (written by decision_insert) and of every step in one more."""
     requester = requested_by if getattr(requested_by, "pk", None) else None
     rows = [
         InsightTransaction(
@@ -33,13 +48,9 @@ def step_records_create(*, partner, decision, evaluations, requested_by) -> list
         )
         for step, evaluation in evaluations
     ]
-    if not rows:
-        return rows
-    InsightTransaction.objects.bulk_create(rows)
-    AuditPending.objects.bulk_create([
-        AuditPending(scope=scope_for(partner_id_of(row, _INSIGHT_LABEL)), record_type=_INSIGHT_LABEL, record_id=str(row.pk))
-        for row in rows
-    ])
+    if rows:
+        InsightTransaction.objects.bulk_create(rows)
+    audit_pending_queue([decision, *rows])
     for (step, _), row in zip(evaluations, rows):
         # The serializer shows the ruleset version a DMN model was published from: known already.
         if not _MODEL_TO_RULESET_VERSION.is_cached(row.model):
