@@ -230,6 +230,9 @@ JSON_API_UNIFORM_EXCEPTIONS = True
 API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=6000)
 # benchmarks/load.py only: route the bare echo view (core/api/echo.py). Never set it in a deployment.
 CREDITBOX_BENCHMARK_ECHO = env.bool("CREDITBOX_BENCHMARK_ECHO", default=False)
+# Streams (decisioning/streams.py): "<partner slug>=<username>,..." — the partner-system user each
+# partner's stream consumer decides as. Set by the administrator; never taken from a message.
+CREDITBOX_STREAM_USERS = env("CREDITBOX_STREAM_USERS", default="")
 
 REST_KNOX = {
     "AUTH_HEADER_PREFIX": "Token",
