@@ -56,3 +56,13 @@ def connect():
                            dispatch_uid=f"api-token-cache-{model if isinstance(model, str) else model._meta.label}-{signal is post_save}")
     m2m_changed.connect(tokens.invalidate, sender=User.groups.through, dispatch_uid="api-token-cache-user-groups")
     m2m_changed.connect(tokens.invalidate, sender=Group.permissions.through, dispatch_uid="api-token-cache-group-permissions")
+
+
+
+from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme  # noqa: E402
+
+
+class CachedTokenScheme(KnoxTokenScheme):
+    """The OpenAPI description: the same scheme as knox's own."""
+
+    target_class = "core.api.authentication.CachedTokenAuthentication"
