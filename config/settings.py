@@ -233,6 +233,9 @@ CREDITBOX_BENCHMARK_ECHO = env.bool("CREDITBOX_BENCHMARK_ECHO", default=False)
 # Streams (decisioning/streams.py): "<partner slug>=<username>,..." — the partner-system user each
 # partner's stream consumer decides as. Set by the administrator; never taken from a message.
 CREDITBOX_STREAM_USERS = env("CREDITBOX_STREAM_USERS", default="")
+# core/process_cache.py: without REDIS_URL, per-process caches (tokens, decision plans) are used only
+# when this process is the only one (a change made in another process would not reach it).
+PROCESS_CACHE_WITHOUT_REDIS = env.bool("PROCESS_CACHE_WITHOUT_REDIS", default=False)
 
 REST_KNOX = {
     "AUTH_HEADER_PREFIX": "Token",

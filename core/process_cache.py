@@ -5,8 +5,11 @@ was built from) clears this process's entries at once and, with REDIS_URL set, i
 Redis counter after the writing transaction commits; every other process (gunicorn workers,
 stream consumers) reads that counter once per use (`generation()`, one Redis round trip, no SQL)
 and ignores entries stored under an older generation. While Redis cannot be reached nothing is
-trusted (generation None): every lookup is rebuilt from the database. Without REDIS_URL the
-process is alone (runserver, tests) and its own counter is enough.
+trusted (generation None): every lookup is rebuilt from the database.
+
+Without REDIS_URL no other process could hear of a change, so nothing is cached (generation None)
+unless PROCESS_CACHE_WITHOUT_REDIS is true: settings for a single process (the test settings;
+runserver), where the process's own counter is enough.
 """
 import threading
 
@@ -37,7 +40,7 @@ class ProcessCache:
     def generation(self):
         client = _redis()
         if client is None:
-            return self._local
+            return self._local if getattr(settings, "PROCESS_CACHE_WITHOUT_REDIS", False) else None
         import redis
 
         try:

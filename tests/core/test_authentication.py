@@ -66,3 +66,14 @@ def test_a_wrong_token_with_a_known_prefix_is_refused(system):
     assert JsonApiClient(token=key).get("/api/v1/decisions").status_code == 200
     forged = key[:15] + ("A" if key[15] != "A" else "B") + key[16:]
     assert JsonApiClient(token=forged).get("/api/v1/decisions").status_code == 401
+
+
+@pytest.mark.django_db
+def test_without_redis_several_processes_cache_nothing(system, settings):
+    """No shared generation to hear revocations by: every request authenticates from the database."""
+    settings.REDIS_URL = ""
+    settings.PROCESS_CACHE_WITHOUT_REDIS = False
+    user, key = system
+    client = JsonApiClient(token=key)
+    assert client.get("/api/v1/decisions").status_code == 200
+    assert any("knox_authtoken" in sql for sql in auth_statements(client))
