@@ -12,6 +12,7 @@ it changes:
 - a partner's reason-code catalogue by the partner's id; dropped when a reason code is saved or
   deleted.
 """
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models.signals import post_delete, post_save
 
 from core.process_cache import ProcessCache
@@ -41,6 +42,12 @@ def flow_plan(flow, *, at, current=None):
     if cached is not None:
         return cached[1]
     plan = flows.flow_plan(flow, at=at)
+    for resolved in plan:  # the ruleset version a model step's model was published from, read once (answers show it)
+        if resolved.ruleset_version is None:
+            try:
+                resolved.model.ruleset_version  # noqa: B018 — caches the relation (or its absence) on the model
+            except ObjectDoesNotExist:
+                pass
     followed = [r.step.ruleset_id for r in plan if r.step.ruleset_id and r.step.binding != StepBinding.PIN]
     valid_until = None
     if followed:

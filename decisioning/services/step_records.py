@@ -53,8 +53,9 @@ def step_records_create(*, partner, decision, evaluations, requested_by) -> list
     audit_pending_queue([decision, *rows])
     for (step, _), row in zip(evaluations, rows):
         # The serializer shows the ruleset version a DMN model was published from: known already.
-        if not _MODEL_TO_RULESET_VERSION.is_cached(row.model):
-            _MODEL_TO_RULESET_VERSION.set_cached_value(row.model, getattr(step, "ruleset_version", None))
+        version = getattr(step, "ruleset_version", None)
+        if version is not None and not _MODEL_TO_RULESET_VERSION.is_cached(row.model):
+            _MODEL_TO_RULESET_VERSION.set_cached_value(row.model, version)
     return rows
 
 
