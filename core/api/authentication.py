@@ -59,7 +59,7 @@ def connect():
 
 
 
-from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme  # noqa: E402
+from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 
 
 class CachedTokenScheme(KnoxTokenScheme):

@@ -5,7 +5,11 @@ from django.utils import timezone
 from decisioning import plan_cache
 from decisioning.models import DecisionFlow, FlowStep, ReasonCode
 from decisioning.services import reason_code_upsert
-from modelregistry.models import DataDictionaryField, PredictiveModel, PredictiveModelField
+from modelregistry.models import (
+    DataDictionaryField,
+    PredictiveModel,
+    PredictiveModelField,
+)
 from rulesets.models import Ruleset, RulesetVersion
 
 from .test_decisions_api import clean_application, decide, demo, system  # noqa: F401 — fixtures
