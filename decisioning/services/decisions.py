@@ -14,20 +14,9 @@ from modelregistry.models import PredictiveModel
 from rulesets.models import Ruleset, RulesetVersion, RulesetVersionStatus
 
 from .. import flows, plan_cache
-from ..models import (
-    Decision,
-    DecisionFlow,
-    FlowStep,
-    Outcome,
-    ReasonCode,
-    ReplayItem,
-    ReviewCase,
-    StepBinding,
-    StepKind,
-)
+from ..models import Decision, DecisionFlow, FlowStep, Outcome, ReasonCode, ReplayItem, ReviewCase, StepBinding, StepKind
+
 from .step_records import decision_insert, decision_prime, step_records_create
-
-
 @transaction.atomic
 def decision_flow_create(*, partner, name, steps, created_by, is_default=False, **settings) -> DecisionFlow:
     """A new version of the partner's flow `name`.
