@@ -207,7 +207,7 @@ CELERY_BEAT_SCHEDULE = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": (
-        "knox.auth.TokenAuthentication",
+        "core.api.authentication.CachedTokenAuthentication",  # knox, with a per-process token cache
         "rest_framework.authentication.SessionAuthentication",
     ),
     "DEFAULT_PERMISSION_CLASSES": ("core.api.permissions.IsPartnerMember",),
@@ -230,6 +230,14 @@ JSON_API_UNIFORM_EXCEPTIONS = True
 
 # Requests per API token per minute unless the partner sets its own (Partner.api_requests_per_minute).
 API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=6000)
+# benchmarks/load.py only: route the bare echo view (core/api/echo.py). Never set it in a deployment.
+CREDITBOX_BENCHMARK_ECHO = env.bool("CREDITBOX_BENCHMARK_ECHO", default=False)
+# Streams (decisioning/streams.py): "<partner slug>=<username>,..." — the partner-system user each
+# partner's stream consumer decides as. Set by the administrator; never taken from a message.
+CREDITBOX_STREAM_USERS = env("CREDITBOX_STREAM_USERS", default="")
+# core/process_cache.py: without REDIS_URL, per-process caches (tokens, decision plans) are used only
+# when this process is the only one (a change made in another process would not reach it).
+PROCESS_CACHE_WITHOUT_REDIS = env.bool("PROCESS_CACHE_WITHOUT_REDIS", default=False)
 
 REST_KNOX = {
     "AUTH_HEADER_PREFIX": "Token",

@@ -19,3 +19,6 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     import tempfile
 
     DATABASES["default"]["TEST"] = {"NAME": os.path.join(tempfile.gettempdir(), f"creditbox-test-{os.getpid()}.sqlite3")}  # noqa: F405
+
+# Tests run in one process (subprocesses they start use Redis when they need a shared cache).
+PROCESS_CACHE_WITHOUT_REDIS = env.bool("PROCESS_CACHE_WITHOUT_REDIS", default=True)  # noqa: F405

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -20,3 +21,8 @@ urlpatterns = [
     path("flows/", include("decisioning.flow_pages.urls")),
     path("", include("partners.urls")),
 ]
+
+if settings.CREDITBOX_BENCHMARK_ECHO:  # benchmarks/load.py's framework floor; off unless asked for
+    from core.api.echo import BenchmarkEchoView
+
+    urlpatterns.append(path("api/v1/benchmark-echo", BenchmarkEchoView.as_view(), name="benchmark-echo"))

@@ -9,3 +9,7 @@ class CoreConfig(AppConfig):
         from . import signals
 
         signals.connect()
+
+        from .api import authentication
+
+        authentication.connect()

@@ -181,9 +181,9 @@ def _band(flow, score):
     return None
 
 
-def flow_run(*, flow, application, catalogue, at=None) -> FlowResult:
-    """Decide `application` with `flow` as it resolves at `at` (default now)."""
-    steps = flow_plan(flow, at=at or timezone.now())
+def flow_run(*, flow, application, catalogue, at=None, plan=None) -> FlowResult:
+    """Decide `application` with `flow` as it resolves at `at` (default now); `plan`: flow_plan's, if known."""
+    steps = plan if plan is not None else flow_plan(flow, at=at or timezone.now())
     available = validate_application(steps, application)
     evaluations, knockout_codes, model_codes, referral_codes = [], [], [], []
     cutoff = None

@@ -14,7 +14,7 @@ from modelregistry.arguments import plain_value
 from modelregistry.models import PredictiveModel
 from rulesets.models import Ruleset, RulesetVersion, RulesetVersionStatus
 
-from .. import flows
+from .. import flows, plan_cache
 from ..models import (
     ChallengerResult,
     Decision,
@@ -30,6 +30,7 @@ from ..models import (
     StepKind,
 )
 from .insights import insight_record
+from .step_records import decision_insert, decision_prime, step_records_create
 
 
 @transaction.atomic
@@ -175,9 +176,14 @@ def decision_create(*, partner, application, requested_by, flow_id=None, externa
         existing = Decision.objects.filter(partner=partner, idempotency_key=idempotency_key).first()
         if existing is not None:
             return _idempotent_replay(existing, request)
-    flow = _flow_for(partner, flow_id, flow_version)
-    catalogue = {reason.code: reason for reason in ReasonCode.objects.filter(partner=partner)}
-    result = flows.flow_run(flow=flow, application=application, catalogue=catalogue)
+    current, at = plan_cache.generation(), timezone.now()
+    if flow_version is None:
+        flow = plan_cache.flow_for(partner, flow_id, current=current, at=at, lookup=_flow_for)
+    else:  # a version named by number: rare, resolved each time
+        flow = _flow_for(partner, flow_id, flow_version, at=at)
+    catalogue = plan_cache.reason_catalogue(partner, current=current)
+    result = flows.flow_run(flow=flow, application=application, catalogue=catalogue, at=at,
+                            plan=plan_cache.flow_plan(flow, at=at, current=current))
     try:
         decision = _decision_record(
             partner=partner, flow=flow, application=application, result=result, requested_by=requested_by,
@@ -197,22 +203,21 @@ def decision_create(*, partner, application, requested_by, flow_id=None, externa
 
 @transaction.atomic
 def _decision_record(*, partner, flow, application, result, requested_by, external_id, idempotency_key, request_hmac):
-    decision = Decision.objects.create(
+    decision = decision_insert(Decision(
         partner=partner, flow=flow, external_id=external_id or "", application=application,
         outcome=result.outcome, final_outcome=result.outcome, outputs=plain_value(result.outputs()),
         idempotency_key=idempotency_key, request_fingerprint=request_hmac,
         requested_by=requested_by if getattr(requested_by, "pk", None) else None,
-    )
-    for step, evaluation in result.evaluations:
-        insight_record(partner=partner, evaluation=evaluation, requested_by=requested_by,
-                       decision=decision, step_kind=step.kind, step_position=step.position)
+    ))
+    steps = step_records_create(partner=partner, decision=decision, evaluations=result.evaluations, requested_by=requested_by)
+    case = None
     if result.outcome == Outcome.REFERRED:
-        ReviewCase.objects.create(
+        case = ReviewCase.objects.create(
             partner=partner, decision=decision, due_at=timezone.now() + timedelta(hours=partner.review_sla_hours),
             referral_reasons=[reason["code"] for reason in result.referral_reasons], score_band=result.cutoff or "",
         )
     audit_event_record(actor=requested_by, action="decision.create", obj=decision, data={"outcome": result.outcome, "flow": str(flow)})
-    return decision
+    return decision_prime(decision, steps=steps, review_case=case)
 
 
 def challenger_assigned(*, partner_id, external_id, share) -> bool:

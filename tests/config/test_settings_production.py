@@ -99,3 +99,15 @@ def test_production_redirects_plain_http_to_https_unless_switched_off(redirect, 
     import json
 
     assert json.loads(finished.stdout.strip().splitlines()[-1]) == expected
+
+
+def test_the_benchmark_echo_view_is_not_routed_unless_asked_for():
+    """benchmarks/load.py's floor (core/api/echo.py) exists only with CREDITBOX_BENCHMARK_ECHO=1."""
+    probe = "from django.urls import resolve, Resolver404\ntry:\n    resolve('/api/v1/benchmark-echo'); print('routed')\nexcept Resolver404:\n    print('absent')"
+    for value, expected in (("", "absent"), ("1", "routed")):
+        finished = subprocess.run(
+            [sys.executable, "-c", "import django; django.setup()\n" + probe], cwd=ROOT,
+            env=production_environment(CREDITBOX_BENCHMARK_ECHO=value) if value else production_environment(),
+            capture_output=True, text=True, timeout=120,
+        )
+        assert finished.stdout.strip() == expected, finished.stderr[-2000:]

@@ -1,0 +1,81 @@
+"""The per-process plan and reason-code caches: reused while nothing changes, dropped on every change."""
+import pytest
+from django.utils import timezone
+
+from decisioning import plan_cache
+from decisioning.models import DecisionFlow, FlowStep, ReasonCode
+from decisioning.services import reason_code_upsert
+from modelregistry.models import (
+    DataDictionaryField,
+    PredictiveModel,
+    PredictiveModelField,
+)
+from rulesets.models import Ruleset, RulesetVersion
+
+from .test_decisions_api import clean_application, decide, demo, system  # noqa: F401 — fixtures
+
+
+def default_flow(demo):
+    return DecisionFlow.objects.get(partner=demo["partner"], is_default=True)
+
+
+@pytest.mark.django_db
+def test_a_plan_is_built_once_and_rebuilt_after_each_watched_change(demo, django_assert_num_queries):
+    flow = default_flow(demo)
+    at = timezone.now()
+    first = plan_cache.flow_plan(flow, at=at)
+    with django_assert_num_queries(0):
+        assert plan_cache.flow_plan(flow, at=at) is first
+    step = FlowStep.objects.filter(flow=flow).exclude(ruleset=None).first()
+    version = RulesetVersion.objects.filter(ruleset=step.ruleset, status="published").first()
+    model = first[0].model
+    field = PredictiveModelField.objects.filter(model=model).first()
+    changes = [
+        lambda: flow.save(), lambda: step.save(), lambda: Ruleset.objects.get(pk=step.ruleset_id).save(),
+        lambda: version.save(), lambda: PredictiveModel.objects.get(pk=model.pk).save(), lambda: field.save(),
+        lambda: DataDictionaryField.objects.first().save(),
+    ]
+    previous = first
+    for change in changes:
+        change()
+        rebuilt = plan_cache.flow_plan(flow, at=at)
+        assert rebuilt is not previous
+        previous = rebuilt
+
+
+@pytest.mark.django_db
+def test_a_reason_code_edit_reaches_the_next_decision(system, demo):
+    application = {**clean_application(system), "revolvingUtilization": 140.0}
+    before = decide(system, application).json()["data"]["attributes"]["review"]["referralReasons"]
+    assert any(reason["code"] == "REV04" for reason in before)
+    reason = ReasonCode.objects.get(partner=demo["partner"], code="REV04")
+    reason_code_upsert(partner=demo["partner"], code="REV04", kind=reason.kind, notice_text="Utilisation above the limit (edited)")
+    after = decide(system, application, external_id="again").json()["data"]["attributes"]["review"]["referralReasons"]
+    assert {"code": "REV04", "text": "Utilisation above the limit (edited)", "kind": "review"} in after
+
+
+@pytest.mark.django_db
+def test_re_mapping_a_model_field_reaches_the_next_decision(system, demo):
+    """A step's argument unmapped from the dictionary: the next decision refuses instead of using the old plan."""
+    application = clean_application(system)
+    assert decide(system, application).status_code == 201
+    flow = default_flow(demo)
+    model = plan_cache.flow_plan(flow, at=timezone.now())[0].model
+    argument = PredictiveModelField.objects.filter(model=model, field_type="argument").exclude(supported_field=None).first()
+    argument.supported_field = None
+    argument.save()
+    refused = decide(system, application, external_id="after-unmapping")
+    assert refused.status_code == 400, refused.content
+    assert refused.json()["errors"][0]["code"] == "not_mapped"
+
+
+@pytest.mark.django_db
+def test_with_redis_a_change_reaches_other_processes_after_commit(demo, settings, django_capture_on_commit_callbacks):
+    """Another worker reads the shared generation: a change committed here makes its entries stale."""
+    if not settings.REDIS_URL:
+        pytest.skip("single-process configuration: the in-process generation is the whole story")
+    before = plan_cache.generation()
+    with django_capture_on_commit_callbacks(execute=True):
+        ReasonCode.objects.filter(partner=demo["partner"]).first().save()
+    after = plan_cache.generation()
+    assert after[1] == before[1] + 1  # the shared counter another process compares with
