@@ -98,7 +98,9 @@ def run(count, warmup):
                     field.get_db_prep_save(getattr(record, field.attname), connection)
         encryption.append(time.perf_counter() - started)
 
-    ms = lambda seconds: seconds * 1000
+    def ms(seconds):
+        return seconds * 1000
+
     median_total, median_sql = statistics.median(totals), statistics.median(sqls)
     median_engines, median_encryption = statistics.median(engines), statistics.median(encryption)
     print(f"database: {connection.vendor}; decisions: {count} after {warmup} warm-up; outcomes: {outcomes}")

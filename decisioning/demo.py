@@ -170,9 +170,16 @@ def demo_flow_load(*, partner, actor, logistic, rulesets, admin=None, approver=N
     approver (the same maker-checker path partners use). Loading again changes nothing."""
     from .models import Flow
     from .selectors import flow_version_effective
-    from .services import (flow_create, flow_version_approve, flow_version_create_draft, flow_version_publish,
-                           flow_version_steps_replace, flow_version_submit, flow_version_update_draft,
-                           reason_code_upsert)
+    from .services import (
+        flow_create,
+        flow_version_approve,
+        flow_version_create_draft,
+        flow_version_publish,
+        flow_version_steps_replace,
+        flow_version_submit,
+        flow_version_update_draft,
+        reason_code_upsert,
+    )
 
     for row in _rows("reason_codes.csv"):
         reason_code_upsert(partner=partner, code=row["code"], kind=row["kind"], notice_text=row["notice_text"],

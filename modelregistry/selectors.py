@@ -6,7 +6,7 @@ from core.exceptions import NotFound, ParameterError
 from core.ids import parse_uuid
 
 from . import dictionary_csv, engines
-from .models import DataDictionaryField, FieldType, PredictiveModel, PredictiveModelField, SourceFormat
+from .models import DataDictionaryField, PredictiveModel, PredictiveModelField, SourceFormat
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 
 import pytest
 from django.test import Client
-
 from django.utils import timezone
 
 from decisioning.models import Backtest, Flow, InsightTransaction

@@ -59,7 +59,7 @@ def connect():
 
 
 
-from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
+from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme  # noqa: E402 — the schema extension for the class above
 
 
 class CachedTokenScheme(KnoxTokenScheme):

@@ -8,7 +8,6 @@ from rest_framework.filters import BaseFilterBackend
 
 from core.exceptions import ArgumentErrors, ParameterError
 
-
 # How `moment` filters are documented: a date or an ISO 8601 date-time, any UTC offset.
 MOMENT_SCHEMA = {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}]}
 

@@ -1,4 +1,5 @@
 """Business verbs of decisioning: single evaluations (insights) and decisions."""
+from .backtests import backtest_create, backtest_run
 from .decisions import (
     challenger_assigned,
     decision_create,
@@ -8,7 +9,6 @@ from .decisions import (
     reason_code_upsert,
     request_fingerprint,
 )
-from .backtests import backtest_create, backtest_run
 from .flow_versions import (
     flow_challenger_set,
     flow_create,

@@ -29,7 +29,6 @@ from ..models import (
     StepBinding,
     StepKind,
 )
-from .insights import insight_record
 from .step_records import decision_insert, decision_prime, step_records_create
 
 

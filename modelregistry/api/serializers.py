@@ -1,7 +1,6 @@
 from rest_framework_json_api import serializers
 
 from core import safe_xml
-
 from modelregistry.models import PredictiveModel, PredictiveModelField
 from rulesets.models import RulesetPurpose
 

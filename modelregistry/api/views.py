@@ -24,6 +24,7 @@ from .serializers import (
     PredictiveModelOutputSerializer,
 )
 
+
 class _FirstRenderer(BaseContentNegotiation):
     """Content negotiation that leaves `?format=` alone: on the export endpoint it names the file
     format (dmn, xlsx), not a DRF renderer."""

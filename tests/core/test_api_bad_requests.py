@@ -7,12 +7,12 @@ import json
 
 import pytest
 from django.urls import get_resolver
+from rest_framework.test import APIClient
 
 from decisioning.demo import demo_application, demo_load
 from decisioning.models import Decision
 from partners import roles
 from partners.services import api_token_create
-from rest_framework.test import APIClient
 
 JSON_API = "application/vnd.api+json"
 DEEP = 10_000
@@ -121,7 +121,7 @@ def malformed_bodies(resource_type, deep_attribute, id_):
         ("lone surrogate in a value", with_attributes(f'{{"{deep_attribute}": ["ok", "a\\udfffb"]}}'), 400, f"/data/attributes/{deep_attribute}/1"),
         ("NUL in a value", with_attributes(f'{{"{deep_attribute}": "a\\u0000b"}}'), 400, f"/data/attributes/{deep_attribute}"),
         ("NUL in a member name", with_attributes('{"a\\u0000b": 1}'), 400, "/data/attributes/a\x00b"),
-        ("type a number", f'{{"data": {{"type": 7, "attributes": {{}}}}}}'.encode(), 400, "/data/type"),
+        ("type a number", '{"data": {"type": 7, "attributes": {}}}'.encode(), 400, "/data/type"),
         ("type missing", b'{"data": {"attributes": {}}}', 400, "/data/type"),
         ("meta a list", with_attributes("{}", ', "meta": []'), 400, "/data/meta"),
         ("data a list", b'{"data": [1]}', 400, "/data"),

@@ -212,7 +212,7 @@ def assert_sessions_hold_nothing_sensitive(client, step):
 @pytest.mark.django_db
 def test_no_review_page_flow_leaves_the_note_or_application_values_in_the_session(client, partner, make_user, underwriter):
     ReasonCodeFactory(partner=partner, code="RC01", notice_text="Income insufficient")
-    colleague = make_user(partner, "underwriter", username="sam")
+    make_user(partner, "underwriter", username="sam")  # a colleague, so the queue has two underwriters
     case = a_case(partner, amount=SECRET_APPLICATION["fundedAmount"])
     case.decision.application = SECRET_APPLICATION
     case.decision.save()

@@ -12,7 +12,6 @@ from knox.models import AuthToken
 from core.models import AuditEvent
 from decisioning.demo import demo_load
 from decisioning.services.insights import insight_create
-from modelregistry import services as registry
 from modelregistry.models import DataDictionaryField, PredictiveModel
 from partners import roles
 from partners.models import User

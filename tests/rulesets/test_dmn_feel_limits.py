@@ -5,8 +5,7 @@ import time
 import pytest
 
 import rulesets.dmn as dmn
-from rulesets.dmn.feel import FeelSyntaxError, compile_feel_expression
-from rulesets.dmn.feel import limits
+from rulesets.dmn.feel import FeelSyntaxError, compile_feel_expression, limits
 from tests.rulesets.dmn_models import DMN13
 
 

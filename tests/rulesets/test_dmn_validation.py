@@ -278,4 +278,4 @@ def test_a_large_table_stays_within_the_search_budget(policy):
 def test_a_hostile_number_of_rules_is_refused_politely_not_searched_for_minutes(policy):
     rules = [['[%d..%d]' % (r, r + 1), '"x"'] for r in range(2500)]
     messages = validate(table_xml(policy, [('n', 'number')], rules))
-    assert messages[-1].code == 'too-large' and messages[-1].severity == 'info' 
+    assert messages[-1].code == 'too-large' and messages[-1].severity == 'info'

@@ -4,7 +4,8 @@ import math
 import numpy as np
 
 from ..errors import EvaluationError, ModelLoadError, UnsupportedElement
-from ..limits import MAX_STRING_RESULT, check_format_pattern as _check_format_pattern
+from ..limits import MAX_STRING_RESULT
+from ..limits import check_format_pattern as _check_format_pattern
 from .expressions import EXPRESSION_TAGS, Expr, compile_expression
 from .values import NUMERIC, coerce, vector_missing, vector_of
 

@@ -8,8 +8,25 @@ import re
 from . import limits
 from .errors import FeelEvaluationError
 from .temporal import parse_date, parse_date_and_time, parse_time, temporal_text
-from .values import (FEEL_CONTEXT, Decimal, FarDate, FarDateTime, Function, NanoDateTime, NanoDuration, NanoTime, Range,
-                     YearsMonthsDuration, compare, duration_text, equal, kind_of, make_date, parse_duration, plain)
+from .values import (
+    FEEL_CONTEXT,
+    Decimal,
+    FarDate,
+    FarDateTime,
+    Function,
+    NanoDateTime,
+    NanoDuration,
+    NanoTime,
+    Range,
+    YearsMonthsDuration,
+    compare,
+    duration_text,
+    equal,
+    kind_of,
+    make_date,
+    parse_duration,
+    plain,
+)
 
 DATES = (datetime.date, datetime.datetime, FarDate, FarDateTime, NanoDateTime)
 
@@ -885,7 +902,7 @@ def feel_range(text):
     """range("[1..10)"): a range from its FEEL text; endpoints must be literals."""
     if type(text) is not str:
         return None
-    from .compiler import compile_expression, literal_value, NOT_LITERAL
+    from .compiler import NOT_LITERAL, compile_expression, literal_value
     from .errors import FeelSyntaxError
     from .parser import parse_expression
     try:

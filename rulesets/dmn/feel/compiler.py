@@ -12,8 +12,23 @@ from .errors import FeelEvaluationError, FeelSyntaxError
 from .external import guarded, java_function
 from .temporal import add_months, duration_property, parse_temporal, temporal_property
 from .types import instance_check
-from .values import (CYCLE_DAYS, FAR_TYPES, FEEL_CONTEXT, NANO_TYPES, Decimal, Function, NanoDuration, Range,
-                     YearsMonthsDuration, compare, equal, far, kind_of, plain, split_far)
+from .values import (
+    CYCLE_DAYS,
+    FAR_TYPES,
+    FEEL_CONTEXT,
+    NANO_TYPES,
+    Decimal,
+    Function,
+    NanoDuration,
+    Range,
+    YearsMonthsDuration,
+    compare,
+    equal,
+    far,
+    kind_of,
+    plain,
+    split_far,
+)
 
 INPUT_NAME = '?'
 TEMPORAL_TYPES = (datetime.date, datetime.datetime, datetime.time)

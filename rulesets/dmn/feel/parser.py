@@ -19,10 +19,9 @@ Grammar (lowest precedence first), after DMN 1.5 chapter 10.3.1:
 import re
 from decimal import Decimal
 
+from .builtins import MULTI_WORD_BUILTINS
 from .errors import FeelSyntaxError
 from .lexer import tokenize
-
-from .builtins import MULTI_WORD_BUILTINS
 
 DEFAULT_NAMES = tuple(sorted(MULTI_WORD_BUILTINS, key=len, reverse=True))
 

@@ -9,7 +9,7 @@ import datetime
 import re
 import zoneinfo
 
-from .values import FAR_TYPES, KINDS, NanoDateTime, NanoTime, Decimal, YearsMonthsDuration, far, make_date, split_far
+from .values import FAR_TYPES, KINDS, Decimal, NanoDateTime, NanoTime, YearsMonthsDuration, far, make_date, split_far
 
 DATE_PATTERN = re.compile(r'^(-?\d{4,9})-(\d\d)-(\d\d)$')
 TIME_PATTERN = re.compile(r'^(\d\d):(\d\d):(\d\d)(\.\d+)?(?:(Z)|([+-]\d\d:\d\d(?::\d\d)?)|@([A-Za-z][\w/+\-]*))?$')
