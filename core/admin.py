@@ -21,6 +21,11 @@ class AuditEventAdmin(PartnerScopedAdmin):
         return False
 
 
+def _platform_user(request):
+    # The admin's login page asks before anyone is signed in: an anonymous user is no platform user.
+    return request.user.is_authenticated and getattr(request.user, "partner_id", None) is None
+
+
 @admin.register(AuditBlock)
 class AuditBlockAdmin(admin.ModelAdmin):
     """Read-only: blocks are written by the seal task and checked by verify_audit_chain."""
@@ -33,10 +38,10 @@ class AuditBlockAdmin(admin.ModelAdmin):
     # Blocks seal every partner's records together: platform staff only, whatever permissions a
     # partner's group is given.
     def has_module_permission(self, request):
-        return request.user.partner_id is None and super().has_module_permission(request)
+        return _platform_user(request) and super().has_module_permission(request)
 
     def has_view_permission(self, request, obj=None):
-        return request.user.partner_id is None and super().has_view_permission(request, obj)
+        return _platform_user(request) and super().has_view_permission(request, obj)
 
     def has_add_permission(self, request):
         return False

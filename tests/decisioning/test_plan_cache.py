@@ -3,8 +3,9 @@ import pytest
 from django.utils import timezone
 
 from decisioning import plan_cache
-from decisioning.models import DecisionFlow, FlowStep, ReasonCode
+from decisioning.models import FlowStep, ReasonCode
 from decisioning.services import reason_code_upsert
+from decisioning.services.decisions import flow_version_resolve
 from modelregistry.models import (
     DataDictionaryField,
     PredictiveModel,
@@ -16,7 +17,7 @@ from .test_decisions_api import clean_application, decide, demo, system  # noqa:
 
 
 def default_flow(demo):
-    return DecisionFlow.objects.get(partner=demo["partner"], is_default=True)
+    return flow_version_resolve(partner=demo["partner"])  # the default flow's effective version
 
 
 @pytest.mark.django_db
