@@ -100,7 +100,10 @@ class PredictiveModelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
 
     @extend_schema(
         parameters=[OpenApiParameter("format", str, enum=list(selectors.EXPORT_FORMATS), required=True)],
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        responses={
+            (200, "application/xml"): OpenApiTypes.BINARY,
+            (200, selectors.XLSX_CONTENT_TYPE): OpenApiTypes.BINARY,
+        },
         description="A DMN model written out as normalised DMN XML (`format=dmn`, the diagram kept) or as an "
         "Excel workbook in pyDMNrules' layout (`format=xlsx`). Importing either gives the same tables and "
         "decisions.",
