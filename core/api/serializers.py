@@ -5,3 +5,14 @@ class ResultsAttributeMixin:
     """Allow an attribute named `results` (see core.api.renderers)."""
 
     _reserved_field_names = serializers.ReservedFieldNamesMixin._reserved_field_names - {"results"}
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """A JSON boolean and nothing else: DRF's field also takes 0, 1, "yes", "on"…, which the schema says are not booleans."""
+
+    default_error_messages = {"invalid": "Must be true or false (a JSON boolean)."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            return data
+        self.fail("invalid", input=data)

@@ -1,12 +1,13 @@
 from rest_framework import serializers
 
+from core.api.serializers import StrictBooleanField
 from decisioning.models import Backtest, DecisionFlow, Flow
 from decisioning.services.backtests import DEFAULT_APPLICATIONS, MAX_APPLICATIONS
 
 
 class FlowInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
-    is_default = serializers.BooleanField(required=False, default=False)
+    is_default = StrictBooleanField(required=False, default=False)
 
     class Meta:
         resource_name = "decisionFlow"
@@ -57,7 +58,7 @@ class FlowVersionInputSerializer(serializers.Serializer):
     score_factor = serializers.FloatField(required=False, allow_null=True)
     cutoff_bands = BandSerializer(many=True, required=False, max_length=20)
     steps = StepSerializer(many=True, required=False, max_length=20)
-    submit = serializers.BooleanField(required=False, default=False)
+    submit = StrictBooleanField(required=False, default=False)
 
     class Meta:
         resource_name = "decisionFlowVersion"

@@ -1,7 +1,7 @@
 from rest_framework_json_api import serializers
 
 from core import safe_xml
-
+from core.api.serializers import StrictBooleanField
 from modelregistry.models import PredictiveModel, PredictiveModelField
 from rulesets.models import RulesetPurpose
 
@@ -57,7 +57,7 @@ class PredictiveModelInputSerializer(serializers.Serializer):
         help_text="DMN only: the purpose of the ruleset the draft belongs to, when the upload creates it "
         "(default knockout).",
     )
-    allow_reference_engine = serializers.BooleanField(
+    allow_reference_engine = StrictBooleanField(
         required=False, default=False,
         help_text="Let the pypmml reference engine (a JVM) evaluate this PMML model if the native engine cannot. "
         "Off unless asked for; recorded on the version and in the audit trail.",
@@ -105,7 +105,7 @@ class PredictiveModelFieldOutputSerializer(serializers.ModelSerializer):
 
 class PredictiveModelFieldInputSerializer(serializers.Serializer):
     supported_field_name = serializers.CharField(allow_null=True, max_length=64)
-    allow_protected = serializers.BooleanField(required=False, default=False)
+    allow_protected = StrictBooleanField(required=False, default=False)
 
     class Meta:
         resource_name = "predictiveModelField"
