@@ -16,3 +16,12 @@ class StrictBooleanField(serializers.BooleanField):
         if isinstance(data, bool):
             return data
         self.fail("invalid", input=data)
+
+
+class StrictCharField(serializers.CharField):
+    """A JSON string and nothing else: DRF's field also takes numbers (and turns 0 into "0"), which the schema says are not strings."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)

@@ -24,6 +24,7 @@ from .serializers import (
     PredictiveModelOutputSerializer,
 )
 
+
 class _FirstRenderer(BaseContentNegotiation):
     """Content negotiation that leaves `?format=` alone: on the export endpoint it names the file
     format (dmn, xlsx), not a DRF renderer."""
@@ -54,7 +55,9 @@ class PredictiveModelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
         return selectors.predictive_model_get(partner=self.request.user.partner, model_id=self.kwargs["pk"])
 
     def get_content_negotiator(self):
-        if getattr(self, "action", None) == "export":
+        # On the export route for every method, so that one it does not take (TRACE…) is a 405, not
+        # a 404 from DRF reading `format=dmn` as a renderer's name.
+        if "export" in (getattr(self, "action_map", None) or {}).values():
             return _FirstRenderer()
         return super().get_content_negotiator()
 
