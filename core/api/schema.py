@@ -84,6 +84,14 @@ class AutoSchema(JsonApiAutoSchema):
                 self.method = "POST"
         return super()._map_basic_serializer(serializer, direction)
 
+    def _get_request_body(self, direction="request"):
+        # An action whose every attribute is optional (a transition's `note`) takes no body at all
+        # as "no attributes"; a view names those (`body_optional_actions`), and the schema says so.
+        request_body = super()._get_request_body(direction)
+        if request_body and getattr(self.view, "action", None) in getattr(self.view, "body_optional_actions", ()):
+            request_body.pop("required", None)
+        return request_body
+
     def _error_statuses(self):
         statuses = set(EVERY_OPERATION)
         has_path_object = "{" in self.path

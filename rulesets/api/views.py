@@ -78,6 +78,8 @@ class RulesetVersionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
     # 404: the ruleset or version the body or `against` names; 409: discarding anything but a draft;
     # 400: `diff` without `against`.
     extra_error_statuses = {"create": {404}, "destroy": {409}, "diff": {400}}
+    # The transitions read an optional `note` (and approval's `effectiveFrom`): no body is no note.
+    body_optional_actions = ("submit", "approve", "reject", "publish", "retire")
     serializer_class = RulesetVersionOutputSerializer
     queryset = RulesetVersion.objects.none()
 
