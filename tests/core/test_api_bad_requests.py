@@ -141,6 +141,8 @@ def malformed_bodies(resource_type, deep_attribute, id_):
         ("NUL in a member name", with_attributes('{"a\\u0000b": 1}'), 400, "/data/attributes/a\x00b"),
         ("type a number", '{"data": {"type": 7, "attributes": {}}}'.encode(), 400, "/data/type"),
         ("type missing", b'{"data": {"attributes": {}}}', 400, "/data/type"),
+        ("unknown member of data", f'{{"data": {{"type": "{resource_type}", "attributes": {{}}, "x-unknown": 42}}}}'.encode(),
+         400, "/data/x-unknown"),
         ("meta a list", with_attributes("{}", ', "meta": []'), 400, "/data/meta"),
         ("data a list", b'{"data": [1]}', 400, "/data"),
         ("data missing", b'{"meta": {}}', 400, "/data"),
