@@ -55,8 +55,8 @@ PERMISSIONS = {
         "decisioning.view_insighttransaction", "core.view_auditevent",
         "rulesets.view_ruleset", "rulesets.view_rulesetversion"),
     UNDERWRITER: (),
+    RISK_MANAGER: (),  # works in the API and /portfolio/ pages, not the admin
     PARTNER_SYSTEM: (),
-    RISK_MANAGER: (),  # works in /portfolio/, not the admin
 }
 
 

@@ -15,8 +15,10 @@ from django.core.management import call_command
 
 from decisioning.demo import demo_application, demo_load
 from decisioning.services import decision_create
+from decisioning.services.backtests import backtest_create
 from partners import roles
-from partners.services import api_token_create
+from partners.services import api_token_create, user_roles_set
+from portfolio.services.jobs import reevaluation_job_create
 from tests.factories import publish_ruleset
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,7 +30,10 @@ REPORTS = ROOT / "test-artifacts" / "schemathesis"
 @pytest.mark.django_db(transaction=True)
 def test_schemathesis_finds_no_server_error_and_no_response_off_the_schema(live_server, tmp_path):
     demo = demo_load(out=lambda *_: None)
-    admin = demo["people"][roles.PARTNER_ADMIN][0]  # every role's operations are open to the partner admin
+    admin = demo["people"][roles.PARTNER_ADMIN][0]
+    # Re-evaluation jobs are started by risk managers only: the same person has that role too, so
+    # every operation is reached past its permission check.
+    user_roles_set(user=admin, roles=[*admin.role_names(), roles.RISK_MANAGER], record=False)
     decision, _ = decision_create(partner=demo["partner"], application=demo_application(0), requested_by=admin)
     step = decision.steps.order_by("step_position").first()
     # A ruleset of its own (a copy of the demo's knock-outs, outside the flow), so retiring or
@@ -39,6 +44,11 @@ def test_schemathesis_finds_no_server_error_and_no_response_off_the_schema(live_
         demo["partner"], "Fuzz rules", knockout.dmn_xml, field_mapping=knockout.field_mapping,
         author=demo["people"][roles.RULE_EDITOR][0], approver=demo["people"][roles.RULE_APPROVER][0],
         test_cases=[(case.name, case.inputs, case.expected_outputs)])
+    # A backtest and a re-evaluation job of the demo's flow, so their detail operations answer 200.
+    flow = demo["flow"]
+    backtest = backtest_create(flow=flow.definition, actor=demo["people"][roles.RULE_APPROVER][0], candidate=flow,
+                               limit=10)
+    job = reevaluation_job_create(partner=demo["partner"], user=admin, flow_id=str(demo["flow"].pk), chunk_size=100)
     schema = tmp_path / "schema.yaml"
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(schema))
     REPORTS.mkdir(parents=True, exist_ok=True)
@@ -51,6 +61,9 @@ def test_schemathesis_finds_no_server_error_and_no_response_off_the_schema(live_
         "CREDITBOX_FUZZ_RULESET_ID": str(fuzz_version.ruleset_id),
         "CREDITBOX_FUZZ_RULESET_VERSION_ID": str(fuzz_version.pk),
         "CREDITBOX_FUZZ_TEST_CASE_ID": str(fuzz_version.ruleset.test_cases.get().pk),
+        "CREDITBOX_FUZZ_FLOW_ID": str(flow.definition_id),
+        "CREDITBOX_FUZZ_BACKTEST_ID": str(backtest.pk),
+        "CREDITBOX_FUZZ_REEVALUATION_JOB_ID": str(job.pk),
     }
     result = subprocess.run(
         [

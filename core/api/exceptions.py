@@ -6,6 +6,7 @@ from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.response import Response
 from rest_framework_json_api.exceptions import Conflict as DocumentConflict
 from rest_framework_json_api.exceptions import exception_handler as json_api_exception_handler
+from rest_framework_json_api.utils import format_field_name
 
 from core import exceptions as domain
 
@@ -93,7 +94,39 @@ def _request_errors(exc):
     return None
 
 
+def _nested_validation_errors(exc):
+    """Errors inside an attribute's items (a list's member, a nested object's key), each with its pointer.
+
+    The library only frames `{field: [messages]}`; an error keyed by an item's position (e.g. a
+    ListField's child) would reach it as a dict and fail (a 500). None when nothing is nested.
+    """
+    detail = exc.detail
+    if not isinstance(detail, dict) or not any(isinstance(value, dict) for value in detail.values()):
+        return None
+    errors = []
+
+    def walk(value, path):
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                walk(inner, (*path, str(key)))
+        elif isinstance(value, list):
+            for inner in value:
+                walk(inner, path)
+        else:
+            field = () if path[:1] == ("non_field_errors",) else (format_field_name(path[0]), *path[1:])
+            where = json_pointer(*field) if field else "/data"
+            errors.append(_error(400, getattr(value, "code", "invalid"), "Invalid attribute", str(value), where))
+
+    walk(detail, ())
+    return errors
+
+
 def exception_handler(exc, context):
+    if isinstance(exc, ValidationError):
+        nested = _nested_validation_errors(exc)
+        if nested:
+            context["view"].resource_name = "errors"
+            return Response(nested, status=status.HTTP_400_BAD_REQUEST)
     request_errors = _request_errors(exc)
     if request_errors is not None:
         status_code, errors = request_errors

@@ -100,6 +100,9 @@ def _check_identifier(identifier, path):
             )
 
 
+RESOURCE_OBJECT_MEMBERS = frozenset({"type", "id", "lid", "attributes", "relationships", "links", "meta"})
+
+
 def check_structure(document):
     """The JSON:API shape that the library's parser assumes without checking."""
     _require_object(document, (), "A JSON:API document")
@@ -109,6 +112,11 @@ def check_structure(document):
     _require_object(data, ("data",), "The primary data")
     if not isinstance(data.get("type"), str):
         raise MalformedDocument("/data/type", "The primary data needs a `type` (a string).", code="invalid_document")
+    # JSON:API's resource object members only: an unknown one is refused, not silently dropped.
+    unknown = sorted(set(data) - RESOURCE_OBJECT_MEMBERS)
+    if unknown:
+        raise MalformedDocument(pointer(("data", unknown[0])), f"`{unknown[0]}` is not a member of a resource object "
+                                f"(use {', '.join(sorted(RESOURCE_OBJECT_MEMBERS))}).", code="invalid_document")
     if "id" in data and not isinstance(data["id"], str):
         raise MalformedDocument("/data/id", "`id` must be a string.", code="invalid_document")
     for container, where in ((document, ()), (data, ("data",))):

@@ -56,10 +56,41 @@ ERROR_DOCUMENT = {
 }
 
 
+def meta_document(properties, *, required=None, description="A report, not a resource: the whole answer is in `meta`."):
+    """The schema of an answer that is a report in `meta` (no primary `data`), for `responses=`."""
+    return {
+        "type": "object",
+        "description": description,
+        "required": ["meta"],
+        "properties": {"meta": {"type": "object", "required": list(required if required is not None else properties),
+                                "properties": properties}},
+    }
+
+
 class AutoSchema(JsonApiAutoSchema):
     def get_sparse_fieldset_parameters(self):
         # Sparse fieldsets are not part of Creditbox's contract: the documented documents are whole.
         return {}
+
+    def _map_basic_serializer(self, serializer, direction):
+        # The library adds the resource object's `id` only when building for GET or PATCH, so a
+        # component first built for a POST answer (201 of a create, 200 of an action) lacked it,
+        # although every resource the API answers with has one.
+        if direction == "response" and self.method == "POST":
+            self.method = "GET"
+            try:
+                return super()._map_basic_serializer(serializer, direction)
+            finally:
+                self.method = "POST"
+        return super()._map_basic_serializer(serializer, direction)
+
+    def _get_request_body(self, direction="request"):
+        # An action whose every attribute is optional (a transition's `note`) takes no body at all
+        # as "no attributes"; a view names those (`body_optional_actions`), and the schema says so.
+        request_body = super()._get_request_body(direction)
+        if request_body and getattr(self.view, "action", None) in getattr(self.view, "body_optional_actions", ()):
+            request_body.pop("required", None)
+        return request_body
 
     def _error_statuses(self):
         statuses = set(EVERY_OPERATION)

@@ -1,12 +1,13 @@
 from rest_framework import serializers
 
+from core.api.serializers import StrictBooleanField, StrictCharField
 from decisioning.models import Backtest, DecisionFlow, Flow
 from decisioning.services.backtests import DEFAULT_APPLICATIONS, MAX_APPLICATIONS
 
 
 class FlowInputSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
-    is_default = serializers.BooleanField(required=False, default=False)
+    name = StrictCharField(max_length=200)
+    is_default = StrictBooleanField(required=False, default=False)
 
     class Meta:
         resource_name = "decisionFlow"
@@ -38,7 +39,7 @@ class StepSerializer(serializers.Serializer):
     # Nested keys reach the serializer as sent (the JSON:API parser renames attributes only).
     rulesetVersion = serializers.UUIDField(required=False, help_text="A ruleset version id: the step pins it.")
     model = serializers.UUIDField(required=False, help_text="A registered model id (pinned, or followed with binding).")
-    resultField = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    resultField = StrictCharField(required=False, allow_blank=True, max_length=64)
 
 
 class BandSerializer(serializers.Serializer):
@@ -48,16 +49,16 @@ class BandSerializer(serializers.Serializer):
 
 class FlowVersionInputSerializer(serializers.Serializer):
     based_on_id = serializers.UUIDField(required=False, allow_null=True)
-    change_note = serializers.CharField(required=False, allow_blank=True, max_length=4000)
-    score_field = serializers.CharField(required=False, max_length=64)
-    probability_of_default_field = serializers.CharField(required=False, allow_blank=True, max_length=64)
-    reason_code_fields = serializers.ListField(child=serializers.CharField(max_length=64), required=False, max_length=10)
-    amount_field = serializers.CharField(required=False, max_length=64)
+    change_note = StrictCharField(required=False, allow_blank=True, max_length=4000)
+    score_field = StrictCharField(required=False, max_length=64)
+    probability_of_default_field = StrictCharField(required=False, allow_blank=True, max_length=64)
+    reason_code_fields = serializers.ListField(child=StrictCharField(max_length=64), required=False, max_length=10)
+    amount_field = StrictCharField(required=False, max_length=64)
     score_offset = serializers.FloatField(required=False, allow_null=True)
     score_factor = serializers.FloatField(required=False, allow_null=True)
     cutoff_bands = BandSerializer(many=True, required=False, max_length=20)
     steps = StepSerializer(many=True, required=False, max_length=20)
-    submit = serializers.BooleanField(required=False, default=False)
+    submit = StrictBooleanField(required=False, default=False)
 
     class Meta:
         resource_name = "decisionFlowVersion"
@@ -70,7 +71,7 @@ class FlowVersionInputSerializer(serializers.Serializer):
 
 
 class FlowVersionOutputSerializer(serializers.ModelSerializer):
-    status = serializers.CharField()
+    status = StrictCharField()
     steps = serializers.SerializerMethodField()
     problems = serializers.SerializerMethodField()
     author = serializers.SerializerMethodField()

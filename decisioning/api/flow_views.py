@@ -3,6 +3,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
+from core.api.exceptions import MalformedDocument
 from core.api.permissions import roles_required
 from decisioning import selectors, services
 from decisioning.models import Backtest, DecisionFlow, Flow
@@ -21,6 +22,9 @@ FlowPeople = roles_required(*selectors.FLOW_READERS)
 
 
 def _attributes(request, serializer_class):
+    # Creating needs a document: without one the request is refused (400 on /data), not taken as all defaults.
+    if not request.body:
+        raise MalformedDocument("/data", "Send a JSON:API document with primary `data`.", code="invalid_document")
     payload = serializer_class(data=request.data if request.body else {})
     payload.is_valid(raise_exception=True)
     return payload.validated_data

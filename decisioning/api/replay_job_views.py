@@ -3,6 +3,7 @@ from rest_framework import serializers, status, views
 from rest_framework.response import Response
 
 from core.api.permissions import roles_required
+from core.api.serializers import StrictCharField
 from decisioning.services.replay_jobs import REPLAY_JOB_MAX_DECISIONS, replay_job_submit
 from partners import roles
 
@@ -12,7 +13,7 @@ class ReplayJobInputSerializer(serializers.Serializer):
     # no max_length on the items: a per-item serializer error has no JSON:API pointer (it was a 500).
     # The body's size is bounded by the parser.
     decision_ids = serializers.ListField(
-        child=serializers.CharField(allow_blank=True, trim_whitespace=False),
+        child=StrictCharField(allow_blank=True, trim_whitespace=False),
         help_text=f"Ids of up to {REPLAY_JOB_MAX_DECISIONS} decisions to replay on their recorded versions; "
         "each replay is recorded on the audit log.",
     )
@@ -22,9 +23,9 @@ class ReplayJobInputSerializer(serializers.Serializer):
 
 
 class ReplayJobOutputSerializer(serializers.Serializer):
-    id = serializers.CharField()
+    id = StrictCharField()
     decision_ids = serializers.ListField(child=serializers.UUIDField())
-    status = serializers.CharField()
+    status = StrictCharField()
 
     class Meta:
         resource_name = "replayJob"

@@ -2,7 +2,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from rest_framework_json_api import serializers
 from rest_framework_json_api.relations import ResourceRelatedField
 
-from core.api.serializers import ResultsAttributeMixin
+from core.api.serializers import ResultsAttributeMixin, StrictCharField
 from decisioning.models import InsightTransaction
 from modelregistry.models import PredictiveModel
 
@@ -106,7 +106,7 @@ class DecisionInputSerializer(serializers.Serializer):
                                     help_text="A decision flow: its version published and effective now decides.")
     flow_version = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1,
                                             help_text="A published version number of flowId's flow instead.")
-    external_id = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    external_id = StrictCharField(required=False, allow_blank=True, default="", max_length=200)
     application = serializers.JSONField(help_text="Data-dictionary names to values.")
 
     class Meta:

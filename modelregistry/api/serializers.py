@@ -1,6 +1,7 @@
 from rest_framework_json_api import serializers
 
 from core import safe_xml
+from core.api.serializers import StrictBooleanField, StrictCharField
 from modelregistry.models import PredictiveModel, PredictiveModelField
 from rulesets.models import RulesetPurpose
 
@@ -37,26 +38,26 @@ class PredictiveModelOutputSerializer(serializers.ModelSerializer):
 
 
 class PredictiveModelInputSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
-    artifact = serializers.CharField(
+    name = StrictCharField(max_length=200)
+    artifact = StrictCharField(
         required=False, trim_whitespace=False,
         help_text="The PMML or DMN XML document. Send this or `workbook`.",
     )
-    workbook = serializers.CharField(
+    workbook = StrictCharField(
         required=False,
         help_text="An Excel rule workbook (.xlsx in pyDMNrules' layout), base64-encoded. It is converted to DMN "
         "XML, which is what is evaluated; the workbook is kept as sent. Send this or `artifact`.",
     )
-    source_name = serializers.CharField(
+    source_name = StrictCharField(
         required=False, allow_blank=True, default="", max_length=255, help_text="The uploaded file's name."
     )
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    description = StrictCharField(required=False, allow_blank=True, default="")
     purpose = serializers.ChoiceField(
         choices=RulesetPurpose.choices, required=False, allow_null=True, default=None,
         help_text="DMN only: the purpose of the ruleset the draft belongs to, when the upload creates it "
         "(default knockout).",
     )
-    allow_reference_engine = serializers.BooleanField(
+    allow_reference_engine = StrictBooleanField(
         required=False, default=False,
         help_text="Let the pypmml reference engine (a JVM) evaluate this PMML model if the native engine cannot. "
         "Off unless asked for; recorded on the version and in the audit trail.",
@@ -103,8 +104,8 @@ class PredictiveModelFieldOutputSerializer(serializers.ModelSerializer):
 
 
 class PredictiveModelFieldInputSerializer(serializers.Serializer):
-    supported_field_name = serializers.CharField(allow_null=True, max_length=64)
-    allow_protected = serializers.BooleanField(required=False, default=False)
+    supported_field_name = StrictCharField(allow_null=True, max_length=64)
+    allow_protected = StrictBooleanField(required=False, default=False)
 
     class Meta:
         resource_name = "predictiveModelField"

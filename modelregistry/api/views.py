@@ -55,7 +55,9 @@ class PredictiveModelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
         return selectors.predictive_model_get(partner=self.request.user.partner, model_id=self.kwargs["pk"])
 
     def get_content_negotiator(self):
-        if getattr(self, "action", None) == "export":
+        # On the export route for every method, so that one it does not take (TRACE…) is a 405, not
+        # a 404 from DRF reading `format=dmn` as a renderer's name.
+        if "export" in (getattr(self, "action_map", None) or {}).values():
             return _FirstRenderer()
         return super().get_content_negotiator()
 
@@ -101,7 +103,10 @@ class PredictiveModelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
 
     @extend_schema(
         parameters=[OpenApiParameter("format", str, enum=list(selectors.EXPORT_FORMATS), required=True)],
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        responses={
+            (200, "application/xml"): OpenApiTypes.BINARY,
+            (200, selectors.XLSX_CONTENT_TYPE): OpenApiTypes.BINARY,
+        },
         description="A DMN model written out as normalised DMN XML (`format=dmn`, the diagram kept) or as an "
         "Excel workbook in pyDMNrules' layout (`format=xlsx`). Importing either gives the same tables and "
         "decisions.",

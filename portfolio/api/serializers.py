@@ -1,12 +1,13 @@
 from rest_framework import serializers
 from rest_framework_json_api import serializers as jsonapi
 
+from core.api.serializers import StrictCharField
 from portfolio.models import LoanStatus, ReevaluationJob
 from portfolio.services.jobs import DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE
 
 
 class ReevaluationJobInputSerializer(serializers.Serializer):
-    flow_id = serializers.CharField(max_length=64, required=False, help_text="The flow to evaluate with; the partner's default flow when absent.")
+    flow_id = StrictCharField(max_length=64, required=False, help_text="The flow to evaluate with; the partner's default flow when absent.")
     statuses = serializers.ListField(
         child=serializers.ChoiceField(choices=LoanStatus.values), required=False, max_length=len(LoanStatus.values),
         help_text="Loan statuses in scope (default: current and delinquent).")

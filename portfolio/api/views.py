@@ -14,6 +14,8 @@ class ReevaluationJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
     """Re-evaluations of the partner's loan book: chunked Celery jobs with progress, migration and drift."""
 
     resource_name = "reevaluationJob"
+    # 404: the flow `flowId` names; 409: cancelling a job that has finished or was cancelled.
+    extra_error_statuses = {"create": {404}, "cancel": {409}}
     permission_classes = [roles_required(*selectors.RUNNERS, methods=("POST",)),
                           roles_required(*selectors.READERS, methods=("GET", "HEAD"))]
     serializer_class = ReevaluationJobOutputSerializer

@@ -1,5 +1,6 @@
 from rest_framework_json_api import serializers
 
+from core.api.serializers import StrictCharField
 from rulesets.models import Ruleset, RulesetPurpose, RulesetTestCase, RulesetVersion
 
 
@@ -13,9 +14,9 @@ class RulesetOutputSerializer(serializers.ModelSerializer):
 
 
 class RulesetInputSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
+    name = StrictCharField(max_length=200)
     purpose = serializers.ChoiceField(choices=RulesetPurpose.choices)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    description = StrictCharField(required=False, allow_blank=True, default="")
 
     class Meta:
         resource_name = "ruleset"
@@ -86,28 +87,28 @@ class RulesetVersionWithHistorySerializer(RulesetVersionDetailSerializer):
 
 class RulesetVersionInputSerializer(serializers.Serializer):
     ruleset_id = serializers.UUIDField(help_text="The ruleset the draft belongs to.")
-    dmn_xml = serializers.CharField(required=False, trim_whitespace=False,
+    dmn_xml = StrictCharField(required=False, trim_whitespace=False,
                                     help_text="The DMN XML. Omit to start from `basedOnId`.")
     based_on_id = serializers.UUIDField(required=False, allow_null=True, default=None,
                                         help_text="A version of the same ruleset to start from.")
-    change_note = serializers.CharField(required=False, allow_blank=True, default="")
-    field_mapping = serializers.DictField(child=serializers.CharField(), required=False, allow_null=True, default=None)
+    change_note = StrictCharField(required=False, allow_blank=True, default="")
+    field_mapping = serializers.DictField(child=StrictCharField(), required=False, allow_null=True, default=None)
 
     class Meta:
         resource_name = "rulesetVersion"
 
 
 class RulesetVersionUpdateSerializer(serializers.Serializer):
-    dmn_xml = serializers.CharField(required=False, trim_whitespace=False)
-    change_note = serializers.CharField(required=False, allow_blank=True)
-    field_mapping = serializers.DictField(child=serializers.CharField(), required=False)
+    dmn_xml = StrictCharField(required=False, trim_whitespace=False)
+    change_note = StrictCharField(required=False, allow_blank=True)
+    field_mapping = serializers.DictField(child=StrictCharField(), required=False)
 
     class Meta:
         resource_name = "rulesetVersion"
 
 
 class RulesetVersionTransitionInputSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    note = StrictCharField(required=False, allow_blank=True, default="", max_length=5000)
     effective_from = serializers.DateTimeField(required=False, allow_null=True, default=None,
                                                help_text="Approval only: when the version takes effect.")
 
@@ -116,7 +117,7 @@ class RulesetVersionTransitionInputSerializer(serializers.Serializer):
 
 
 class RulesetTestCaseInputSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
+    name = StrictCharField(max_length=200)
     inputs = serializers.DictField(required=False, default=dict)
     expected_outputs = serializers.DictField()
 
@@ -125,7 +126,7 @@ class RulesetTestCaseInputSerializer(serializers.Serializer):
 
 
 class RulesetTestCaseUpdateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200, required=False)
+    name = StrictCharField(max_length=200, required=False)
     inputs = serializers.DictField(required=False)
     expected_outputs = serializers.DictField(required=False)
 
@@ -134,7 +135,7 @@ class RulesetTestCaseUpdateSerializer(serializers.Serializer):
 
 
 class RulesetTestCaseImportSerializer(serializers.Serializer):
-    csv = serializers.CharField(trim_whitespace=False, help_text="The CSV text: a name column, then inputs and "
+    csv = StrictCharField(trim_whitespace=False, help_text="The CSV text: a name column, then inputs and "
                                 "expected outputs named as in the DMN (or input:NAME / expected:NAME).")
     version_id = serializers.UUIDField(required=False, allow_null=True, default=None,
                                        help_text="The version whose DMN types the columns (default: the latest).")

@@ -1,11 +1,13 @@
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import mixins, serializers, status, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
+from core.api.exceptions import MalformedDocument
 from core.api.filters import FilterParser
 from core.api.pagination import LargePagePagination
 from core.api.permissions import roles_required
+from core.api.schema import meta_document
 from core.exceptions import ArgumentError, ParameterError
 from partners import roles
 from rulesets import diff, selectors, services
@@ -30,8 +32,14 @@ RulePeople = roles_required(roles.RULE_EDITOR, roles.RULE_APPROVER, roles.DATA_S
                             roles.AUDITOR)
 
 
-def _attributes(request, serializer_class):
-    """The request's attributes, validated; an empty body is no attributes (for actions)."""
+def _attributes(request, serializer_class, *, document_required=False):
+    """The request's attributes, validated; an empty body is no attributes (for actions).
+
+    Creating or changing an object needs a document: without one the request is refused (400 on
+    /data), not taken as "nothing to change" or "all defaults".
+    """
+    if document_required and not request.body:
+        raise MalformedDocument("/data", "Send a JSON:API document with primary `data`.", code="invalid_document")
     payload = serializer_class(data=request.data if request.body else {})
     payload.is_valid(raise_exception=True)
     return payload.validated_data
@@ -57,7 +65,7 @@ class RulesetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @extend_schema(request=RulesetInputSerializer(), responses={201: RulesetOutputSerializer()})
     def create(self, request):
         """Create a ruleset (no version yet: POST a draft to /ruleset-versions)."""
-        data = _attributes(request, RulesetInputSerializer)
+        data = _attributes(request, RulesetInputSerializer, document_required=True)
         ruleset = services.ruleset_create(partner=request.user.partner, actor=request.user, **data)
         return Response(RulesetOutputSerializer(ruleset).data, status=status.HTTP_201_CREATED)
 
@@ -70,6 +78,8 @@ class RulesetVersionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
     # 404: the ruleset or version the body or `against` names; 409: discarding anything but a draft;
     # 400: `diff` without `against`.
     extra_error_statuses = {"create": {404}, "destroy": {409}, "diff": {400}}
+    # The transitions read an optional `note` (and approval's `effectiveFrom`): no body is no note.
+    body_optional_actions = ("submit", "approve", "reject", "publish", "retire")
     serializer_class = RulesetVersionOutputSerializer
     queryset = RulesetVersion.objects.none()
 
@@ -95,7 +105,7 @@ class RulesetVersionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
     @extend_schema(request=RulesetVersionInputSerializer(), responses={201: RulesetVersionWithHistorySerializer()})
     def create(self, request):
         """A new draft: from DMN XML, or a copy of an earlier version (`basedOnId`) to edit."""
-        data = _attributes(request, RulesetVersionInputSerializer)
+        data = _attributes(request, RulesetVersionInputSerializer, document_required=True)
         partner = request.user.partner
         ruleset = selectors.ruleset_get(partner=partner, ruleset_id=data.pop("ruleset_id"))
         based_on_id = data.pop("based_on_id")
@@ -106,7 +116,7 @@ class RulesetVersionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
     @extend_schema(request=RulesetVersionUpdateSerializer(), responses=RulesetVersionWithHistorySerializer())
     def partial_update(self, request, pk=None):
         """Change a draft (XML, change note, field mapping). Anything but a draft is 409: make a new draft."""
-        data = _attributes(request, RulesetVersionUpdateSerializer)
+        data = _attributes(request, RulesetVersionUpdateSerializer, document_required=True)
         version = services.ruleset_version_update_draft(version=self.get_object(), actor=request.user, **data)
         return Response(RulesetVersionWithHistorySerializer(version).data)
 
@@ -150,8 +160,8 @@ class RulesetVersionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         """Withdraw a published version at once."""
         return self._transition(request, "retire")
 
-    @extend_schema(request=None, responses=inline_serializer("RulesetTestRun", {
-        "passed": serializers.BooleanField(), "cases": serializers.ListField(child=serializers.DictField())}))
+    @extend_schema(request=None, responses={200: meta_document({
+        "passed": {"type": "boolean"}, "cases": {"type": "array", "items": {"type": "object"}}})})
     def test_run(self, request, pk=None):
         """Run the ruleset's test cases on this version's XML: per case, passed, expected and actual values."""
         self.resource_name = False  # a report, rendered inside the meta
@@ -163,8 +173,8 @@ class RulesetVersionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
     @extend_schema(
         parameters=[OpenApiParameter("against", OpenApiTypes.UUID, required=True,
                                      description="The earlier version to compare with.")],
-        responses=inline_serializer("RulesetVersionDiff", {"text": serializers.CharField(),
-                                                           "tables": serializers.ListField(child=serializers.DictField())}))
+        responses={200: meta_document({"text": {"type": "string"},
+                                       "tables": {"type": "array", "items": {"type": "object"}}})})
     def diff(self, request, pk=None):
         """What changed from version `against` to this one, cell by cell."""
         self.resource_name = False
@@ -176,8 +186,8 @@ class RulesetVersionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         result = diff.ruleset_version_diff(old=old, new=new)
         return Response({"meta": {"text": result.text(), "tables": [_table_json(table) for table in result.tables]}})
 
-    @extend_schema(request=None, responses=inline_serializer("RulesetVersionFieldMapping", {
-        "fields": serializers.ListField(child=serializers.DictField())}))
+    @extend_schema(request=None, responses={200: meta_document({
+        "fields": {"type": "array", "items": {"type": "object"}}})})
     def field_mapping(self, request, pk=None):
         """Each DMN input and result with the dictionary field it maps to on publication."""
         self.resource_name = False
@@ -217,13 +227,13 @@ class RulesetTestCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
 
     @extend_schema(request=RulesetTestCaseInputSerializer(), responses={201: RulesetTestCaseOutputSerializer()})
     def create(self, request, ruleset_pk=None):
-        data = _attributes(request, RulesetTestCaseInputSerializer)
+        data = _attributes(request, RulesetTestCaseInputSerializer, document_required=True)
         case = services.ruleset_test_case_create(ruleset=self._ruleset(), actor=request.user, **data)
         return Response(RulesetTestCaseOutputSerializer(case).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=RulesetTestCaseUpdateSerializer(), responses=RulesetTestCaseOutputSerializer())
     def partial_update(self, request, ruleset_pk=None, pk=None):
-        data = _attributes(request, RulesetTestCaseUpdateSerializer)
+        data = _attributes(request, RulesetTestCaseUpdateSerializer, document_required=True)
         case = services.ruleset_test_case_update(test_case=self.get_object(), actor=request.user, **data)
         return Response(RulesetTestCaseOutputSerializer(case).data)
 
@@ -234,7 +244,7 @@ class RulesetTestCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
     @extend_schema(request=RulesetTestCaseImportSerializer(), responses={200: RulesetTestCaseOutputSerializer(many=True)})
     def import_csv(self, request, ruleset_pk=None):
         """Create or update test cases from CSV; every bad cell is reported (row and column), nothing half-imported."""
-        data = _attributes(request, RulesetTestCaseImportSerializer)
+        data = _attributes(request, RulesetTestCaseImportSerializer, document_required=True)
         ruleset = self._ruleset()
         version = (selectors.ruleset_version_get(partner=request.user.partner, version_id=data["version_id"])
                    if data["version_id"] else None)

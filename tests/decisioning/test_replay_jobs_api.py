@@ -67,3 +67,11 @@ def test_more_than_a_thousand_decisions_is_400(demo):
     response = demo["auditor"].post("/api/v1/replay-jobs", job_document([uuid.uuid4() for _ in range(1001)]))
     assert response.status_code == 400
     assert response.json()["errors"][0]["source"]["pointer"] == "/data/attributes/decisionIds"
+
+
+def test_an_item_that_is_not_a_string_is_400_naming_it(demo):  # found by Schemathesis: was a 500
+    document = job_document([uuid.uuid4()])
+    document["data"]["attributes"]["decisionIds"].append({})
+    response = demo["auditor"].post("/api/v1/replay-jobs", document)
+    assert response.status_code == 400
+    assert [e["source"]["pointer"] for e in response.json()["errors"]] == ["/data/attributes/decisionIds/1"]

@@ -119,3 +119,19 @@ def test_the_author_cannot_approve_over_http_either(partner, make_user, api_as, 
     response = client.post(f"/api/v1/ruleset-versions/{version_id}/approve",
                            document("rulesetVersion", effectiveFrom="2026-01-01T00:00:00Z"))
     assert response.status_code == 403 and "author" in response.json()["errors"][0]["detail"]
+
+
+def test_creating_or_changing_without_a_document_is_400_on_data(clients, partner):  # found by Schemathesis
+    editor = clients["editor"]
+    version = publish_ruleset(partner, "Knock-outs", KNOCKOUT_DMN, test_cases=[("low", {"annualIncome": 9000,
+                              "accountsNowDelinquent": 0}, {"knockoutReasons": ["KO03"]})])
+    case = version.ruleset.test_cases.get()
+    for method, url in [("post", "/api/v1/rulesets"), ("post", "/api/v1/ruleset-versions"),
+                        ("patch", f"/api/v1/ruleset-versions/{version.pk}"),
+                        ("post", f"/api/v1/rulesets/{version.ruleset_id}/test-cases"),
+                        ("patch", f"/api/v1/rulesets/{version.ruleset_id}/test-cases/{case.pk}")]:
+        response = getattr(editor.client, method)(url, HTTP_ACCEPT="application/vnd.api+json")
+        assert response.status_code == 400, (method, url, response.content[:300])
+        assert response.json()["errors"][0]["source"] == {"pointer": "/data"}, (method, url)
+    case.refresh_from_db()
+    assert case.name == "low"
