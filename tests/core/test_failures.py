@@ -112,14 +112,15 @@ def test_a_database_connection_lost_mid_decision_is_503_and_nothing_is_half_writ
     answers = run_django(REQUESTS + f"""
 from django.db import connection
 from django.db.models.signals import post_save
-from decisioning.models import InsightTransaction
+from core.models import AuditEvent
 
 def lose_the_database(sender, **kwargs):
-    # After the first step record is written, the server ends this connection, as a restart would.
+    # After the decision and its step records are written (in bulk), when the decision's audit
+    # event is saved in the same transaction, the server ends this connection, as a restart would.
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
 
-post_save.connect(lose_the_database, sender=InsightTransaction)
+post_save.connect(lose_the_database, sender=AuditEvent)
 print(json.dumps(send("post", "/api/v1/decisions", {demo['token']!r}, {decision_document(demo_application(0), 'DB-LOST-1')!r})))
 """)
     assert answers["status"] == 503 and answers["body"]["errors"][0]["code"] == "service_unavailable", answers
