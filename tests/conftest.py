@@ -101,22 +101,37 @@ def celery_worker_process(django_db_setup, django_db_blocker):
     if settings.CELERY_TASK_ALWAYS_EAGER:
         yield None
         return
+    import tempfile
+
     env = _subprocess_environment()
+    # The worker's output goes to a file, never to an unread pipe (a full pipe blocks the worker),
+    # and its tail is shown when the worker does not come up.
+    log = tempfile.NamedTemporaryFile(prefix="celery-worker-", suffix=".log", delete=False)
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--loglevel=WARNING", "-n", f"test-{os.getpid()}@%h"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--loglevel=INFO", "-n", f"test-{os.getpid()}@%h"],
+        env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     from config.celery import app
 
-    deadline = time.time() + 60
+    def worker_output():
+        with open(log.name, "rb") as handle:
+            return handle.read().decode(errors="replace")[-4000:]
+
+    started = time.time()
+    deadline = started + 180
     while time.time() < deadline:
         if worker.poll() is not None:
-            raise RuntimeError("The Celery worker exited: " + worker.stdout.read().decode()[-2000:])
+            raise RuntimeError("The Celery worker exited:\n" + worker_output())
         if app.control.ping(timeout=1.0):
             break
     else:
         worker.terminate()
-        raise RuntimeError(f"No Celery worker answered within 60 s on {settings.CELERY_BROKER_URL}.")
+        raise RuntimeError(
+            f"No Celery worker answered within {time.time() - started:.0f} s on {settings.CELERY_BROKER_URL}. "
+            "Its output:\n" + worker_output()
+        )
     yield worker
     worker.terminate()
     worker.wait(timeout=30)
+    log.close()
+    os.unlink(log.name)
