@@ -8,6 +8,7 @@ the app as before the chain) and connected, so machine drift hits both alike; th
 queued record and verifies the chain. Prints median milliseconds per decision of each, and
 records per second for sealing and verifying.
 """
+
 import argparse
 import os
 import statistics
@@ -51,8 +52,12 @@ def run(count, post_save):
     partner, system = demo["partner"], demo["people"][roles.PARTNER_SYSTEM][0]
     AuditPending.objects.all().delete()  # the demo's own records: not part of the measurement
     timings = {"without the chain (reference)": [], "with records queued for sealing": []}
-    decide = lambda number: decision_create(partner=partner, application=demo_application(number),  # noqa: E731
-                                            requested_by=system, external_id=f"B-{number}")
+    decide = lambda number: decision_create(  # noqa: E731
+        partner=partner,
+        application=demo_application(number),
+        requested_by=system,
+        external_id=f"B-{number}",
+    )
     decide(0)  # warm the engine cache
     number = 1
     for round_number in range(6):
@@ -79,10 +84,14 @@ def run(count, post_save):
     for name, values in timings.items():
         print(f"  decide, {name}: median {statistics.median(values):.1f} ms")
     reference, queued_median = (statistics.median(values) for values in timings.values())
-    print(f"  queueing overhead: {queued_median - reference:+.1f} ms per decision ({queued_median / reference - 1:+.1%})")
+    print(
+        f"  queueing overhead: {queued_median - reference:+.1f} ms per decision ({queued_median / reference - 1:+.1%})"
+    )
     print(f"  seal: {queued} records in {sealing:.2f} s ({queued / sealing:,.0f} records/s)")
-    print(f"  verify: {report.sealed} sealed records in {verifying:.2f} s ({report.sealed / verifying:,.0f} records/s);"
-          f" unsealed reference rows reported: {len(report.problems)}")
+    print(
+        f"  verify: {report.sealed} sealed records in {verifying:.2f} s ({report.sealed / verifying:,.0f} records/s);"
+        f" unsealed reference rows reported: {len(report.problems)}"
+    )
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ encrypted. The reference in the same run is `flow_run` one application at a time
 per-row backtest would do), timed on `--reference` applications and scaled to N. The script
 also checks that the column-wise outcomes equal flow_run's on those applications.
 """
+
 import argparse
 import csv
 import os
@@ -58,31 +59,62 @@ def main():
         typed = {}
         for column, concept in mapping.items():
             text = row[column]
-            typed[concept] = (None if text == "" else float(text) if types[concept] == "number"
-                              else int(float(text)) if types[concept] == "integer" else text)
+            typed[concept] = (
+                None
+                if text == ""
+                else float(text)
+                if types[concept] == "number"
+                else int(float(text))
+                if types[concept] == "integer"
+                else text
+            )
         return typed
 
     applications = [application(rows[n % len(rows)]) for n in range(options.applications)]
-    Decision.objects.bulk_create([
-        Decision(partner=partner, flow=demo["flow"], external_id=f"BENCH-{n:06d}", application=applications[n],
-                 outcome="APPROVED", final_outcome="APPROVED", outputs={}) for n in range(options.applications)],
-        batch_size=1000)
+    Decision.objects.bulk_create(
+        [
+            Decision(
+                partner=partner,
+                flow=demo["flow"],
+                external_id=f"BENCH-{n:06d}",
+                application=applications[n],
+                outcome="APPROVED",
+                final_outcome="APPROVED",
+                outputs={},
+            )
+            for n in range(options.applications)
+        ],
+        batch_size=1000,
+    )
     draft = flow_version_create_draft(flow=demo["flow"].definition, actor=admin)
     steps = []
     for step in draft.steps.order_by("position"):
         if step.kind != "cutoff":
-            steps.append({"kind": step.kind, "resultField": step.result_field,
-                          **({"ruleset": step.ruleset} if step.ruleset_id else {"model": step.model})})
+            steps.append(
+                {
+                    "kind": step.kind,
+                    "resultField": step.result_field,
+                    **({"ruleset": step.ruleset} if step.ruleset_id else {"model": step.model}),
+                }
+            )
     flow_version_steps_replace(version=draft, actor=admin, steps=steps)
-    draft = flow_version_update_draft(version=draft, actor=admin, cutoff_bands=[
-        {"minimum": 545, "outcome": "APPROVE"}, {"minimum": 535, "outcome": "REFER"}, {"minimum": None, "outcome": "DECLINE"}])
+    draft = flow_version_update_draft(
+        version=draft,
+        actor=admin,
+        cutoff_bands=[
+            {"minimum": 545, "outcome": "APPROVE"},
+            {"minimum": 535, "outcome": "REFER"},
+            {"minimum": None, "outcome": "DECLINE"},
+        ],
+    )
 
     # Warm the engines' caches (compiling is once per process, not part of a backtest's cost).
     warm = _backtest_record(flow=draft.definition, actor=admin, candidate=draft, ruleset_version=None, limit=10)
     backtest_run(backtest_id=warm.pk)
 
-    backtest = _backtest_record(flow=draft.definition, actor=admin, candidate=draft, ruleset_version=None,
-                                limit=options.applications)
+    backtest = _backtest_record(
+        flow=draft.definition, actor=admin, candidate=draft, ruleset_version=None, limit=options.applications
+    )
     started = time.perf_counter()
     if os.environ.get("BENCH_PROFILE"):
         import cProfile
@@ -96,14 +128,18 @@ def main():
     report = Backtest.objects.get(pk=backtest.pk).report
 
     catalogue = {reason.code: reason for reason in ReasonCode.objects.filter(partner=partner)}
-    recorded = list(Decision.objects.filter(partner=partner).order_by("-created", "-id")
-                    .values_list("pk", "application")[:options.reference])
+    recorded = list(
+        Decision.objects.filter(partner=partner)
+        .order_by("-created", "-id")
+        .values_list("pk", "application")[: options.reference]
+    )
     started = time.perf_counter()
     reference = {}
     for decision_id, recorded_application in recorded:
         reference[str(decision_id)] = (
             flows.flow_run(flow=demo["flow"], application=recorded_application, catalogue=catalogue).outcome,
-            flows.flow_run(flow=draft, application=recorded_application, catalogue=catalogue).outcome)
+            flows.flow_run(flow=draft, application=recorded_application, catalogue=catalogue).outcome,
+        )
     per_row = (time.perf_counter() - started) / max(len(recorded), 1)
 
     from django.utils import timezone
@@ -112,22 +148,37 @@ def main():
 
     check = [application for _, application in recorded]
     at = timezone.now()
-    batch = [flows_batch.flow_run_batch(flow=version, steps=flows_batch.batch_steps(version, at=at), applications=check).outcomes
-             for version in (demo["flow"], draft)]
-    agree = all((batch[0][i], batch[1][i]) == reference[str(decision_id)] for i, (decision_id, _) in enumerate(recorded))
+    batch = [
+        flows_batch.flow_run_batch(
+            flow=version, steps=flows_batch.batch_steps(version, at=at), applications=check
+        ).outcomes
+        for version in (demo["flow"], draft)
+    ]
+    agree = all(
+        (batch[0][i], batch[1][i]) == reference[str(decision_id)] for i, (decision_id, _) in enumerate(recorded)
+    )
 
     arms = report["arms"]
-    print(f"backtest of {report['applications']:,} applications (both flows, decrypt + evaluate + report + store): "
-          f"{elapsed:.2f} s")
+    print(
+        f"backtest of {report['applications']:,} applications (both flows, decrypt + evaluate + report + store): "
+        f"{elapsed:.2f} s"
+    )
     for name in ("baseline", "candidate"):
         rates = ", ".join(f"{k} {v:.1%}" for k, v in arms[name]["rates"].items())
         print(f"  {name:9} {arms[name]['label']}: {rates}")
     print(f"  swaps: {report['swaps']}")
-    print(f"reference, flow_run per application (both flows): {per_row * 1000:.1f} ms per application "
-          f"-> {per_row * options.applications:.1f} s for {options.applications:,} (measured on {len(recorded)})")
-    print(f"ratio: column-wise is {per_row * options.applications / elapsed:.1f}x faster; "
-          f"outcomes agree with flow_run on the {len(recorded)} reference applications: {agree}")
-    print("target: under 10 s for 10,000 applications:", "met" if elapsed < 10 and options.applications >= 10_000 else "NOT met")
+    print(
+        f"reference, flow_run per application (both flows): {per_row * 1000:.1f} ms per application "
+        f"-> {per_row * options.applications:.1f} s for {options.applications:,} (measured on {len(recorded)})"
+    )
+    print(
+        f"ratio: column-wise is {per_row * options.applications / elapsed:.1f}x faster; "
+        f"outcomes agree with flow_run on the {len(recorded)} reference applications: {agree}"
+    )
+    print(
+        "target: under 10 s for 10,000 applications:",
+        "met" if elapsed < 10 and options.applications >= 10_000 else "NOT met",
+    )
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ an execute wrapper), engines (the steps' own durationUs), encryption (encrypting
 and its steps' EncryptedJSONField values again, timed apart), and the rest (parse, validate,
 convert, permissions, throttle, render, framework).
 """
+
 import argparse
 import os
 import statistics
@@ -56,9 +57,19 @@ def run(count, warmup):
     client = Client(HTTP_AUTHORIZATION=f"Token {demo['token']}")
 
     def post(number, key):
-        body = {"data": {"type": "decision", "attributes": {"externalId": f"bench-{key}", "application": demo_application(number)}}}
-        return client.post("/api/v1/decisions", json.dumps(body), content_type="application/vnd.api+json",
-                           HTTP_ACCEPT="application/vnd.api+json", HTTP_IDEMPOTENCY_KEY=key)
+        body = {
+            "data": {
+                "type": "decision",
+                "attributes": {"externalId": f"bench-{key}", "application": demo_application(number)},
+            }
+        }
+        return client.post(
+            "/api/v1/decisions",
+            json.dumps(body),
+            content_type="application/vnd.api+json",
+            HTTP_ACCEPT="application/vnd.api+json",
+            HTTP_IDEMPOTENCY_KEY=key,
+        )
 
     for number in range(warmup):
         assert post(number, f"warm-{number}").status_code == 201
@@ -104,7 +115,9 @@ def run(count, warmup):
     median_total, median_sql = statistics.median(totals), statistics.median(sqls)
     median_engines, median_encryption = statistics.median(engines), statistics.median(encryption)
     print(f"database: {connection.vendor}; decisions: {count} after {warmup} warm-up; outcomes: {outcomes}")
-    print(f"median server time per decision: {ms(median_total):.2f} ms (p90 {ms(sorted(totals)[int(0.9 * count)]):.2f} ms)")
+    print(
+        f"median server time per decision: {ms(median_total):.2f} ms (p90 {ms(sorted(totals)[int(0.9 * count)]):.2f} ms)"
+    )
     if statements[0]:
         print(f"SQL statements per decision (median): {statistics.median(statements)}")
     print("where it goes (medians):")

@@ -15,6 +15,7 @@ a fixed rate of decisions for --soak-seconds, reporting errors and the server's 
 workers, from /proc) before and after. The clients are threads in this process on the same
 machine as the server, so they take CPU from it: the echo floor carries that cost too.
 """
+
 import argparse
 import http.client
 import json
@@ -35,7 +36,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_test")
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=8111)
-    parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: serve.sh's, 2 x cores + 1)")
+    parser.add_argument(
+        "--workers", type=int, default=None, help="gunicorn workers (default: serve.sh's, 2 x cores + 1)"
+    )
     parser.add_argument("--levels", default="1,16,64")
     parser.add_argument("--requests", type=int, default=400, help="requests per phase at most")
     parser.add_argument("--level-seconds", type=float, default=30.0, help="seconds per phase at most")
@@ -70,17 +73,33 @@ def start_server(arguments, connection):
 
     environment = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
     environment.update(
-        DJANGO_SETTINGS_MODULE="config.settings_production", DJANGO_READ_DOT_ENV="false",
-        DATABASE_URL=database_url(connection), SECRET_KEY=settings.SECRET_KEY,
-        FERNET_KEYS=",".join(settings.FERNET_KEYS), SECURE_SSL_REDIRECT="false",
-        CREDITBOX_BENCHMARK_ECHO="1", BIND=f"127.0.0.1:{arguments.port}", GUNICORN_ACCESS_LOG="/dev/null",
-        API_RATE_LIMIT_PER_MINUTE="10000000", PYTHON=sys.executable,
+        DJANGO_SETTINGS_MODULE="config.settings_production",
+        DJANGO_READ_DOT_ENV="false",
+        DATABASE_URL=database_url(connection),
+        SECRET_KEY=settings.SECRET_KEY,
+        FERNET_KEYS=",".join(settings.FERNET_KEYS),
+        SECURE_SSL_REDIRECT="false",
+        CREDITBOX_BENCHMARK_ECHO="1",
+        BIND=f"127.0.0.1:{arguments.port}",
+        GUNICORN_ACCESS_LOG="/dev/null",
+        API_RATE_LIMIT_PER_MINUTE="10000000",
+        PYTHON=sys.executable,
     )
     if arguments.workers:
         environment["WEB_CONCURRENCY"] = str(arguments.workers)
-    log = open(ROOT / "test-artifacts" / "load-server.log", "w") if (ROOT / "test-artifacts").is_dir() else subprocess.DEVNULL
-    server = subprocess.Popen([str(ROOT / "scripts" / "serve.sh")], cwd=ROOT, env=environment,
-                              stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    log = (
+        open(ROOT / "test-artifacts" / "load-server.log", "w")
+        if (ROOT / "test-artifacts").is_dir()
+        else subprocess.DEVNULL
+    )
+    server = subprocess.Popen(
+        [str(ROOT / "scripts" / "serve.sh")],
+        cwd=ROOT,
+        env=environment,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if server.poll() is not None:
@@ -134,8 +153,12 @@ class Target:
     def call(self, number):
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
         body = json.dumps(self.body_for(number))
-        headers = {"Authorization": f"Token {self.token}", "Content-Type": "application/vnd.api+json",
-                   "Accept": "application/vnd.api+json", "Idempotency-Key": uuid.uuid4().hex}
+        headers = {
+            "Authorization": f"Token {self.token}",
+            "Content-Type": "application/vnd.api+json",
+            "Accept": "application/vnd.api+json",
+            "Idempotency-Key": uuid.uuid4().hex,
+        }
         started = time.perf_counter()
         try:
             connection.request("POST", self.path, body, headers)
@@ -176,7 +199,9 @@ def phase(target, clients, requests, seconds):
     wall = time.perf_counter() - started
     times = sorted(elapsed for elapsed, _ in latencies)
     return {
-        "rate": len(times) / wall, "count": len(times), "errors": len(failures),
+        "rate": len(times) / wall,
+        "count": len(times),
+        "errors": len(failures),
         "statuses": sorted({status for _, status in failures}),
         "p50": times[len(times) // 2] * 1000 if times else float("nan"),
         "p99": times[min(len(times) - 1, int(len(times) * 0.99))] * 1000 if times else float("nan"),
@@ -193,8 +218,12 @@ def run(arguments, connection):
     connection.close()  # the server's workers use the database from here on
 
     def decision_body(number):
-        return {"data": {"type": "decision", "attributes": {
-            "externalId": f"load-{number}", "application": applications[number % len(applications)]}}}
+        return {
+            "data": {
+                "type": "decision",
+                "attributes": {"externalId": f"load-{number}", "application": applications[number % len(applications)]},
+            }
+        }
 
     def echo_body(number):
         return decision_body(number)
@@ -205,17 +234,24 @@ def run(arguments, connection):
         echo = Target(arguments.port, demo["token"], "/api/v1/benchmark-echo", echo_body)
         phase(decisions, 4, 40, 60)  # warm-up: every worker's engines, plan and token caches
         phase(echo, 4, 40, 30)
-        print(f"server: gunicorn via scripts/serve.sh, workers: {server_rss_kib(server)[1] - 1}; "
-              f"per phase at most {arguments.requests} requests or {arguments.level_seconds:g} s")
-        print(f"{'clients':>7}  {'echo/s':>8} {'p50 ms':>7} {'p99 ms':>7}  {'decisions/s':>11} {'p50 ms':>7} {'p99 ms':>7}"
-              f"  {'rate ratio':>10} {'p99 ratio':>9}  errors")
+        print(
+            f"server: gunicorn via scripts/serve.sh, workers: {server_rss_kib(server)[1] - 1}; "
+            f"per phase at most {arguments.requests} requests or {arguments.level_seconds:g} s"
+        )
+        print(
+            f"{'clients':>7}  {'echo/s':>8} {'p50 ms':>7} {'p99 ms':>7}  {'decisions/s':>11} {'p50 ms':>7} {'p99 ms':>7}"
+            f"  {'rate ratio':>10} {'p99 ratio':>9}  errors"
+        )
         for clients in (int(level) for level in arguments.levels.split(",")):
             floor = phase(echo, clients, arguments.requests, arguments.level_seconds)
             measured = phase(decisions, clients, arguments.requests, arguments.level_seconds)
-            print(f"{clients:>7}  {floor['rate']:>8.1f} {floor['p50']:>7.1f} {floor['p99']:>7.1f}  "
-                  f"{measured['rate']:>11.1f} {measured['p50']:>7.1f} {measured['p99']:>7.1f}  "
-                  f"{measured['rate'] / floor['rate']:>10.2f} {measured['p99'] / floor['p99']:>9.2f}  "
-                  f"{floor['errors'] + measured['errors']} {floor['statuses'] + measured['statuses']}", flush=True)
+            print(
+                f"{clients:>7}  {floor['rate']:>8.1f} {floor['p50']:>7.1f} {floor['p99']:>7.1f}  "
+                f"{measured['rate']:>11.1f} {measured['p50']:>7.1f} {measured['p99']:>7.1f}  "
+                f"{measured['rate'] / floor['rate']:>10.2f} {measured['p99'] / floor['p99']:>9.2f}  "
+                f"{floor['errors'] + measured['errors']} {floor['statuses'] + measured['statuses']}",
+                flush=True,
+            )
         if arguments.soak_seconds > 0:
             soak(decisions, server, arguments.soak_seconds, arguments.soak_rate)
     finally:
@@ -256,10 +292,12 @@ def soak(target, server, seconds, rate):
     errors = [status for _, status in results if status not in (200, 201)]
     times = sorted(elapsed for elapsed, status in results if status in (200, 201))
     growth = (rss_after - rss_before) / rss_before * 100 if rss_before else float("nan")
-    print(f"soak: {len(results)} decisions in {wall:.0f} s at {rate:g}/s asked ({len(results) / wall:.1f}/s done); "
-          f"errors: {len(errors)} {sorted(set(errors))}; p50 {times[len(times) // 2] * 1000:.1f} ms, "
-          f"p99 {times[int(len(times) * 0.99)] * 1000:.1f} ms; server RSS {rss_before / 1024:.1f} MiB -> "
-          f"{rss_after / 1024:.1f} MiB ({growth:+.1f} %)")
+    print(
+        f"soak: {len(results)} decisions in {wall:.0f} s at {rate:g}/s asked ({len(results) / wall:.1f}/s done); "
+        f"errors: {len(errors)} {sorted(set(errors))}; p50 {times[len(times) // 2] * 1000:.1f} ms, "
+        f"p99 {times[int(len(times) * 0.99)] * 1000:.1f} ms; server RSS {rss_before / 1024:.1f} MiB -> "
+        f"{rss_after / 1024:.1f} MiB ({growth:+.1f} %)"
+    )
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ Trains the demo models (logistic, tree, random forest, 100-tree LightGBM) with s
 demo scorecard, then prints for each model and engine the single-record median (µs) and batch rows/s,
 and the native engine's ratios to the other two.
 """
+
 import argparse
 import statistics
 import sys
@@ -49,6 +50,7 @@ class JPMML:
 
     def __init__(self, path):
         from jpmml_evaluator import make_evaluator
+
         self.evaluator = make_evaluator(str(path), backend="jpype").verify()
 
     def evaluate(self, record):
@@ -64,8 +66,10 @@ def main():
     args = parser.parse_args()
     data = demo_data()
     features = data.drop(columns=[TARGET])
-    records = [{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()}
-               for r in features.iloc[:500].to_dict("records")]
+    records = [
+        {k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()}
+        for r in features.iloc[:500].to_dict("records")
+    ]
     big = pd.concat([features] * (2 if args.quick else 20), ignore_index=True)  # 197,140 rows
     reference_rows = features.iloc[: (2000 if args.quick else 10000)]
     directory = Path(tempfile.mkdtemp(prefix="pmml-bench-"))
@@ -83,24 +87,35 @@ def main():
         reference = pmml.load(paths[kind], engine="pypmml")
         jpmml = JPMML(paths[kind])
         figures = {}
-        for name, model, frame, repeat in (("native", native, big, 5000 if not args.quick else 1000),
-                                           ("pypmml", reference, reference_rows, 500),
-                                           ("jpmml", jpmml, reference_rows, 500)):
+        for name, model, frame, repeat in (
+            ("native", native, big, 5000 if not args.quick else 1000),
+            ("pypmml", reference, reference_rows, 500),
+            ("jpmml", jpmml, reference_rows, 500),
+        ):
             for record in records[:20]:
                 model.evaluate(record)  # warm-up (JIT, caches)
-            figures[name] = (single_median_us(model.evaluate, records, repeat),
-                             batch_rows_per_second(model.evaluate_batch, frame))
+            figures[name] = (
+                single_median_us(model.evaluate, records, repeat),
+                batch_rows_per_second(model.evaluate_batch, frame),
+            )
         rows.append((kind, figures))
-        print(f"{kind:10s} " + "  ".join(f"{name}: {us:9.1f} µs {rps:12,.0f} rows/s" for name, (us, rps) in figures.items()),
-              flush=True)
+        print(
+            f"{kind:10s} "
+            + "  ".join(f"{name}: {us:9.1f} µs {rps:12,.0f} rows/s" for name, (us, rps) in figures.items()),
+            flush=True,
+        )
     print()
-    print("| model | native µs | pypmml µs | JPMML µs | native rows/s | pypmml rows/s | JPMML rows/s | "
-          "single speed-up vs pypmml / JPMML | batch speed-up vs pypmml / JPMML |")
+    print(
+        "| model | native µs | pypmml µs | JPMML µs | native rows/s | pypmml rows/s | JPMML rows/s | "
+        "single speed-up vs pypmml / JPMML | batch speed-up vs pypmml / JPMML |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for kind, f in rows:
         (n_us, n_rps), (p_us, p_rps), (j_us, j_rps) = f["native"], f["pypmml"], f["jpmml"]
-        print(f"| {kind} | {n_us:.1f} | {p_us:.1f} | {j_us:.1f} | {n_rps:,.0f} | {p_rps:,.0f} | {j_rps:,.0f} | "
-              f"{p_us / n_us:.0f}× / {j_us / n_us:.0f}× | {n_rps / p_rps:.0f}× / {n_rps / j_rps:.0f}× |")
+        print(
+            f"| {kind} | {n_us:.1f} | {p_us:.1f} | {j_us:.1f} | {n_rps:,.0f} | {p_rps:,.0f} | {j_rps:,.0f} | "
+            f"{p_us / n_us:.0f}× / {j_us / n_us:.0f}× | {n_rps / p_rps:.0f}× / {n_rps / j_rps:.0f}× |"
+        )
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ writing one result per loan under the unique (job, loan) constraint and updating
 latest results). Then the same chunk work, in-process, with the reference engines (pyDMNrules +
 pypmml) on a sample, and the ratio. Prints where the time goes (summed over chunks, per worker).
 """
+
 import argparse
 import os
 import subprocess
@@ -32,8 +33,10 @@ def main():
     args = parser.parse_args()
     missing = [name for name in ("DATABASE_URL", "REDIS_URL") if not os.environ.get(name, "").strip()]
     if missing or not os.environ["DATABASE_URL"].startswith("postgres"):
-        sys.exit(f"benchmarks/portfolio.py needs PostgreSQL in DATABASE_URL and Redis in REDIS_URL (missing or not "
-                 f"PostgreSQL: {', '.join(missing) or 'DATABASE_URL'}).")
+        sys.exit(
+            f"benchmarks/portfolio.py needs PostgreSQL in DATABASE_URL and Redis in REDIS_URL (missing or not "
+            f"PostgreSQL: {', '.join(missing) or 'DATABASE_URL'})."
+        )
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_test")
     import django
 
@@ -49,8 +52,13 @@ def main():
         from portfolio.services.jobs import reevaluation_job_submit
 
         started = time.perf_counter()
-        job = reevaluation_job_submit(partner=partner, user=None, flow_id=str(flow.pk), statuses=["current", "delinquent",
-                                      "charged-off", "closed"], chunk_size=args.chunk_size)
+        job = reevaluation_job_submit(
+            partner=partner,
+            user=None,
+            flow_id=str(flow.pk),
+            statuses=["current", "delinquent", "charged-off", "closed"],
+            chunk_size=args.chunk_size,
+        )
         while True:
             job = ReevaluationJob.objects.get(pk=job.pk)
             if job.status not in ("queued", "running"):
@@ -72,8 +80,10 @@ def main():
     print(f"chunks: {job.chunks.count()} of {args.chunk_size}; failed loans: {job.failed}")
     print("time summed over chunks (s, across workers): " + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()))
     reference_rate, native_rate = reference_run(partner, flow, args.sample)
-    print(f"reference engines (pyDMNrules + pypmml), {args.sample} loans in-process: {reference_rate:,.0f} loans/s; "
-          f"native on the same sample in-process: {native_rate:,.0f} loans/s")
+    print(
+        f"reference engines (pyDMNrules + pypmml), {args.sample} loans in-process: {reference_rate:,.0f} loans/s; "
+        f"native on the same sample in-process: {native_rate:,.0f} loans/s"
+    )
     print(f"ratio: end-to-end {rate / reference_rate:.1f}x the reference engines' in-process rate")
     print(f"portfolio: {job.total} loans in {elapsed:.1f} s, {rate:,.0f} loans/s")
 
@@ -91,9 +101,13 @@ def setup_flow():
         pipeline, _ = train("lightgbm")
         path = export(pipeline, directory / "lightgbm.pmml")
         relative = os.path.relpath(path, REPO / "demo")
-        model = register_demo_model(partner=partner, name="Lending Club PD (LightGBM, 100 trees)", path=relative,
-                                    actor=demo["people"]["data_scientist"][0],
-                                    result_mapping={"probability(bad)": "probabilityOfDefault"})
+        model = register_demo_model(
+            partner=partner,
+            name="Lending Club PD (LightGBM, 100 trees)",
+            path=relative,
+            actor=demo["people"]["data_scientist"][0],
+            result_mapping={"probability(bad)": "probabilityOfDefault"},
+        )
         last = flow.steps.order_by("-position").first().position
         FlowStep.objects.create(flow=flow, position=last + 1, kind="score", model=model)
     return partner, flow
@@ -109,8 +123,10 @@ def ensure_loans(partner, count):
     if have < count:
         began = time.perf_counter()
         timings = synthetic_loans_create(partner=partner, count=count - have, prefix=f"BENCH-{have:07d}", seed=have)
-        print(f"generated {timings['created']} loans in {time.perf_counter() - began:.1f} s "
-              f"(build {timings['build']} s, Fernet encrypt {timings['encrypt']} s, COPY {timings['insert']} s)")
+        print(
+            f"generated {timings['created']} loans in {time.perf_counter() - began:.1f} s "
+            f"(build {timings['build']} s, Fernet encrypt {timings['encrypt']} s, COPY {timings['insert']} s)"
+        )
     elif have > count:
         print(f"note: {have} benchmark loans already exist; the job evaluates them all")
 
@@ -118,9 +134,26 @@ def ensure_loans(partner, count):
 def start_workers(count):
     from config.celery import app
 
-    workers = [subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=prefork", "--concurrency=1", "--loglevel=WARNING",
-         "-n", f"bench{number}-{os.getpid()}@%h"], cwd=REPO, env=os.environ.copy()) for number in range(count)]
+    workers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--pool=prefork",
+                "--concurrency=1",
+                "--loglevel=WARNING",
+                "-n",
+                f"bench{number}-{os.getpid()}@%h",
+            ],
+            cwd=REPO,
+            env=os.environ.copy(),
+        )
+        for number in range(count)
+    ]
     deadline = time.time() + 90
     while time.time() < deadline:
         if len(app.control.ping(timeout=1.0)) >= count:
@@ -144,7 +177,9 @@ def reference_run(partner, flow, sample):
     for implementations in ({"pmml": "pypmml", "dmn": "pydmnrules"}, {}):
         settings.CREDITBOX_ENGINE_IMPLEMENTATIONS = implementations
         engines.clear_cache()
-        job = reevaluation_job_create(partner=partner, user=None, flow_id=str(flow.pk), statuses=["closed"], chunk_size=sample)
+        job = reevaluation_job_create(
+            partner=partner, user=None, flow_id=str(flow.pk), statuses=["closed"], chunk_size=sample
+        )
         job.chunks.all().delete()
         chunk = job.chunks.create(index=0, loan_ids=ids)
         from portfolio import evaluation

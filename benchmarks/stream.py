@@ -9,6 +9,7 @@ applications, fresh idempotency keys) on a fresh request stream, starts that man
 each was answered) until every request has its result. Checks that every request was decided
 exactly once.
 """
+
 import argparse
 import json
 import os
@@ -60,13 +61,31 @@ def run(arguments, connection):
     for consumers in (int(c) for c in arguments.consumers.split(",")):
         partner.slug = f"bench-{uuid.uuid4().hex[:8]}"
         partner.save()
-        environment = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings_test",
-                       "CREDITBOX_STREAM_USERS": f"{partner.slug}={user.username}"}
+        environment = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "DJANGO_SETTINGS_MODULE": "config.settings_test",
+            "CREDITBOX_STREAM_USERS": f"{partner.slug}={user.username}",
+        }
         requests, results = streams.request_stream(partner), streams.result_stream(partner)
-        processes = [subprocess.Popen([sys.executable, "manage.py", "stream_consumer", "--partner", partner.slug,
-                                       "--consumer", f"bench-{index}"], cwd=ROOT, env=environment,
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                     for index in range(consumers)]
+        processes = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "manage.py",
+                    "stream_consumer",
+                    "--partner",
+                    partner.slug,
+                    "--consumer",
+                    f"bench-{index}",
+                ],
+                cwd=ROOT,
+                env=environment,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for index in range(consumers)
+        ]
         try:
             for index in range(consumers * 2):  # warm-up: engines and caches in every consumer
                 client.xadd(requests, {"idempotency_key": f"warm-{index}", "application": applications[index]})
@@ -90,8 +109,10 @@ def run(arguments, connection):
         answered = client.xlen(results)
         decided = Decision.objects.filter(partner=partner, idempotency_key__startswith="m-").count()
         statuses = {fields["status"] for _, fields in client.xrange(results)}
-        print(f"  {consumers} consumer(s): {arguments.messages / elapsed:7.1f} decisions/s "
-              f"({elapsed:.1f} s; results {answered - consumers * 2}, decisions {decided}, statuses {sorted(statuses)})")
+        print(
+            f"  {consumers} consumer(s): {arguments.messages / elapsed:7.1f} decisions/s "
+            f"({elapsed:.1f} s; results {answered - consumers * 2}, decisions {decided}, statuses {sorted(statuses)})"
+        )
         client.delete(requests, results)
 
 

@@ -13,6 +13,7 @@ Readers, in one run on the same bytes:
   number of chunks), copied below; `--quick` skips it on the text artifact, which takes ~20 s;
 - `expat`: a bare expat pass with no handlers, the floor any reader stands on.
 """
+
 import argparse
 import sys
 import time
@@ -24,20 +25,24 @@ sys.path.insert(0, str(REPO))
 
 from modelregistry.pmml import reader  # noqa: E402
 
-HEADER = ('<?xml version="1.0" encoding="UTF-8"?>\n'
-          '<PMML xmlns="http://www.dmg.org/PMML-4_4" version="4.4">\n<Header/>\n'
-          '<DataDictionary>\n<DataField name="x" optype="continuous" dataType="double"/>\n'
-          '<DataField name="y" optype="continuous" dataType="double"/>\n</DataDictionary>\n')
+HEADER = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<PMML xmlns="http://www.dmg.org/PMML-4_4" version="4.4">\n<Header/>\n'
+    '<DataDictionary>\n<DataField name="x" optype="continuous" dataType="double"/>\n'
+    '<DataField name="y" optype="continuous" dataType="double"/>\n</DataDictionary>\n'
+)
 
 
 def text_artifact(size=1_600_000):
     line = "credit decision\n"  # expat hands each line and each newline over as a chunk
     text = line * (size // len(line))
-    return (HEADER + "<Extension name=\"notes\">" + text + "</Extension>\n"
-            '<RegressionModel functionName="regression"><MiningSchema><MiningField name="x"/>'
-            '<MiningField name="y" usageType="target"/></MiningSchema>'
-            '<RegressionTable intercept="1"><NumericPredictor name="x" coefficient="2"/></RegressionTable>'
-            "</RegressionModel>\n</PMML>\n").encode("utf-8")
+    return (
+        HEADER + '<Extension name="notes">' + text + "</Extension>\n"
+        '<RegressionModel functionName="regression"><MiningSchema><MiningField name="x"/>'
+        '<MiningField name="y" usageType="target"/></MiningSchema>'
+        '<RegressionTable intercept="1"><NumericPredictor name="x" coefficient="2"/></RegressionTable>'
+        "</RegressionModel>\n</PMML>\n"
+    ).encode("utf-8")
 
 
 def ensemble(trees=100, depth=8, features=20, bins=255):
@@ -46,9 +51,11 @@ def ensemble(trees=100, depth=8, features=20, bins=255):
     names = [f"x{i}" for i in range(features)]
     fields = "".join(f'<DataField name="{name}" optype="continuous" dataType="double"/>\n' for name in names)
     mining = "".join(f'<MiningField name="{name}"/>' for name in names)
-    parts = [HEADER.replace('<DataField name="x" optype="continuous" dataType="double"/>\n', fields),
-             f'<MiningModel functionName="regression"><MiningSchema>{mining}'
-             '<MiningField name="y" usageType="target"/></MiningSchema><Segmentation multipleModelMethod="sum">\n']
+    parts = [
+        HEADER.replace('<DataField name="x" optype="continuous" dataType="double"/>\n', fields),
+        f'<MiningModel functionName="regression"><MiningSchema>{mining}'
+        '<MiningField name="y" usageType="target"/></MiningSchema><Segmentation multipleModelMethod="sum">\n',
+    ]
     counter = [0]
 
     def split():
@@ -62,14 +69,20 @@ def ensemble(trees=100, depth=8, features=20, bins=255):
             return
         out.append(f"<Node>{predicate}\n")
         field, threshold = split()
-        node(level + 1, score - 1 / 2 ** level, out,
-             f'<SimplePredicate field="{field}" operator="lessThan" value="{threshold:.6f}"/>')
-        node(level + 1, score + 1 / 2 ** level, out, "<True/>")
+        node(
+            level + 1,
+            score - 1 / 2**level,
+            out,
+            f'<SimplePredicate field="{field}" operator="lessThan" value="{threshold:.6f}"/>',
+        )
+        node(level + 1, score + 1 / 2**level, out, "<True/>")
         out.append("</Node>\n")
 
     for tree in range(trees):
-        parts.append(f'<Segment id="{tree + 1}"><True/><TreeModel functionName="regression">'
-                     f'<MiningSchema>{mining}</MiningSchema>\n')
+        parts.append(
+            f'<Segment id="{tree + 1}"><True/><TreeModel functionName="regression">'
+            f"<MiningSchema>{mining}</MiningSchema>\n"
+        )
         node(0, 0.0, parts, "<True/>")
         parts.append("</TreeModel></Segment>\n")
     parts.append("</Segmentation></MiningModel>\n</PMML>\n")

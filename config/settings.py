@@ -1,4 +1,5 @@
 """Creditbox settings, read from the environment (and a local, git-ignored `.env`)."""
+
 from datetime import timedelta
 from pathlib import Path
 
@@ -37,8 +38,8 @@ def _fernet_keys(raw):
         except (ValueError, TypeError):
             raise ImproperlyConfigured(
                 f"FERNET_KEYS: key number {position} is not a valid Fernet key (32 url-safe "
-                "base64-encoded bytes; generate one with `python -c \"from cryptography.fernet "
-                "import Fernet; print(Fernet.generate_key().decode())\"`)."
+                'base64-encoded bytes; generate one with `python -c "from cryptography.fernet '
+                'import Fernet; print(Fernet.generate_key().decode())"`).'
             ) from None
     return keys
 
@@ -48,7 +49,7 @@ if not _raw_fernet_keys:
     raise ImproperlyConfigured(
         "FERNET_KEYS is not set. Evaluations are stored encrypted: give a comma-separated list of "
         "Fernet keys (the first encrypts, all decrypt), e.g. in .env. Generate one with "
-        "`python -c \"from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())\"`."
+        '`python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`.'
     )
 # Keys are used as given (no HKDF derivation), so they are real Fernet keys an operator can check.
 FERNET_KEYS = _fernet_keys(_raw_fernet_keys)

@@ -6,6 +6,7 @@
 HTTP); HSTS and secure cookies stay on. Behind a proxy that terminates TLS, set
 `BEHIND_HTTPS_PROXY=true` so Django trusts its `X-Forwarded-Proto` header (only then).
 """
+
 from .settings import *  # noqa: F401,F403
 from .settings import env
 
@@ -26,8 +27,9 @@ if env.bool("BEHIND_HTTPS_PROXY", default=False):
 # Static files are served by the web process itself through WhiteNoise (compressed, hashed names,
 # far-future caching); `scripts/serve.sh` runs collectstatic into STATIC_ROOT before starting.
 MIDDLEWARE = list(MIDDLEWARE)  # noqa: F405
-MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
-                  "whitenoise.middleware.WhiteNoiseMiddleware")
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "whitenoise.middleware.WhiteNoiseMiddleware"
+)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

@@ -20,7 +20,11 @@ def scoped_choices(model, user):
     if model is Group:
         return Group.objects.filter(name__in=ROLE_NAMES)
     if model is get_user_model() or any(f.name == "partner" for f in model._meta.get_fields()):
-        return model._default_manager.filter(partner_id=user.partner_id) if user.partner_id else model._default_manager.none()
+        return (
+            model._default_manager.filter(partner_id=user.partner_id)
+            if user.partner_id
+            else model._default_manager.none()
+        )
     return None
 
 

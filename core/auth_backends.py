@@ -1,4 +1,5 @@
 """Login throttling (django-axes) for the login pages: the staff admin's and the product's."""
+
 from axes.backends import AxesStandaloneBackend
 
 

@@ -10,6 +10,7 @@ Each record's MAC and each block's MAC are HMAC-SHA256 under the chain key. MACs
 hashes: a plain hash of an application would let anyone who reads the table confirm a guessed
 application.
 """
+
 import datetime
 import hashlib
 import hmac
@@ -104,8 +105,12 @@ def record_mac(key, instance, field_names) -> str:
 def block_mac(key, *, scope, sequence, previous_mac, sealed_at, schema, records) -> str:
     """The block's MAC: over the previous block's MAC, its own header and every record's MAC."""
     header = {
-        "scope": scope, "sequence": sequence, "previous": previous_mac, "sealedAt": sealed_at,
-        "schema": schema, "records": records,
+        "scope": scope,
+        "sequence": sequence,
+        "previous": previous_mac,
+        "sealedAt": sealed_at,
+        "schema": schema,
+        "records": records,
     }
     return mac(key, b"block", canonical(header))
 

@@ -1,4 +1,5 @@
 """Re-encrypting stored values with the first of FERNET_KEYS (key rotation)."""
+
 from django.apps import apps
 from django.db import transaction
 
@@ -25,7 +26,9 @@ def reencrypt_all(*, batch_size=500, progress=None) -> dict:
         primary_keys = list(model._base_manager.order_by("pk").values_list("pk", flat=True))
         for start in range(0, len(primary_keys), batch_size):
             with transaction.atomic():
-                rows = list(model._base_manager.filter(pk__in=primary_keys[start:start + batch_size]).only("pk", *names))
+                rows = list(
+                    model._base_manager.filter(pk__in=primary_keys[start : start + batch_size]).only("pk", *names)
+                )
                 # Row by row: bulk_update bypasses get_db_prep_save, where the field encrypts.
                 for row in rows:
                     row.save(update_fields=names)

@@ -70,5 +70,7 @@ class ServiceUnavailable(DomainError):
 
     code = "service_unavailable"
     retry_after_seconds = 30
+
+
 class HeaderError(ArgumentError):
     """A request header is wrong (JSON:API `source.header`)."""

@@ -4,6 +4,7 @@ Built on django-fernet-fields-v2's EncryptedTextField. Plain JSON cannot tell 1 
 value passes through a float, and has no dates or decimals; values here are encoded with tags
 so that an int comes back an int, a Decimal a Decimal and a date a date.
 """
+
 import datetime
 import decimal
 import json

@@ -10,6 +10,7 @@ table cannot test a guessed application against it. The key is FINGERPRINT_KEY w
 derived from SECRET_KEY; fingerprints under SECRET_KEY_FALLBACKS are still recognised, so a
 rotated SECRET_KEY does not turn a retry into a conflict.
 """
+
 import datetime
 import decimal
 import hmac
@@ -44,7 +45,11 @@ def canonical_json(value):
         return "[" + ",".join(canonical_json(item) for item in value) + "]"
     if isinstance(value, dict):
         members = sorted((str(key), item) for key, item in value.items())
-        return "{" + ",".join(json.dumps(key, ensure_ascii=False) + ":" + canonical_json(item) for key, item in members) + "}"
+        return (
+            "{"
+            + ",".join(json.dumps(key, ensure_ascii=False) + ":" + canonical_json(item) for key, item in members)
+            + "}"
+        )
     raise TypeError(f"cannot fingerprint a value of type {type(value).__name__}")
 
 

@@ -2,6 +2,7 @@
 
 Without REDIS_URL tasks run eagerly in-process, so submission always succeeds.
 """
+
 import kombu.exceptions
 import redis.exceptions
 
@@ -24,5 +25,7 @@ def job_submit(task, *args, **kwargs) -> str:
             args=args, kwargs=kwargs, ignore_result=True, retry=True, retry_policy=BROKER_RETRY_POLICY
         )
     except QUEUE_DOWN as error:
-        raise ServiceUnavailable(f"The job queue cannot be reached ({type(error).__name__}); try again shortly.") from None
+        raise ServiceUnavailable(
+            f"The job queue cannot be reached ({type(error).__name__}); try again shortly."
+        ) from None
     return result.id

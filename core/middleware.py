@@ -1,4 +1,5 @@
 """Cross-cutting answers: 503 when the database cannot be reached (never a 500), no caching of API data."""
+
 import json
 
 from django.db import InterfaceError, OperationalError
@@ -10,7 +11,13 @@ RETRY_AFTER_SECONDS = 30
 
 def service_unavailable(request, detail):
     if request.path.startswith("/api/"):
-        body = json.dumps({"errors": [{"status": "503", "code": "service_unavailable", "title": "Service unavailable", "detail": detail}]})
+        body = json.dumps(
+            {
+                "errors": [
+                    {"status": "503", "code": "service_unavailable", "title": "Service unavailable", "detail": detail}
+                ]
+            }
+        )
         response = HttpResponse(body, status=503, content_type="application/vnd.api+json")
     else:
         response = HttpResponse(detail, status=503, content_type="text/plain; charset=utf-8")

@@ -9,9 +9,7 @@ class AuditEvent(models.Model):
     stand or fall together. Values that are personal data never go into `data`.
     """
 
-    partner = models.ForeignKey(
-        "partners.Partner", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    partner = models.ForeignKey("partners.Partner", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -47,6 +45,8 @@ class RateLimitCounter(models.Model):
 
     def __str__(self):
         return f"{self.client_key} @ {self.window_number}: {self.hits}"
+
+
 class AuditPending(models.Model):
     """A sealed-model row written but not sealed yet: the queue the seal task drains.
 

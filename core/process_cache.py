@@ -11,6 +11,7 @@ Without REDIS_URL no other process could hear of a change, so nothing is cached 
 unless PROCESS_CACHE_WITHOUT_REDIS is true: settings for a single process (the test settings;
 runserver), where the process's own counter is enough.
 """
+
 import threading
 
 from django.conf import settings

@@ -14,6 +14,7 @@ and workbooks share one set of rules:
 - size, nesting depth and element count are bounded while reading, before any engine builds
   anything from the document;
 """
+
 import codecs
 import re
 from dataclasses import dataclass
@@ -47,8 +48,11 @@ class XMLRefused(ValueError):
 
 
 _BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 _DECLARED_ENCODING = re.compile(rb"""^<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z][A-Za-z0-9._-]{0,40})["']""")
 
@@ -113,8 +117,9 @@ class _Target:
             if self.root_only:
                 raise _Stop
         if tag.startswith(_XINCLUDE):  # another way to pull in files, should any later reader honour it
-            raise XMLRefused("the document uses XInclude, which is refused: it can read files and URLs on the server",
-                             line)
+            raise XMLRefused(
+                "the document uses XInclude, which is refused: it can read files and URLs on the server", line
+            )
         if self.depth > self.limits.max_depth:
             raise XMLRefused(f"elements are nested more than {self.limits.max_depth} deep", line)
         if self.elements > self.limits.max_elements:
@@ -155,7 +160,7 @@ def parse(source, target=None, *, limits=DEFAULT_LIMITS, root_only=False):
     chunk = 1 << 16 if root_only else len(text) or 1
     try:
         for offset in range(0, len(text), chunk):
-            parser.feed(text[offset:offset + chunk])
+            parser.feed(text[offset : offset + chunk])
         parser.close()
     except _Stop:
         pass
@@ -208,6 +213,7 @@ def _refusal(error):
         kind = "an ENTITY declaration"
     else:
         kind = "a reference to an external entity"
-    return (f"the document contains {kind}; DOCTYPEs and entities are refused (they can read files and URLs "
-            "on the server): remove it")
-
+    return (
+        f"the document contains {kind}; DOCTYPEs and entities are refused (they can read files and URLs "
+        "on the server): remove it"
+    )

@@ -54,8 +54,13 @@ def audit_chain_verify(*, partner=None) -> ChainReport:
         scopes = {chain.scope_for(partner.pk): partner.slug}
     else:
         scopes = {head.scope: _chain_name(head) for head in AuditChain.objects.select_related("partner")}
-        scopes.update({scope: scope for scope in AuditPending.objects.order_by().values_list("scope", flat=True).distinct()
-                       if scope not in scopes})
+        scopes.update(
+            {
+                scope: scope
+                for scope in AuditPending.objects.order_by().values_list("scope", flat=True).distinct()
+                if scope not in scopes
+            }
+        )
         scopes.update(_scopes_with_records(scopes))
     report = ChainReport(problems=[])
     for scope in sorted(scopes):
@@ -88,7 +93,11 @@ def _record_ids(scope):
         model = apps.get_model(label)
         if partner_id is None and not model._meta.get_field(sealed.partner_lookup.split("__")[0]).null:
             continue
-        lookup = {f"{sealed.partner_lookup.removesuffix('_id')}__isnull": True} if partner_id is None else {sealed.partner_lookup: partner_id}
+        lookup = (
+            {f"{sealed.partner_lookup.removesuffix('_id')}__isnull": True}
+            if partner_id is None
+            else {sealed.partner_lookup: partner_id}
+        )
         ids[label] = {str(pk) for pk in model._base_manager.filter(**lookup).values_list("pk", flat=True)}
     return ids
 
@@ -104,7 +113,11 @@ def _verify_scope(report, key, scope, name):
     for label, ids in existing.items():
         for record_id in sorted(ids):
             if (label, record_id) not in sealed and (label, record_id) not in pending:
-                report.problems.append(ChainProblem(name, "in no block and not pending: written outside the application", None, label, record_id))
+                report.problems.append(
+                    ChainProblem(
+                        name, "in no block and not pending: written outside the application", None, label, record_id
+                    )
+                )
 
 
 def _verify_blocks(report, key, head, name) -> set:
@@ -114,22 +127,48 @@ def _verify_blocks(report, key, head, name) -> set:
     for block in AuditBlock.objects.filter(chain=head).order_by("sequence").iterator(chunk_size=20):
         report.blocks += 1
         if block.sequence != expected:
-            problems.append(ChainProblem(name, f"missing: the chain goes from block {expected - 1} to block {block.sequence}", expected))
+            problems.append(
+                ChainProblem(
+                    name, f"missing: the chain goes from block {expected - 1} to block {block.sequence}", expected
+                )
+            )
         if block.previous_mac != previous_mac:
-            problems.append(ChainProblem(name, "does not follow the block before it (previous HMAC differs)", block.sequence))
+            problems.append(
+                ChainProblem(name, "does not follow the block before it (previous HMAC differs)", block.sequence)
+            )
         previous_mac, expected = block.mac, block.sequence + 1
         sealed.update((label, record_id) for label, record_id, _ in block.records)
         report.sealed += len(block.records)
         if block.key_id != current_key_id:
-            problems.append(ChainProblem(name, f"sealed under another key ({block.key_id}); is AUDIT_CHAIN_KEY the one it was sealed with?", block.sequence))
+            problems.append(
+                ChainProblem(
+                    name,
+                    f"sealed under another key ({block.key_id}); is AUDIT_CHAIN_KEY the one it was sealed with?",
+                    block.sequence,
+                )
+            )
             continue
-        recomputed = chain.block_mac(key, scope=head.scope, sequence=block.sequence, previous_mac=block.previous_mac,
-                                     sealed_at=chain.timestamp(block.sealed_at), schema=block.schema, records=block.records)
+        recomputed = chain.block_mac(
+            key,
+            scope=head.scope,
+            sequence=block.sequence,
+            previous_mac=block.previous_mac,
+            sealed_at=chain.timestamp(block.sealed_at),
+            schema=block.schema,
+            records=block.records,
+        )
         if not chain.same(recomputed, block.mac):
-            problems.append(ChainProblem(name, "altered: its header or record list does not match its HMAC", block.sequence))
+            problems.append(
+                ChainProblem(name, "altered: its header or record list does not match its HMAC", block.sequence)
+            )
         problems.extend(_verify_records(key, block, name))
     if head.head_sequence != expected - 1 or head.head_mac != previous_mac:
-        problems.append(ChainProblem(name, f"its head names block {head.head_sequence}, but the last block is {expected - 1}: blocks removed?"))
+        problems.append(
+            ChainProblem(
+                name,
+                f"its head names block {head.head_sequence}, but the last block is {expected - 1}: blocks removed?",
+            )
+        )
     return sealed
 
 

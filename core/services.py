@@ -57,16 +57,35 @@ def audit_chain_seal_block(*, scope) -> AuditBlock | None:
         rows[label] = {str(row.pk): row for row in model._base_manager.filter(pk__in=ids)}
     # A pending record without its row was deleted before it could be sealed: nothing to vouch for.
     records = [
-        [entry.record_type, entry.record_id, chain.record_mac(key, rows[entry.record_type][entry.record_id], schema[entry.record_type])]
-        for entry in pending if entry.record_id in rows[entry.record_type]
+        [
+            entry.record_type,
+            entry.record_id,
+            chain.record_mac(key, rows[entry.record_type][entry.record_id], schema[entry.record_type]),
+        ]
+        for entry in pending
+        if entry.record_id in rows[entry.record_type]
     ]
     sealed_at = timezone.now()
     sequence = head.head_sequence + 1
-    block_mac = chain.block_mac(key, scope=scope, sequence=sequence, previous_mac=head.head_mac,
-                                sealed_at=chain.timestamp(sealed_at), schema=schema, records=records)
+    block_mac = chain.block_mac(
+        key,
+        scope=scope,
+        sequence=sequence,
+        previous_mac=head.head_mac,
+        sealed_at=chain.timestamp(sealed_at),
+        schema=schema,
+        records=records,
+    )
     block = AuditBlock.objects.create(
-        chain=head, sequence=sequence, previous_mac=head.head_mac, mac=block_mac, key_id=chain.key_id(key),
-        sealed_at=sealed_at, schema=schema, records=records, record_count=len(records),
+        chain=head,
+        sequence=sequence,
+        previous_mac=head.head_mac,
+        mac=block_mac,
+        key_id=chain.key_id(key),
+        sealed_at=sealed_at,
+        schema=schema,
+        records=records,
+        record_count=len(records),
     )
     head.head_sequence, head.head_mac = sequence, block_mac
     head.save(update_fields=["head_sequence", "head_mac"])

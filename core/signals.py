@@ -4,6 +4,7 @@ A signal rather than a call in each service: the chain has to cover rows however
 written (services, admin, data migrations), and the services stay unaware of it. Rows written
 with bulk_create or raw SQL send no signal; verify_audit_chain reports them as unsealed.
 """
+
 from django.db.models.signals import post_save
 
 from .chain import SEALED_MODELS, partner_id_of, scope_for

@@ -20,8 +20,20 @@ class InsightTransactionAdmin(PartnerScopedAdmin):
     date_hierarchy = "created"
     search_fields = ("id", "artifact_sha256")
     fields = (
-        "id", "created", "partner", "model", "artifact_sha256", "engine_name", "engine_version", "status",
-        "duration_us", "requested_by", "field_mapping", "shown_arguments", "shown_results", "shown_error",
+        "id",
+        "created",
+        "partner",
+        "model",
+        "artifact_sha256",
+        "engine_name",
+        "engine_version",
+        "status",
+        "duration_us",
+        "requested_by",
+        "field_mapping",
+        "shown_arguments",
+        "shown_results",
+        "shown_error",
     )
     readonly_fields = fields
 

@@ -1,4 +1,5 @@
 """The demo partner, people, dictionary and models — loaded through the same services partners use."""
+
 import csv
 from pathlib import Path
 
@@ -32,15 +33,49 @@ def dictionary_load(*, actor=None):
     """The dictionary from demo/data_dictionary.csv, plus the concepts the models answer with."""
     created = 0
     rows = _rows("data_dictionary.csv") + [
-        {"name": "probabilityOfDefault", "data_type": "number", "description": "Probability that the loan goes bad (logistic model).", "minimum": "0", "maximum": "1"},
-        {"name": "probabilityOfRepayment", "data_type": "number", "description": "Probability that the loan is repaid (logistic model): 1 - probabilityOfDefault.", "minimum": "0", "maximum": "1"},
-        {"name": "creditScore", "data_type": "number", "description": "Scorecard points: 600 = 50:1 good:bad odds, 20 points double the odds."},
-        {"name": "knockoutReasons", "data_type": "list", "description": "Knock-out reason codes (empty: no knock-out)."},
-        {"name": "reviewReasons", "data_type": "list", "description": "Reasons to refer the application to an underwriter."},
-        {"name": "cutoffOutcome", "data_type": "string", "description": "APPROVE, REFER or DECLINE from the score cut-offs."},
+        {
+            "name": "probabilityOfDefault",
+            "data_type": "number",
+            "description": "Probability that the loan goes bad (logistic model).",
+            "minimum": "0",
+            "maximum": "1",
+        },
+        {
+            "name": "probabilityOfRepayment",
+            "data_type": "number",
+            "description": "Probability that the loan is repaid (logistic model): 1 - probabilityOfDefault.",
+            "minimum": "0",
+            "maximum": "1",
+        },
+        {
+            "name": "creditScore",
+            "data_type": "number",
+            "description": "Scorecard points: 600 = 50:1 good:bad odds, 20 points double the odds.",
+        },
+        {
+            "name": "knockoutReasons",
+            "data_type": "list",
+            "description": "Knock-out reason codes (empty: no knock-out).",
+        },
+        {
+            "name": "reviewReasons",
+            "data_type": "list",
+            "description": "Reasons to refer the application to an underwriter.",
+        },
+        {
+            "name": "cutoffOutcome",
+            "data_type": "string",
+            "description": "APPROVE, REFER or DECLINE from the score cut-offs.",
+        },
     ]
     for position in range(1, 5):
-        rows.append({"name": f"reasonCode{position}", "data_type": "string", "description": f"Scorecard reason code ranked {position} by points lost."})
+        rows.append(
+            {
+                "name": f"reasonCode{position}",
+                "data_type": "string",
+                "description": f"Scorecard reason code ranked {position} by points lost.",
+            }
+        )
     for row in rows:
         if DataDictionaryField.objects.filter(name=row["name"]).exists():
             continue
@@ -62,8 +97,11 @@ def dictionary_load(*, actor=None):
 
 DEMO_VALUE_LABELS = {
     "term": {"term_36": "36 months", "term_60": "60 months"},
-    "verificationStatus": {"Verified": "Income verified", "Source_Verified": "Income source verified",
-                           "Not_Verified": "Not verified"},
+    "verificationStatus": {
+        "Verified": "Income verified",
+        "Source_Verified": "Income source verified",
+        "Not_Verified": "Not verified",
+    },
 }
 
 
@@ -88,7 +126,9 @@ def source_column_mapping():
 
 def register_demo_model(*, partner, name, path, actor, result_mapping=None):
     artifact = (DEMO_DIR / path).read_text()
-    existing = PredictiveModel.objects.filter(partner=partner, name=name, sha256=registry.engines.artifact_sha256(artifact)).first()
+    existing = PredictiveModel.objects.filter(
+        partner=partner, name=name, sha256=registry.engines.artifact_sha256(artifact)
+    ).first()
     if existing:
         return existing
     model = registry.predictive_model_register(partner=partner, name=name, artifact=artifact, created_by=actor)
@@ -115,28 +155,58 @@ def demo_load(*, out=print):
             people[role] = (user, None)
     scientist = people[roles.DATA_SCIENTIST][0]
     logistic = register_demo_model(
-        partner=partner, name="Lending Club PD (logistic)", path="models/lending_club_logistic.pmml", actor=scientist,
+        partner=partner,
+        name="Lending Club PD (logistic)",
+        path="models/lending_club_logistic.pmml",
+        actor=scientist,
         result_mapping={"probability(bad)": "probabilityOfDefault", "probability(good)": "probabilityOfRepayment"},
     )
     rule_people = {"author": people[roles.RULE_EDITOR][0], "approver": people[roles.RULE_APPROVER][0]}
     rulesets = {
-        "knockout": publish_demo_ruleset(partner=partner, name="Knock-out rules", purpose=RulesetPurpose.KNOCKOUT,
-                                         path="rules/knockout.dmn", field_mapping={"knockout": "knockoutReasons"},
-                                         **rule_people),
-        "cutoff": publish_demo_ruleset(partner=partner, name="Score cut-offs", purpose=RulesetPurpose.CUTOFF,
-                                       path="rules/cutoff.dmn",
-                                       field_mapping={"score": "creditScore", "cutoff": "cutoffOutcome"},
-                                       **rule_people),
-        "review": publish_demo_ruleset(partner=partner, name="Review routing", purpose=RulesetPurpose.ROUTING,
-                                       path="rules/review_routing.dmn", field_mapping={"score": "creditScore"},
-                                       **rule_people),
+        "knockout": publish_demo_ruleset(
+            partner=partner,
+            name="Knock-out rules",
+            purpose=RulesetPurpose.KNOCKOUT,
+            path="rules/knockout.dmn",
+            field_mapping={"knockout": "knockoutReasons"},
+            **rule_people,
+        ),
+        "cutoff": publish_demo_ruleset(
+            partner=partner,
+            name="Score cut-offs",
+            purpose=RulesetPurpose.CUTOFF,
+            path="rules/cutoff.dmn",
+            field_mapping={"score": "creditScore", "cutoff": "cutoffOutcome"},
+            **rule_people,
+        ),
+        "review": publish_demo_ruleset(
+            partner=partner,
+            name="Review routing",
+            purpose=RulesetPurpose.ROUTING,
+            path="rules/review_routing.dmn",
+            field_mapping={"score": "creditScore"},
+            **rule_people,
+        ),
     }
     knockout = rulesets["knockout"].versions.filter(status="published").order_by("-number").first().published_model
     token = api_token_create(user=people[roles.PARTNER_SYSTEM][0])
-    flow = demo_flow_load(partner=partner, actor=scientist, logistic=logistic, rulesets=rulesets,
-                          admin=people[roles.PARTNER_ADMIN][0], approver=people[roles.RULE_APPROVER][0])
-    return {"partner": partner, "people": people, "logistic": logistic, "knockout": knockout, "token": token,
-            "flow": flow, "rulesets": rulesets}
+    flow = demo_flow_load(
+        partner=partner,
+        actor=scientist,
+        logistic=logistic,
+        rulesets=rulesets,
+        admin=people[roles.PARTNER_ADMIN][0],
+        approver=people[roles.RULE_APPROVER][0],
+    )
+    return {
+        "partner": partner,
+        "people": people,
+        "logistic": logistic,
+        "knockout": knockout,
+        "token": token,
+        "flow": flow,
+        "rulesets": rulesets,
+    }
 
 
 def publish_demo_ruleset(*, partner, name, purpose, path, author, approver, field_mapping):
@@ -144,19 +214,27 @@ def publish_demo_ruleset(*, partner, name, purpose, path, author, approver, fiel
     published and effective at once. Loading again changes nothing while the file is unchanged."""
     dmn_xml = (DEMO_DIR / path).read_text()
     ruleset = Ruleset.objects.filter(partner=partner, name=name).first() or ruleset_services.ruleset_create(
-        partner=partner, name=name, purpose=purpose, actor=author)
+        partner=partner, name=name, purpose=purpose, actor=author
+    )
     if ruleset.versions.filter(status="published", sha256=registry.engines.artifact_sha256(dmn_xml)).exists():
         return ruleset
     version = ruleset_services.ruleset_version_create_draft(
-        ruleset=ruleset, actor=author, dmn_xml=dmn_xml, field_mapping=field_mapping,
-        change_note=f"The demo's {name.lower()} ({path}).", source_name=Path(path).name)
+        ruleset=ruleset,
+        actor=author,
+        dmn_xml=dmn_xml,
+        field_mapping=field_mapping,
+        change_note=f"The demo's {name.lower()} ({path}).",
+        source_name=Path(path).name,
+    )
     test_cases = DEMO_DIR / path.replace(".dmn", "_test_cases.csv")
     if test_cases.exists():  # submitting runs them: the demo's rules pass their own test cases
-        ruleset_services.ruleset_test_cases_import_csv(ruleset=ruleset, csv_text=test_cases.read_text(), actor=author,
-                                                       version=version)
+        ruleset_services.ruleset_test_cases_import_csv(
+            ruleset=ruleset, csv_text=test_cases.read_text(), actor=author, version=version
+        )
     ruleset_services.ruleset_version_submit(version=version, actor=author)
-    ruleset_services.ruleset_version_approve(version=version, actor=approver, effective_from=timezone.now(),
-                                             note="Demo rules, reviewed.")
+    ruleset_services.ruleset_version_approve(
+        version=version, actor=approver, effective_from=timezone.now(), note="Demo rules, reviewed."
+    )
     ruleset_services.ruleset_version_publish(version=version, actor=approver)
     return ruleset
 
@@ -182,10 +260,21 @@ def demo_flow_load(*, partner, actor, logistic, rulesets, admin=None, approver=N
     )
 
     for row in _rows("reason_codes.csv"):
-        reason_code_upsert(partner=partner, code=row["code"], kind=row["kind"], notice_text=row["notice_text"],
-                           description=row.get("description", ""), actor=actor)
-    scorecard = register_demo_model(partner=partner, name="Lending Club scorecard", path="models/lending_club_scorecard.pmml",
-                                    actor=actor, result_mapping={"score": "creditScore"})
+        reason_code_upsert(
+            partner=partner,
+            code=row["code"],
+            kind=row["kind"],
+            notice_text=row["notice_text"],
+            description=row.get("description", ""),
+            actor=actor,
+        )
+    scorecard = register_demo_model(
+        partner=partner,
+        name="Lending Club scorecard",
+        path="models/lending_club_scorecard.pmml",
+        actor=actor,
+        result_mapping={"score": "creditScore"},
+    )
     admin = admin or User.objects.get(username=f"demo_{roles.PARTNER_ADMIN}")
     approver = approver or User.objects.get(username=f"demo_{roles.RULE_APPROVER}")
     flow = Flow.objects.filter(partner=partner, name="Consumer loans").first()
@@ -196,19 +285,32 @@ def demo_flow_load(*, partner, actor, logistic, rulesets, admin=None, approver=N
         return published
     draft = flow_version_create_draft(flow=flow, actor=admin, change_note="The demo's consumer-loan policy.")
     # The rule steps follow their rulesets: each decision uses the version effective at that moment.
-    flow_version_steps_replace(version=draft, actor=admin, steps=[
-        {"kind": "knockout", "ruleset": rulesets["knockout"], "resultField": "knockoutReasons"},
-        {"kind": "score", "model": scorecard}, {"kind": "score", "model": logistic},
-        {"kind": "cutoff", "ruleset": rulesets["cutoff"], "resultField": "cutoffOutcome"},
-        {"kind": "review", "ruleset": rulesets["review"], "resultField": "reviewReasons"},
-    ])
+    flow_version_steps_replace(
+        version=draft,
+        actor=admin,
+        steps=[
+            {"kind": "knockout", "ruleset": rulesets["knockout"], "resultField": "knockoutReasons"},
+            {"kind": "score", "model": scorecard},
+            {"kind": "score", "model": logistic},
+            {"kind": "cutoff", "ruleset": rulesets["cutoff"], "resultField": "cutoffOutcome"},
+            {"kind": "review", "ruleset": rulesets["review"], "resultField": "reviewReasons"},
+        ],
+    )
     flow_version_update_draft(
-        version=draft, actor=admin, score_field="creditScore", probability_of_default_field="probabilityOfDefault",
-        reason_code_fields=["reasonCode1", "reasonCode2", "reasonCode3", "reasonCode4"], amount_field="fundedAmount",
-        score_offset=SCORE_OFFSET, score_factor=SCORE_FACTOR,
+        version=draft,
+        actor=admin,
+        score_field="creditScore",
+        probability_of_default_field="probabilityOfDefault",
+        reason_code_fields=["reasonCode1", "reasonCode2", "reasonCode3", "reasonCode4"],
+        amount_field="fundedAmount",
+        score_offset=SCORE_OFFSET,
+        score_factor=SCORE_FACTOR,
         # Used when the cut-off step is taken out: the cut-off ruleset's thresholds as bands.
-        cutoff_bands=[{"minimum": 563, "outcome": "APPROVE"}, {"minimum": 553, "outcome": "REFER"},
-                      {"minimum": None, "outcome": "DECLINE"}],
+        cutoff_bands=[
+            {"minimum": 563, "outcome": "APPROVE"},
+            {"minimum": 553, "outcome": "REFER"},
+            {"minimum": None, "outcome": "DECLINE"},
+        ],
     )
     flow_version_submit(version=draft, actor=admin)
     flow_version_approve(version=draft, actor=approver, effective_from=timezone.now(), note="Demo flow, reviewed.")
@@ -242,8 +344,13 @@ def demo_decisions_run(*, partner, requested_by, count=300):
 
     outcomes = {}
     for number in range(count):
-        decision, _ = decision_create(partner=partner, application=demo_application(number), requested_by=requested_by,
-                                      external_id=f"LC-{number:05d}", idempotency_key=f"demo-{number:05d}")
+        decision, _ = decision_create(
+            partner=partner,
+            application=demo_application(number),
+            requested_by=requested_by,
+            external_id=f"LC-{number:05d}",
+            idempotency_key=f"demo-{number:05d}",
+        )
         outcomes[decision.outcome] = outcomes.get(decision.outcome, 0) + 1
     return outcomes
 

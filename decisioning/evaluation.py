@@ -1,4 +1,5 @@
 """Evaluate one registered model on dictionary-named arguments, timed, never raising for engine faults."""
+
 import time
 from dataclasses import dataclass, field
 

@@ -2,6 +2,7 @@
 
 Pure orchestration over registered model versions; nothing here writes to the database.
 """
+
 import math
 from dataclasses import dataclass, field
 
@@ -75,30 +76,43 @@ def resolve_step(step, *, at) -> ResolvedStep:
     if step.ruleset_id:
         if step.binding == StepBinding.PIN:
             version = step.ruleset_version
-            usable = (version.status == RulesetVersionStatus.PUBLISHED and version.effective_from is not None
-                      and version.effective_from <= at)
+            usable = (
+                version.status == RulesetVersionStatus.PUBLISHED
+                and version.effective_from is not None
+                and version.effective_from <= at
+            )
             if not usable:
                 raise EngineError(
                     f"Step {step.position} ({step.kind}) is pinned to {version}, which is not published and "
-                    f"effective at {at:%Y-%m-%d %H:%M:%S %Z}.")
+                    f"effective at {at:%Y-%m-%d %H:%M:%S %Z}."
+                )
         else:
             version = ruleset_selectors.ruleset_version_effective(ruleset=step.ruleset, at=at)
             if version is None:
                 raise EngineError(
                     f"Step {step.position} ({step.kind}): the ruleset {step.ruleset.name!r} has no version "
-                    f"published and effective at {at:%Y-%m-%d %H:%M:%S %Z}.")
+                    f"published and effective at {at:%Y-%m-%d %H:%M:%S %Z}."
+                )
         model = version.published_model
     elif step.binding == StepBinding.FOLLOW:
         version = None
-        model = (PredictiveModel.objects.filter(partner_id=step.model.partner_id, name=step.model.name,
-                                                status=ModelStatus.ACTIVE).order_by("-version").first())
+        model = (
+            PredictiveModel.objects.filter(
+                partner_id=step.model.partner_id, name=step.model.name, status=ModelStatus.ACTIVE
+            )
+            .order_by("-version")
+            .first()
+        )
         if model is None:
-            raise EngineError(f"Step {step.position} ({step.kind}): the model {step.model.name!r} has no active version.")
+            raise EngineError(
+                f"Step {step.position} ({step.kind}): the model {step.model.name!r} has no active version."
+            )
     else:
         version, model = None, step.model
     arguments, results = model_evaluation.model_fields(model)
-    return ResolvedStep(step=step, model=model, ruleset_version=version, arguments=tuple(arguments),
-                        results=tuple(results))
+    return ResolvedStep(
+        step=step, model=model, ruleset_version=version, arguments=tuple(arguments), results=tuple(results)
+    )
 
 
 def flow_plan(flow, *, at) -> list[ResolvedStep]:
@@ -112,7 +126,11 @@ def required_application_fields(plan):
     required, produced = [], set()
     for resolved in plan:
         for argument in resolved.arguments:
-            if argument.supported_field_id and argument.supported_field.name not in produced and argument.supported_field.name not in required:
+            if (
+                argument.supported_field_id
+                and argument.supported_field.name not in produced
+                and argument.supported_field.name not in required
+            ):
                 required.append(argument.supported_field.name)
         produced.update(r.supported_field.name for r in resolved.results if r.supported_field_id)
     return required
@@ -142,13 +160,19 @@ def validate_application(plan, application, *, path=("application",)):
 
 def _run_step(resolved, available):
     model = resolved.model
-    arguments = {f.supported_field.name: available.get(f.supported_field.name) for f in resolved.arguments if f.supported_field_id}
+    arguments = {
+        f.supported_field.name: available.get(f.supported_field.name)
+        for f in resolved.arguments
+        if f.supported_field_id
+    }
     model_evaluation.check_ready(model, list(resolved.arguments), path=("flowId",))
     record, errors = arguments_to_record(list(resolved.arguments), arguments, path=("application",))
     if errors:
         raise ArgumentErrors(errors)
     mapping = {f.name: f.supported_field.name for f in resolved.arguments + resolved.results if f.supported_field_id}
-    return model_evaluation.evaluate(model, arguments, record=record, result_fields=list(resolved.results), mapping=mapping)
+    return model_evaluation.evaluate(
+        model, arguments, record=record, result_fields=list(resolved.results), mapping=mapping
+    )
 
 
 def _codes(value):
@@ -191,7 +215,10 @@ def flow_run(*, flow, application, catalogue, at=None, plan=None) -> FlowResult:
         result = _run_step(step, available)
         evaluations.append((step, result))
         if not result.ok:
-            raise EngineError(f"Step {step.position} ({step.kind}, {step.model}) failed: {result.error}", location=result.error_location)
+            raise EngineError(
+                f"Step {step.position} ({step.kind}, {step.model}) failed: {result.error}",
+                location=result.error_location,
+            )
         available.update({key: value for key, value in result.results.items()})
         if step.kind == StepKind.KNOCKOUT:
             knockout_codes += _codes(result.results.get(step.result_field))
@@ -211,7 +238,10 @@ def flow_run(*, flow, application, catalogue, at=None, plan=None) -> FlowResult:
     if cutoff is None and not knockout_codes:
         cutoff = _band(flow, score)
     reasons = rank_reasons(knockout_codes, model_codes, catalogue)
-    referral = [{"code": c, "text": catalogue[c].notice_text if c in catalogue else c, "kind": "review"} for c in dict.fromkeys(referral_codes)]
+    referral = [
+        {"code": c, "text": catalogue[c].notice_text if c in catalogue else c, "kind": "review"}
+        for c in dict.fromkeys(referral_codes)
+    ]
     if knockout_codes:
         outcome = Outcome.DECLINED
     elif referral or cutoff == "REFER":
@@ -223,8 +253,15 @@ def flow_run(*, flow, application, catalogue, at=None, plan=None) -> FlowResult:
     elif cutoff == "APPROVE":
         outcome = Outcome.APPROVED
     else:
-        raise EngineError(f"The flow {flow} gave no cut-off outcome (got {cutoff!r}; expected one of {', '.join(CUTOFF_OUTCOMES)}).")
+        raise EngineError(
+            f"The flow {flow} gave no cut-off outcome (got {cutoff!r}; expected one of {', '.join(CUTOFF_OUTCOMES)})."
+        )
     return FlowResult(
-        outcome=outcome, reasons=reasons, referral_reasons=referral, score=score,
-        probability_of_default=probability, cutoff=cutoff, evaluations=evaluations,
+        outcome=outcome,
+        reasons=reasons,
+        referral_reasons=referral,
+        score=score,
+        probability_of_default=probability,
+        cutoff=cutoff,
+        evaluations=evaluations,
     )

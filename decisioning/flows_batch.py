@@ -7,6 +7,7 @@ runs once through `evaluate_batch(frame)` (modelregistry/engines.py), never one 
 Reasons for adverse-action notices are not computed: a backtest compares outcomes. Nothing here
 writes to the database.
 """
+
 import math
 from dataclasses import dataclass, field
 
@@ -53,16 +54,33 @@ def batch_steps(flow, *, at, ruleset_version=None) -> list[BatchStep]:
         if ruleset_version is not None and step.ruleset_id == ruleset_version.ruleset_id:
             loaded = ruleset_selectors.ruleset_version_loaded(ruleset_version)
             rows = ruleset_selectors.ruleset_version_field_mapping(version=ruleset_version)
-            arguments = tuple((r["name"], r["supportedFieldName"]) for r in rows if r["fieldType"] == "argument" and r["supportedFieldName"])
-            results = tuple((r["name"], r["supportedFieldName"] or r["name"]) for r in rows if r["fieldType"] == "result")
+            arguments = tuple(
+                (r["name"], r["supportedFieldName"])
+                for r in rows
+                if r["fieldType"] == "argument" and r["supportedFieldName"]
+            )
+            results = tuple(
+                (r["name"], r["supportedFieldName"] or r["name"]) for r in rows if r["fieldType"] == "result"
+            )
             label = f"{ruleset_version.ruleset.name} v{ruleset_version.number}"
         else:
             loaded = engines.load_for(resolved.model)
             arguments = tuple((f.name, f.supported_field.name) for f in resolved.arguments if f.supported_field_id)
-            results = tuple((f.name, f.supported_field.name if f.supported_field_id else f.name) for f in resolved.results)
+            results = tuple(
+                (f.name, f.supported_field.name if f.supported_field_id else f.name) for f in resolved.results
+            )
             label = f"{resolved.model.name} v{resolved.model.version}"
-        steps.append(BatchStep(position=step.position, kind=step.kind, label=f"{step.position + 1}. {step.kind}: {label}",
-                               result_field=step.result_field, loaded=loaded, arguments=arguments, results=results))
+        steps.append(
+            BatchStep(
+                position=step.position,
+                kind=step.kind,
+                label=f"{step.position + 1}. {step.kind}: {label}",
+                result_field=step.result_field,
+                loaded=loaded,
+                arguments=arguments,
+                results=results,
+            )
+        )
     return steps
 
 
@@ -105,8 +123,13 @@ def flow_run_batch(*, flow, steps, applications, progress=None) -> BatchResult:
         rows = numpy.flatnonzero(alive)
         hits = rule_hits.setdefault(step.label, {})
         if len(rows):
-            frame = pandas.DataFrame({artifact: _column([available[dictionary][i] for i in rows])
-                                      for artifact, dictionary in step.arguments}, index=rows)
+            frame = pandas.DataFrame(
+                {
+                    artifact: _column([available[dictionary][i] for i in rows])
+                    for artifact, dictionary in step.arguments
+                },
+                index=rows,
+            )
             if not step.arguments:
                 frame = pandas.DataFrame(index=rows)
             output = step.loaded.evaluate_batch(frame)
@@ -159,4 +182,6 @@ def flow_run_batch(*, flow, steps, applications, progress=None) -> BatchResult:
         else:
             outcome = ERROR
         outcomes[row], scores[row], probabilities[row], cutoff[row] = str(outcome), score, probability, band
-    return BatchResult(outcomes=outcomes, scores=scores, probabilities=probabilities, cutoffs=cutoff, rule_hits=rule_hits)
+    return BatchResult(
+        outcomes=outcomes, scores=scores, probabilities=probabilities, cutoffs=cutoff, rule_hits=rule_hits
+    )

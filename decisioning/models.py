@@ -21,9 +21,7 @@ class InsightTransaction(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     partner = models.ForeignKey("partners.Partner", on_delete=models.PROTECT, related_name="+")
-    model = models.ForeignKey(
-        "modelregistry.PredictiveModel", on_delete=models.PROTECT, related_name="transactions"
-    )
+    model = models.ForeignKey("modelregistry.PredictiveModel", on_delete=models.PROTECT, related_name="transactions")
     artifact_sha256 = models.CharField(max_length=64)
     engine_name = models.CharField(max_length=32)
     engine_version = models.CharField(max_length=32)
@@ -34,9 +32,7 @@ class InsightTransaction(models.Model):
     error = EncryptedTextField(null=True, blank=True)
     status = models.CharField(max_length=8, choices=TransactionStatus.choices)
     duration_us = models.PositiveBigIntegerField()
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
-    )
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     # Set when the evaluation is a step of a decision.
     decision = models.ForeignKey("Decision", null=True, blank=True, on_delete=models.PROTECT, related_name="steps")
     step_kind = models.CharField(max_length=16, blank=True)
@@ -88,9 +84,17 @@ class Flow(models.Model):
     partner = models.ForeignKey("partners.Partner", on_delete=models.PROTECT, related_name="decision_flows")
     name = models.CharField(max_length=200)
     is_default = models.BooleanField(default=False)
-    challenger = models.ForeignKey("DecisionFlow", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                   help_text="A version run in shadow on a share of traffic; never acted on.")
-    challenger_share = models.FloatField(default=0.0, help_text="Share of applications (0–1) the challenger also decides.")
+    challenger = models.ForeignKey(
+        "DecisionFlow",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="A version run in shadow on a share of traffic; never acted on.",
+    )
+    challenger_share = models.FloatField(
+        default=0.0, help_text="Share of applications (0–1) the challenger also decides."
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     created = models.DateTimeField(auto_now_add=True)
 
@@ -98,9 +102,13 @@ class Flow(models.Model):
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(fields=["partner", "name"], name="flow_name_unique"),
-            models.UniqueConstraint(fields=["partner"], condition=models.Q(is_default=True), name="one_default_named_flow_per_partner"),
-            models.CheckConstraint(condition=models.Q(challenger_share__gte=0, challenger_share__lte=1),
-                                   name="flow_challenger_share_is_a_share"),
+            models.UniqueConstraint(
+                fields=["partner"], condition=models.Q(is_default=True), name="one_default_named_flow_per_partner"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(challenger_share__gte=0, challenger_share__lte=1),
+                name="flow_challenger_share_is_a_share",
+            ),
         ]
 
     def __str__(self):
@@ -141,7 +149,9 @@ class DecisionFlow(models.Model):
     definition = models.ForeignKey(Flow, null=True, on_delete=models.PROTECT, related_name="versions")
     status = models.CharField(max_length=16, choices=FlowVersionStatus.choices, default=FlowVersionStatus.DRAFT)
     effective_from = models.DateTimeField(null=True, blank=True)
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     change_note = models.TextField(blank=True)
     based_on = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
@@ -207,7 +217,9 @@ class FlowStep(models.Model):
             models.CheckConstraint(
                 condition=(
                     models.Q(model__isnull=False, ruleset__isnull=True, ruleset_version__isnull=True)
-                    | models.Q(model__isnull=True, ruleset__isnull=False, binding="follow", ruleset_version__isnull=True)
+                    | models.Q(
+                        model__isnull=True, ruleset__isnull=False, binding="follow", ruleset_version__isnull=True
+                    )
                     | models.Q(model__isnull=True, ruleset__isnull=False, binding="pin", ruleset_version__isnull=False)
                 ),
                 name="flow_step_binds_a_ruleset_or_a_model",
@@ -282,13 +294,17 @@ class ReviewCase(models.Model):
     partner = models.ForeignKey("partners.Partner", on_delete=models.PROTECT, related_name="+")
     decision = models.OneToOneField(Decision, on_delete=models.PROTECT, related_name="review_case")
     status = models.CharField(max_length=24, choices=ReviewStatus.choices, default=ReviewStatus.OPEN)
-    assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     due_at = models.DateTimeField(db_index=True)
     referral_reasons = models.JSONField(default=list, help_text="Review reason codes (no personal data).")
     score_band = models.CharField(max_length=16, blank=True)
     # What the underwriter decided; with an override above the partner's amount, pending a second person.
     proposed_outcome = models.CharField(max_length=8, choices=Outcome.choices, blank=True)
-    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     is_override = models.BooleanField(default=False)
     decided_outcome = models.CharField(max_length=8, choices=Outcome.choices, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
@@ -379,8 +395,9 @@ class Backtest(models.Model):
     candidate = models.ForeignKey(DecisionFlow, on_delete=models.PROTECT, related_name="+")
     baseline = models.ForeignKey(DecisionFlow, null=True, on_delete=models.PROTECT, related_name="+")
     # A ruleset version tried inside the published flow (its ruleset's steps run it instead).
-    ruleset_version = models.ForeignKey("rulesets.RulesetVersion", null=True, blank=True, on_delete=models.PROTECT,
-                                        related_name="+")
+    ruleset_version = models.ForeignKey(
+        "rulesets.RulesetVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     limit = models.PositiveIntegerField(default=10_000)
     status = models.CharField(max_length=8, choices=BacktestStatus.choices, default=BacktestStatus.QUEUED)
     processed = models.PositiveIntegerField(default=0)

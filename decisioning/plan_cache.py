@@ -12,6 +12,7 @@ it changes:
 - a partner's reason-code catalogue by the partner's id; dropped when a reason code is saved or
   deleted.
 """
+
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models.signals import post_delete, post_save
 
@@ -20,9 +21,15 @@ from core.process_cache import ProcessCache
 plans = ProcessCache("decision-plans")
 
 WATCHED = (
-    "decisioning.Flow", "decisioning.DecisionFlow", "decisioning.FlowStep", "decisioning.ReasonCode",
-    "rulesets.Ruleset", "rulesets.RulesetVersion",
-    "modelregistry.PredictiveModel", "modelregistry.PredictiveModelField", "modelregistry.DataDictionaryField",
+    "decisioning.Flow",
+    "decisioning.DecisionFlow",
+    "decisioning.FlowStep",
+    "decisioning.ReasonCode",
+    "rulesets.Ruleset",
+    "rulesets.RulesetVersion",
+    "modelregistry.PredictiveModel",
+    "modelregistry.PredictiveModelField",
+    "modelregistry.DataDictionaryField",
 )
 
 
@@ -51,9 +58,14 @@ def flow_plan(flow, *, at, current=None):
     followed = [r.step.ruleset_id for r in plan if r.step.ruleset_id and r.step.binding != StepBinding.PIN]
     valid_until = None
     if followed:
-        valid_until = (RulesetVersion.objects.filter(ruleset_id__in=followed, status=RulesetVersionStatus.PUBLISHED,
-                                                     effective_from__gt=at)
-                       .order_by("effective_from").values_list("effective_from", flat=True).first())
+        valid_until = (
+            RulesetVersion.objects.filter(
+                ruleset_id__in=followed, status=RulesetVersionStatus.PUBLISHED, effective_from__gt=at
+            )
+            .order_by("effective_from")
+            .values_list("effective_from", flat=True)
+            .first()
+        )
     return plans.put(("plan", flow.pk), current, (valid_until, plan))[1]
 
 
@@ -74,9 +86,14 @@ def flow_for(partner, flow_id, *, current, at, lookup):
     flow = lookup(partner, flow_id, at=at)
     valid_until = None
     if flow.definition_id is not None:
-        valid_until = (DecisionFlow.objects.filter(definition_id=flow.definition_id, status=FlowVersionStatus.PUBLISHED,
-                                                   effective_from__gt=at)
-                       .order_by("effective_from").values_list("effective_from", flat=True).first())
+        valid_until = (
+            DecisionFlow.objects.filter(
+                definition_id=flow.definition_id, status=FlowVersionStatus.PUBLISHED, effective_from__gt=at
+            )
+            .order_by("effective_from")
+            .values_list("effective_from", flat=True)
+            .first()
+        )
     return plans.put(key, current, (valid_until, flow))[1]
 
 
@@ -95,4 +112,6 @@ def reason_catalogue(partner, *, current=None):
 def connect():
     for label in WATCHED:
         for signal in (post_save, post_delete):
-            signal.connect(plans.invalidate, sender=label, dispatch_uid=f"decision-plan-cache-{label}-{signal is post_save}")
+            signal.connect(
+                plans.invalidate, sender=label, dispatch_uid=f"decision-plan-cache-{label}-{signal is post_save}"
+            )

@@ -8,6 +8,7 @@ and absent from lists):
 - rule editors, rule approvers and data scientists: none (they get aggregates elsewhere).
 A user with several roles reads the union.
 """
+
 from django.db.models import Prefetch, Q, QuerySet
 
 from core.exceptions import NotFound
@@ -62,9 +63,16 @@ def insight_get(*, partner, user, insight_id) -> InsightTransaction:
 
 
 def decision_list(*, partner, user, outcome=None, external_id=None, created_from=None, created_to=None) -> QuerySet:
-    decisions = Decision.objects.filter(partner=partner).select_related("flow", "review_case").prefetch_related(
-        Prefetch("steps", queryset=InsightTransaction.objects.select_related("model__ruleset_version").order_by("step_position")),
-        Prefetch("review_case__actions", queryset=ReviewAction.objects.select_related("actor")),
+    decisions = (
+        Decision.objects.filter(partner=partner)
+        .select_related("flow", "review_case")
+        .prefetch_related(
+            Prefetch(
+                "steps",
+                queryset=InsightTransaction.objects.select_related("model__ruleset_version").order_by("step_position"),
+            ),
+            Prefetch("review_case__actions", queryset=ReviewAction.objects.select_related("actor")),
+        )
     )
     readable = _readable(user, requested_by="requested_by", under_review="review_case__isnull")
     if readable is not None:
@@ -96,7 +104,9 @@ def _require_flow_reader(user):
     from core.exceptions import NotPermitted
 
     if user is not None and not user.is_superuser and not user.has_any_role(*FLOW_READERS):
-        raise NotPermitted("Only partner admins, rule approvers, rule editors, data scientists and auditors read flows.")
+        raise NotPermitted(
+            "Only partner admins, rule approvers, rule editors, data scientists and auditors read flows."
+        )
 
 
 def flow_list(*, partner, user) -> QuerySet:
@@ -124,8 +134,11 @@ def flow_version_get(*, partner, user, version_id):
     from .models import DecisionFlow
 
     _require_flow_reader(user)
-    version = (DecisionFlow.objects.filter(partner=partner, pk=parse_uuid(version_id)).select_related("definition").first()
-               if parse_uuid(version_id) else None)
+    version = (
+        DecisionFlow.objects.filter(partner=partner, pk=parse_uuid(version_id)).select_related("definition").first()
+        if parse_uuid(version_id)
+        else None
+    )
     if version is None:
         raise NotFound(f"No decision flow version {version_id}.")
     return version
@@ -137,16 +150,24 @@ def flow_version_effective(*, flow, at=None):
 
     from .models import FlowVersionStatus
 
-    return (flow.versions.filter(status=FlowVersionStatus.PUBLISHED, effective_from__lte=at or timezone.now())
-            .order_by("-effective_from", "-version").first())
+    return (
+        flow.versions.filter(status=FlowVersionStatus.PUBLISHED, effective_from__lte=at or timezone.now())
+        .order_by("-effective_from", "-version")
+        .first()
+    )
 
 
 def backtest_get(*, partner, user, backtest_id):
     from .models import Backtest
 
     _require_flow_reader(user)
-    backtest = (Backtest.objects.filter(partner=partner, pk=parse_uuid(backtest_id)).select_related("candidate", "baseline", "flow").first()
-                if parse_uuid(backtest_id) else None)
+    backtest = (
+        Backtest.objects.filter(partner=partner, pk=parse_uuid(backtest_id))
+        .select_related("candidate", "baseline", "flow")
+        .first()
+        if parse_uuid(backtest_id)
+        else None
+    )
     if backtest is None:
         raise NotFound(f"No backtest {backtest_id}.")
     return backtest
@@ -173,6 +194,13 @@ def challenger_report(*, flow, challenger=None) -> dict:
             swaps["newlyApproved"].append(row.decision.external_id)
         elif row.outcome == "DECLINED" and row.decision.outcome != "DECLINED":
             swaps["newlyDeclined"].append(row.decision.external_id)
-    return {"challenger": str(challenger), "count": count, "errors": errors, "champion": champion, "challengerOutcomes": shadow,
-            "newlyApproved": len(swaps["newlyApproved"]), "newlyDeclined": len(swaps["newlyDeclined"]),
-            "examples": {key: value[:10] for key, value in swaps.items()}}
+    return {
+        "challenger": str(challenger),
+        "count": count,
+        "errors": errors,
+        "champion": champion,
+        "challengerOutcomes": shadow,
+        "newlyApproved": len(swaps["newlyApproved"]),
+        "newlyDeclined": len(swaps["newlyDeclined"]),
+        "examples": {key: value[:10] for key, value in swaps.items()},
+    }

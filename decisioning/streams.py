@@ -16,6 +16,7 @@ anywhere in between leaves the request pending; after a restart (or in another c
 claimed with XAUTOCLAIM once idle for `claim_idle_ms`, decide() finds the committed decision by
 its key, and the result is published then, once.
 """
+
 import json
 import logging
 import os
@@ -106,11 +107,16 @@ def decide(*, partner, user, fields):
         except (TypeError, ValueError):
             raise ArgumentError("application", "must be a JSON object") from None
         decision, created = decision_create(
-            partner=partner, application=application, requested_by=user, idempotency_key=key,
-            external_id=_text(fields, "external_id"), flow_id=fields.get("flow_id") or None,
+            partner=partner,
+            application=application,
+            requested_by=user,
+            idempotency_key=key,
+            external_id=_text(fields, "external_id"),
+            flow_id=fields.get("flow_id") or None,
         )
-        result.update(status="ok", decision_id=str(decision.pk), outcome=decision.outcome,
-                      created="1" if created else "0")
+        result.update(
+            status="ok", decision_id=str(decision.pk), outcome=decision.outcome, created="1" if created else "0"
+        )
     except DomainError as error:
         result.update(status="error", error=str(getattr(error, "detail", error))[:1000])
     return result
@@ -145,7 +151,8 @@ class Consumer:
         handled, start = 0, "0-0"
         while True:
             start, messages, _deleted = self.client.xautoclaim(
-                self.requests, GROUP, self.name, min_idle_time=self.claim_idle_ms, start_id=start, count=self.count)
+                self.requests, GROUP, self.name, min_idle_time=self.claim_idle_ms, start_id=start, count=self.count
+            )
             handled += self._handle(messages)
             if start == "0-0":
                 return handled

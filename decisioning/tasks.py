@@ -10,8 +10,15 @@ from .services import replay_job_run
 MAX_REPLAY_RETRIES = 5
 
 
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_REPLAY_RETRIES,
-             autoretry_for=(OperationalError,), retry_backoff=True, retry_backoff_max=60)
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=MAX_REPLAY_RETRIES,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_backoff_max=60,
+)
 def replay_decisions(self, decision_ids):
     """Audit check: replay decisions on their recorded versions and record each replay.
 

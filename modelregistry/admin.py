@@ -30,13 +30,17 @@ class DataDictionaryFieldAdmin(admin.ModelAdmin):
 
     @admin.action(description="Export the selected entries as CSV")
     def export_csv(self, request, queryset):
-        response = HttpResponse(dictionary_csv.write_rows(queryset.order_by("name")), content_type="text/csv; charset=utf-8")
+        response = HttpResponse(
+            dictionary_csv.write_rows(queryset.order_by("name")), content_type="text/csv; charset=utf-8"
+        )
         response["Content-Disposition"] = 'attachment; filename="data_dictionary.csv"'
         return response
 
     def get_urls(self):
         return [
-            path("import/", self.admin_site.admin_view(self.import_view), name="modelregistry_datadictionaryfield_import"),
+            path(
+                "import/", self.admin_site.admin_view(self.import_view), name="modelregistry_datadictionaryfield_import"
+            ),
             *super().get_urls(),
         ]
 
@@ -56,13 +60,24 @@ class DataDictionaryFieldAdmin(admin.ModelAdmin):
             except ArgumentError as error:
                 form.add_error("file", error.message)
             else:
-                self.message_user(request, f"Imported: {len(result.created)} added, {len(result.updated)} updated, "
-                                           f"{len(result.unchanged)} unchanged.", messages.SUCCESS)
+                self.message_user(
+                    request,
+                    f"Imported: {len(result.created)} added, {len(result.updated)} updated, "
+                    f"{len(result.unchanged)} unchanged.",
+                    messages.SUCCESS,
+                )
                 return HttpResponseRedirect(reverse("admin:modelregistry_datadictionaryfield_changelist"))
-        return render(request, "admin/modelregistry/datadictionaryfield/import.html", {
-            **self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
-            "row_errors": row_errors, "title": "Import data dictionary entries from CSV",
-        })
+        return render(
+            request,
+            "admin/modelregistry/datadictionaryfield/import.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "form": form,
+                "row_errors": row_errors,
+                "title": "Import data dictionary entries from CSV",
+            },
+        )
 
     def get_readonly_fields(self, request, obj=None):
         # A concept's name and type are what mapped models rely on.
@@ -72,9 +87,9 @@ class DataDictionaryFieldAdmin(admin.ModelAdmin):
         if change:
             services.data_dictionary_field_update(field=obj, actor=request.user, changed=form.changed_data)
         else:
-            created = services.data_dictionary_field_create(actor=request.user, **{
-                name: form.cleaned_data[name] for name in form.cleaned_data
-            })
+            created = services.data_dictionary_field_create(
+                actor=request.user, **{name: form.cleaned_data[name] for name in form.cleaned_data}
+            )
             obj.pk = created.pk
 
 
@@ -127,14 +142,41 @@ class PredictiveModelAdmin(PartnerScopedAdmin):
     list_filter = ("engine", "status", "partner")
     search_fields = ("name", "sha256")
     readonly_fields = (
-        "partner", "name", "version", "engine", "status", "sha256", "warnings", "allow_reference_engine",
-        "source_format", "source_name", "source_sha256", "source_download", "created_by", "created", "artifact_text",
+        "partner",
+        "name",
+        "version",
+        "engine",
+        "status",
+        "sha256",
+        "warnings",
+        "allow_reference_engine",
+        "source_format",
+        "source_name",
+        "source_sha256",
+        "source_download",
+        "created_by",
+        "created",
+        "artifact_text",
         "model_card_display",
     )
     fields = (
-        "partner", "name", "version", "engine", "status", "description", "sha256", "warnings",
-        "allow_reference_engine", "source_format", "source_name", "source_sha256", "source_download", "created_by",
-        "created", "model_card_display", "artifact_text",
+        "partner",
+        "name",
+        "version",
+        "engine",
+        "status",
+        "description",
+        "sha256",
+        "warnings",
+        "allow_reference_engine",
+        "source_format",
+        "source_name",
+        "source_sha256",
+        "source_download",
+        "created_by",
+        "created",
+        "model_card_display",
+        "artifact_text",
     )
     inlines = [PredictiveModelFieldInline]
     actions = ["retire"]
@@ -151,14 +193,24 @@ class PredictiveModelAdmin(PartnerScopedAdmin):
         cv = card.get("metrics", {}).get("crossValidation", {})
         headline = format_html(
             "<p><strong>{}</strong> on {} rows ({} bad): AUC {}, KS {}, Gini {}, Brier {} ({}-fold CV)</p>",
-            card.get("algorithm", ""), card.get("data", {}).get("rows", "?"), card.get("data", {}).get("badRows", "?"),
-            f"{cv.get('auc', 0):.3f}", f"{cv.get('ks', 0):.3f}", f"{cv.get('gini', 0):.3f}",
-            f"{cv.get('brier', 0):.4f}", cv.get("folds", "?"))
-        warnings = format_html_join("", '<p class="errornote">Warning: {}</p>',
-                                    ((warning,) for warning in card.get("warnings", [])))
+            card.get("algorithm", ""),
+            card.get("data", {}).get("rows", "?"),
+            card.get("data", {}).get("badRows", "?"),
+            f"{cv.get('auc', 0):.3f}",
+            f"{cv.get('ks', 0):.3f}",
+            f"{cv.get('gini', 0):.3f}",
+            f"{cv.get('brier', 0):.4f}",
+            cv.get("folds", "?"),
+        )
+        warnings = format_html_join(
+            "", '<p class="errornote">Warning: {}</p>', ((warning,) for warning in card.get("warnings", []))
+        )
         features = format_html("<p>Features: {}</p>", ", ".join(card.get("features", [])))
-        body = format_html('<details><summary>Full model card (JSON)</summary><pre style="max-height:32em;'
-                           'overflow:auto;font-size:12px">{}</pre></details>', json.dumps(card, indent=2))
+        body = format_html(
+            '<details><summary>Full model card (JSON)</summary><pre style="max-height:32em;'
+            'overflow:auto;font-size:12px">{}</pre></details>',
+            json.dumps(card, indent=2),
+        )
         return format_html("{}{}{}{}", headline, warnings, features, body)
 
     @admin.display(description="Artifact")
@@ -171,20 +223,36 @@ class PredictiveModelAdmin(PartnerScopedAdmin):
     def source_download(self, obj):
         if obj is None or obj.pk is None:
             return "-"
-        link = format_html('<a href="{}">Download {}</a>', reverse(
-            "admin:modelregistry_predictivemodel_source", args=[obj.pk]), obj.get_source_format_display())
+        link = format_html(
+            '<a href="{}">Download {}</a>',
+            reverse("admin:modelregistry_predictivemodel_source", args=[obj.pk]),
+            obj.get_source_format_display(),
+        )
         if obj.engine != "dmn":
             return link
-        exports = [format_html('<a href="{}">{}</a>', reverse(
-            "admin:modelregistry_predictivemodel_export", args=[obj.pk, export_format]), label)
-            for export_format, label in (("dmn", "DMN XML"), ("xlsx", "Excel workbook"))]
+        exports = [
+            format_html(
+                '<a href="{}">{}</a>',
+                reverse("admin:modelregistry_predictivemodel_export", args=[obj.pk, export_format]),
+                label,
+            )
+            for export_format, label in (("dmn", "DMN XML"), ("xlsx", "Excel workbook"))
+        ]
         return format_html("{} · Export as {} or {}", link, exports[0], exports[1])
 
     def get_urls(self):
-        own = [path("<uuid:pk>/source/", self.admin_site.admin_view(self.source_view),
-                    name="modelregistry_predictivemodel_source"),
-               path("<uuid:pk>/export/<str:export_format>/", self.admin_site.admin_view(self.export_view),
-                    name="modelregistry_predictivemodel_export")]
+        own = [
+            path(
+                "<uuid:pk>/source/",
+                self.admin_site.admin_view(self.source_view),
+                name="modelregistry_predictivemodel_source",
+            ),
+            path(
+                "<uuid:pk>/export/<str:export_format>/",
+                self.admin_site.admin_view(self.export_view),
+                name="modelregistry_predictivemodel_export",
+            ),
+        ]
         return own + super().get_urls()
 
     def source_view(self, request, pk):
@@ -202,7 +270,8 @@ class PredictiveModelAdmin(PartnerScopedAdmin):
             raise Http404("No such model.")
         try:
             content, content_type, filename = selectors.predictive_model_export(
-                model=model, export_format=export_format)
+                model=model, export_format=export_format
+            )
         except ArgumentError as error:
             self.message_user(request, f"Not exported: {error.message}", level=messages.ERROR)
             return HttpResponseRedirect(reverse("admin:modelregistry_predictivemodel_change", args=[model.pk]))
@@ -236,8 +305,9 @@ class PredictiveModelAdmin(PartnerScopedAdmin):
             # only the description is edited here: the artifact never changes, and a version is
             # retired through the retire action
             if "description" in form.changed_data:
-                services.predictive_model_describe(model=obj, description=form.cleaned_data["description"],
-                                                   actor=request.user)
+                services.predictive_model_describe(
+                    model=obj, description=form.cleaned_data["description"], actor=request.user
+                )
             return
         partner = form.cleaned_data["partner"]
         if not request.user.is_superuser and partner.pk != request.user.partner_id:

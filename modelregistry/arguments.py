@@ -4,6 +4,7 @@ Every problem is collected, so a partner's developer sees all of them in one ans
 An explicit `null` is a missing value (the model's own missing-value treatment applies);
 an absent key is an error, so a typo in a name can never pass for a missing value.
 """
+
 import datetime
 import decimal
 import math
@@ -83,8 +84,7 @@ def _check_bounds(dictionary_field, value):
 
 
 def _describe(value):
-    names = {bool: "a boolean", str: "a string", list: "a list", dict: "an object", int: "a number",
-             float: "a number"}
+    names = {bool: "a boolean", str: "a string", list: "a list", dict: "an object", int: "a number", float: "a number"}
     return names.get(type(value), type(value).__name__)
 
 

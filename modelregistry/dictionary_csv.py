@@ -4,8 +4,17 @@ import csv
 import io
 
 COLUMNS = (
-    "name", "data_type", "label", "description", "unit", "display_format",
-    "allowed_values", "value_labels", "minimum", "maximum", "protected",
+    "name",
+    "data_type",
+    "label",
+    "description",
+    "unit",
+    "display_format",
+    "allowed_values",
+    "value_labels",
+    "minimum",
+    "maximum",
+    "protected",
 )
 REQUIRED = ("name", "data_type")
 MAX_BYTES = 1_000_000
@@ -39,19 +48,21 @@ def write_rows(fields):
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     for field in fields:
-        writer.writerow({
-            "name": field.name,
-            "data_type": field.data_type,
-            "label": field.label,
-            "description": field.description,
-            "unit": field.unit,
-            "display_format": field.display_format,
-            "allowed_values": "|".join(str(value) for value in field.allowed_values or ()),
-            "value_labels": "|".join(f"{key}={value}" for key, value in (field.value_labels or {}).items()),
-            "minimum": "" if field.minimum is None else _number(field.minimum),
-            "maximum": "" if field.maximum is None else _number(field.maximum),
-            "protected": "true" if field.protected else "false",
-        })
+        writer.writerow(
+            {
+                "name": field.name,
+                "data_type": field.data_type,
+                "label": field.label,
+                "description": field.description,
+                "unit": field.unit,
+                "display_format": field.display_format,
+                "allowed_values": "|".join(str(value) for value in field.allowed_values or ()),
+                "value_labels": "|".join(f"{key}={value}" for key, value in (field.value_labels or {}).items()),
+                "minimum": "" if field.minimum is None else _number(field.minimum),
+                "maximum": "" if field.maximum is None else _number(field.maximum),
+                "protected": "true" if field.protected else "false",
+            }
+        )
     return out.getvalue()
 
 

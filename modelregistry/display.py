@@ -69,5 +69,8 @@ def dictionary_of(names):
 def labelled(values):
     """[(label, name, formatted value)] for a {dictionary name: value} mapping, in label order; one query."""
     fields = dictionary_of(values)
-    rows = [(label_of(fields.get(name), name), name, format_value(fields.get(name), value)) for name, value in values.items()]
+    rows = [
+        (label_of(fields.get(name), name), name, format_value(fields.get(name), value))
+        for name, value in values.items()
+    ]
     return sorted(rows, key=lambda row: row[0].lower())

@@ -4,6 +4,7 @@ An artifact format maps to an engine package with no Django import; a loaded mod
 process by sha256, so compiling happens once. Packages are imported on first use: the reference
 engines are slow to start (pyDMNrules ~13 s, pypmml a JVM) and must stay off start-up paths.
 """
+
 import hashlib
 import threading
 from collections import OrderedDict
@@ -128,10 +129,13 @@ def load(*, engine, artifact, sha256=None, implementation=None, allow_reference_
 
 
 def load_for(predictive_model):
-    return load(engine=predictive_model.engine, artifact=predictive_model.artifact, sha256=predictive_model.sha256,
-                allow_reference_engine=predictive_model.allow_reference_engine)
+    return load(
+        engine=predictive_model.engine,
+        artifact=predictive_model.artifact,
+        sha256=predictive_model.sha256,
+        allow_reference_engine=predictive_model.allow_reference_engine,
+    )
 
 
 def load_error_class(engine):
     return engine_package(engine).ModelLoadError
-

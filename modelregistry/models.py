@@ -25,9 +25,7 @@ class DisplayFormat(models.TextChoices):
     TEXT = "text"
 
 
-camel_case = RegexValidator(
-    r"^[a-z][a-zA-Z0-9]*$", "Use camelCase: a lower-case letter, then letters and digits."
-)
+camel_case = RegexValidator(r"^[a-z][a-zA-Z0-9]*$", "Use camelCase: a lower-case letter, then letters and digits.")
 
 
 class DataDictionaryField(models.Model):
@@ -39,15 +37,15 @@ class DataDictionaryField(models.Model):
     description = models.TextField(blank=True)
     unit = models.CharField(max_length=32, blank=True, help_text="e.g. USD, percent, months.")
     display_format = models.CharField(
-        max_length=16, choices=DisplayFormat.choices, blank=True,
+        max_length=16,
+        choices=DisplayFormat.choices,
+        blank=True,
         help_text="How pages show a value: currency, percent, number, enumeration (by label) or as sent.",
     )
     value_labels = models.JSONField(
         null=True, blank=True, help_text="An object: allowed value -> the label pages show for it."
     )
-    allowed_values = models.JSONField(
-        null=True, blank=True, help_text="A list; a value outside it is rejected."
-    )
+    allowed_values = models.JSONField(null=True, blank=True, help_text="A list; a value outside it is rejected.")
     minimum = models.FloatField(null=True, blank=True)
     maximum = models.FloatField(null=True, blank=True)
     protected = models.BooleanField(
@@ -123,22 +121,21 @@ class PredictiveModel(models.Model):
     source_format = models.CharField(max_length=8, choices=SourceFormat.choices, default=SourceFormat.XML)
     source_name = models.CharField(max_length=255, blank=True, help_text="The uploaded file's name.")
     source_sha256 = models.CharField(max_length=64, blank=True, help_text="sha256 of the uploaded file.")
-    source_file = models.BinaryField(null=True, blank=True, editable=False,
-                                     help_text="The uploaded workbook, kept as sent (XML uploads: empty).")
+    source_file = models.BinaryField(
+        null=True, blank=True, editable=False, help_text="The uploaded workbook, kept as sent (XML uploads: empty)."
+    )
     model_card = models.JSONField(
-        null=True, blank=True, editable=False,
+        null=True,
+        blank=True,
+        editable=False,
         help_text="For a model trained here: data summary, features, parameters, metrics and warnings.",
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
-    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["name", "-version"]
-        constraints = [
-            models.UniqueConstraint(fields=["partner", "name", "version"], name="model_version_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["partner", "name", "version"], name="model_version_unique")]
 
     def __str__(self):
         return f"{self.name} v{self.version}"

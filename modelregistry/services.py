@@ -91,11 +91,13 @@ def data_dictionary_import_csv(*, text, actor) -> DictionaryImport:
                 continue
             plans.append(("create", candidate))
         elif current.data_type != attributes["data_type"]:
-            errors.append(ArgumentError(
-                ("rows", str(number), "data_type"),
-                f"{name!r} is a {current.data_type} entry of the dictionary; an entry's type never changes "
-                "(models rely on it). Choose another name for a different concept.",
-            ))
+            errors.append(
+                ArgumentError(
+                    ("rows", str(number), "data_type"),
+                    f"{name!r} is a {current.data_type} entry of the dictionary; an entry's type never changes "
+                    "(models rely on it). Choose another name for a different concept.",
+                )
+            )
         elif getattr(actor, "partner_id", None) is None and any(
             attributes[column] != getattr(current, column) for column in DESCRIPTIVE_COLUMNS
         ):
@@ -115,7 +117,10 @@ def data_dictionary_import_csv(*, text, actor) -> DictionaryImport:
         field.save()
         (result.created if verb == "create" else result.updated).append(field.name)
         audit_event_record(
-            actor=actor, action=f"data_dictionary_field.{verb}", obj=field, partner=partner,
+            actor=actor,
+            action=f"data_dictionary_field.{verb}",
+            obj=field,
+            partner=partner,
             data={"source": "csv import"},
         )
     return result
@@ -166,8 +171,9 @@ def artifact_prepare(
             raise ArgumentError("workbook", "The Excel workbook is empty.")
         workbook = bytes(workbook)
         artifact = engines.workbook_to_artifact(workbook, name=name)
-        source.update(source_format=SourceFormat.XLSX, source_file=workbook,
-                      source_sha256=hashlib.sha256(workbook).hexdigest())
+        source.update(
+            source_format=SourceFormat.XLSX, source_file=workbook, source_sha256=hashlib.sha256(workbook).hexdigest()
+        )
     if not isinstance(artifact, str) or not artifact.strip():
         raise ArgumentError("artifact", "The artifact (PMML or DMN XML) is empty.")
     engine = engines.detect_engine(artifact)
@@ -176,27 +182,44 @@ def artifact_prepare(
         source["source_sha256"] = sha256
     field = "workbook" if workbook is not None else "artifact"
     try:
-        loaded = engines.load(engine=engine, artifact=artifact, sha256=sha256,
-                              allow_reference_engine=allow_reference_engine)
+        loaded = engines.load(
+            engine=engine, artifact=artifact, sha256=sha256, allow_reference_engine=allow_reference_engine
+        )
     except engines.load_error_class(engine) as error:
         location = getattr(error, "location", None)
         where = f" (at {location})" if location and str(location) not in str(error) else ""
         what = "Excel workbook's rules are" if workbook is not None else f"{engine.upper()} artifact is"
         hint = ""
         if getattr(error, "needs_reference_engine", False):
-            hint = (". Register it with allowReferenceEngine set to true to have the pypmml reference engine "
-                    "evaluate it.")
+            hint = (
+                ". Register it with allowReferenceEngine set to true to have the pypmml reference engine evaluate it."
+            )
         raise ArgumentError(field, f"The {what} not valid: {error}{where}{hint}") from None
     if not any(spec.field_type == FieldType.ARGUMENT for spec in loaded.fields):
         raise ArgumentError(field, "The model has no input fields.")
-    return PreparedArtifact(engine=engine, artifact=artifact, sha256=sha256, loaded=loaded, field=field,
-                            source=source, allow_reference_engine=bool(allow_reference_engine))
+    return PreparedArtifact(
+        engine=engine,
+        artifact=artifact,
+        sha256=sha256,
+        loaded=loaded,
+        field=field,
+        source=source,
+        allow_reference_engine=bool(allow_reference_engine),
+    )
 
 
 @transaction.atomic
 def predictive_model_register(
-    *, partner, name, created_by, artifact=None, workbook=None, source_name="", description="",
-    allow_reference_engine=False, model_card=None,
+    *,
+    partner,
+    name,
+    created_by,
+    artifact=None,
+    workbook=None,
+    source_name="",
+    description="",
+    allow_reference_engine=False,
+    model_card=None,
 ) -> PredictiveModel:
     """Register a PMML `artifact` as the next version of the partner's model `name`.
 
@@ -206,8 +229,13 @@ def predictive_model_register(
     version that a second person approved (rulesets.services.artifact_upload makes the draft;
     publishing it calls predictive_model_register_ruleset_version).
     """
-    prepared = artifact_prepare(name=name, artifact=artifact, workbook=workbook, source_name=source_name,
-                                allow_reference_engine=allow_reference_engine)
+    prepared = artifact_prepare(
+        name=name,
+        artifact=artifact,
+        workbook=workbook,
+        source_name=source_name,
+        allow_reference_engine=allow_reference_engine,
+    )
     if prepared.engine == Engine.DMN:
         raise ArgumentError(
             prepared.field,
@@ -215,26 +243,49 @@ def predictive_model_register(
             "ruleset version, then have it approved and published.",
             code="draft_required",
         )
-    return _register(partner=partner, name=name.strip(), created_by=created_by, prepared=prepared,
-                     description=description, model_card=model_card)
+    return _register(
+        partner=partner,
+        name=name.strip(),
+        created_by=created_by,
+        prepared=prepared,
+        description=description,
+        model_card=model_card,
+    )
 
 
 @transaction.atomic
 def predictive_model_register_ruleset_version(
-    *, partner, name, artifact, created_by, ruleset_version_id, description="", source_format=SourceFormat.XML,
-    source_name="", source_file=None,
+    *,
+    partner,
+    name,
+    artifact,
+    created_by,
+    ruleset_version_id,
+    description="",
+    source_format=SourceFormat.XML,
+    source_name="",
+    source_file=None,
 ) -> PredictiveModel:
     """Register the DMN XML of an approved ruleset version being published (its only way in)."""
     prepared = artifact_prepare(name=name, artifact=artifact)
     if prepared.engine != Engine.DMN:
         raise ArgumentError("artifact", "A ruleset version is DMN XML.")
-    prepared.source = {"source_format": source_format, "source_name": (source_name or "")[:255],
-                       "source_sha256": prepared.sha256}
+    prepared.source = {
+        "source_format": source_format,
+        "source_name": (source_name or "")[:255],
+        "source_sha256": prepared.sha256,
+    }
     if source_file is not None:
         source_file = bytes(source_file)
         prepared.source.update(source_file=source_file, source_sha256=hashlib.sha256(source_file).hexdigest())
-    return _register(partner=partner, name=name.strip(), created_by=created_by, prepared=prepared,
-                     description=description, audit={"ruleset_version": str(ruleset_version_id)})
+    return _register(
+        partner=partner,
+        name=name.strip(),
+        created_by=created_by,
+        prepared=prepared,
+        description=description,
+        audit={"ruleset_version": str(ruleset_version_id)},
+    )
 
 
 def _register(*, partner, name, created_by, prepared, description, audit=None, model_card=None) -> PredictiveModel:
@@ -271,7 +322,9 @@ def _register(*, partner, name, created_by, prepared, description, audit=None, m
         field.supported_field = _automatic_mapping(field, dictionary, previous_mapping)
         fields.append(field)
     PredictiveModelField.objects.bulk_create(fields)
-    unmapped_results = [field.name for field in fields if field.field_type == FieldType.RESULT and field.supported_field is None]
+    unmapped_results = [
+        field.name for field in fields if field.field_type == FieldType.RESULT and field.supported_field is None
+    ]
     if unmapped_results:
         model.warnings = model.warnings + [
             f"Result {name!r} is not mapped onto the data dictionary: the API returns it under this raw name and "
@@ -283,11 +336,18 @@ def _register(*, partner, name, created_by, prepared, description, audit=None, m
         actor=created_by,
         action="predictive_model.register",
         obj=model,
-        data={"engine": prepared.engine, "sha256": prepared.sha256, "version": model.version,
-              "engine_name": loaded.engine_name, "warnings": model.warnings,
-              "allow_reference_engine": model.allow_reference_engine,
-              "source_format": model.source_format, "source_name": model.source_name,
-              "source_sha256": model.source_sha256, **(audit or {})},
+        data={
+            "engine": prepared.engine,
+            "sha256": prepared.sha256,
+            "version": model.version,
+            "engine_name": loaded.engine_name,
+            "warnings": model.warnings,
+            "allow_reference_engine": model.allow_reference_engine,
+            "source_format": model.source_format,
+            "source_name": model.source_name,
+            "source_sha256": model.source_sha256,
+            **(audit or {}),
+        },
     )
     return model
 
@@ -342,9 +402,7 @@ def predictive_model_field_map(*, field, supported_field_name, actor, allow_prot
             .first()
         )
         if taken is not None:
-            raise ArgumentError(
-                "supportedFieldName", f"{dictionary_field.name!r} is mapped to {taken.name!r} already."
-            )
+            raise ArgumentError("supportedFieldName", f"{dictionary_field.name!r} is mapped to {taken.name!r} already.")
         field.supported_field = dictionary_field
         field.protected_use_allowed_by = actor if dictionary_field.protected and allow_protected else None
     field.save(update_fields=["supported_field", "protected_use_allowed_by"])

@@ -13,7 +13,9 @@ from .models import Partner, User
 class PartnerOnboardForm(forms.ModelForm):
     """Adding a partner also creates its first partner admin (partners.services.partner_onboard)."""
 
-    admin_username = forms.CharField(max_length=150, help_text="The partner's first admin, who adds its people and tokens.")
+    admin_username = forms.CharField(
+        max_length=150, help_text="The partner's first admin, who adds its people and tokens."
+    )
     admin_email = forms.EmailField(required=False)
 
     class Meta:
@@ -50,7 +52,10 @@ class PartnerAdmin(PartnerScopedAdmin):
     def get_fieldsets(self, request, obj=None):
         if obj is None:
             return [
-                (None, {"fields": ("name", "review_sla_hours", "override_confirmation_amount", "api_requests_per_minute")}),
+                (
+                    None,
+                    {"fields": ("name", "review_sla_hours", "override_confirmation_amount", "api_requests_per_minute")},
+                ),
                 ("First partner admin", {"fields": ("admin_username", "admin_email")}),
             ]
         return super().get_fieldsets(request, obj)
@@ -61,8 +66,11 @@ class PartnerAdmin(PartnerScopedAdmin):
         data = form.cleaned_data
         try:
             partner, admin_user, password = services.partner_onboard(
-                name=data["name"], admin_username=data["admin_username"], admin_email=data["admin_email"],
-                actor=request.user, review_sla_hours=data["review_sla_hours"],
+                name=data["name"],
+                admin_username=data["admin_username"],
+                admin_email=data["admin_email"],
+                actor=request.user,
+                review_sla_hours=data["review_sla_hours"],
                 override_confirmation_amount=data["override_confirmation_amount"],
                 api_requests_per_minute=data["api_requests_per_minute"],
             )
@@ -129,8 +137,7 @@ class UserAdmin(PartnerScopedAdmin, DjangoUserAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         user = form.instance
-        services.user_roles_set(user=user, roles=list(user.groups.values_list("name", flat=True)),
-                                actor=request.user)
+        services.user_roles_set(user=user, roles=list(user.groups.values_list("name", flat=True)), actor=request.user)
 
 
 admin.site.unregister(AuthToken)

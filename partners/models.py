@@ -40,9 +40,7 @@ class Partner(models.Model):
 class User(AbstractUser):
     """A person or system. Everyone but platform staff belongs to exactly one partner."""
 
-    partner = models.ForeignKey(
-        Partner, null=True, blank=True, on_delete=models.PROTECT, related_name="users"
-    )
+    partner = models.ForeignKey(Partner, null=True, blank=True, on_delete=models.PROTECT, related_name="users")
 
     class Meta:
         constraints = [

@@ -29,10 +29,16 @@ DESCRIPTIONS = {
 # partner system calls the API; neither gets the admin.
 ADMIN_ROLES = frozenset({RULE_EDITOR, RULE_APPROVER, DATA_SCIENTIST, AUDITOR, PARTNER_ADMIN})
 
-_VIEW_REGISTRY = ("modelregistry.view_predictivemodel", "modelregistry.view_predictivemodelfield",
-                  "modelregistry.view_datadictionaryfield")
-_AUTHOR_MODELS = ("modelregistry.add_predictivemodel", "modelregistry.change_predictivemodel",
-                  "modelregistry.change_predictivemodelfield")
+_VIEW_REGISTRY = (
+    "modelregistry.view_predictivemodel",
+    "modelregistry.view_predictivemodelfield",
+    "modelregistry.view_datadictionaryfield",
+)
+_AUTHOR_MODELS = (
+    "modelregistry.add_predictivemodel",
+    "modelregistry.change_predictivemodel",
+    "modelregistry.change_predictivemodelfield",
+)
 
 # The Django permissions each role's group carries: the one source for the data migration and for
 # the post_migrate sync (which also picks up permissions of models added later, e.g. rulesets).
@@ -40,20 +46,41 @@ _AUTHOR_MODELS = ("modelregistry.add_predictivemodel", "modelregistry.change_pre
 # add form); existing entries are changed by platform staff only, since a change affects every partner.
 _ADD_DICTIONARY = ("modelregistry.add_datadictionaryfield",)
 PERMISSIONS = {
-    RULE_EDITOR: _VIEW_REGISTRY + _AUTHOR_MODELS + (
-        "rulesets.view_ruleset", "rulesets.add_ruleset", "rulesets.change_ruleset",
-        "rulesets.view_rulesetversion", "rulesets.add_rulesetversion", "rulesets.change_rulesetversion"),
-    RULE_APPROVER: _VIEW_REGISTRY + (
-        "rulesets.view_ruleset", "rulesets.view_rulesetversion", "rulesets.change_rulesetversion"),
+    RULE_EDITOR: _VIEW_REGISTRY
+    + _AUTHOR_MODELS
+    + (
+        "rulesets.view_ruleset",
+        "rulesets.add_ruleset",
+        "rulesets.change_ruleset",
+        "rulesets.view_rulesetversion",
+        "rulesets.add_rulesetversion",
+        "rulesets.change_rulesetversion",
+    ),
+    RULE_APPROVER: _VIEW_REGISTRY
+    + ("rulesets.view_ruleset", "rulesets.view_rulesetversion", "rulesets.change_rulesetversion"),
     DATA_SCIENTIST: _VIEW_REGISTRY + _AUTHOR_MODELS + _ADD_DICTIONARY,
-    AUDITOR: _VIEW_REGISTRY + ("decisioning.view_insighttransaction", "core.view_auditevent",
-                               "rulesets.view_ruleset", "rulesets.view_rulesetversion"),
-    PARTNER_ADMIN: _VIEW_REGISTRY + _ADD_DICTIONARY + (
-        "partners.view_user", "partners.add_user", "partners.change_user",
-        "partners.view_partner", "partners.change_partner",
-        "knox.view_authtoken", "knox.delete_authtoken",
-        "decisioning.view_insighttransaction", "core.view_auditevent",
-        "rulesets.view_ruleset", "rulesets.view_rulesetversion"),
+    AUDITOR: _VIEW_REGISTRY
+    + (
+        "decisioning.view_insighttransaction",
+        "core.view_auditevent",
+        "rulesets.view_ruleset",
+        "rulesets.view_rulesetversion",
+    ),
+    PARTNER_ADMIN: _VIEW_REGISTRY
+    + _ADD_DICTIONARY
+    + (
+        "partners.view_user",
+        "partners.add_user",
+        "partners.change_user",
+        "partners.view_partner",
+        "partners.change_partner",
+        "knox.view_authtoken",
+        "knox.delete_authtoken",
+        "decisioning.view_insighttransaction",
+        "core.view_auditevent",
+        "rulesets.view_ruleset",
+        "rulesets.view_rulesetversion",
+    ),
     UNDERWRITER: (),
     RISK_MANAGER: (),  # works in the API and /portfolio/ pages, not the admin
     PARTNER_SYSTEM: (),

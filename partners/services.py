@@ -45,9 +45,7 @@ def user_create(*, partner, username, roles=(), password=None, email="", actor=N
         raise ArgumentError(field if field != "__all__" else "username", " ".join(messages)) from None
     user.save()
     user_roles_set(user=user, roles=roles, actor=actor, record=False)
-    audit_event_record(
-        actor=actor, action="user.create", obj=user, partner=partner, data={"roles": sorted(roles)}
-    )
+    audit_event_record(actor=actor, action="user.create", obj=user, partner=partner, data={"roles": sorted(roles)})
     return user, password
 
 
@@ -71,8 +69,13 @@ def user_roles_set(*, user, roles, actor=None, record=True):
     if hasattr(user, "_role_names"):
         del user._role_names
     if record:
-        audit_event_record(actor=actor, action="user.roles_set", obj=user, partner=user.partner,
-                           data={"roles": sorted(roles), "is_staff": staff})
+        audit_event_record(
+            actor=actor,
+            action="user.roles_set",
+            obj=user,
+            partner=user.partner,
+            data={"roles": sorted(roles), "is_staff": staff},
+        )
     return user
 
 
@@ -98,8 +101,9 @@ def api_token_revoke(*, token, actor) -> None:
     user = token.user
     prefix = token.token_key
     token.delete()
-    audit_event_record(actor=actor, action="api_token.revoke", obj=user, partner=user.partner,
-                       data={"token_prefix": prefix})
+    audit_event_record(
+        actor=actor, action="api_token.revoke", obj=user, partner=user.partner, data={"token_prefix": prefix}
+    )
 
 
 @transaction.atomic
@@ -110,8 +114,11 @@ def partner_onboard(*, name, admin_username, admin_email="", admin_password=None
     """
     partner = partner_create(name=name, actor=actor, **settings)
     admin, password = user_create(
-        partner=partner, username=admin_username, email=admin_email, password=admin_password,
-        roles=[role_names.PARTNER_ADMIN], actor=actor,
+        partner=partner,
+        username=admin_username,
+        email=admin_email,
+        password=admin_password,
+        roles=[role_names.PARTNER_ADMIN],
+        actor=actor,
     )
     return partner, admin, password
-

@@ -98,12 +98,16 @@ ASSIGNABLE_ROLES = [(name, roles.DESCRIPTIONS[name]) for name in roles.ALL]
 @require_GET
 @partner_member_required(roles.PARTNER_ADMIN)
 def people(request):
-    return render(request, "partners/people.html", {
-        "people": selectors.user_list(partner=request.user.partner),
-        "roles": ASSIGNABLE_ROLES,
-        "new_token": request.session.pop("new_api_token", None),
-        "new_password": request.session.pop("new_password", None),
-    })
+    return render(
+        request,
+        "partners/people.html",
+        {
+            "people": selectors.user_list(partner=request.user.partner),
+            "roles": ASSIGNABLE_ROLES,
+            "new_token": request.session.pop("new_api_token", None),
+            "new_password": request.session.pop("new_password", None),
+        },
+    )
 
 
 @require_POST
@@ -144,19 +148,27 @@ def audit(request):
     partner = request.user.partner
     decisions = Paginator(decision_list(partner=partner, user=request.user).order_by("-created"), 25)
     events = Paginator(audit_event_list(partner=partner).order_by("-pk"), 25)
-    return render(request, "partners/audit.html", {
-        "decisions": decisions.get_page(request.GET.get("decisions")),
-        "events": events.get_page(request.GET.get("events")),
-    })
+    return render(
+        request,
+        "partners/audit.html",
+        {
+            "decisions": decisions.get_page(request.GET.get("decisions")),
+            "events": events.get_page(request.GET.get("events")),
+        },
+    )
 
 
 @require_GET
 @partner_member_required(roles.DATA_SCIENTIST, roles.PARTNER_ADMIN)
 def dictionary(request):
-    return render(request, "partners/dictionary.html", {
-        "entries": registry_selectors.data_dictionary_list(),
-        "row_errors": request.session.pop("dictionary_errors", None),
-    })
+    return render(
+        request,
+        "partners/dictionary.html",
+        {
+            "entries": registry_selectors.data_dictionary_list(),
+            "row_errors": request.session.pop("dictionary_errors", None),
+        },
+    )
 
 
 @require_GET
@@ -187,6 +199,9 @@ def dictionary_import(request):
     except ArgumentError as error:
         messages.error(request, f"Nothing imported: {error.message}")
     else:
-        messages.success(request, f"Imported: {len(result.created)} added, {len(result.updated)} updated, "
-                                  f"{len(result.unchanged)} already there and left as they are.")
+        messages.success(
+            request,
+            f"Imported: {len(result.created)} added, {len(result.updated)} updated, "
+            f"{len(result.unchanged)} already there and left as they are.",
+        )
     return redirect("partners:dictionary")

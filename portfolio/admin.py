@@ -22,22 +22,41 @@ class LoanImportForm(forms.Form):
 
 @admin.register(Loan)
 class LoanAdmin(PartnerScopedAdmin):
-    list_display = ("external_id", "partner", "status", "balance", "last_grade", "last_probability_of_default", "last_evaluated_at")
+    list_display = (
+        "external_id",
+        "partner",
+        "status",
+        "balance",
+        "last_grade",
+        "last_probability_of_default",
+        "last_evaluated_at",
+    )
     list_filter = ("status", "last_grade")
     search_fields = ("external_id",)
-    readonly_fields = ("last_score", "last_probability_of_default", "last_grade", "last_evaluated_at", "origination_score")
+    readonly_fields = (
+        "last_score",
+        "last_probability_of_default",
+        "last_grade",
+        "last_evaluated_at",
+        "origination_score",
+    )
     exclude = ("attributes",)  # encrypted: not shown in lists or forms
     change_list_template = "admin/portfolio/loan/change_list.html"
 
     def get_urls(self):
-        return [path("import/", self.admin_site.admin_view(self.import_view), name="portfolio_loan_import"), *super().get_urls()]
+        return [
+            path("import/", self.admin_site.admin_view(self.import_view), name="portfolio_loan_import"),
+            *super().get_urls(),
+        ]
 
     def import_view(self, request):
         from partners.models import Partner
 
         if not self.has_add_permission(request):
             raise PermissionDenied
-        partners = Partner.objects.all() if request.user.is_superuser else Partner.objects.filter(pk=request.user.partner_id)
+        partners = (
+            Partner.objects.all() if request.user.is_superuser else Partner.objects.filter(pk=request.user.partner_id)
+        )
         form = LoanImportForm(request.POST or None, request.FILES or None, partners=partners)
         errors = []
         if request.method == "POST" and form.is_valid():
@@ -56,9 +75,17 @@ class LoanAdmin(PartnerScopedAdmin):
                     errors = [error.message for error in problems.errors]
                 except ArgumentError as problem:
                     errors = [problem.message]
-        return render(request, "admin/portfolio/loan/import.html", {
-            **self.admin_site.each_context(request), "form": form, "errors": errors, "title": "Import loans (nothing is imported while any row is wrong)",
-            "opts": self.model._meta})
+        return render(
+            request,
+            "admin/portfolio/loan/import.html",
+            {
+                **self.admin_site.each_context(request),
+                "form": form,
+                "errors": errors,
+                "title": "Import loans (nothing is imported while any row is wrong)",
+                "opts": self.model._meta,
+            },
+        )
 
 
 @admin.register(ReevaluationJob)

@@ -7,6 +7,7 @@ deterministically from the row number (so every load gives the same book):
 - balance      funded amount × (1 − ((row × 13) mod 37) / 40), rounded to cents
 - status       by (row × 31) mod 100: < 85 current, < 93 delinquent, < 97 charged-off, else closed
 """
+
 import csv
 import datetime
 import decimal
@@ -27,8 +28,15 @@ START = datetime.date(2016, 1, 1)
 
 def _status(number):
     bucket = (number * 31) % 100
-    return (LoanStatus.CURRENT if bucket < 85 else LoanStatus.DELINQUENT if bucket < 93
-            else LoanStatus.CHARGED_OFF if bucket < 97 else LoanStatus.CLOSED)
+    return (
+        LoanStatus.CURRENT
+        if bucket < 85
+        else LoanStatus.DELINQUENT
+        if bucket < 93
+        else LoanStatus.CHARGED_OFF
+        if bucket < 97
+        else LoanStatus.CLOSED
+    )
 
 
 def demo_loan_rows(limit=None):
@@ -43,7 +51,9 @@ def demo_loan_rows(limit=None):
             row = {
                 "external_id": f"LC-L-{number:05d}",
                 "origination_date": (START + datetime.timedelta(days=(number * 7) % 730)).isoformat(),
-                "balance": str((funded * (1 - decimal.Decimal((number * 13) % 37) / 40)).quantize(decimal.Decimal("0.01"))),
+                "balance": str(
+                    (funded * (1 - decimal.Decimal((number * 13) % 37) / 40)).quantize(decimal.Decimal("0.01"))
+                ),
                 "status": _status(number),
             }
             row.update({concept: source[column] for column, concept in mapping.items()})
@@ -85,7 +95,13 @@ def synthetic_loans_create(*, partner, count=1_000_000, seed=12, batch=20000, pr
     rows, encrypting (Fernet, the dominant cost) and inserting."""
     generator = random.Random(seed)
     source = _typed_source_records()
-    jittered = ("fundedAmount", "annualIncome", "installmentBalance", "installmentHighCreditLimit", "revolvingUtilization")
+    jittered = (
+        "fundedAmount",
+        "annualIncome",
+        "installmentBalance",
+        "installmentHighCreditLimit",
+        "revolvingUtilization",
+    )
     timings = {"build": 0.0, "encrypt": 0.0, "insert": 0.0}
     field = Loan._meta.get_field("attributes")
     created = 0
@@ -100,10 +116,16 @@ def synthetic_loans_create(*, partner, count=1_000_000, seed=12, batch=20000, pr
             if record.get("revolvingUtilization") is not None:
                 record["revolvingUtilization"] = min(record["revolvingUtilization"], 200.0)
             records.append(record)
-            loans.append(Loan(partner=partner, external_id=f"{prefix}-{number:07d}",
-                              origination_date=START + datetime.timedelta(days=number % 1460),
-                              balance=decimal.Decimal(int((record.get("fundedAmount") or 1000) * generator.uniform(0.05, 1.0))),
-                              status=_status(number), attributes=record))
+            loans.append(
+                Loan(
+                    partner=partner,
+                    external_id=f"{prefix}-{number:07d}",
+                    origination_date=START + datetime.timedelta(days=number % 1460),
+                    balance=decimal.Decimal(int((record.get("fundedAmount") or 1000) * generator.uniform(0.05, 1.0))),
+                    status=_status(number),
+                    attributes=record,
+                )
+            )
         built = time.perf_counter()
         # Encrypt here, once per row, so the insert below is plain text (and the cost is measured).
         for loan in loans:
@@ -132,12 +154,32 @@ def _insert_encrypted(loans):
         with connection.cursor() as cursor:
             with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
                 for loan in loans:
-                    copy.write_row((loan.partner_id, loan.external_id, loan.origination_date, loan.attributes,
-                                    loan.balance, loan.status, ""))
+                    copy.write_row(
+                        (
+                            loan.partner_id,
+                            loan.external_id,
+                            loan.origination_date,
+                            loan.attributes,
+                            loan.balance,
+                            loan.status,
+                            "",
+                        )
+                    )
         return
     with connection.cursor() as cursor:
         cursor.executemany(
             f"INSERT INTO {table} ({', '.join(columns)}, origination_score, last_score, last_probability_of_default, last_evaluated_at) "
             f"VALUES (%s, %s, %s, %s, %s, %s, %s, NULL, NULL, NULL, NULL)",
-            [(loan.partner_id, loan.external_id, loan.origination_date.isoformat(), loan.attributes, str(loan.balance),
-              loan.status, "") for loan in loans])
+            [
+                (
+                    loan.partner_id,
+                    loan.external_id,
+                    loan.origination_date.isoformat(),
+                    loan.attributes,
+                    str(loan.balance),
+                    loan.status,
+                    "",
+                )
+                for loan in loans
+            ],
+        )

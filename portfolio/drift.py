@@ -1,4 +1,5 @@
 """Population stability: bin a distribution like the baseline's and compare (no Django here)."""
+
 import bisect
 import math
 

@@ -4,6 +4,7 @@ The one place that knows how a flow is turned into a batch plan: the flow's step
 once, at job start, with decisioning.flows.resolve_step (so a job pins exact model versions), and
 each chunk evaluates the pinned versions with the engines' `evaluate_batch`.
 """
+
 import math
 from dataclasses import dataclass
 
@@ -24,11 +25,16 @@ def plan_pin(*, flow, at) -> list[dict]:
         if step.kind not in MONITORED_KINDS:
             continue
         resolved = resolve_step(step, at=at)
-        pinned.append({
-            "position": step.position, "kind": step.kind, "result_field": step.result_field,
-            "model_id": str(resolved.model.pk), "model": str(resolved.model),
-            "ruleset_version_id": str(resolved.ruleset_version.pk) if resolved.ruleset_version else None,
-        })
+        pinned.append(
+            {
+                "position": step.position,
+                "kind": step.kind,
+                "result_field": step.result_field,
+                "model_id": str(resolved.model.pk),
+                "model": str(resolved.model),
+                "ruleset_version_id": str(resolved.ruleset_version.pk) if resolved.ruleset_version else None,
+            }
+        )
     return pinned
 
 
@@ -61,13 +67,22 @@ def plan_load(*, flow, pinned) -> BatchPlan:
     for entry in pinned:
         model = models[entry["model_id"]]
         arguments, results = model_fields(model)
-        steps.append(BatchStep(
-            kind=entry["kind"], result_field=entry["result_field"], loaded=engines.load_for(model),
-            arguments={f.name: f.supported_field.name for f in arguments if f.supported_field_id},
-            results={f.name: f.supported_field.name for f in results if f.supported_field_id},
-        ))
-    return BatchPlan(steps=steps, score_field=flow.score_field, probability_of_default_field=flow.probability_of_default_field,
-                     score_offset=flow.score_offset, score_factor=flow.score_factor)
+        steps.append(
+            BatchStep(
+                kind=entry["kind"],
+                result_field=entry["result_field"],
+                loaded=engines.load_for(model),
+                arguments={f.name: f.supported_field.name for f in arguments if f.supported_field_id},
+                results={f.name: f.supported_field.name for f in results if f.supported_field_id},
+            )
+        )
+    return BatchPlan(
+        steps=steps,
+        score_field=flow.score_field,
+        probability_of_default_field=flow.probability_of_default_field,
+        score_offset=flow.score_offset,
+        score_factor=flow.score_factor,
+    )
 
 
 def _codes(value):
@@ -97,8 +112,10 @@ def evaluate_batch(plan: BatchPlan, records: list[dict]) -> list[dict]:
     errors = [None] * len(records)
     knockouts = [[] for _ in records]
     for step in plan.steps:
-        frame = pandas.DataFrame({artifact: available[name] if name in available else None
-                                  for artifact, name in step.arguments.items()}, index=available.index)
+        frame = pandas.DataFrame(
+            {artifact: available[name] if name in available else None for artifact, name in step.arguments.items()},
+            index=available.index,
+        )
         frame = frame.astype(object).where(frame.notna(), None)
         try:
             output = step.loaded.evaluate_batch(frame)
@@ -130,6 +147,12 @@ def evaluate_batch(plan: BatchPlan, records: list[dict]) -> list[dict]:
         error = errors[position]
         if error is None and score is None and probability is None:
             error = "the flow gave neither a score nor a probability of default"
-        out.append({"score": score, "probability_of_default": probability, "knockout_reasons": knockouts[position],
-                    "error": error})
+        out.append(
+            {
+                "score": score,
+                "probability_of_default": probability,
+                "knockout_reasons": knockouts[position],
+                "error": error,
+            }
+        )
     return out

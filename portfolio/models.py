@@ -1,4 +1,5 @@
 """The partner's booked loans and their periodic re-evaluation (post-loan monitoring)."""
+
 import uuid
 
 from django.db import models
@@ -23,7 +24,9 @@ class Loan(models.Model):
     partner = models.ForeignKey("partners.Partner", on_delete=models.PROTECT, related_name="loans")
     external_id = models.CharField(max_length=64)
     origination_date = models.DateField()
-    decision = models.ForeignKey("decisioning.Decision", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decision = models.ForeignKey(
+        "decisioning.Decision", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     attributes = EncryptedJSONField()
     balance = models.DecimalField(max_digits=14, decimal_places=2)
     status = models.CharField(max_length=16, choices=LoanStatus.choices, default=LoanStatus.CURRENT)
@@ -35,7 +38,9 @@ class Loan(models.Model):
     last_evaluated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["partner", "external_id"], name="portfolio_loan_unique_external_id")]
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "external_id"], name="portfolio_loan_unique_external_id")
+        ]
 
     def __str__(self):
         return self.external_id
@@ -45,8 +50,12 @@ class PortfolioSettings(models.Model):
     """Per partner: early-warning factor, high-risk grades, and the attributes' distribution at origination."""
 
     partner = models.OneToOneField("partners.Partner", on_delete=models.CASCADE, related_name="portfolio_settings")
-    early_warning_factor = models.FloatField(default=1.5, help_text="Flag a loan whose PD grew by more than this factor.")
-    high_risk_grades = models.CharField(max_length=64, default="F,G", help_text="Comma-separated grades that are high risk.")
+    early_warning_factor = models.FloatField(
+        default=1.5, help_text="Flag a loan whose PD grew by more than this factor."
+    )
+    high_risk_grades = models.CharField(
+        max_length=64, default="F,G", help_text="Comma-separated grades that are high risk."
+    )
     # {dictionary name: {"kind": "numeric", "edges": [...], "counts": [...]} | {"kind": "categorical", "counts": {...}}}
     baseline = models.JSONField(default=dict, blank=True)
 
@@ -97,7 +106,9 @@ class ReevaluationJob(models.Model):
 
     @property
     def progress(self):
-        return round(100 * (self.done + self.failed) / self.total, 1) if self.total else (100.0 if self.finished else 0.0)
+        return (
+            round(100 * (self.done + self.failed) / self.total, 1) if self.total else (100.0 if self.finished else 0.0)
+        )
 
 
 class ReevaluationChunk(models.Model):

@@ -1,4 +1,5 @@
 """Partner-scoped reads of loans and re-evaluation jobs."""
+
 from django.db.models import Count, Q
 
 from core.exceptions import NotFound
@@ -35,8 +36,11 @@ def migration_matrix(*, job) -> dict:
 
 
 def early_warnings(*, job):
-    return (job.results.filter(Q(pd_increase=True) | Q(into_high_risk=True) | Q(knockout_fails=True))
-            .select_related("loan").order_by("-probability_of_default", "loan_id"))
+    return (
+        job.results.filter(Q(pd_increase=True) | Q(into_high_risk=True) | Q(knockout_fails=True))
+        .select_related("loan")
+        .order_by("-probability_of_default", "loan_id")
+    )
 
 
 def loan_list(*, partner):

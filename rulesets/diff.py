@@ -6,6 +6,7 @@ ORDER and OUTPUT ORDER). Rules are matched by their DMN id where both versions h
 keeps ids across edits), the rest by content, so an edited cell reads as one change rather than
 a removal and an addition. Other decisions are compared by their expression text.
 """
+
 import bisect
 import difflib
 from dataclasses import dataclass, field
@@ -41,7 +42,9 @@ class RuleChange:
             return f"rule {self.new_number} added: " + _entries_text(self.entries)
         if self.kind == "removed":
             return f"rule {self.old_number} removed: " + _entries_text(self.entries)
-        where = f"rule {self.new_number}" + (f" (was rule {self.old_number})" if self.old_number != self.new_number else "")
+        where = f"rule {self.new_number}" + (
+            f" (was rule {self.old_number})" if self.old_number != self.new_number else ""
+        )
         if self.kind == "moved":
             return f"{where} moved"
         return f"{where} changed: " + "; ".join(str(cell) for cell in self.cells)
@@ -138,10 +141,16 @@ def _read(xml):
     for decision in definitions.decisions:
         expression = decision.expression
         if hasattr(expression, "rules") and hasattr(expression, "hit_policy"):  # the reader's DecisionTable
-            inputs = _unique([clause.label or clause.text or f"input {n}" for n, clause in enumerate(expression.inputs, 1)])
+            inputs = _unique(
+                [clause.label or clause.text or f"input {n}" for n, clause in enumerate(expression.inputs, 1)]
+            )
             single = len(expression.outputs) == 1
-            outputs = _unique([clause.name or (decision.name if single else f"output {n}")
-                               for n, clause in enumerate(expression.outputs, 1)])
+            outputs = _unique(
+                [
+                    clause.name or (decision.name if single else f"output {n}")
+                    for n, clause in enumerate(expression.outputs, 1)
+                ]
+            )
             table_element = next((c for c in elements[decision.name].iter() if _local(c.tag) == "decisionTable"), None)
             rule_elements = _children(table_element, "rule") if table_element is not None else []
             rules = []
@@ -151,13 +160,18 @@ def _read(xml):
                 cells.update(zip(outputs, (text.strip() for text in rule.output_entries)))
                 annotation = ""
                 if element is not None:  # DMN 1.2+ annotation entries, or a rule's description (1.1)
-                    annotation = " | ".join(_child_text(entry, "text") for entry in _children(element, "annotationEntry")) \
-                        or next(((c.text or "").strip() for c in element if _local(c.tag) == "description"), "")
+                    annotation = " | ".join(
+                        _child_text(entry, "text") for entry in _children(element, "annotationEntry")
+                    ) or next(((c.text or "").strip() for c in element if _local(c.tag) == "description"), "")
                 if annotation:
                     cells[ANNOTATION] = annotation
                 rules.append((element.get("id") if element is not None else None, cells))
-            decisions[decision.name] = _Table(expression.hit_policy + (f" {expression.aggregation}" if expression.aggregation else ""),
-                                              inputs, outputs, rules)
+            decisions[decision.name] = _Table(
+                expression.hit_policy + (f" {expression.aggregation}" if expression.aggregation else ""),
+                inputs,
+                outputs,
+                rules,
+            )
         elif hasattr(expression, "text") and isinstance(expression.text, str):  # a LiteralExpression
             decisions[decision.name] = expression.text.strip()
         else:
@@ -174,14 +188,18 @@ def _match_rules(old, new):
     """[(old index or None, new index or None)]: by id first, then by content order."""
     old_ids = [rule_id for rule_id, _ in old.rules]
     new_ids = [rule_id for rule_id, _ in new.rules]
-    usable = {rule_id for rule_id in set(old_ids) & set(new_ids)
-              if rule_id and old_ids.count(rule_id) == 1 and new_ids.count(rule_id) == 1}
+    usable = {
+        rule_id
+        for rule_id in set(old_ids) & set(new_ids)
+        if rule_id and old_ids.count(rule_id) == 1 and new_ids.count(rule_id) == 1
+    }
     pairs = [(old_ids.index(rule_id), new_ids.index(rule_id)) for rule_id in usable]
     old_rest = [i for i, rule_id in enumerate(old_ids) if rule_id not in usable]
     new_rest = [j for j, rule_id in enumerate(new_ids) if rule_id not in usable]
     key = lambda table, index: tuple(sorted(table.rules[index][1].items()))  # noqa: E731
-    matcher = difflib.SequenceMatcher(a=[key(old, i) for i in old_rest], b=[key(new, j) for j in new_rest],
-                                      autojunk=False)
+    matcher = difflib.SequenceMatcher(
+        a=[key(old, i) for i in old_rest], b=[key(new, j) for j in new_rest], autojunk=False
+    )
     for tag, a0, a1, b0, b1 in matcher.get_opcodes():
         olds, news = old_rest[a0:a1], new_rest[b0:b1]
         paired = min(len(olds), len(news)) if tag in ("equal", "replace") else 0
@@ -229,14 +247,21 @@ def _table_diff(name, old, new):
         else:
             before, after = old.rules[i][1], new.rules[j][1]
             columns = list(dict.fromkeys([*new.columns, *old.columns, ANNOTATION]))
-            cells = [CellChange(column, before.get(column, ""), after.get(column, ""))
-                     for column in columns if before.get(column, "") != after.get(column, "")]
+            cells = [
+                CellChange(column, before.get(column, ""), after.get(column, ""))
+                for column in columns
+                if before.get(column, "") != after.get(column, "")
+            ]
             if cells:
                 changes.append(RuleChange("changed", i + 1, j + 1, cells=cells))
             elif i in moved:
                 changes.append(RuleChange("moved", i + 1, j + 1))
-    changes.sort(key=lambda change: (change.new_number if change.new_number is not None else change.old_number,
-                                     change.kind != "removed"))
+    changes.sort(
+        key=lambda change: (
+            change.new_number if change.new_number is not None else change.old_number,
+            change.kind != "removed",
+        )
+    )
     diff.rules = changes
     return diff if (diff.hit_policy or diff.columns_added or diff.columns_removed or diff.rules) else None
 
@@ -256,7 +281,9 @@ def dmn_diff(old_xml, new_xml) -> DmnDiff:
                 tables.append(table)
         elif old[name] != new[name]:
             describe = lambda value: "a decision table" if isinstance(value, _Table) else value  # noqa: E731
-            tables.append(TableDiff(decision=name, status="changed", expression=(describe(old[name]), describe(new[name]))))
+            tables.append(
+                TableDiff(decision=name, status="changed", expression=(describe(old[name]), describe(new[name])))
+            )
     return DmnDiff(tables=tables)
 
 

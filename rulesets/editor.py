@@ -4,6 +4,7 @@ Every view is reached through the admin site (staff only), finds the version wit
 partner (another partner's is 404), and calls a rulesets service or selector; domain errors
 become the API's JSON error objects, so the page shows the same words the API would.
 """
+
 import datetime
 import json
 
@@ -29,8 +30,11 @@ from .models import Ruleset, RulesetVersion, RulesetVersionStatus
 MAX_BODY_BYTES = 2_500_000  # the XML limit of the services plus JSON overhead
 DMN13_MODEL = "https://www.omg.org/spec/DMN/20191111/MODEL/"
 # Namespaces whose tables read as DMN 1.3 tables (the writer keeps them; dmn-js 17 opens only 1.3).
-SAME_TABLES_MODEL = ("http://www.omg.org/spec/DMN/20180521/MODEL/", "https://www.omg.org/spec/DMN/20211108/MODEL/",
-                     "https://www.omg.org/spec/DMN/20230324/MODEL/")
+SAME_TABLES_MODEL = (
+    "http://www.omg.org/spec/DMN/20180521/MODEL/",
+    "https://www.omg.org/spec/DMN/20211108/MODEL/",
+    "https://www.omg.org/spec/DMN/20230324/MODEL/",
+)
 FEEL_TYPES = {"number": "number", "integer": "number", "string": "string", "boolean": "boolean", "date": "date"}
 
 
@@ -121,19 +125,24 @@ def validation_messages(version, dmn_xml):
     version or the ruleset's published version maps onto one (checked against that field's type)."""
     known, domains = dictionary_domains()
     aliases = dict(version.field_mapping or {})
-    previous = (RulesetVersion.objects.filter(ruleset_id=version.ruleset_id, published_model__isnull=False)
-                .exclude(pk=version.pk).select_related("published_model").order_by("-number").first())
+    previous = (
+        RulesetVersion.objects.filter(ruleset_id=version.ruleset_id, published_model__isnull=False)
+        .exclude(pk=version.pk)
+        .select_related("published_model")
+        .order_by("-number")
+        .first()
+    )
     if previous is not None:
         for name, target in previous.published_model.fields.filter(supported_field__isnull=False).values_list(
-                "name", "supported_field__name"):
+            "name", "supported_field__name"
+        ):
             aliases.setdefault(name, target)
     for name, target in aliases.items():
         if target in known:
             known.setdefault(name, known[target])
             if target in domains:
                 domains.setdefault(name, domains[target])
-    return [message.as_dict() for message in validation.validate(dmn_xml, known_inputs=known,
-                                                                  input_domains=domains)]
+    return [message.as_dict() for message in validation.validate(dmn_xml, known_inputs=known, input_domains=domains)]
 
 
 def editable_xml(dmn_xml):
@@ -151,13 +160,20 @@ def editable_xml(dmn_xml):
         return dmn_xml, None
     for other in SAME_TABLES_MODEL:
         converted = converted.replace(other, DMN13_MODEL)
-    return converted, ("This file is not DMN 1.3: the editor shows it as DMN 1.3 (same tables and decisions), "
-                       "and saving stores DMN 1.3.")
+    return converted, (
+        "This file is not DMN 1.3: the editor shows it as DMN 1.3 (same tables and decisions), "
+        "and saving stores DMN 1.3."
+    )
 
 
 def _version_state(version):
-    return {"id": str(version.pk), "number": version.number, "status": version.status,
-            "statusDisplay": version.get_status_display(), "sha256": version.sha256}
+    return {
+        "id": str(version.pk),
+        "number": version.number,
+        "status": version.status,
+        "statusDisplay": version.get_status_display(),
+        "sha256": version.sha256,
+    }
 
 
 # ---------------------------------------------------------------- pages
@@ -184,8 +200,13 @@ def editor_page(model_admin, request, version_id):
     is_author_role = user.is_superuser or user.has_any_role(*services.AUTHOR_ROLES)
     is_approver = user.has_any_role(roles.RULE_APPROVER)
     dictionary = [
-        {"name": f.name, "dataType": f.data_type, "typeRef": FEEL_TYPES.get(f.data_type, ""),
-         "description": f.description, "protected": f.protected}
+        {
+            "name": f.name,
+            "dataType": f.data_type,
+            "typeRef": FEEL_TYPES.get(f.data_type, ""),
+            "description": f.description,
+            "protected": f.protected,
+        }
         for f in DataDictionaryField.objects.order_by("name")
     ]
     cases = list(version.ruleset.test_cases.order_by("name"))
@@ -200,17 +221,19 @@ def editor_page(model_admin, request, version_id):
         "transitions": selectors.ruleset_version_transitions(version=version),
         "test_cases": cases,
         "can_edit": version.status == RulesetVersionStatus.DRAFT and is_author_role,
-        "can_review": version.status == RulesetVersionStatus.IN_REVIEW and is_approver
-                      and version.author_id != user.pk,
-        "is_author_blocked": version.status == RulesetVersionStatus.IN_REVIEW and is_approver
-                             and version.author_id == user.pk,
+        "can_review": version.status == RulesetVersionStatus.IN_REVIEW and is_approver and version.author_id != user.pk,
+        "is_author_blocked": version.status == RulesetVersionStatus.IN_REVIEW
+        and is_approver
+        and version.author_id == user.pk,
         "conversion_note": conversion_note,
         "editor_data": {
             "dmnXml": dmn_xml,
             "version": _version_state(version),
             "dictionary": dictionary,
-            "urls": {name: reverse(f"admin:rulesets_ruleset_editor_{name}", args=[version.pk])
-                     for name in ("save", "validate", "test_run", "submit", "approve", "reject")},
+            "urls": {
+                name: reverse(f"admin:rulesets_ruleset_editor_{name}", args=[version.pk])
+                for name in ("save", "validate", "test_run", "submit", "approve", "reject")
+            },
             "defaultEffectiveFrom": timezone.localtime().strftime("%Y-%m-%dT%H:%M:%S"),
         },
     }
@@ -223,10 +246,12 @@ def save_draft(model_admin, request, version_id):
     version = _version_for(request, version_id)
     body = _body(request)
     dmn_xml = _text(body, "dmnXml", required=True)
-    version = services.ruleset_version_update_draft(version=version, actor=request.user, dmn_xml=dmn_xml,
-                                                    change_note=_text(body, "changeNote"))
-    return JsonResponse({"saved": True, "version": _version_state(version),
-                         "messages": validation_messages(version, version.dmn_xml)})
+    version = services.ruleset_version_update_draft(
+        version=version, actor=request.user, dmn_xml=dmn_xml, change_note=_text(body, "changeNote")
+    )
+    return JsonResponse(
+        {"saved": True, "version": _version_state(version), "messages": validation_messages(version, version.dmn_xml)}
+    )
 
 
 @json_view
@@ -244,17 +269,32 @@ def validate(model_admin, request, version_id):
 def test_run(model_admin, request, version_id):
     version = _version_for(request, version_id)
     run = services.ruleset_version_test_run(version=version)
-    return JsonResponse({"passed": run.passed, "results": [
-        {"name": result.case.name, "passed": result.passed, "expected": result.expected,
-         "actual": result.actual, "mismatches": result.mismatches, "error": result.error,
-         "summary": result.summary()}
-        for result in run.results]}, json_dumps_params={"default": str})
+    return JsonResponse(
+        {
+            "passed": run.passed,
+            "results": [
+                {
+                    "name": result.case.name,
+                    "passed": result.passed,
+                    "expected": result.expected,
+                    "actual": result.actual,
+                    "mismatches": result.mismatches,
+                    "error": result.error,
+                    "summary": result.summary(),
+                }
+                for result in run.results
+            ],
+        },
+        json_dumps_params={"default": str},
+    )
 
 
 @json_view
 def submit(model_admin, request, version_id):
     version = _version_for(request, version_id)
-    version = services.ruleset_version_submit(version=version, actor=request.user, note=_text(_body(request), "note") or "")
+    version = services.ruleset_version_submit(
+        version=version, actor=request.user, note=_text(_body(request), "note") or ""
+    )
     return JsonResponse({"version": _version_state(version)})
 
 
@@ -269,14 +309,17 @@ def approve(model_admin, request, version_id):
     if current is not None and effective_from <= current.effective_from:
         # Decisions follow the published version with the latest effective_from: an earlier one
         # would never be used, which an approver never means.
-        raise ArgumentError("effectiveFrom", f"Version {current.number} is in effect from "
-                            f"{timezone.localtime(current.effective_from):%Y-%m-%d %H:%M:%S}; choose a later moment "
-                            "or this version never takes effect.")
-    version = services.ruleset_version_approve(version=version, actor=request.user, effective_from=effective_from,
-                                               note=note)
+        raise ArgumentError(
+            "effectiveFrom",
+            f"Version {current.number} is in effect from "
+            f"{timezone.localtime(current.effective_from):%Y-%m-%d %H:%M:%S}; choose a later moment "
+            "or this version never takes effect.",
+        )
+    version = services.ruleset_version_approve(
+        version=version, actor=request.user, effective_from=effective_from, note=note
+    )
     version = services.ruleset_version_publish(version=version, actor=request.user, note=note)
-    return JsonResponse({"version": _version_state(version),
-                         "effectiveFrom": version.effective_from.isoformat()})
+    return JsonResponse({"version": _version_state(version), "effectiveFrom": version.effective_from.isoformat()})
 
 
 def _effective_from(text):
@@ -285,8 +328,9 @@ def _effective_from(text):
         try:
             value = datetime.datetime.fromisoformat(text.strip())
         except ValueError:
-            raise ArgumentError("effectiveFrom", "Give the date and time from which the version takes effect, "
-                                "e.g. 2026-12-01T00:00.") from None
+            raise ArgumentError(
+                "effectiveFrom", "Give the date and time from which the version takes effect, e.g. 2026-12-01T00:00."
+            ) from None
     if timezone.is_naive(value):
         value = timezone.make_aware(value)
     return value
@@ -295,6 +339,7 @@ def _effective_from(text):
 @json_view
 def reject(model_admin, request, version_id):
     version = _version_for(request, version_id)
-    version = services.ruleset_version_reject(version=version, actor=request.user,
-                                              note=_text(_body(request), "note") or "")
+    version = services.ruleset_version_reject(
+        version=version, actor=request.user, note=_text(_body(request), "note") or ""
+    )
     return JsonResponse({"version": _version_state(version)})

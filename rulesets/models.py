@@ -5,6 +5,7 @@ approved by a second person (a rule approver, never its author) with the moment 
 and published: publishing registers the XML in the model registry as an immutable DMN model
 version, which is what flows evaluate, record and replay.
 """
+
 import uuid
 
 from django.conf import settings
@@ -104,15 +105,22 @@ class RulesetVersion(models.Model):
     change_note = models.TextField(blank=True)
     based_on = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    approver = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     published_model = models.OneToOneField(
-        "modelregistry.PredictiveModel", null=True, blank=True, on_delete=models.PROTECT,
-        related_name="ruleset_version", help_text="The registered model version publishing created.",
+        "modelregistry.PredictiveModel",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ruleset_version",
+        help_text="The registered model version publishing created.",
     )
     source_format = models.CharField(max_length=8, choices=SourceFormat.choices, default=SourceFormat.XML)
     source_name = models.CharField(max_length=255, blank=True, help_text="The uploaded file's name.")
-    source_file = models.BinaryField(null=True, blank=True, editable=False,
-                                     help_text="An uploaded Excel workbook, kept as sent (XML: empty).")
+    source_file = models.BinaryField(
+        null=True, blank=True, editable=False, help_text="An uploaded Excel workbook, kept as sent (XML: empty)."
+    )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 

@@ -1,4 +1,5 @@
 """Partner-scoped reads of rulesets, their versions, transitions and test cases."""
+
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -81,7 +82,9 @@ def ruleset_test_case_list(*, partner, ruleset_id) -> QuerySet:
 
 
 def ruleset_test_case_get(*, partner, test_case_id, ruleset_id=None) -> RulesetTestCase:
-    cases = RulesetTestCase.objects.filter(ruleset__partner=partner, pk=parse_uuid(test_case_id)).select_related("ruleset")
+    cases = RulesetTestCase.objects.filter(ruleset__partner=partner, pk=parse_uuid(test_case_id)).select_related(
+        "ruleset"
+    )
     if ruleset_id is not None:
         cases = cases.filter(ruleset_id=parse_uuid(ruleset_id))
     case = cases.first()
@@ -112,7 +115,10 @@ def ruleset_version_field_mapping(*, version) -> list[dict]:
     dictionary = {field.name: field for field in DataDictionaryField.objects.all()}
     previous = (
         RulesetVersion.objects.filter(ruleset_id=version.ruleset_id, published_model__isnull=False)
-        .exclude(pk=version.pk).select_related("published_model").order_by("-number").first()
+        .exclude(pk=version.pk)
+        .select_related("published_model")
+        .order_by("-number")
+        .first()
     )
     previous_mapping = {}
     if previous is not None:
@@ -128,15 +134,22 @@ def ruleset_version_field_mapping(*, version) -> list[dict]:
         target = dictionary.get(target_name)
         problem = None
         if target is None:
-            problem = f"the data dictionary has no field {target_name!r}" if explicit else "no dictionary field of this name"
+            problem = (
+                f"the data dictionary has no field {target_name!r}" if explicit else "no dictionary field of this name"
+            )
         elif not is_compatible(spec.data_type, target.data_type, spec.field_type):
             problem = f"{spec.name!r} is a {spec.data_type}; {target.name!r} is a {target.data_type}"
             target = None
         elif target.protected and spec.field_type == FieldType.ARGUMENT:
             problem = f"{target.name!r} is a protected characteristic and is never a rule input"
             target = None
-        rows.append({
-            "name": spec.name, "fieldType": spec.field_type, "dataType": spec.data_type,
-            "supportedFieldName": target.name if target else None, "problem": problem if target is None else None,
-        })
+        rows.append(
+            {
+                "name": spec.name,
+                "fieldType": spec.field_type,
+                "dataType": spec.data_type,
+                "supportedFieldName": target.name if target else None,
+                "problem": problem if target is None else None,
+            }
+        )
     return rows

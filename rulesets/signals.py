@@ -2,6 +2,7 @@
 
 Anything a process caches from resolving flow steps listens to it (decisioning/flows.py).
 """
+
 from django.dispatch import Signal
 
 # kwargs: ruleset_id, version_id

@@ -3,6 +3,7 @@
 Used by the differential tests and the benchmark; run directly to write the PMML files:
     python scripts/pmml_demo_models.py OUT_DIR
 """
+
 import sys
 from pathlib import Path
 
@@ -16,8 +17,10 @@ KINDS = ("logistic", "tree", "forest", "lightgbm", "xgboost")
 
 
 def demo_data():
-    for candidate in (REPO / "demo" / "data" / "lending_club_modeldata.csv",
-                      REPO.parent / "shared" / "data" / "lending_club_modeldata.csv"):
+    for candidate in (
+        REPO / "demo" / "data" / "lending_club_modeldata.csv",
+        REPO.parent / "shared" / "data" / "lending_club_modeldata.csv",
+    ):
         if candidate.exists():
             return pd.read_csv(candidate)
     raise FileNotFoundError("lending_club_modeldata.csv not found in demo/data or ../shared/data")
@@ -52,43 +55,84 @@ def build_pipeline(kind, frame):
     if kind == "logistic":
         from sklearn.linear_model import LogisticRegression
         from sklearn.preprocessing import StandardScaler
-        mapper = ColumnTransformer([
-            ("categorical", Pipeline([("impute", SimpleImputer(strategy="most_frequent")),
-                                      ("onehot", OneHotEncoder(handle_unknown="ignore"))]), CATEGORICAL),
-            ("numeric", Pipeline([("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler())]), numeric),
-        ])
+
+        mapper = ColumnTransformer(
+            [
+                (
+                    "categorical",
+                    Pipeline(
+                        [
+                            ("impute", SimpleImputer(strategy="most_frequent")),
+                            ("onehot", OneHotEncoder(handle_unknown="ignore")),
+                        ]
+                    ),
+                    CATEGORICAL,
+                ),
+                (
+                    "numeric",
+                    Pipeline([("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler())]),
+                    numeric,
+                ),
+            ]
+        )
         return PMMLPipeline([("mapper", mapper), ("classifier", LogisticRegression(max_iter=2000))])
     if kind in ("tree", "forest"):
         from sklearn.ensemble import RandomForestClassifier
         from sklearn.tree import DecisionTreeClassifier
-        mapper = ColumnTransformer([
-            ("categorical", Pipeline([("impute", SimpleImputer(strategy="most_frequent")),
-                                      ("onehot", OneHotEncoder(handle_unknown="ignore"))]), CATEGORICAL),
-            ("numeric", SimpleImputer(strategy="median"), numeric),
-        ])
-        classifier = (DecisionTreeClassifier(max_depth=8, min_samples_leaf=20, random_state=1) if kind == "tree"
-                      else RandomForestClassifier(n_estimators=30, max_depth=8, min_samples_leaf=20,
-                                                  random_state=1, n_jobs=1))
+
+        mapper = ColumnTransformer(
+            [
+                (
+                    "categorical",
+                    Pipeline(
+                        [
+                            ("impute", SimpleImputer(strategy="most_frequent")),
+                            ("onehot", OneHotEncoder(handle_unknown="ignore")),
+                        ]
+                    ),
+                    CATEGORICAL,
+                ),
+                ("numeric", SimpleImputer(strategy="median"), numeric),
+            ]
+        )
+        classifier = (
+            DecisionTreeClassifier(max_depth=8, min_samples_leaf=20, random_state=1)
+            if kind == "tree"
+            else RandomForestClassifier(n_estimators=30, max_depth=8, min_samples_leaf=20, random_state=1, n_jobs=1)
+        )
         return PMMLPipeline([("mapper", mapper), ("classifier", classifier)])
     if kind == "lightgbm":
         from lightgbm import LGBMClassifier
         from sklearn2pmml.preprocessing import PMMLLabelEncoder
+
         mapper = ColumnTransformer(
-            [(column, PMMLLabelEncoder(), column) for column in CATEGORICAL]
-            + [("numeric", "passthrough", numeric)])
-        classifier = LGBMClassifier(n_estimators=100, num_leaves=31, learning_rate=0.1, n_jobs=1,
-                                    random_state=1, verbose=-1)
+            [(column, PMMLLabelEncoder(), column) for column in CATEGORICAL] + [("numeric", "passthrough", numeric)]
+        )
+        classifier = LGBMClassifier(
+            n_estimators=100, num_leaves=31, learning_rate=0.1, n_jobs=1, random_state=1, verbose=-1
+        )
         return PMMLPipeline([("mapper", mapper), ("classifier", classifier)])
     if kind == "xgboost":
         from xgboost import XGBClassifier
+
         # Dense one-hot output: XGBoost reads the zeros of a sparse matrix as missing values.
-        mapper = ColumnTransformer([
-            # Imputed first: the PMML converter has no counterpart for a one-hot "NaN" category.
-            ("categorical", Pipeline([("impute", SimpleImputer(strategy="most_frequent")),
-                                      ("onehot", OneHotEncoder(handle_unknown="ignore", sparse_output=False))]),
-             CATEGORICAL),
-            ("numeric", "passthrough", numeric),
-        ], sparse_threshold=0.0)
+        mapper = ColumnTransformer(
+            [
+                # Imputed first: the PMML converter has no counterpart for a one-hot "NaN" category.
+                (
+                    "categorical",
+                    Pipeline(
+                        [
+                            ("impute", SimpleImputer(strategy="most_frequent")),
+                            ("onehot", OneHotEncoder(handle_unknown="ignore", sparse_output=False)),
+                        ]
+                    ),
+                    CATEGORICAL,
+                ),
+                ("numeric", "passthrough", numeric),
+            ],
+            sparse_threshold=0.0,
+        )
         classifier = XGBClassifier(n_estimators=50, max_depth=4, learning_rate=0.2, n_jobs=1, random_state=1)
         return PMMLPipeline([("mapper", mapper), ("classifier", classifier)])
     raise ValueError(f"unknown model kind {kind!r}")
@@ -120,6 +164,7 @@ def train(kind, frame=None):
 
 def export(pipeline, path):
     from sklearn2pmml import sklearn2pmml
+
     sklearn2pmml(pipeline, str(path))
     return path
 
@@ -165,31 +210,45 @@ def scorecard_pmml():
                 predicate = f'<SimplePredicate field="{name}" operator="lessThan" value="{high}"/>'
             attributes.append(f'<Attribute partialScore="{points}">{predicate}</Attribute>')
             low = high
-        attributes.append('<Attribute partialScore="0"><SimplePredicate field="%s" operator="isMissing"/></Attribute>'
-                          % name)
-        characteristics.append(f'<Characteristic name="{name}_points" reasonCode="{code}" baselineScore="{baseline}">'
-                               + "".join(attributes) + "</Characteristic>")
+        attributes.append(
+            '<Attribute partialScore="0"><SimplePredicate field="%s" operator="isMissing"/></Attribute>' % name
+        )
+        characteristics.append(
+            f'<Characteristic name="{name}_points" reasonCode="{code}" baselineScore="{baseline}">'
+            + "".join(attributes)
+            + "</Characteristic>"
+        )
     for name, code, values, baseline in SCORECARD_CATEGORICAL:
-        fields.append(f'<DataField name="{name}" optype="categorical" dataType="string">'
-                      + "".join(f'<Value value="{v}"/>' for v, _ in values) + "</DataField>")
+        fields.append(
+            f'<DataField name="{name}" optype="categorical" dataType="string">'
+            + "".join(f'<Value value="{v}"/>' for v, _ in values)
+            + "</DataField>"
+        )
         schema.append(f'<MiningField name="{name}"/>')
-        attributes = [f'<Attribute partialScore="{p}"><SimplePredicate field="{name}" operator="equal" value="{v}"/>'
-                      f'</Attribute>' for v, p in values]
+        attributes = [
+            f'<Attribute partialScore="{p}"><SimplePredicate field="{name}" operator="equal" value="{v}"/></Attribute>'
+            for v, p in values
+        ]
         attributes.append('<Attribute partialScore="0"><True/></Attribute>')
-        characteristics.append(f'<Characteristic name="{name}_points" reasonCode="{code}" baselineScore="{baseline}">'
-                               + "".join(attributes) + "</Characteristic>")
+        characteristics.append(
+            f'<Characteristic name="{name}_points" reasonCode="{code}" baselineScore="{baseline}">'
+            + "".join(attributes)
+            + "</Characteristic>"
+        )
     outputs = ['<OutputField name="score" feature="predictedValue" dataType="double" optype="continuous"/>'] + [
         f'<OutputField name="reason_code_{rank}" feature="reasonCode" rank="{rank}" dataType="string" '
-        f'optype="categorical"/>' for rank in (1, 2, 3, 4)]
+        f'optype="categorical"/>'
+        for rank in (1, 2, 3, 4)
+    ]
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <PMML xmlns="http://www.dmg.org/PMML-4_4" version="4.4">
 <Header description="Creditbox demo scorecard"/>
-<DataDictionary>{''.join(fields)}<DataField name="score" optype="continuous" dataType="double"/></DataDictionary>
+<DataDictionary>{"".join(fields)}<DataField name="score" optype="continuous" dataType="double"/></DataDictionary>
 <Scorecard functionName="regression" useReasonCodes="true" reasonCodeAlgorithm="pointsBelow" initialScore="300"
  baselineMethod="other">
-<MiningSchema>{''.join(schema)}<MiningField name="score" usageType="target"/></MiningSchema>
-<Output>{''.join(outputs)}</Output>
-<Characteristics>{''.join(characteristics)}</Characteristics>
+<MiningSchema>{"".join(schema)}<MiningField name="score" usageType="target"/></MiningSchema>
+<Output>{"".join(outputs)}</Output>
+<Characteristics>{"".join(characteristics)}</Characteristics>
 </Scorecard>
 </PMML>
 """

@@ -117,6 +117,7 @@ def ks_statistic(is_bad, risk):
 
 # --------------------------------------------------------------------------- logistic (sklearn2pmml)
 
+
 def train_logistic(frame, is_bad, train_index, holdout_index):
     from sklearn2pmml import sklearn2pmml
     from sklearn2pmml.decoration import CategoricalDomain, ContinuousDomain
@@ -194,11 +195,14 @@ def check_logistic_with_pypmml(pipeline, features, bad_column, frame, holdout_in
     record["addr_state"] = "ZZ"
     result = model.predict(record)
     assert result["probability(bad)"] is not None and 0 < result["probability(bad)"] < 1, result
-    print(f"logistic: a record with missing annual_inc and unseen addr_state scores probability(bad)="
-          f"{result['probability(bad)']:.4f}")
+    print(
+        f"logistic: a record with missing annual_inc and unseen addr_state scores probability(bad)="
+        f"{result['probability(bad)']:.4f}"
+    )
 
 
 # --------------------------------------------------------------------------- scorecard
+
 
 def monotone_edges(values, is_bad, increasing):
     """Cut points (bin i holds edges[i-1] <= x < edges[i]) from quantiles, merged until the bad
@@ -210,9 +214,11 @@ def monotone_edges(values, is_bad, increasing):
     while edges:
         bins = np.searchsorted(edges, values, side="right")
         table = pd.DataFrame({"bin": bins, "bad": is_bad}).groupby("bin")["bad"].agg(["mean", "size"])
-        fitted = IsotonicRegression(increasing=increasing).fit(
-            table.index, table["mean"], sample_weight=table["size"]
-        ).predict(table.index)
+        fitted = (
+            IsotonicRegression(increasing=increasing)
+            .fit(table.index, table["mean"], sample_weight=table["size"])
+            .predict(table.index)
+        )
         merge = None  # position k: merge bins k and k+1
         for k in range(len(table) - 1):
             if abs(fitted[k] - fitted[k + 1]) < 1e-12:
@@ -272,16 +278,23 @@ def build_scorecard(frame, is_bad, train_index, holdout_index):
         characteristics.append(
             {"column": column, "reason_code": reason_code, "kind": "numeric", "bins": bins, "iv": iv}
         )
-        woe_columns[column] = (lambda col, e=edges, w=woe: pd.Series(
-            np.searchsorted(e, col.to_numpy(dtype=float), side="right"), index=col.index).map(w).astype(float))
+        woe_columns[column] = lambda col, e=edges, w=woe: (
+            pd.Series(np.searchsorted(e, col.to_numpy(dtype=float), side="right"), index=col.index).map(w).astype(float)
+        )
     for column, reason_code in SCORECARD_CATEGORICAL:
         woe, iv = weight_of_evidence(train[column].to_numpy(), train_bad)
         bins = [((category,), float(woe[category])) for category in sorted(woe.index)]
         characteristics.append(
-            {"column": column, "reason_code": reason_code, "kind": "categorical", "bins": bins, "iv": iv,
-             "categories": sorted(frame[column].unique())}
+            {
+                "column": column,
+                "reason_code": reason_code,
+                "kind": "categorical",
+                "bins": bins,
+                "iv": iv,
+                "categories": sorted(frame[column].unique()),
+            }
         )
-        woe_columns[column] = (lambda col, w=woe: col.map(w).astype(float))
+        woe_columns[column] = lambda col, w=woe: col.map(w).astype(float)
 
     columns = [c["column"] for c in characteristics]
     x_train = pd.DataFrame({c: woe_columns[c](train[c]) for c in columns})
@@ -307,8 +320,10 @@ def build_scorecard(frame, is_bad, train_index, holdout_index):
         characteristic["baseline"] = max(all_points)
     print("scorecard: characteristics (IV on the training part, coefficient on WOE):")
     for c in characteristics:
-        print(f"  {c['reason_code']} {c['column']:<15} IV {c['iv']:.3f}  beta {c['beta']:.2f}  "
-              f"points {[b[-1] for b in c['bins']]} missing {c['missing_points']} baseline {c['baseline']}")
+        print(
+            f"  {c['reason_code']} {c['column']:<15} IV {c['iv']:.3f}  beta {c['beta']:.2f}  "
+            f"points {[b[-1] for b in c['bins']]} missing {c['missing_points']} baseline {c['baseline']}"
+        )
     return characteristics
 
 
@@ -359,56 +374,94 @@ def write_scorecard_pmml(characteristics, frame):
     ET.register_namespace("", PMML_NS)
     q = lambda tag: f"{{{PMML_NS}}}{tag}"
     pmml = ET.Element(q("PMML"), {"version": "4.4"})
-    header = ET.SubElement(pmml, q("Header"), {
-        "description": (
-            "Demo credit scorecard on Lending Club 2016 Q1 loans (R package modeldata, MIT licence). "
-            f"score = {OFFSET:.4f} + {FACTOR:.4f} * ln(odds good:bad): 600 points at 50:1, "
-            "20 points to double the odds; probability of default = 1 / (1 + exp((score - "
-            f"{OFFSET:.4f}) / {FACTOR:.4f}))."
-        )
-    })
+    header = ET.SubElement(
+        pmml,
+        q("Header"),
+        {
+            "description": (
+                "Demo credit scorecard on Lending Club 2016 Q1 loans (R package modeldata, MIT licence). "
+                f"score = {OFFSET:.4f} + {FACTOR:.4f} * ln(odds good:bad): 600 points at 50:1, "
+                "20 points to double the odds; probability of default = 1 / (1 + exp((score - "
+                f"{OFFSET:.4f}) / {FACTOR:.4f}))."
+            )
+        },
+    )
     ET.SubElement(header, q("Application"), {"name": "Creditbox scripts/train_demo_models.py", "version": "1"})
 
     dictionary = ET.SubElement(pmml, q("DataDictionary"), {"numberOfFields": str(len(characteristics))})
     for c in characteristics:
         if c["kind"] == "numeric":
             data_type = "integer" if c["column"] in INTEGER_COLUMNS_SCORECARD else "double"
-            ET.SubElement(dictionary, q("DataField"), {"name": c["column"], "optype": "continuous", "dataType": data_type})
+            ET.SubElement(
+                dictionary, q("DataField"), {"name": c["column"], "optype": "continuous", "dataType": data_type}
+            )
         else:
-            field = ET.SubElement(dictionary, q("DataField"), {"name": c["column"], "optype": "categorical", "dataType": "string"})
+            field = ET.SubElement(
+                dictionary, q("DataField"), {"name": c["column"], "optype": "categorical", "dataType": "string"}
+            )
             for category in c["categories"]:
                 ET.SubElement(field, q("Value"), {"value": category})
 
-    scorecard = ET.SubElement(pmml, q("Scorecard"), {
-        "modelName": "lending_club_scorecard",
-        "functionName": "regression",
-        "useReasonCodes": "true",
-        "reasonCodeAlgorithm": "pointsBelow",
-        "initialScore": "0",
-        "baselineMethod": "max",
-    })
+    scorecard = ET.SubElement(
+        pmml,
+        q("Scorecard"),
+        {
+            "modelName": "lending_club_scorecard",
+            "functionName": "regression",
+            "useReasonCodes": "true",
+            "reasonCodeAlgorithm": "pointsBelow",
+            "initialScore": "0",
+            "baselineMethod": "max",
+        },
+    )
     schema = ET.SubElement(scorecard, q("MiningSchema"))
     for c in characteristics:
         # an unknown category (or a non-number) is treated as missing, so it lands in the missing bin
-        ET.SubElement(schema, q("MiningField"), {
-            "name": c["column"], "usageType": "active", "invalidValueTreatment": "asMissing",
-        })
+        ET.SubElement(
+            schema,
+            q("MiningField"),
+            {
+                "name": c["column"],
+                "usageType": "active",
+                "invalidValueTreatment": "asMissing",
+            },
+        )
     output = ET.SubElement(scorecard, q("Output"))
-    ET.SubElement(output, q("OutputField"), {
-        "name": "score", "optype": "continuous", "dataType": "double", "feature": "predictedValue",
-    })
+    ET.SubElement(
+        output,
+        q("OutputField"),
+        {
+            "name": "score",
+            "optype": "continuous",
+            "dataType": "double",
+            "feature": "predictedValue",
+        },
+    )
     for rank in range(1, REASON_CODE_COUNT + 1):
-        ET.SubElement(output, q("OutputField"), {
-            "name": f"reasonCode{rank}", "optype": "categorical", "dataType": "string",
-            "feature": "reasonCode", "rank": str(rank),
-        })
+        ET.SubElement(
+            output,
+            q("OutputField"),
+            {
+                "name": f"reasonCode{rank}",
+                "optype": "categorical",
+                "dataType": "string",
+                "feature": "reasonCode",
+                "rank": str(rank),
+            },
+        )
 
     characteristics_element = ET.SubElement(scorecard, q("Characteristics"))
     for c in characteristics:
         column = c["column"]
-        element = ET.SubElement(characteristics_element, q("Characteristic"), {
-            "name": f"{column}_points", "reasonCode": c["reason_code"], "baselineScore": str(c["baseline"]),
-        })
+        element = ET.SubElement(
+            characteristics_element,
+            q("Characteristic"),
+            {
+                "name": f"{column}_points",
+                "reasonCode": c["reason_code"],
+                "baselineScore": str(c["baseline"]),
+            },
+        )
         missing = ET.SubElement(element, q("Attribute"), {"partialScore": str(c["missing_points"])})
         ET.SubElement(missing, q("SimplePredicate"), {"field": column, "operator": "isMissing"})
         if c["kind"] == "numeric":
@@ -430,7 +483,9 @@ def write_scorecard_pmml(characteristics, frame):
         else:
             for cats, _woe, p in c["bins"]:
                 attribute = ET.SubElement(element, q("Attribute"), {"partialScore": str(p)})
-                predicate = ET.SubElement(attribute, q("SimpleSetPredicate"), {"field": column, "booleanOperator": "isIn"})
+                predicate = ET.SubElement(
+                    attribute, q("SimpleSetPredicate"), {"field": column, "booleanOperator": "isIn"}
+                )
                 array = ET.SubElement(predicate, q("Array"), {"n": str(len(cats)), "type": "string"})
                 array.text = " ".join(f'"{v}"' for v in cats)
 
@@ -450,12 +505,17 @@ def report_scorecard(characteristics, frame, is_bad, holdout_index):
     print(f"scorecard: hold-out AUC {auc:.3f}  KS {ks:.3f}")
     percentiles = [1, 5, 10, 15, 20, 25, 50, 75, 90, 95, 99]
     values = np.percentile(score, percentiles)
-    print("scorecard: score percentiles (all rows): " +
-          ", ".join(f"p{p}={v:.0f}" for p, v in zip(percentiles, values)) +
-          f"; min {score.min():.0f}, max {score.max():.0f}")
+    print(
+        "scorecard: score percentiles (all rows): "
+        + ", ".join(f"p{p}={v:.0f}" for p, v in zip(percentiles, values))
+        + f"; min {score.min():.0f}, max {score.max():.0f}"
+    )
     bands = pd.cut(score, [-np.inf, 540, 550, 560, 570, 580, 590, np.inf], right=False)
-    table = pd.DataFrame({"band": bands, "bad": is_bad, "pd": probability_of_default(score)}).groupby(
-        "band", observed=True).agg(rows=("bad", "size"), observed_bad_rate=("bad", "mean"), predicted_pd=("pd", "mean"))
+    table = (
+        pd.DataFrame({"band": bands, "bad": is_bad, "pd": probability_of_default(score)})
+        .groupby("band", observed=True)
+        .agg(rows=("bad", "size"), observed_bad_rate=("bad", "mean"), predicted_pd=("pd", "mean"))
+    )
     print("scorecard: calibration by score band (all rows):")
     print(table.to_string(float_format=lambda v: f"{v:.4f}"))
     return score
@@ -478,8 +538,14 @@ def check_scorecard_with_pypmml(characteristics, frame):
     expected_score, partial = scorecard_points(characteristics, sample)
     mismatches = 0
     for position, (index, row) in enumerate(sample.iterrows()):
-        record = {k: (None if (v is None or (isinstance(v, float) and math.isnan(v))) else
-                      (v.item() if hasattr(v, "item") else v)) for k, v in row.items()}
+        record = {
+            k: (
+                None
+                if (v is None or (isinstance(v, float) and math.isnan(v)))
+                else (v.item() if hasattr(v, "item") else v)
+            )
+            for k, v in row.items()
+        }
         result = model.predict(record)
         codes = []
         # pypmml 1.5.8 repeats the last reason code in the ranks beyond the number of reasons
@@ -491,7 +557,8 @@ def check_scorecard_with_pypmml(characteristics, frame):
                 codes.append(code)
         expected_codes = scorecard_reason_codes(characteristics, partial.loc[index])
         if abs(result["score"] - expected_score[index]) > 1e-9 or not same_ranking(
-                characteristics, partial.loc[index], codes, expected_codes):
+            characteristics, partial.loc[index], codes, expected_codes
+        ):
             mismatches += 1
             if mismatches <= 5:
                 print(f"  MISMATCH row {index}: pypmml {result} ours {expected_score[index]} {expected_codes}")
@@ -517,6 +584,7 @@ def check_rules_with_pydmnrules(frame, score, sample_size):
     from importlib.metadata import version
 
     import pyDMNrules  # slow import, hence only here
+
     print(f"rules: pyDMNrules {version('pyDMNrules')} imported in {time.time() - started:.0f} s")
 
     dmn_namespace = {"dmn": "https://www.omg.org/spec/DMN/20191111/MODEL/"}
@@ -555,43 +623,57 @@ def check_rules_with_pydmnrules(frame, score, sample_size):
 
     outcomes = []
     for index, row in sample.iterrows():
-        outcomes.append({
-            "index": index,
-            "knockouts": as_list(decide("knockout", row, "reasonCode")),
-            "review": as_list(decide("review_routing", row, "reviewReason")),
-            "cutoff": decide("cutoff", row, "cutoff"),
-        })
+        outcomes.append(
+            {
+                "index": index,
+                "knockouts": as_list(decide("knockout", row, "reasonCode")),
+                "review": as_list(decide("review_routing", row, "reviewReason")),
+                "cutoff": decide("cutoff", row, "cutoff"),
+            }
+        )
     outcomes = pd.DataFrame(outcomes).set_index("index")
 
     # constructed applications for the rules the demo data never (or rarely) triggers
     base = applications.loc[applications.index[0]].to_dict()
-    constructed = pd.DataFrame([
-        dict(base, inquiriesLastSixMonths=6, fundedAmount=45000, annualIncome=0.0),  # KO03 KO04 KO05, no income
-        dict(base, accountsNowDelinquent=1, delinquentAmount=120, delinquenciesTwoYears=4),  # KO01 KO02 KO06
-        dict(base, score=553.0, revolvingUtilization=100.1, numInstallmentAccounts=1, inquiriesLastTwelveMonths=1),
-        dict(base, score=563.0, verificationStatus="Not_Verified", fundedAmount=30000, annualIncome=60000.0),
-        dict(base, score=552.0, fundedAmount=27001, annualIncome=60000.0),  # loan to income 0.45002
-    ], index=[f"case{i}" for i in range(5)])
+    constructed = pd.DataFrame(
+        [
+            dict(base, inquiriesLastSixMonths=6, fundedAmount=45000, annualIncome=0.0),  # KO03 KO04 KO05, no income
+            dict(base, accountsNowDelinquent=1, delinquentAmount=120, delinquenciesTwoYears=4),  # KO01 KO02 KO06
+            dict(base, score=553.0, revolvingUtilization=100.1, numInstallmentAccounts=1, inquiriesLastTwelveMonths=1),
+            dict(base, score=563.0, verificationStatus="Not_Verified", fundedAmount=30000, annualIncome=60000.0),
+            dict(base, score=552.0, fundedAmount=27001, annualIncome=60000.0),  # loan to income 0.45002
+        ],
+        index=[f"case{i}" for i in range(5)],
+    )
     for index, row in constructed.iterrows():
-        outcomes.loc[index] = [as_list(decide("knockout", row, "reasonCode")),
-                               as_list(decide("review_routing", row, "reviewReason")),
-                               decide("cutoff", row, "cutoff")]
+        outcomes.loc[index] = [
+            as_list(decide("knockout", row, "reasonCode")),
+            as_list(decide("review_routing", row, "reviewReason")),
+            decide("cutoff", row, "cutoff"),
+        ]
     expected_constructed = expected_rule_outcomes(constructed)
     for index in constructed.index:
-        print(f"  {index}: knockouts {outcomes.loc[index, 'knockouts']}, review {outcomes.loc[index, 'review']}, "
-              f"cutoff {outcomes.loc[index, 'cutoff']}")
+        print(
+            f"  {index}: knockouts {outcomes.loc[index, 'knockouts']}, review {outcomes.loc[index, 'review']}, "
+            f"cutoff {outcomes.loc[index, 'cutoff']}"
+        )
 
     # the same policies computed directly, to show the tables say what they mean
     expected = pd.concat([expected_rule_outcomes(sample), expected_constructed])
     disagree = sum(
-        sorted(outcomes.loc[i, k]) != sorted(expected.loc[i, k]) if k != "cutoff" else outcomes.loc[i, k] != expected.loc[i, k]
-        for i in outcomes.index for k in ("knockouts", "review", "cutoff")
+        sorted(outcomes.loc[i, k]) != sorted(expected.loc[i, k])
+        if k != "cutoff"
+        else outcomes.loc[i, k] != expected.loc[i, k]
+        for i in outcomes.index
+        for k in ("knockouts", "review", "cutoff")
     )
     outcomes = outcomes.loc[sample.index]
     n = len(outcomes)
     knocked_out = outcomes["knockouts"].map(len) > 0
-    print(f"rules: evaluated {n} sampled rows and {len(constructed)} constructed ones through pyDMNrules in {time.time() - started:.0f} s; "
-          f"{disagree} disagreements with the direct computation")
+    print(
+        f"rules: evaluated {n} sampled rows and {len(constructed)} constructed ones through pyDMNrules in {time.time() - started:.0f} s; "
+        f"{disagree} disagreements with the direct computation"
+    )
     print(f"rules: knocked out {knocked_out.mean():.1%} ({knocked_out.sum()} of {n})")
     for code, count in pd.Series([c for cs in outcomes["knockouts"] for c in cs]).value_counts().sort_index().items():
         print(f"  {code}: {count}")
@@ -600,8 +682,10 @@ def check_rules_with_pydmnrules(frame, score, sample_size):
     print(f"rules: of the {len(passed)} not knocked out, {with_review.mean():.1%} get at least one review reason")
     for code, count in pd.Series([c for cs in passed["review"] for c in cs]).value_counts().sort_index().items():
         print(f"  {code}: {count}")
-    print("rules: cutoff bands (all sampled rows): " +
-          ", ".join(f"{k} {v:.1%}" for k, v in outcomes["cutoff"].value_counts(normalize=True).sort_index().items()))
+    print(
+        "rules: cutoff bands (all sampled rows): "
+        + ", ".join(f"{k} {v:.1%}" for k, v in outcomes["cutoff"].value_counts(normalize=True).sort_index().items())
+    )
     assert disagree == 0, "pyDMNrules disagrees with the direct computation of the rules"
     return expected_rule_outcomes(applications)
 
@@ -628,8 +712,9 @@ def expected_rule_outcomes(applications):
     result = pd.DataFrame(index=a.index)
     result["knockouts"] = [[k for k, t in knockout_tests.items() if t[i]] for i in a.index]
     result["review"] = [[k for k, t in review_tests.items() if t[i]] for i in a.index]
-    result["cutoff"] = np.where(a.score < CUTOFF_DECLINE_BELOW, "DECLINE",
-                                np.where(a.score < CUTOFF_REFER_BELOW, "REFER", "APPROVE"))
+    result["cutoff"] = np.where(
+        a.score < CUTOFF_DECLINE_BELOW, "DECLINE", np.where(a.score < CUTOFF_REFER_BELOW, "REFER", "APPROVE")
+    )
     return result
 
 
@@ -660,11 +745,13 @@ def main(argv=None):
         full = check_rules_with_pydmnrules(frame, score, args.dmn_rows)
         knocked_out = full["knockouts"].map(len) > 0
         passed = full[~knocked_out]
-        print(f"rules (direct computation, all {len(full)} rows): knocked out {knocked_out.mean():.1%}; "
-              f"review reason for {(passed['review'].map(len) > 0).mean():.1%} of the rest; cutoff " +
-              ", ".join(f"{k} {v:.1%}" for k, v in full["cutoff"].value_counts(normalize=True).sort_index().items()) +
-              "; of the rest, cutoff " +
-              ", ".join(f"{k} {v:.1%}" for k, v in passed["cutoff"].value_counts(normalize=True).sort_index().items()))
+        print(
+            f"rules (direct computation, all {len(full)} rows): knocked out {knocked_out.mean():.1%}; "
+            f"review reason for {(passed['review'].map(len) > 0).mean():.1%} of the rest; cutoff "
+            + ", ".join(f"{k} {v:.1%}" for k, v in full["cutoff"].value_counts(normalize=True).sort_index().items())
+            + "; of the rest, cutoff "
+            + ", ".join(f"{k} {v:.1%}" for k, v in passed["cutoff"].value_counts(normalize=True).sort_index().items())
+        )
     print(f"done in {time.time() - started:.0f} s")
 
 

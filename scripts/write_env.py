@@ -3,6 +3,7 @@
 
 Leaves an existing .env alone, so the demo's encrypted data stays readable across restarts.
 """
+
 import secrets
 import sys
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Shared factories and small artifacts for tests (data stays visible in code, not in fixtures)."""
+
 import factory
 from django.contrib.auth.models import Group
 
@@ -62,8 +63,7 @@ def lending_dictionary():
         ("knockoutReasons", "list", {}),
     ]
     return {
-        name: DataDictionaryFieldFactory(name=name, data_type=data_type, **extra)
-        for name, data_type, extra in specs
+        name: DataDictionaryFieldFactory(name=name, data_type=data_type, **extra) for name, data_type, extra in specs
     }
 
 
@@ -174,7 +174,11 @@ class DecisionFlowFactory(factory.django.DjangoModelFactory):
     probability_of_default_field = "probabilityOfDefault"
     reason_code_fields = ["reasonCode1", "reasonCode2", "reasonCode3", "reasonCode4"]
     amount_field = "fundedAmount"
-    cutoff_bands = [{"minimum": 563, "outcome": "APPROVE"}, {"minimum": 553, "outcome": "REFER"}, {"minimum": None, "outcome": "DECLINE"}]
+    cutoff_bands = [
+        {"minimum": 563, "outcome": "APPROVE"},
+        {"minimum": 553, "outcome": "REFER"},
+        {"minimum": None, "outcome": "DECLINE"},
+    ]
 
 
 class DecisionFactory(factory.django.DjangoModelFactory):
@@ -187,11 +191,16 @@ class DecisionFactory(factory.django.DjangoModelFactory):
     application = factory.LazyFunction(lambda: {"fundedAmount": 30000.0, "annualIncome": 52000.0, "term": "term_36"})
     outcome = "REFERRED"
     final_outcome = "REFERRED"
-    outputs = factory.LazyFunction(lambda: {
-        "score": 550, "probabilityOfDefault": 0.105, "cutoff": "DECLINE", "scoreBand": "DECLINE",
-        "reasons": [{"code": "RC02", "text": "Too many recent inquiries", "kind": "model"}],
-        "referralReasons": [{"code": "REV03", "text": "Data-quality check", "kind": "review"}],
-    })
+    outputs = factory.LazyFunction(
+        lambda: {
+            "score": 550,
+            "probabilityOfDefault": 0.105,
+            "cutoff": "DECLINE",
+            "scoreBand": "DECLINE",
+            "reasons": [{"code": "RC02", "text": "Too many recent inquiries", "kind": "model"}],
+            "referralReasons": [{"code": "REV03", "text": "Data-quality check", "kind": "review"}],
+        }
+    )
 
 
 class ReviewCaseFactory(factory.django.DjangoModelFactory):
@@ -200,13 +209,25 @@ class ReviewCaseFactory(factory.django.DjangoModelFactory):
 
     partner = factory.SubFactory(PartnerFactory)
     decision = factory.SubFactory(DecisionFactory, partner=factory.SelfAttribute("..partner"))
-    due_at = factory.LazyFunction(lambda: __import__("django.utils.timezone").utils.timezone.now() + __import__("datetime").timedelta(hours=48))
+    due_at = factory.LazyFunction(
+        lambda: __import__("django.utils.timezone").utils.timezone.now() + __import__("datetime").timedelta(hours=48)
+    )
     referral_reasons = ["REV03"]
     score_band = "DECLINE"
 
 
-def publish_ruleset(partner, name, dmn_xml, *, purpose="knockout", author=None, approver=None, effective_from=None,
-                    field_mapping=None, test_cases=()):
+def publish_ruleset(
+    partner,
+    name,
+    dmn_xml,
+    *,
+    purpose="knockout",
+    author=None,
+    approver=None,
+    effective_from=None,
+    field_mapping=None,
+    test_cases=(),
+):
     """A ruleset version taken through the whole maker-checker path in one call: drafted by a rule
     editor, submitted, approved by another person (a rule approver) and published. Returns the
     RulesetVersion; its registered model is `version.published_model`.
@@ -223,12 +244,15 @@ def publish_ruleset(partner, name, dmn_xml, *, purpose="knockout", author=None, 
     author = author or UserFactory(partner=partner, roles=["rule_editor"])
     approver = approver or UserFactory(partner=partner, roles=["rule_approver"])
     ruleset = Ruleset.objects.filter(partner=partner, name=name).first() or rulesets.ruleset_create(
-        partner=partner, name=name, purpose=purpose, actor=author)
+        partner=partner, name=name, purpose=purpose, actor=author
+    )
     for case_name, inputs, expected in test_cases:
-        rulesets.ruleset_test_case_create(ruleset=ruleset, name=case_name, inputs=inputs, expected_outputs=expected,
-                                          actor=author)
-    version = rulesets.ruleset_version_create_draft(ruleset=ruleset, actor=author, dmn_xml=dmn_xml,
-                                                    field_mapping=field_mapping, change_note="test version")
+        rulesets.ruleset_test_case_create(
+            ruleset=ruleset, name=case_name, inputs=inputs, expected_outputs=expected, actor=author
+        )
+    version = rulesets.ruleset_version_create_draft(
+        ruleset=ruleset, actor=author, dmn_xml=dmn_xml, field_mapping=field_mapping, change_note="test version"
+    )
     rulesets.ruleset_version_submit(version=version, actor=author)
     effective_from = effective_from or timezone.now() - datetime.timedelta(seconds=1)
     rulesets.ruleset_version_approve(version=version, actor=approver, effective_from=effective_from)

@@ -1,4 +1,5 @@
 """Run Django code in a separate process on the test database: another worker, as production has."""
+
 import json
 import os
 import subprocess
@@ -39,7 +40,11 @@ def run_django(code, *, env=None, timeout=120):
     }
     finished = subprocess.run(
         [sys.executable, "-c", prologue + textwrap.dedent(code)],
-        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=timeout,
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
     if finished.returncode != 0:
         raise AssertionError(f"the process failed ({finished.returncode}):\n{finished.stderr[-4000:]}")

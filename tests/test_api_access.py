@@ -11,6 +11,7 @@ partner's records are never listed).
 The roles are partners/roles.py's, plus `anonymous` (no credentials) and `superuser` (platform
 staff, no partner). Pages are requested with a logged-in session, the API with a token.
 """
+
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -43,8 +44,14 @@ SUPERUSER = "superuser"
 EVERYONE = (*roles.ALL, ANONYMOUS, SUPERUSER)
 
 RE, RA, UW, DS, AU, PA, PS, RM = (
-    roles.RULE_EDITOR, roles.RULE_APPROVER, roles.UNDERWRITER, roles.DATA_SCIENTIST,
-    roles.AUDITOR, roles.PARTNER_ADMIN, roles.PARTNER_SYSTEM, roles.RISK_MANAGER,
+    roles.RULE_EDITOR,
+    roles.RULE_APPROVER,
+    roles.UNDERWRITER,
+    roles.DATA_SCIENTIST,
+    roles.AUDITOR,
+    roles.PARTNER_ADMIN,
+    roles.PARTNER_SYSTEM,
+    roles.RISK_MANAGER,
 )
 
 
@@ -114,7 +121,13 @@ def listed(read_by_record):
 
 
 def field_patch(world):
-    return {"data": {"type": "predictiveModelField", "id": str(world["field"]), "attributes": {"supportedFieldName": "annualIncome"}}}
+    return {
+        "data": {
+            "type": "predictiveModelField",
+            "id": str(world["field"]),
+            "attributes": {"supportedFieldName": "annualIncome"},
+        }
+    }
 
 
 def model_upload(world):
@@ -128,11 +141,18 @@ def insight_post(world):
 def decision_post(world):
     # Enough to show who may ask: those who may get a 400 naming the field outside the dictionary at
     # their own flow, and 404 for another partner's flow; the others are refused before the body is read.
-    return {"data": {"type": "decision", "attributes": {"flowId": str(world["flow"]), "application": {"creditScore": 600}}}}
+    return {
+        "data": {"type": "decision", "attributes": {"flowId": str(world["flow"]), "application": {"creditScore": 600}}}
+    }
 
 
 def replay_job_post(world):
-    return {"data": {"type": "replayJob", "attributes": {"decisionIds": [str(world["decision_reviewed"]), str(world["decision_plain"])]}}}
+    return {
+        "data": {
+            "type": "replayJob",
+            "attributes": {"decisionIds": [str(world["decision_reviewed"]), str(world["decision_plain"])]},
+        }
+    }
 
 
 def flow_post(world):
@@ -176,13 +196,25 @@ def ruleset_post(world):
 
 
 def case_post(world):
-    return {"data": {"type": "rulesetTestCase", "attributes": {
-        "name": "low again", "inputs": KNOCKOUT_CASE_INPUTS, "expectedOutputs": {"knockoutReasons": ["KO03"]}}}}
+    return {
+        "data": {
+            "type": "rulesetTestCase",
+            "attributes": {
+                "name": "low again",
+                "inputs": KNOCKOUT_CASE_INPUTS,
+                "expectedOutputs": {"knockoutReasons": ["KO03"]},
+            },
+        }
+    }
 
 
 def case_import(world):
-    return {"data": {"type": "rulesetTestCase", "attributes": {
-        "csv": "name,annualIncome,accountsNowDelinquent,knockoutReasons\nlow,9000,0,KO03\n"}}}
+    return {
+        "data": {
+            "type": "rulesetTestCase",
+            "attributes": {"csv": "name,annualIncome,accountsNowDelinquent,knockoutReasons\nlow,9000,0,KO03\n"},
+        }
+    }
 
 
 def case_patch(world):
@@ -190,8 +222,12 @@ def case_patch(world):
 
 
 def version_post(world):
-    return {"data": {"type": "rulesetVersion", "attributes": {
-        "rulesetId": str(world["ruleset"]), "basedOnId": str(world["published"])}}}
+    return {
+        "data": {
+            "type": "rulesetVersion",
+            "attributes": {"rulesetId": str(world["ruleset"]), "basedOnId": str(world["published"])},
+        }
+    }
 
 
 def draft_patch(world):
@@ -221,8 +257,13 @@ ROWS = [
     Row("get", "/api/v1/predictive-models/{model}/source", MODEL_READERS, api(404)),
     Row("get", "/api/v1/predictive-models/{model}/fields", MODEL_READERS, api(404)),
     Row("get", "/api/v1/predictive-models/{model}/fields/{field}", MODEL_READERS, api(404)),
-    Row("patch", "/api/v1/predictive-models/{model}/fields/{field}", api(403, data_scientist=200, rule_editor=200, partner_admin=200),
-        api(403, data_scientist=404, rule_editor=404, partner_admin=404), body=field_patch),
+    Row(
+        "patch",
+        "/api/v1/predictive-models/{model}/fields/{field}",
+        api(403, data_scientist=200, rule_editor=200, partner_admin=200),
+        api(403, data_scientist=404, rule_editor=404, partner_admin=404),
+        body=field_patch,
+    ),
     # --- data dictionary (platform-wide; CSV). The table's requests send JSON:API, so those who
     # may import get 415 (the import reads text/csv): the permission is checked first.
     Row("get", "/api/v1/data-dictionary", api(200), None),
@@ -238,7 +279,13 @@ ROWS = [
     Row("post", "/api/v1/rulesets/{ruleset}/test-cases/import", by_authors(200), RULE_OTHER, body=case_import),
     Row("get", "/api/v1/rulesets/{ruleset}/test-cases/{test_case}", RULE_READ, RULE_OTHER),
     Row("patch", "/api/v1/rulesets/{ruleset}/test-cases/{test_case}", by_authors(200), RULE_OTHER, body=case_patch),
-    Row("get", "/api/v1/ruleset-versions", RULE_READ, None, listed=rule_listed("published", "draft", "in_review", "scrap")),
+    Row(
+        "get",
+        "/api/v1/ruleset-versions",
+        RULE_READ,
+        None,
+        listed=rule_listed("published", "draft", "in_review", "scrap"),
+    ),
     Row("post", "/api/v1/ruleset-versions", by_authors(201), RULE_OTHER, body=version_post),
     Row("get", "/api/v1/ruleset-versions/{draft}", RULE_READ, RULE_OTHER),
     Row("patch", "/api/v1/ruleset-versions/{draft}", by_authors(200), RULE_OTHER, body=draft_patch),
@@ -246,54 +293,127 @@ ROWS = [
     Row("get", "/api/v1/ruleset-versions/{draft}/diff?against={published}", RULE_READ, RULE_OTHER),
     Row("post", "/api/v1/ruleset-versions/{draft}/test-run", RULE_READ, RULE_OTHER),
     Row("post", "/api/v1/ruleset-versions/{draft}/submit", by_authors(200), RULE_OTHER, body=transition(note="ready")),
-    Row("post", "/api/v1/ruleset-versions/{in_review}/approve", api(403, rule_approver=200), RULE_OTHER,
-        body=transition(effectiveFrom="2026-01-01T00:00:00Z")),
-    Row("post", "/api/v1/ruleset-versions/{in_review}/publish", api(403, rule_approver=200, partner_admin=409), RULE_OTHER,
-        body=transition(note="live")),
-    Row("post", "/api/v1/ruleset-versions/{in_review}/reject", api(403, rule_approver=409), RULE_OTHER,
-        body=transition(note="too late")),
-    Row("post", "/api/v1/ruleset-versions/{published}/retire", api(403, rule_approver=200, partner_admin=200), RULE_OTHER,
-        body=transition(note="withdrawn")),
+    Row(
+        "post",
+        "/api/v1/ruleset-versions/{in_review}/approve",
+        api(403, rule_approver=200),
+        RULE_OTHER,
+        body=transition(effectiveFrom="2026-01-01T00:00:00Z"),
+    ),
+    Row(
+        "post",
+        "/api/v1/ruleset-versions/{in_review}/publish",
+        api(403, rule_approver=200, partner_admin=409),
+        RULE_OTHER,
+        body=transition(note="live"),
+    ),
+    Row(
+        "post",
+        "/api/v1/ruleset-versions/{in_review}/reject",
+        api(403, rule_approver=409),
+        RULE_OTHER,
+        body=transition(note="too late"),
+    ),
+    Row(
+        "post",
+        "/api/v1/ruleset-versions/{published}/retire",
+        api(403, rule_approver=200, partner_admin=200),
+        RULE_OTHER,
+        body=transition(note="withdrawn"),
+    ),
     Row("delete", "/api/v1/rulesets/{ruleset}/test-cases/{test_case}", by_authors(204), RULE_OTHER),
     Row("delete", "/api/v1/ruleset-versions/{scrap}", by_authors(204), RULE_OTHER),
     # --- insights ---
     Row("get", "/api/v1/insights", api(200, **NO_READ), None, listed=listed(INSIGHTS_READ_BY)),
-    Row("post", "/api/v1/insights", api(403, partner_system=201, data_scientist=201, partner_admin=201), api(403, partner_system=404, data_scientist=404, partner_admin=404), body=insight_post),
+    Row(
+        "post",
+        "/api/v1/insights",
+        api(403, partner_system=201, data_scientist=201, partner_admin=201),
+        api(403, partner_system=404, data_scientist=404, partner_admin=404),
+        body=insight_post,
+    ),
     *(Row("get", f"/api/v1/insights/{{{name}}}", *read_detail(readers)) for name, readers in INSIGHTS_READ_BY.items()),
     # --- decisions ---
     Row("get", "/api/v1/decisions", api(200, **NO_READ), None, listed=listed(DECISIONS_READ_BY)),
-    Row("post", "/api/v1/decisions", api(403, partner_system=400, partner_admin=400), api(403, partner_system=404, partner_admin=404), body=decision_post),
-    *(Row("get", f"/api/v1/decisions/{{{name}}}", *read_detail(readers)) for name, readers in DECISIONS_READ_BY.items()),
-    Row("post", "/api/v1/decisions/{decision_reviewed}/replay", api(403, partner_system=200, partner_admin=200), api(403, partner_system=404, partner_admin=404)),
-    Row("post", "/api/v1/decisions/{decision_plain}/replay", api(403, partner_system=404, partner_admin=200), api(403, partner_system=404, partner_admin=404)),
-    Row("post", "/api/v1/replay-jobs", api(403, auditor=202, partner_admin=202), api(403, auditor=404, partner_admin=404),
-        body=replay_job_post),
+    Row(
+        "post",
+        "/api/v1/decisions",
+        api(403, partner_system=400, partner_admin=400),
+        api(403, partner_system=404, partner_admin=404),
+        body=decision_post,
+    ),
+    *(
+        Row("get", f"/api/v1/decisions/{{{name}}}", *read_detail(readers))
+        for name, readers in DECISIONS_READ_BY.items()
+    ),
+    Row(
+        "post",
+        "/api/v1/decisions/{decision_reviewed}/replay",
+        api(403, partner_system=200, partner_admin=200),
+        api(403, partner_system=404, partner_admin=404),
+    ),
+    Row(
+        "post",
+        "/api/v1/decisions/{decision_plain}/replay",
+        api(403, partner_system=404, partner_admin=200),
+        api(403, partner_system=404, partner_admin=404),
+    ),
+    Row(
+        "post",
+        "/api/v1/replay-jobs",
+        api(403, auditor=202, partner_admin=202),
+        api(403, auditor=404, partner_admin=404),
+        body=replay_job_post,
+    ),
     # --- decision flows, versions, backtests ---
     Row("get", "/api/v1/decision-flows", api(200, **FLOW_READ), None),
     Row("post", "/api/v1/decision-flows", api(403, partner_admin=201), None, body=flow_post),
     Row("get", "/api/v1/decision-flows/{named_flow}", api(200, **FLOW_READ), api(404, **FLOW_READ)),
     Row("get", "/api/v1/decision-flows/{named_flow}/versions", api(200, **FLOW_READ), api(404, **FLOW_READ)),
-    Row("post", "/api/v1/decision-flows/{named_flow}/versions", api(403, partner_admin=201),
-        api(404, **FLOW_READ), body=flow_version_post),
-    Row("post", "/api/v1/decision-flows/{named_flow}/backtests", api(403, partner_admin=202, rule_approver=202, rule_editor=202),
-        api(404, **FLOW_READ), body=backtest_post),
+    Row(
+        "post",
+        "/api/v1/decision-flows/{named_flow}/versions",
+        api(403, partner_admin=201),
+        api(404, **FLOW_READ),
+        body=flow_version_post,
+    ),
+    Row(
+        "post",
+        "/api/v1/decision-flows/{named_flow}/backtests",
+        api(403, partner_admin=202, rule_approver=202, rule_editor=202),
+        api(404, **FLOW_READ),
+        body=backtest_post,
+    ),
     Row("get", "/api/v1/backtests/{backtest}", api(200, **FLOW_READ), api(404, **FLOW_READ)),
     Row("get", "/flows/", FLOW_PAGE_READ, None, page=True),
     Row("get", "/flows/{named_flow}/", FLOW_PAGE_READ, FLOW_PAGE_OTHER, page=True),
     Row("get", "/flows/versions/{flow_draft}/", FLOW_PAGE_READ, FLOW_PAGE_OTHER, page=True),
-    Row("post", "/flows/versions/{flow_draft}/backtests/", page(403, partner_admin=302, rule_approver=302, rule_editor=302),
-        FLOW_PAGE_OTHER, page=True),  # another partner's version is 404 before the role is asked
+    Row(
+        "post",
+        "/flows/versions/{flow_draft}/backtests/",
+        page(403, partner_admin=302, rule_approver=302, rule_editor=302),
+        FLOW_PAGE_OTHER,
+        page=True,
+    ),  # another partner's version is 404 before the role is asked
     Row("get", "/flows/backtests/{backtest}/", FLOW_PAGE_READ, FLOW_PAGE_OTHER, page=True),
     Row("get", "/flows/backtests/{backtest}/progress", FLOW_PAGE_READ, FLOW_PAGE_OTHER, page=True),
     # --- portfolio re-evaluation ---
     Row("get", "/api/v1/reevaluation-jobs", api(403, **JOB_READ), None, listed={RM: {"job"}, AU: {"job"}}),
-    Row("post", "/api/v1/reevaluation-jobs", api(403, risk_manager=202), api(403, risk_manager=404), body=reevaluation_job_post),
+    Row(
+        "post",
+        "/api/v1/reevaluation-jobs",
+        api(403, risk_manager=202),
+        api(403, risk_manager=404),
+        body=reevaluation_job_post,
+    ),
     Row("get", "/api/v1/reevaluation-jobs/{job}", api(403, **JOB_READ), api(403, **JOB_READ_OTHER)),
     Row("post", "/api/v1/reevaluation-jobs/{job}/cancel", api(403, risk_manager=200), api(403, risk_manager=404)),
     Row("get", "/portfolio/jobs/", page(403, **JOB_READ), None, page=True),
     Row("post", "/portfolio/jobs/submit/", page(403, risk_manager=302), None, page=True),
-    *(Row("get", f"/portfolio/jobs/{{job}}/{suffix}", page(403, **JOB_READ), page(403, **JOB_READ_OTHER), page=True)
-      for suffix in PORTFOLIO_PAGES),
+    *(
+        Row("get", f"/portfolio/jobs/{{job}}/{suffix}", page(403, **JOB_READ), page(403, **JOB_READ_OTHER), page=True)
+        for suffix in PORTFOLIO_PAGES
+    ),
     Row("get", "/portfolio/schedule/", page(403, risk_manager=200), None, page=True),
     Row("post", "/portfolio/schedule/", page(403, risk_manager=302), None, page=True),
     # --- API documentation (public) ---
@@ -302,8 +422,10 @@ ROWS = [
     # --- review queue pages: underwriters of the case's partner ---
     Row("get", "/review/", page(403, underwriter=200), None, page=True),
     Row("get", "/review/{case}/", page(403, underwriter=200), page(403, underwriter=404), page=True),
-    *(Row("post", f"/review/{{case}}/{verb}/", page(403, underwriter=302), page(403, underwriter=404), page=True)
-      for verb in ("claim", "release", "confirm")),
+    *(
+        Row("post", f"/review/{{case}}/{verb}/", page(403, underwriter=302), page(403, underwriter=404), page=True)
+        for verb in ("claim", "release", "confirm")
+    ),
     # An empty decision is refused on the same page (200, nothing kept in the session).
     Row("post", "/review/{case}/decide/", page(403, underwriter=200), page(403, underwriter=404), page=True),
     Row("get", "/review/{case}/claim/", expect(405), expect(405), page=True),  # only POST, checked first
@@ -322,20 +444,42 @@ ROWS = [
     # --- admin: partner staff see their own partner's objects, per their roles' permissions ---
     Row("get", "/admin/", admin_page(200), None, page=True),
     Row("get", "/admin/decisioning/insighttransaction/", admin_page(auditor=200, partner_admin=200), None, page=True),
-    Row("get", "/admin/decisioning/insighttransaction/{insight_by_system}/change/", admin_page(auditor=200, partner_admin=200),
-        admin_page(auditor=302, partner_admin=302), page=True),
+    Row(
+        "get",
+        "/admin/decisioning/insighttransaction/{insight_by_system}/change/",
+        admin_page(auditor=200, partner_admin=200),
+        admin_page(auditor=302, partner_admin=302),
+        page=True,
+    ),
     Row("get", "/admin/modelregistry/predictivemodel/", admin_page(200), None, page=True),
     Row("get", "/admin/modelregistry/predictivemodel/{model}/change/", admin_page(200), admin_page(302), page=True),
     # Another partner's object answers as an id that exists nowhere does: no leak.
-    Row("get", "/admin/modelregistry/predictivemodel/00000000-0000-0000-0000-000000000000/change/", admin_page(302, superuser=302),
-        None, page=True),
+    Row(
+        "get",
+        "/admin/modelregistry/predictivemodel/00000000-0000-0000-0000-000000000000/change/",
+        admin_page(302, superuser=302),
+        None,
+        page=True,
+    ),
     Row("get", "/admin/modelregistry/datadictionaryfield/", admin_page(200), None, page=True),
-    Row("get", "/admin/modelregistry/datadictionaryfield/import/", admin_page(data_scientist=200, partner_admin=200), None, page=True),
+    Row(
+        "get",
+        "/admin/modelregistry/datadictionaryfield/import/",
+        admin_page(data_scientist=200, partner_admin=200),
+        None,
+        page=True,
+    ),
     Row("get", "/admin/core/auditevent/", admin_page(auditor=200, partner_admin=200), None, page=True),
     # Sealed audit blocks span every partner: platform only.
     Row("get", "/admin/core/auditblock/", admin_page(), None, page=True),
     Row("get", "/admin/partners/partner/", admin_page(partner_admin=200), None, page=True),
-    Row("get", "/admin/partners/partner/{partner}/change/", admin_page(partner_admin=200), admin_page(partner_admin=302), page=True),
+    Row(
+        "get",
+        "/admin/partners/partner/{partner}/change/",
+        admin_page(partner_admin=200),
+        admin_page(partner_admin=302),
+        page=True,
+    ),
     Row("get", "/admin/partners/user/", admin_page(partner_admin=200), None, page=True),
     Row("get", "/admin/portfolio/loan/", admin_page(), None, page=True),
     Row("get", "/admin/portfolio/loan/import/", admin_page(), None, page=True),
@@ -343,8 +487,10 @@ ROWS = [
     Row("get", "/admin/axes/accessattempt/", admin_page(), None, page=True),  # login throttling (django-axes)
     Row("get", "/admin/axes/accesslog/", admin_page(), None, page=True),
     # The beat schedule (django_celery_beat) is the platform's: superusers only.
-    *(Row("get", f"/admin/django_celery_beat/{name}/", admin_page(), None, page=True)
-      for name in ("periodictask", "crontabschedule", "intervalschedule", "clockedschedule", "solarschedule")),
+    *(
+        Row("get", f"/admin/django_celery_beat/{name}/", admin_page(), None, page=True)
+        for name in ("periodictask", "crontabschedule", "intervalschedule", "clockedschedule", "solarschedule")
+    ),
 ]
 
 
@@ -359,13 +505,16 @@ def build_side(partner):
     model = register_mapped_logistic(partner, people[DS])
     rules = build_rules(partner, people)
     named_flow = Flow.objects.create(partner=partner, name="Consumer loans", is_default=True)
-    flow = DecisionFlowFactory(partner=partner, is_default=True, definition=named_flow, status="published",
-                               effective_from=timezone.now())
+    flow = DecisionFlowFactory(
+        partner=partner, is_default=True, definition=named_flow, status="published", effective_from=timezone.now()
+    )
     flow_draft = DecisionFlowFactory(partner=partner, definition=named_flow, created_by=people[PA])
     backtest = Backtest.objects.create(partner=partner, flow=named_flow, candidate=flow_draft, baseline=flow, limit=10)
     decision_reviewed = DecisionFactory(partner=partner, flow=flow, requested_by=people[PS])
     case = ReviewCaseFactory(partner=partner, decision=decision_reviewed)
-    decision_plain = DecisionFactory(partner=partner, flow=flow, requested_by=second_system, outcome="APPROVED", final_outcome="APPROVED")
+    decision_plain = DecisionFactory(
+        partner=partner, flow=flow, requested_by=second_system, outcome="APPROVED", final_outcome="APPROVED"
+    )
 
     def evaluate(by, **links):
         insight = insight_create(partner=partner, model_id=model.pk, arguments=GOOD_ARGUMENTS, requested_by=by)
@@ -390,7 +539,9 @@ def build_side(partner):
             "decision_reviewed": decision_reviewed.pk,
             "decision_plain": decision_plain.pk,
             "insight_by_system": evaluate(people[PS]),
-            "insight_step_reviewed": evaluate(people[PS], decision=decision_reviewed, step_kind="score", step_position=1),
+            "insight_step_reviewed": evaluate(
+                people[PS], decision=decision_reviewed, step_kind="score", step_position=1
+            ),
             "insight_by_scientist": evaluate(people[DS]),
             **rules,
         },
@@ -405,8 +556,14 @@ def build_rules(partner, people):
     from tests.factories import KNOCKOUT_DMN, publish_ruleset
 
     editor = people[RE]
-    published = publish_ruleset(partner, "Knock-outs", KNOCKOUT_DMN, author=editor, approver=people[RA],
-                                test_cases=[("low", KNOCKOUT_CASE_INPUTS, {"knockoutReasons": ["KO03"]})])
+    published = publish_ruleset(
+        partner,
+        "Knock-outs",
+        KNOCKOUT_DMN,
+        author=editor,
+        approver=people[RA],
+        test_cases=[("low", KNOCKOUT_CASE_INPUTS, {"knockoutReasons": ["KO03"]})],
+    )
     ruleset = published.ruleset
 
     def draft():
@@ -472,7 +629,9 @@ def test_every_endpoint_and_page_answers_each_role_as_the_table_says(world, role
             response = request(page_client if row.page else api_client, row.method, url, body, row.page)
             expected = expected_by_role[role]
             if response.status_code != expected:
-                mismatches.append(f"{row.method.upper()} {row.url} ({side}): {response.status_code}, table says {expected}")
+                mismatches.append(
+                    f"{row.method.upper()} {row.url} ({side}): {response.status_code}, table says {expected}"
+                )
                 continue
             if not row.page and expected >= 400:
                 assert response.json()["errors"][0]["status"] == str(expected), (row.url, response.content[:300])
@@ -481,7 +640,9 @@ def test_every_endpoint_and_page_answers_each_role_as_the_table_says(world, role
                 assert not ids & other_ids, f"{row.url} lists another partner's records"
                 seen = {name for name, value in world["own"]["ids"].items() if str(value) in ids}
                 if row.listed.get(role) != seen:
-                    mismatches.append(f"GET {row.url} lists {sorted(seen)}, table says {sorted(row.listed.get(role, ()))}")
+                    mismatches.append(
+                        f"GET {row.url} lists {sorted(seen)}, table says {sorted(row.listed.get(role, ()))}"
+                    )
     assert not mismatches, f"{role}:\n" + "\n".join(mismatches)
 
 

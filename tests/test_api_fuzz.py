@@ -4,6 +4,7 @@ Bounded: ~1,200 generated requests over the API's operations (30 examples each, 
 about two minutes. Its settings and why one check is off: tests/fuzz/schemathesis.toml. The
 report (JUnit XML) goes to test-artifacts/schemathesis/.
 """
+
 import os
 import re
 import subprocess
@@ -41,13 +42,19 @@ def test_schemathesis_finds_no_server_error_and_no_response_off_the_schema(live_
     knockout = demo["rulesets"]["knockout"].versions.get(status="published")
     case = demo["rulesets"]["knockout"].test_cases.order_by("name").first()
     fuzz_version = publish_ruleset(
-        demo["partner"], "Fuzz rules", knockout.dmn_xml, field_mapping=knockout.field_mapping,
-        author=demo["people"][roles.RULE_EDITOR][0], approver=demo["people"][roles.RULE_APPROVER][0],
-        test_cases=[(case.name, case.inputs, case.expected_outputs)])
+        demo["partner"],
+        "Fuzz rules",
+        knockout.dmn_xml,
+        field_mapping=knockout.field_mapping,
+        author=demo["people"][roles.RULE_EDITOR][0],
+        approver=demo["people"][roles.RULE_APPROVER][0],
+        test_cases=[(case.name, case.inputs, case.expected_outputs)],
+    )
     # A backtest and a re-evaluation job of the demo's flow, so their detail operations answer 200.
     flow = demo["flow"]
-    backtest = backtest_create(flow=flow.definition, actor=demo["people"][roles.RULE_APPROVER][0], candidate=flow,
-                               limit=10)
+    backtest = backtest_create(
+        flow=flow.definition, actor=demo["people"][roles.RULE_APPROVER][0], candidate=flow, limit=10
+    )
     job = reevaluation_job_create(partner=demo["partner"], user=admin, flow_id=str(demo["flow"].pk), chunk_size=100)
     schema = tmp_path / "schema.yaml"
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(schema))
@@ -67,16 +74,33 @@ def test_schemathesis_finds_no_server_error_and_no_response_off_the_schema(live_
     }
     result = subprocess.run(
         [
-            sys.executable, "-m", "schemathesis.cli", "--config-file", str(CONFIG), "--no-color", "run", str(schema),
-            "--url", live_server.url, "-H", f"Authorization: Token {api_token_create(user=admin)}",
-            "--seed", os.environ.get("SCHEMATHESIS_SEED", "1"),
-            "--report", "junit", "--report-junit-path", str(REPORTS / "junit.xml"),
+            sys.executable,
+            "-m",
+            "schemathesis.cli",
+            "--config-file",
+            str(CONFIG),
+            "--no-color",
+            "run",
+            str(schema),
+            "--url",
+            live_server.url,
+            "-H",
+            f"Authorization: Token {api_token_create(user=admin)}",
+            "--seed",
+            os.environ.get("SCHEMATHESIS_SEED", "1"),
+            "--report",
+            "junit",
+            "--report-junit-path",
+            str(REPORTS / "junit.xml"),
         ],
-        env=env, capture_output=True, text=True, timeout=600,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     output = result.stdout + result.stderr
     (REPORTS / "output.txt").write_text(output)
-    summary = output[output.rfind("SUMMARY"):]
+    summary = output[output.rfind("SUMMARY") :]
     generated = re.search(r"(\d+) generated, (\d+) passed", summary)
     print(summary)
     assert result.returncode == 0, output[-6000:]

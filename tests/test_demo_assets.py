@@ -75,7 +75,8 @@ def test_every_real_row_passes_the_dictionary_bounds_and_allowed_values(dictiona
             elif row["data_type"] in {"number", "integer"}:
                 number = float(value)
                 ok = (not row["minimum"] or number >= float(row["minimum"])) and (
-                    not row["maximum"] or number <= float(row["maximum"]))
+                    not row["maximum"] or number <= float(row["maximum"])
+                )
                 if row["data_type"] == "integer":
                     ok = ok and number == int(number)
             else:

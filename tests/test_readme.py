@@ -61,12 +61,17 @@ def test_every_readme_curl_example_answers_2xx(live_server, tmp_path):
     from partners.services import api_token_create
 
     editor = demo["people"][roles.RULE_EDITOR][0]
-    environment = {**os.environ, "TOKEN": demo["token"], "MODEL": str(demo["logistic"].pk),
-                   "EDITOR_TOKEN": api_token_create(user=editor)}
+    environment = {
+        **os.environ,
+        "TOKEN": demo["token"],
+        "MODEL": str(demo["logistic"].pk),
+        "EDITOR_TOKEN": api_token_create(user=editor),
+    }
     for command in readme_curl_commands():
         command = command.replace("http://127.0.0.1:8000", live_server.url)
         command = re.sub(r"^curl -s", "curl -s -o /dev/stderr -w '%{http_code}'", command)
-        finished = subprocess.run(["bash", "-c", command], cwd=tmp_path, env=environment, capture_output=True,
-                                  text=True, timeout=120)
+        finished = subprocess.run(
+            ["bash", "-c", command], cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=120
+        )
         status = finished.stdout.strip()[-3:]
         assert status.startswith("2"), f"{command}\n-> {status}\n{finished.stderr[:2000]}"

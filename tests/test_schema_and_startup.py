@@ -42,14 +42,28 @@ def test_openapi_schema_documents_json_api_lists_and_the_error_statuses_returned
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
     schema = yaml.safe_load(target.read_text())
     paths, components = schema["paths"], schema["components"]["schemas"]
-    listed = components[paths["/api/v1/decisions"]["get"]["responses"]["200"]["content"]["application/vnd.api+json"]["schema"]["$ref"].split("/")[-1]]
+    listed = components[
+        paths["/api/v1/decisions"]["get"]["responses"]["200"]["content"]["application/vnd.api+json"]["schema"][
+            "$ref"
+        ].split("/")[-1]
+    ]
     assert {"data", "links", "meta"} <= set(listed["properties"]) and "results" not in listed["properties"]
     assert set(components["ErrorDocument"]["required"]) == {"errors"}
     expected = {
         ("/api/v1/decisions", "get"): {"400", "401", "403", "404", "429", "503"},
         ("/api/v1/decisions", "post"): {"400", "401", "403", "404", "409", "413", "415", "422", "429", "503"},
         ("/api/v1/insights/{id}", "get"): {"401", "403", "404", "429", "503"},
-        ("/api/v1/predictive-models/{model_pk}/fields/{id}", "patch"): {"400", "401", "403", "404", "409", "413", "415", "429", "503"},
+        ("/api/v1/predictive-models/{model_pk}/fields/{id}", "patch"): {
+            "400",
+            "401",
+            "403",
+            "404",
+            "409",
+            "413",
+            "415",
+            "429",
+            "503",
+        },
     }
     for (path, method), statuses in expected.items():
         responses = paths[path][method]["responses"]
@@ -57,10 +71,14 @@ def test_openapi_schema_documents_json_api_lists_and_the_error_statuses_returned
         assert errors == statuses, (path, method, errors)
         for code in errors:
             assert responses[code]["content"]["application/vnd.api+json"]["schema"]["$ref"].endswith("/ErrorDocument")
-    replay = paths["/api/v1/decisions/{id}/replay"]["post"]["responses"]["200"]["content"]["application/vnd.api+json"]["schema"]
+    replay = paths["/api/v1/decisions/{id}/replay"]["post"]["responses"]["200"]["content"]["application/vnd.api+json"][
+        "schema"
+    ]
     assert replay["required"] == ["meta"]
     assert set(paths["/api/v1/predictive-models/{id}/source"]["get"]["responses"]["200"]["content"]) == {
-        "application/xml", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+        "application/xml",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    }
 
 
 @pytest.mark.django_db
@@ -71,9 +89,15 @@ def test_swagger_ui_is_served_without_a_cdn(client):
 
 
 def _run(args, env_overrides):
-    env = {key: value for key, value in os.environ.items() if key not in ("FERNET_KEYS", "SECRET_KEY", "DJANGO_SETTINGS_MODULE")}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("FERNET_KEYS", "SECRET_KEY", "DJANGO_SETTINGS_MODULE")
+    }
     env.update(env_overrides)
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
 
 
 def test_missing_fernet_keys_stop_start_up_with_a_clear_message(tmp_path):
@@ -93,8 +117,12 @@ def test_manage_py_check_is_fast_and_loads_no_reference_engine():
 
     started = time.perf_counter()
     result = _run(
-        ["shell", "-c", "import sys, django.core.management as m; m.call_command('check'); "
-         "print(sorted(k for k in sys.modules if k.split('.')[0] in ('pyDMNrules', 'pypmml', 'py4j', 'pandas')))"],
+        [
+            "shell",
+            "-c",
+            "import sys, django.core.management as m; m.call_command('check'); "
+            "print(sorted(k for k in sys.modules if k.split('.')[0] in ('pyDMNrules', 'pypmml', 'py4j', 'pandas')))",
+        ],
         {"SECRET_KEY": "x" * 50, "FERNET_KEYS": Fernet.generate_key().decode(), "DJANGO_READ_DOT_ENV": "0"},
     )
     elapsed = time.perf_counter() - started

@@ -7,6 +7,7 @@ once the transaction commits — when any token is created or deleted (revocatio
 clean-up), a user is saved or deleted (deactivation, partner move), a user's groups change
 (roles), a group is saved or deleted, or a partner is saved. A miss runs knox's own checks.
 """
+
 import copy
 
 from django.contrib.auth import get_user_model
@@ -52,11 +53,15 @@ def connect():
     Token = get_token_model()
     for model in (Token, User, Group, "partners.Partner"):
         for signal in (post_save, post_delete):
-            signal.connect(tokens.invalidate, sender=model,
-                           dispatch_uid=f"api-token-cache-{model if isinstance(model, str) else model._meta.label}-{signal is post_save}")
+            signal.connect(
+                tokens.invalidate,
+                sender=model,
+                dispatch_uid=f"api-token-cache-{model if isinstance(model, str) else model._meta.label}-{signal is post_save}",
+            )
     m2m_changed.connect(tokens.invalidate, sender=User.groups.through, dispatch_uid="api-token-cache-user-groups")
-    m2m_changed.connect(tokens.invalidate, sender=Group.permissions.through, dispatch_uid="api-token-cache-group-permissions")
-
+    m2m_changed.connect(
+        tokens.invalidate, sender=Group.permissions.through, dispatch_uid="api-token-cache-group-permissions"
+    )
 
 
 from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme  # noqa: E402 — the schema extension for the class above

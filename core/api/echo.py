@@ -4,6 +4,7 @@ Same authentication (the API token), permission and rate limit as the API; no da
 its own. Routed only when CREDITBOX_BENCHMARK_ECHO is true (off by default, never in a normal
 deployment): config/urls.py adds `api/v1/benchmark-echo` then.
 """
+
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response

@@ -1,4 +1,5 @@
 """One exception handler: domain exceptions become JSON:API error objects."""
+
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from rest_framework import status
@@ -86,8 +87,11 @@ def _request_errors(exc):
     if isinstance(exc, RequestDataTooBig):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         error = _error(
-            413, "too_large", "Request body too large",
-            f"The request body is larger than the limit of {limit:,} bytes.", meta={"limitBytes": limit},
+            413,
+            "too_large",
+            "Request body too large",
+            f"The request body is larger than the limit of {limit:,} bytes.",
+            meta={"limitBytes": limit},
         )
         error["source"] = {"header": "Content-Length"}
         return status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, [error]

@@ -1,4 +1,5 @@
 """JSON:API `filter[...]` query parameters, parsed for selectors."""
+
 import datetime
 import uuid
 
@@ -61,9 +62,12 @@ class FilterParser:
             # Django's parsers raise for well-shaped nonsense: month 13, a UTC offset of 24 hours.
             moment = None
         if moment is None:
-            self.errors.append(ParameterError(
-                f"filter[{name}]", f"{value!r} is not a date (YYYY-MM-DD) or date-time (ISO 8601).",
-            ))
+            self.errors.append(
+                ParameterError(
+                    f"filter[{name}]",
+                    f"{value!r} is not a date (YYYY-MM-DD) or date-time (ISO 8601).",
+                )
+            )
         return moment
 
     @staticmethod

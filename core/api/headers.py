@@ -1,4 +1,5 @@
 """Request headers the API reads, checked before any work is done on their behalf."""
+
 import re
 
 from core.exceptions import HeaderError

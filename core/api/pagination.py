@@ -1,4 +1,5 @@
 """`page[number]` / `page[size]`, documented as the JSON:API document they produce."""
+
 from drf_spectacular_jsonapi.schemas.pagination import JsonApiPageNumberPagination
 
 from core.exceptions import ArgumentErrors, ParameterError
@@ -31,7 +32,9 @@ class PageNumberPagination(JsonApiPageNumberPagination):
             parameter["schema"] = {"type": "integer", "minimum": 1}
             if parameter["name"] == self.page_size_query_param:
                 parameter["schema"]["maximum"] = self.max_page_size
-                parameter["description"] = f"Resources per page (default {self.page_size}, at most {self.max_page_size})."
+                parameter["description"] = (
+                    f"Resources per page (default {self.page_size}, at most {self.max_page_size})."
+                )
         return parameters
 
 

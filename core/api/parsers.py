@@ -5,6 +5,7 @@ for what would otherwise crash further in (a RecursionError, a text column refus
 encoder refusing a lone surrogate, a `dict.update` over a list): nesting depth, characters that
 no text can hold, and the JSON:API shape of `data`, `attributes` and `relationships`.
 """
+
 import json
 import re
 
@@ -78,7 +79,9 @@ def check_values(document, *, max_depth=MAX_DEPTH):
                 if isinstance(key, str):
                     problem = _unstorable(key)
                     if problem:
-                        raise MalformedDocument(pointer(path + (key,)), f"This member's name {problem}.", code="invalid_character")
+                        raise MalformedDocument(
+                            pointer(path + (key,)), f"This member's name {problem}.", code="invalid_character"
+                        )
                 pending.append((item, path + (key,), depth + 1))
         elif isinstance(value, str):
             problem = _unstorable(value)
@@ -96,7 +99,9 @@ def _check_identifier(identifier, path):
     for member in ("type", "id"):
         if not isinstance(identifier.get(member), str):
             raise MalformedDocument(
-                pointer(path + (member,)), f"A resource identifier's `{member}` must be a string.", code="invalid_document"
+                pointer(path + (member,)),
+                f"A resource identifier's `{member}` must be a string.",
+                code="invalid_document",
             )
 
 
@@ -115,8 +120,11 @@ def check_structure(document):
     # JSON:API's resource object members only: an unknown one is refused, not silently dropped.
     unknown = sorted(set(data) - RESOURCE_OBJECT_MEMBERS)
     if unknown:
-        raise MalformedDocument(pointer(("data", unknown[0])), f"`{unknown[0]}` is not a member of a resource object "
-                                f"(use {', '.join(sorted(RESOURCE_OBJECT_MEMBERS))}).", code="invalid_document")
+        raise MalformedDocument(
+            pointer(("data", unknown[0])),
+            f"`{unknown[0]}` is not a member of a resource object (use {', '.join(sorted(RESOURCE_OBJECT_MEMBERS))}).",
+            code="invalid_document",
+        )
     if "id" in data and not isinstance(data["id"], str):
         raise MalformedDocument("/data/id", "`id` must be a string.", code="invalid_document")
     for container, where in ((document, ()), (data, ("data",))):
@@ -131,7 +139,9 @@ def check_structure(document):
             path = ("data", "relationships", name)
             _require_object(relationship, path, "A relationship")
             if "data" not in relationship:
-                raise MalformedDocument(pointer(path + ("data",)), "A relationship needs `data`.", code="invalid_document")
+                raise MalformedDocument(
+                    pointer(path + ("data",)), "A relationship needs `data`.", code="invalid_document"
+                )
             linkage = relationship["data"]
             if isinstance(linkage, list):
                 for position, identifier in enumerate(linkage):

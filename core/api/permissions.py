@@ -9,11 +9,7 @@ class IsPartnerMember(BasePermission):
     def has_permission(self, request, view):
         user = request.user
         return bool(
-            user
-            and user.is_authenticated
-            and user.is_active
-            and user.partner_id is not None
-            and user.partner.is_active
+            user and user.is_authenticated and user.is_active and user.partner_id is not None and user.partner.is_active
         )
 
 

@@ -6,6 +6,7 @@ filters (400, 404 past the last page), permissions (401, 403), lookups (404), an
 failure handling every endpoint shares (429, 503); a view adds what only some actions return
 (`extra_error_statuses`, e.g. 422 where an engine evaluates, 404 for an object named in the body).
 """
+
 from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular_jsonapi.schemas.openapi import JsonApiAutoSchema
 
@@ -43,7 +44,10 @@ ERROR_DOCUMENT = {
                     "source": {
                         "type": "object",
                         "properties": {
-                            "pointer": {"type": "string", "description": "JSON Pointer (RFC 6901) into the request document."},
+                            "pointer": {
+                                "type": "string",
+                                "description": "JSON Pointer (RFC 6901) into the request document.",
+                            },
                             "parameter": {"type": "string"},
                             "header": {"type": "string"},
                         },
@@ -62,8 +66,13 @@ def meta_document(properties, *, required=None, description="A report, not a res
         "type": "object",
         "description": description,
         "required": ["meta"],
-        "properties": {"meta": {"type": "object", "required": list(required if required is not None else properties),
-                                "properties": properties}},
+        "properties": {
+            "meta": {
+                "type": "object",
+                "required": list(required if required is not None else properties),
+                "properties": properties,
+            }
+        },
     }
 
 
@@ -112,21 +121,28 @@ class AutoSchema(JsonApiAutoSchema):
         return sorted(statuses)
 
     def _error_document_ref(self):
-        component = ResolvedComponent(name="ErrorDocument", type=ResolvedComponent.SCHEMA, schema=ERROR_DOCUMENT, object="ErrorDocument")
+        component = ResolvedComponent(
+            name="ErrorDocument", type=ResolvedComponent.SCHEMA, schema=ERROR_DOCUMENT, object="ErrorDocument"
+        )
         self.registry.register_on_missing(component)
         return component.ref
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         for status in self._error_statuses():
-            responses.setdefault(str(status), {
-                "content": {JSON_API: {"schema": self._error_document_ref()}},
-                "description": ERROR_DESCRIPTIONS[status],
-            })
+            responses.setdefault(
+                str(status),
+                {
+                    "content": {JSON_API: {"schema": self._error_document_ref()}},
+                    "description": ERROR_DESCRIPTIONS[status],
+                },
+            )
         return responses
 
     def _get_response_for_code(self, serializer, status_code, media_types=None, direction="response"):
         if isinstance(serializer, dict):
             # A raw schema (a whole document, e.g. a report in `meta`): the JSON:API framing does not apply.
-            return super(JsonApiAutoSchema, self)._get_response_for_code(serializer, status_code, media_types, direction)
+            return super(JsonApiAutoSchema, self)._get_response_for_code(
+                serializer, status_code, media_types, direction
+            )
         return super()._get_response_for_code(serializer, status_code, media_types, direction)

@@ -8,6 +8,7 @@ with `Retry-After` (DRF's Throttled, rendered by the one exception handler).
 Redis being down must not stop decisions: the Redis store then lets requests through (and says
 so in the log), and tries Redis again after a short pause rather than on every request.
 """
+
 import logging
 import threading
 import time

@@ -16,7 +16,8 @@ from .serializers import DecisionInputSerializer, DecisionOutputSerializer
 Deciders = roles_required(roles.PARTNER_SYSTEM, roles.PARTNER_ADMIN, methods=("POST",))
 RecordReaders = roles_required(*selectors.RECORD_READERS, methods=("GET", "HEAD"))
 IDEMPOTENCY_KEY = OpenApiParameter(
-    headers.IDEMPOTENCY_KEY, {"type": "string", "maxLength": headers.IDEMPOTENCY_KEY_MAX_LENGTH, "pattern": "^[\\x20-\\x7e]*$"},
+    headers.IDEMPOTENCY_KEY,
+    {"type": "string", "maxLength": headers.IDEMPOTENCY_KEY_MAX_LENGTH, "pattern": "^[\\x20-\\x7e]*$"},
     OpenApiParameter.HEADER,
     description="The same key and body return the first decision; the same key with another body is 409.",
 )
@@ -26,24 +27,43 @@ REPLAY_DOCUMENT = {
     "type": "object",
     "description": "A report, not a resource: the whole answer is in `meta`.",
     "required": ["meta"],
-    "properties": {"meta": {
-        "type": "object",
-        "required": ["decisionId", "identical", "steps"],
-        "properties": {
-            "decisionId": {"type": "string", "format": "uuid"},
-            "identical": {"type": "boolean", "description": "Every step's replayed outputs equal the recorded ones."},
-            "steps": {"type": "array", "items": {
-                "type": "object",
-                "required": ["insightId", "model", "modelVersion", "engine", "identical", "recorded", "replayed"],
-                "properties": {
-                    "insightId": {"type": "string", "format": "uuid"}, "model": {"type": "string"},
-                    "modelVersion": {"type": "integer"}, "engine": {"type": "string"}, "identical": {"type": "boolean"},
-                    "recorded": {"type": "object", "nullable": True, "additionalProperties": True},
-                    "replayed": {"type": "object", "additionalProperties": True},
+    "properties": {
+        "meta": {
+            "type": "object",
+            "required": ["decisionId", "identical", "steps"],
+            "properties": {
+                "decisionId": {"type": "string", "format": "uuid"},
+                "identical": {
+                    "type": "boolean",
+                    "description": "Every step's replayed outputs equal the recorded ones.",
                 },
-            }},
-        },
-    }},
+                "steps": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": [
+                            "insightId",
+                            "model",
+                            "modelVersion",
+                            "engine",
+                            "identical",
+                            "recorded",
+                            "replayed",
+                        ],
+                        "properties": {
+                            "insightId": {"type": "string", "format": "uuid"},
+                            "model": {"type": "string"},
+                            "modelVersion": {"type": "integer"},
+                            "engine": {"type": "string"},
+                            "identical": {"type": "boolean"},
+                            "recorded": {"type": "object", "nullable": True, "additionalProperties": True},
+                            "replayed": {"type": "object", "additionalProperties": True},
+                        },
+                    },
+                },
+            },
+        }
+    },
 }
 
 
@@ -68,30 +88,41 @@ class DecisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return selectors.decision_list(partner=self.request.user.partner, user=self.request.user, **criteria)
 
     def get_object(self):
-        return selectors.decision_get(partner=self.request.user.partner, user=self.request.user, decision_id=self.kwargs["pk"])
+        return selectors.decision_get(
+            partner=self.request.user.partner, user=self.request.user, decision_id=self.kwargs["pk"]
+        )
 
-    @extend_schema(parameters=[
-        OpenApiParameter("filter[outcome]", OpenApiTypes.STR, enum=["APPROVED", "DECLINED", "REFERRED"]),
-        OpenApiParameter("filter[externalId]", OpenApiTypes.STR),
-        OpenApiParameter("filter[createdFrom]", MOMENT_SCHEMA),
-        OpenApiParameter("filter[createdTo]", MOMENT_SCHEMA),
-    ])
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("filter[outcome]", OpenApiTypes.STR, enum=["APPROVED", "DECLINED", "REFERRED"]),
+            OpenApiParameter("filter[externalId]", OpenApiTypes.STR),
+            OpenApiParameter("filter[createdFrom]", MOMENT_SCHEMA),
+            OpenApiParameter("filter[createdTo]", MOMENT_SCHEMA),
+        ]
+    )
     def list(self, request, *args, **kwargs):
         """Decisions the caller may read: auditors and partner admins all of the partner's, partner systems those they requested, underwriters those under review."""
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(request=DecisionInputSerializer(), responses={201: DecisionOutputSerializer(), 200: DecisionOutputSerializer()},
-                   parameters=[IDEMPOTENCY_KEY])
+    @extend_schema(
+        request=DecisionInputSerializer(),
+        responses={201: DecisionOutputSerializer(), 200: DecisionOutputSerializer()},
+        parameters=[IDEMPOTENCY_KEY],
+    )
     def create(self, request):
         """Decide an application (the partner's default flow unless flowId names one)."""
         idempotency_key = headers.idempotency_key(request)
         payload = DecisionInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         decision, created = services.decision_create(
-            partner=request.user.partner, requested_by=request.user,
-            idempotency_key=idempotency_key, **payload.validated_data,
+            partner=request.user.partner,
+            requested_by=request.user,
+            idempotency_key=idempotency_key,
+            **payload.validated_data,
         )
-        return Response(DecisionOutputSerializer(decision).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return Response(
+            DecisionOutputSerializer(decision).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
 
     @extend_schema(request=None, responses={200: REPLAY_DOCUMENT})
     @action(detail=True, methods=["post"])

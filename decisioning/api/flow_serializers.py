@@ -80,24 +80,49 @@ class FlowVersionOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = DecisionFlow
         resource_name = "decisionFlowVersion"
-        fields = ("id", "version", "status", "effective_from", "change_note", "score_field", "probability_of_default_field",
-                  "reason_code_fields", "amount_field", "score_offset", "score_factor", "cutoff_bands", "steps",
-                  "problems", "author", "approver", "created")
+        fields = (
+            "id",
+            "version",
+            "status",
+            "effective_from",
+            "change_note",
+            "score_field",
+            "probability_of_default_field",
+            "reason_code_fields",
+            "amount_field",
+            "score_offset",
+            "score_factor",
+            "cutoff_bands",
+            "steps",
+            "problems",
+            "author",
+            "approver",
+            "created",
+        )
 
     def get_steps(self, version) -> list[dict]:
-        return [{"position": step.position, "kind": step.kind, "binding": step.binding,
-                 "ruleset": str(step.ruleset_id) if step.ruleset_id else None,
-                 "rulesetVersion": str(step.ruleset_version_id) if step.ruleset_version_id else None,
-                 "model": str(step.model_id) if step.model_id else None, "resultField": step.result_field}
-                for step in version.steps.all()]
+        return [
+            {
+                "position": step.position,
+                "kind": step.kind,
+                "binding": step.binding,
+                "ruleset": str(step.ruleset_id) if step.ruleset_id else None,
+                "rulesetVersion": str(step.ruleset_version_id) if step.ruleset_version_id else None,
+                "model": str(step.model_id) if step.model_id else None,
+                "resultField": step.result_field,
+            }
+            for step in version.steps.all()
+        ]
 
     def get_problems(self, version) -> list[dict]:
         from decisioning.services import flow_version_problems
 
         if version.status != "draft":
             return []
-        return [{"pointer": "/" + "/".join(problem.field), "detail": problem.message, "code": problem.code}
-                for problem in flow_version_problems(version=version)]
+        return [
+            {"pointer": "/" + "/".join(problem.field), "detail": problem.message, "code": problem.code}
+            for problem in flow_version_problems(version=version)
+        ]
 
     def get_author(self, version) -> str | None:
         return version.created_by.username if version.created_by_id else None
@@ -109,7 +134,9 @@ class FlowVersionOutputSerializer(serializers.ModelSerializer):
 class BacktestInputSerializer(serializers.Serializer):
     candidate_id = serializers.UUIDField(required=False, allow_null=True)
     ruleset_version_id = serializers.UUIDField(required=False, allow_null=True)
-    limit = serializers.IntegerField(required=False, default=DEFAULT_APPLICATIONS, min_value=1, max_value=MAX_APPLICATIONS)
+    limit = serializers.IntegerField(
+        required=False, default=DEFAULT_APPLICATIONS, min_value=1, max_value=MAX_APPLICATIONS
+    )
 
     class Meta:
         resource_name = "backtest"
@@ -125,8 +152,22 @@ class BacktestOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Backtest
         resource_name = "backtest"
-        fields = ("id", "flow_id", "candidate_id", "baseline_id", "limit", "status", "progress", "processed", "total",
-                  "report", "error", "duration_ms", "created", "finished")
+        fields = (
+            "id",
+            "flow_id",
+            "candidate_id",
+            "baseline_id",
+            "limit",
+            "status",
+            "progress",
+            "processed",
+            "total",
+            "report",
+            "error",
+            "duration_ms",
+            "created",
+            "finished",
+        )
 
     def get_report(self, backtest) -> dict | None:
         """The report; examples name applications, so only those who read every decision see them."""

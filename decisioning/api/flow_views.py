@@ -1,4 +1,5 @@
 """Decision flows, their versions and backtests over JSON:API: views translate, services decide."""
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
@@ -61,7 +62,9 @@ class FlowVersionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     queryset = DecisionFlow.objects.none()
 
     def _flow(self):
-        return selectors.flow_get(partner=self.request.user.partner, user=self.request.user, flow_id=self.kwargs["flow_pk"])
+        return selectors.flow_get(
+            partner=self.request.user.partner, user=self.request.user, flow_id=self.kwargs["flow_pk"]
+        )
 
     def get_queryset(self):
         return selectors.flow_version_list(flow=self._flow()).prefetch_related("steps")
@@ -73,9 +76,14 @@ class FlowVersionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         data = _attributes(request, FlowVersionInputSerializer)
         flow, partner = self._flow(), request.user.partner
         based_on_id, steps, submit = data.pop("based_on_id", None), data.pop("steps", None), data.pop("submit", False)
-        based_on = selectors.flow_version_get(partner=partner, user=request.user, version_id=based_on_id) if based_on_id else None
-        version = services.flow_version_create_draft(flow=flow, actor=request.user, based_on=based_on,
-                                                     change_note=data.pop("change_note", ""))
+        based_on = (
+            selectors.flow_version_get(partner=partner, user=request.user, version_id=based_on_id)
+            if based_on_id
+            else None
+        )
+        version = services.flow_version_create_draft(
+            flow=flow, actor=request.user, based_on=based_on, change_note=data.pop("change_note", "")
+        )
         if steps is not None:
             version = services.flow_version_steps_replace(version=version, actor=request.user, steps=steps)
         if data:
@@ -101,13 +109,22 @@ class FlowBacktestViewSet(viewsets.GenericViewSet):
         data = _attributes(request, BacktestInputSerializer)
         partner, user = request.user.partner, request.user
         flow = selectors.flow_get(partner=partner, user=user, flow_id=flow_pk)
-        candidate = (selectors.flow_version_get(partner=partner, user=user, version_id=data["candidate_id"])
-                     if data.get("candidate_id") else None)
-        ruleset_version = (ruleset_version_get(partner=partner, version_id=data["ruleset_version_id"])
-                           if data.get("ruleset_version_id") else None)
-        backtest = services.backtest_create(flow=flow, actor=user, candidate=candidate, ruleset_version=ruleset_version,
-                                            limit=data["limit"])
-        return Response(BacktestOutputSerializer(backtest, context={"request": request}).data, status=status.HTTP_202_ACCEPTED)
+        candidate = (
+            selectors.flow_version_get(partner=partner, user=user, version_id=data["candidate_id"])
+            if data.get("candidate_id")
+            else None
+        )
+        ruleset_version = (
+            ruleset_version_get(partner=partner, version_id=data["ruleset_version_id"])
+            if data.get("ruleset_version_id")
+            else None
+        )
+        backtest = services.backtest_create(
+            flow=flow, actor=user, candidate=candidate, ruleset_version=ruleset_version, limit=data["limit"]
+        )
+        return Response(
+            BacktestOutputSerializer(backtest, context={"request": request}).data, status=status.HTTP_202_ACCEPTED
+        )
 
 
 class BacktestViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -119,4 +136,6 @@ class BacktestViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     queryset = Backtest.objects.none()
 
     def get_object(self):
-        return selectors.backtest_get(partner=self.request.user.partner, user=self.request.user, backtest_id=self.kwargs["pk"])
+        return selectors.backtest_get(
+            partner=self.request.user.partner, user=self.request.user, backtest_id=self.kwargs["pk"]
+        )

@@ -41,5 +41,7 @@ class ReplayJobView(views.APIView):
     def post(self, request):
         payload = ReplayJobInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        job = replay_job_submit(partner=request.user.partner, user=request.user, decision_ids=payload.validated_data["decision_ids"])
+        job = replay_job_submit(
+            partner=request.user.partner, user=request.user, decision_ids=payload.validated_data["decision_ids"]
+        )
         return Response(ReplayJobOutputSerializer({**job, "status": "queued"}).data, status=status.HTTP_202_ACCEPTED)

@@ -21,14 +21,28 @@ class InsightOutputSerializer(ResultsAttributeMixin, serializers.ModelSerializer
         model = InsightTransaction
         resource_name = "insight"
         fields = (
-            "id", "created", "status", "arguments", "results", "unmapped_results", "error", "model_version",
-            "artifact_sha256", "engine_name", "engine_version", "duration_us", "requested_by",
+            "id",
+            "created",
+            "status",
+            "arguments",
+            "results",
+            "unmapped_results",
+            "error",
+            "model_version",
+            "artifact_sha256",
+            "engine_name",
+            "engine_version",
+            "duration_us",
+            "requested_by",
             "predictive_model",
         )
 
-
     def get_unmapped_results(self, insight) -> list[str]:
-        unmapped = {field.name for field in insight.model.fields.all() if field.field_type == "result" and field.supported_field_id is None}
+        unmapped = {
+            field.name
+            for field in insight.model.fields.all()
+            if field.field_type == "result" and field.supported_field_id is None
+        }
         return sorted(name for name in (insight.results or {}) if name in unmapped)
 
 
@@ -55,15 +69,30 @@ class DecisionOutputSerializer(serializers.ModelSerializer):
         model = Decision
         resource_name = "decision"
         fields = (
-            "id", "external_id", "outcome", "final_outcome", "reasons", "score", "probability_of_default",
-            "steps", "review", "created", "updated", "flow", "flow_version",
+            "id",
+            "external_id",
+            "outcome",
+            "final_outcome",
+            "reasons",
+            "score",
+            "probability_of_default",
+            "steps",
+            "review",
+            "created",
+            "updated",
+            "flow",
+            "flow_version",
         )
 
     flow_version = serializers.SerializerMethodField()
 
     def get_flow_version(self, decision) -> dict:
-        return {"id": str(decision.flow_id), "flowId": str(decision.flow.definition_id) if decision.flow.definition_id else None,
-                "number": decision.flow.version, "name": decision.flow.name}
+        return {
+            "id": str(decision.flow_id),
+            "flowId": str(decision.flow.definition_id) if decision.flow.definition_id else None,
+            "number": decision.flow.version,
+            "name": decision.flow.name,
+        }
 
     def get_reasons(self, decision) -> list[dict]:
         return [{"code": r["code"], "text": r["text"]} for r in decision.outputs.get("reasons", [])]
@@ -77,9 +106,14 @@ class DecisionOutputSerializer(serializers.ModelSerializer):
     def get_steps(self, decision) -> list[dict]:
         return [
             {
-                "kind": step.step_kind, "modelId": str(step.model_id), "model": step.model.name,
-                "version": step.model.version, "engine": step.engine_name, "outputs": step.results,
-                "durationUs": step.duration_us, "insightId": str(step.pk),
+                "kind": step.step_kind,
+                "modelId": str(step.model_id),
+                "model": step.model.name,
+                "version": step.model.version,
+                "engine": step.engine_name,
+                "outputs": step.results,
+                "durationUs": step.duration_us,
+                "insightId": str(step.pk),
                 "rulesetVersion": _ruleset_version_of(step.model),
             }
             for step in sorted(decision.steps.all(), key=lambda step: step.step_position)
@@ -90,22 +124,39 @@ class DecisionOutputSerializer(serializers.ModelSerializer):
         if case is None:
             return None
         return {
-            "id": str(case.pk), "status": case.status, "dueAt": case.due_at.isoformat(),
-            "referralReasons": decision.outputs.get("referralReasons", []), "scoreBand": case.score_band,
+            "id": str(case.pk),
+            "status": case.status,
+            "dueAt": case.due_at.isoformat(),
+            "referralReasons": decision.outputs.get("referralReasons", []),
+            "scoreBand": case.score_band,
             "decidedOutcome": case.decided_outcome or None,
             "history": [
-                {"action": a.action, "by": a.actor.username, "at": a.created.isoformat(), "outcome": a.outcome or None,
-                 "reasonCodes": a.reason_codes}
+                {
+                    "action": a.action,
+                    "by": a.actor.username,
+                    "at": a.created.isoformat(),
+                    "outcome": a.outcome or None,
+                    "reasonCodes": a.reason_codes,
+                }
                 for a in case.actions.all()
             ],
         }
 
 
 class DecisionInputSerializer(serializers.Serializer):
-    flow_id = serializers.UUIDField(required=False, allow_null=True, default=None,
-                                    help_text="A decision flow: its version published and effective now decides.")
-    flow_version = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1,
-                                            help_text="A published version number of flowId's flow instead.")
+    flow_id = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="A decision flow: its version published and effective now decides.",
+    )
+    flow_version = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        help_text="A published version number of flowId's flow instead.",
+    )
     external_id = StrictCharField(required=False, allow_blank=True, default="", max_length=200)
     application = serializers.JSONField(help_text="Data-dictionary names to values.")
 

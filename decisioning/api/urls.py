@@ -14,9 +14,15 @@ urlpatterns = [
     path("replay-jobs", ReplayJobView.as_view(), name="replay-job-list"),
     path("decision-flows", FlowViewSet.as_view({"get": "list", "post": "create"}), name="decision-flow-list"),
     path("decision-flows/<str:pk>", FlowViewSet.as_view({"get": "retrieve"}), name="decision-flow-detail"),
-    path("decision-flows/<str:flow_pk>/versions", FlowVersionViewSet.as_view({"get": "list", "post": "create"}),
-         name="decision-flow-version-list"),
-    path("decision-flows/<str:flow_pk>/backtests", FlowBacktestViewSet.as_view({"post": "create"}),
-         name="decision-flow-backtest-list"),
+    path(
+        "decision-flows/<str:flow_pk>/versions",
+        FlowVersionViewSet.as_view({"get": "list", "post": "create"}),
+        name="decision-flow-version-list",
+    ),
+    path(
+        "decision-flows/<str:flow_pk>/backtests",
+        FlowBacktestViewSet.as_view({"post": "create"}),
+        name="decision-flow-backtest-list",
+    ),
     path("backtests/<str:pk>", BacktestViewSet.as_view({"get": "retrieve"}), name="backtest-detail"),
 ]

@@ -18,7 +18,9 @@ RecordReaders = roles_required(*selectors.RECORD_READERS, methods=("GET", "HEAD"
 INSIGHT_FILTERS = [
     OpenApiParameter("filter[model]", OpenApiTypes.UUID, description="Only this model version's insights."),
     OpenApiParameter("filter[createdFrom]", MOMENT_SCHEMA, description="Created at or after (date or date-time)."),
-    OpenApiParameter("filter[createdTo]", MOMENT_SCHEMA, description="Created at or before (a date includes the whole day)."),
+    OpenApiParameter(
+        "filter[createdTo]", MOMENT_SCHEMA, description="Created at or before (a date includes the whole day)."
+    ),
     OpenApiParameter("filter[status]", OpenApiTypes.STR, enum=["ok", "error"]),
 ]
 
@@ -44,7 +46,9 @@ class InsightViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return selectors.insight_list(partner=self.request.user.partner, user=self.request.user, **criteria)
 
     def get_object(self):
-        return selectors.insight_get(partner=self.request.user.partner, user=self.request.user, insight_id=self.kwargs["pk"])
+        return selectors.insight_get(
+            partner=self.request.user.partner, user=self.request.user, insight_id=self.kwargs["pk"]
+        )
 
     @extend_schema(parameters=INSIGHT_FILTERS)
     def list(self, request, *args, **kwargs):

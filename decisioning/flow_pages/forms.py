@@ -1,4 +1,5 @@
 """Forms of the flow editor: what a partner admin can change, with choices from the data dictionary."""
+
 from django import forms
 
 from modelregistry.models import DataDictionaryField, DataType, PredictiveModel
@@ -18,15 +19,17 @@ def _dictionary_choices(types, blank=True):
 class FlowSettingsForm(forms.Form):
     score_field = forms.ChoiceField(label="Score field")
     probability_of_default_field = forms.ChoiceField(label="Probability-of-default field", required=False)
-    reason_code_fields = forms.MultipleChoiceField(label="Reason-code fields (rank order)", required=False,
-                                                   widget=forms.SelectMultiple(attrs={"size": 6}))
+    reason_code_fields = forms.MultipleChoiceField(
+        label="Reason-code fields (rank order)", required=False, widget=forms.SelectMultiple(attrs={"size": 6})
+    )
     amount_field = forms.ChoiceField(label="Amount field")
     score_offset = forms.FloatField(label="Score offset (PD from points)", required=False)
     score_factor = forms.FloatField(label="Score factor (PD from points)", required=False)
     change_note = forms.CharField(label="Change note", required=False, widget=forms.Textarea(attrs={"rows": 2}))
     review_sla_hours = forms.IntegerField(label="Review SLA (hours)", min_value=1, max_value=2160)
-    override_confirmation_amount = forms.DecimalField(label="Override limit (amount needing a second underwriter)",
-                                                      min_value=0, max_digits=14, decimal_places=2)
+    override_confirmation_amount = forms.DecimalField(
+        label="Override limit (amount needing a second underwriter)", min_value=0, max_digits=14, decimal_places=2
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -51,9 +54,13 @@ def target_choices(partner):
     choices = []
     for ruleset in Ruleset.objects.filter(partner=partner).order_by("name"):
         choices.append((f"ruleset:{ruleset.pk}", f"Ruleset {ruleset.name} — follow the effective version"))
-        for version in ruleset.versions.filter(status__in=[RulesetVersionStatus.APPROVED, RulesetVersionStatus.PUBLISHED]).order_by("-number"):
+        for version in ruleset.versions.filter(
+            status__in=[RulesetVersionStatus.APPROVED, RulesetVersionStatus.PUBLISHED]
+        ).order_by("-number"):
             choices.append((f"rulesetVersion:{version.pk}", f"Ruleset {ruleset.name} — pin v{version.number}"))
-    published = set(RulesetVersion.objects.filter(published_model__isnull=False).values_list("published_model_id", flat=True))
+    published = set(
+        RulesetVersion.objects.filter(published_model__isnull=False).values_list("published_model_id", flat=True)
+    )
     for model in PredictiveModel.objects.filter(partner=partner).exclude(pk__in=published).order_by("name", "-version"):
         choices.append((f"model:{model.pk}", f"Model {model.name} — pin v{model.version}"))
         choices.append((f"modelFollow:{model.pk}", f"Model {model.name} — follow the latest active version"))
@@ -69,7 +76,8 @@ class StepForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["target"].choices = [("", "—")] + target_choices(partner)
         self.fields["result_field"].choices = _dictionary_choices(
-            (DataType.STRING, DataType.LIST, DataType.NUMBER, DataType.INTEGER, DataType.BOOLEAN))
+            (DataType.STRING, DataType.LIST, DataType.NUMBER, DataType.INTEGER, DataType.BOOLEAN)
+        )
 
 
 StepFormSet = forms.formset_factory(StepForm, extra=1, can_delete=True, max_num=20)

@@ -1,4 +1,5 @@
 """Pages of the flow editor: translate forms to flow services, domain errors to messages."""
+
 from functools import wraps
 
 from django.contrib import messages
@@ -36,7 +37,9 @@ def flow_reader_required(view):
     def wrapped(request, *args, **kwargs):
         user = request.user
         if user.partner_id is None or not user.has_any_role(*selectors.FLOW_READERS):
-            raise PermissionDenied("Only partner admins, rule approvers, rule editors, data scientists and auditors read flows.")
+            raise PermissionDenied(
+                "Only partner admins, rule approvers, rule editors, data scientists and auditors read flows."
+            )
         return view(request, *args, **kwargs)
 
     return wrapped
@@ -78,13 +81,22 @@ def flow_detail(request, flow_id):
             return redirect("flows:flow", flow_id=flow.pk)
         messages.success(request, f"Draft {draft.version} started from the published version.")
         return redirect("flows:version", version_id=draft.pk)
-    return render(request, "flows/flow.html", {
-        "flow": flow, "versions": selectors.flow_version_list(flow=flow), "effective": selectors.flow_version_effective(flow=flow),
-        "challenger": selectors.challenger_report(flow=flow), "can_author": request.user.has_any_role(*FLOW_AUTHORS),
-        "backtests": flow.backtests.select_related("candidate")[:10],
-        "can_set_challenger": request.user.has_any_role(*FLOW_APPROVERS),
-        "challenger_candidates": flow.versions.filter(status__in=[FlowVersionStatus.APPROVED, FlowVersionStatus.PUBLISHED]),
-    })
+    return render(
+        request,
+        "flows/flow.html",
+        {
+            "flow": flow,
+            "versions": selectors.flow_version_list(flow=flow),
+            "effective": selectors.flow_version_effective(flow=flow),
+            "challenger": selectors.challenger_report(flow=flow),
+            "can_author": request.user.has_any_role(*FLOW_AUTHORS),
+            "backtests": flow.backtests.select_related("candidate")[:10],
+            "can_set_challenger": request.user.has_any_role(*FLOW_APPROVERS),
+            "challenger_candidates": flow.versions.filter(
+                status__in=[FlowVersionStatus.APPROVED, FlowVersionStatus.PUBLISHED]
+            ),
+        },
+    )
 
 
 def _challenger_set(request, flow):
@@ -99,7 +111,9 @@ def _challenger_set(request, flow):
         except ValueError:
             raise ArgumentError("share", "The share is a percentage from 0 to 100.") from None
         services.flow_challenger_set(flow=flow, actor=request.user, challenger=challenger, share=share)
-        messages.success(request, f"Challenger: {challenger} on {share:.1%} of traffic." if challenger else "No challenger runs.")
+        messages.success(
+            request, f"Challenger: {challenger} on {share:.1%} of traffic." if challenger else "No challenger runs."
+        )
     except DomainError as error:
         _error_messages(request, error)
     return redirect("flows:flow", flow_id=flow.pk)
@@ -107,14 +121,28 @@ def _challenger_set(request, flow):
 
 def _forms(request, version, data=None):
     partner = request.user.partner
-    settings = FlowSettingsForm(data, prefix="settings", initial={
-        "score_field": version.score_field, "probability_of_default_field": version.probability_of_default_field,
-        "reason_code_fields": version.reason_code_fields, "amount_field": version.amount_field,
-        "score_offset": version.score_offset, "score_factor": version.score_factor, "change_note": version.change_note,
-        "review_sla_hours": partner.review_sla_hours, "override_confirmation_amount": partner.override_confirmation_amount})
+    settings = FlowSettingsForm(
+        data,
+        prefix="settings",
+        initial={
+            "score_field": version.score_field,
+            "probability_of_default_field": version.probability_of_default_field,
+            "reason_code_fields": version.reason_code_fields,
+            "amount_field": version.amount_field,
+            "score_offset": version.score_offset,
+            "score_factor": version.score_factor,
+            "change_note": version.change_note,
+            "review_sla_hours": partner.review_sla_hours,
+            "override_confirmation_amount": partner.override_confirmation_amount,
+        },
+    )
     bands = BandFormSet(data, prefix="bands", initial=version.cutoff_bands)
-    steps = StepFormSet(data, prefix="steps", initial=[step_initial(step) for step in version.steps.order_by("position")],
-                        form_kwargs={"partner": partner})
+    steps = StepFormSet(
+        data,
+        prefix="steps",
+        initial=[step_initial(step) for step in version.steps.order_by("position")],
+        form_kwargs={"partner": partner},
+    )
     return settings, bands, steps
 
 
@@ -123,21 +151,36 @@ def _save(request, version, settings, bands, steps):
         messages.error(request, "Some fields are not valid; see the messages beside them.")
         return False
     data = settings.cleaned_data
-    kept_bands = [{"minimum": form.cleaned_data.get("minimum"), "outcome": form.cleaned_data["outcome"]}
-                  for form in bands.forms if form.cleaned_data.get("outcome") and not form.cleaned_data.get("DELETE")]
-    kept_steps = [step_payload(form.cleaned_data) for form in steps.forms
-                  if form.cleaned_data.get("kind") and form.cleaned_data.get("target") and not form.cleaned_data.get("DELETE")]
+    kept_bands = [
+        {"minimum": form.cleaned_data.get("minimum"), "outcome": form.cleaned_data["outcome"]}
+        for form in bands.forms
+        if form.cleaned_data.get("outcome") and not form.cleaned_data.get("DELETE")
+    ]
+    kept_steps = [
+        step_payload(form.cleaned_data)
+        for form in steps.forms
+        if form.cleaned_data.get("kind") and form.cleaned_data.get("target") and not form.cleaned_data.get("DELETE")
+    ]
     try:
         services.flow_version_steps_replace(version=version, actor=request.user, steps=kept_steps)
         services.flow_version_update_draft(
-            version=version, actor=request.user, score_field=data["score_field"],
+            version=version,
+            actor=request.user,
+            score_field=data["score_field"],
             probability_of_default_field=data["probability_of_default_field"] or "",
-            reason_code_fields=list(data["reason_code_fields"]), amount_field=data["amount_field"],
-            score_offset=data["score_offset"], score_factor=data["score_factor"], change_note=data["change_note"],
-            cutoff_bands=kept_bands)
+            reason_code_fields=list(data["reason_code_fields"]),
+            amount_field=data["amount_field"],
+            score_offset=data["score_offset"],
+            score_factor=data["score_factor"],
+            change_note=data["change_note"],
+            cutoff_bands=kept_bands,
+        )
         services.partner_decision_settings_update(
-            partner=request.user.partner, actor=request.user, review_sla_hours=data["review_sla_hours"],
-            override_confirmation_amount=data["override_confirmation_amount"])
+            partner=request.user.partner,
+            actor=request.user,
+            review_sla_hours=data["review_sla_hours"],
+            override_confirmation_amount=data["override_confirmation_amount"],
+        )
     except DomainError as error:
         _error_messages(request, error)
         return False
@@ -157,15 +200,28 @@ def version_detail(request, version_id):
 
 def _render_version(request, version, editable, settings, bands, steps):
     user = request.user
-    return render(request, "flows/version.html", {
-        "version": version, "flow": version.definition, "editable": editable, "settings_form": settings,
-        "band_forms": bands, "step_forms": steps, "steps": version.steps.select_related("ruleset", "model", "ruleset_version").order_by("position"),
-        "problems": services.flow_version_problems(version=version),
-        "can_backtest": user.has_any_role(*BACKTEST_ROLES) and version.status != FlowVersionStatus.RETIRED,
-        "can_approve": user.has_any_role(*FLOW_APPROVERS) and version.status == FlowVersionStatus.IN_REVIEW and version.created_by_id != user.pk,
-        "can_publish": user.has_any_role(*FLOW_APPROVERS) and version.status == FlowVersionStatus.APPROVED and version.created_by_id != user.pk,
-        "can_submit": editable,
-    })
+    return render(
+        request,
+        "flows/version.html",
+        {
+            "version": version,
+            "flow": version.definition,
+            "editable": editable,
+            "settings_form": settings,
+            "band_forms": bands,
+            "step_forms": steps,
+            "steps": version.steps.select_related("ruleset", "model", "ruleset_version").order_by("position"),
+            "problems": services.flow_version_problems(version=version),
+            "can_backtest": user.has_any_role(*BACKTEST_ROLES) and version.status != FlowVersionStatus.RETIRED,
+            "can_approve": user.has_any_role(*FLOW_APPROVERS)
+            and version.status == FlowVersionStatus.IN_REVIEW
+            and version.created_by_id != user.pk,
+            "can_publish": user.has_any_role(*FLOW_APPROVERS)
+            and version.status == FlowVersionStatus.APPROVED
+            and version.created_by_id != user.pk,
+            "can_submit": editable,
+        },
+    )
 
 
 def _version_action(request, version, editable):
@@ -186,7 +242,10 @@ def _version_action(request, version, editable):
         elif action == "approve":
             version = services.flow_version_approve(version=version, actor=user, note=request.POST.get("note", ""))
             version = services.flow_version_publish(version=version, actor=user)
-            messages.success(request, f"{version} is approved and published; it decides from {version.effective_from:%Y-%m-%d %H:%M %Z}.")
+            messages.success(
+                request,
+                f"{version} is approved and published; it decides from {version.effective_from:%Y-%m-%d %H:%M %Z}.",
+            )
         elif action == "reject":
             services.flow_version_reject(version=version, actor=user, note=request.POST.get("note", ""))
             messages.success(request, f"{version} is sent back to draft.")
@@ -219,21 +278,44 @@ def backtest_detail(request, backtest_id):
     arms = report.get("arms", {})
     rows = []
     for outcome in ("APPROVED", "DECLINED", "REFERRED", "ERROR"):
-        before, after = arms.get("baseline", {}).get("rates", {}).get(outcome), arms.get("candidate", {}).get("rates", {}).get(outcome)
-        rows.append({"outcome": outcome, "baseline": before, "candidate": after,
-                     "change": (after - before) if before is not None and after is not None else None})
+        before, after = (
+            arms.get("baseline", {}).get("rates", {}).get(outcome),
+            arms.get("candidate", {}).get("rates", {}).get(outcome),
+        )
+        rows.append(
+            {
+                "outcome": outcome,
+                "baseline": before,
+                "candidate": after,
+                "change": (after - before) if before is not None and after is not None else None,
+            }
+        )
     hits = [(name, label, counts) for name, arm in arms.items() for label, counts in arm["ruleHits"].items() if counts]
-    return render(request, "flows/backtest.html", {
-        "backtest": backtest, "report": report, "rates": rows, "hits": hits,
-        # Examples name applications: shown to those who read every decision (decisioning/selectors.py).
-        "show_examples": request.user.has_any_role(*selectors.RECORD_READERS_ALL),
-        "chart": charts.score_histogram_svg(report) if report else "",
-    })
+    return render(
+        request,
+        "flows/backtest.html",
+        {
+            "backtest": backtest,
+            "report": report,
+            "rates": rows,
+            "hits": hits,
+            # Examples name applications: shown to those who read every decision (decisioning/selectors.py).
+            "show_examples": request.user.has_any_role(*selectors.RECORD_READERS_ALL),
+            "chart": charts.score_histogram_svg(report) if report else "",
+        },
+    )
 
 
 @require_GET
 @flow_reader_required
 def backtest_progress(request, backtest_id):
     backtest = _found(selectors.backtest_get, partner=request.user.partner, user=request.user, backtest_id=backtest_id)
-    return JsonResponse({"status": backtest.status, "progress": backtest.progress, "processed": backtest.processed,
-                         "total": backtest.total, "error": backtest.error or None})
+    return JsonResponse(
+        {
+            "status": backtest.status,
+            "progress": backtest.progress,
+            "processed": backtest.processed,
+            "total": backtest.total,
+            "error": backtest.error or None,
+        }
+    )

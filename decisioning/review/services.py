@@ -5,6 +5,7 @@ ReviewAction (the case's own history, shown on the page) and an AuditEvent (the 
 trail) in the same transaction. Every verb returns the locked, updated case; the `case` passed
 in is only used for its primary key.
 """
+
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction

@@ -1,4 +1,5 @@
 """Pages of the review queue: translate HTTP to selectors and services, and domain errors to messages."""
+
 from functools import wraps
 
 from django.contrib import messages
@@ -96,8 +97,12 @@ def queue(request):
     search = {
         "external_id": request.GET.get("external_id", "").strip()[:200],
         "outcome": request.GET.get("outcome", "") if request.GET.get("outcome") in Outcome.values else "",
-        "created_from": parse_date(request.GET.get("created_from", "")[:10] or "") if _is_date(request.GET.get("created_from")) else None,
-        "created_to": parse_date(request.GET.get("created_to", "")[:10] or "") if _is_date(request.GET.get("created_to")) else None,
+        "created_from": parse_date(request.GET.get("created_from", "")[:10] or "")
+        if _is_date(request.GET.get("created_from"))
+        else None,
+        "created_to": parse_date(request.GET.get("created_to", "")[:10] or "")
+        if _is_date(request.GET.get("created_to"))
+        else None,
     }
     cases = selectors.review_case_list(partner=request.user.partner, user=request.user, view=view, **search)
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -107,18 +112,29 @@ def queue(request):
         {
             "case": case,
             "amount": _amount(case.decision),
-            "amount_text": display.format_value(dictionary.get(case.decision.flow.amount_field), _amount(case.decision)),
+            "amount_text": display.format_value(
+                dictionary.get(case.decision.flow.amount_field), _amount(case.decision)
+            ),
             "referral_reasons": _reason_texts(catalogue, case.referral_reasons),
             "is_overdue": case.status != ReviewStatus.DECIDED and case.due_at < now,
         }
         for case in page
     ]
     query = {key: value for key, value in request.GET.items() if key != "page" and value}
-    return render(request, "review/queue.html", {
-        "rows": rows, "view": view, "queue_views": QUEUE_VIEWS, "page": page, "search": search,
-        "outcomes": Outcome.choices, "query": urlencode(query),
-        "search_query": urlencode({key: value for key, value in query.items() if key != "view"}),
-    })
+    return render(
+        request,
+        "review/queue.html",
+        {
+            "rows": rows,
+            "view": view,
+            "queue_views": QUEUE_VIEWS,
+            "page": page,
+            "search": search,
+            "outcomes": Outcome.choices,
+            "query": urlencode(query),
+            "search_query": urlencode({key: value for key, value in query.items() if key != "view"}),
+        },
+    )
 
 
 def _is_date(text):
@@ -260,7 +276,11 @@ def decide(request, case_id):
     )
     if decided is None:
         # Refused: the same response shows the error and keeps what was typed (see _case_page).
-        return _case_page(request, _case_or_404(request, case_id), draft={"outcome": outcome, "note": note, "reason_codes": reason_codes})
+        return _case_page(
+            request,
+            _case_or_404(request, case_id),
+            draft={"outcome": outcome, "note": note, "reason_codes": reason_codes},
+        )
     return redirect("review:case", case_id=case.pk)
 
 

@@ -1,6 +1,7 @@
 """Backtests: a candidate flow (or ruleset) version and the published flow, side by side, over the
 partner's last N recorded applications. Applications are decrypted inside the worker only; the
 report, computed from them, is stored encrypted."""
+
 import time
 
 from django.db import transaction
@@ -44,12 +45,26 @@ def _backtest_record(*, flow, actor, candidate, ruleset_version, limit):
         if baseline is None:
             raise ArgumentError("rulesetVersion", "The flow has no published version to try the rules in.")
         candidate = baseline
-    backtest = Backtest.objects.create(partner=flow.partner, flow=flow, candidate=candidate, baseline=baseline,
-                                       ruleset_version=ruleset_version, limit=limit,
-                                       requested_by=actor if getattr(actor, "pk", None) else None)
-    audit_event_record(actor=actor, action="backtest.create", obj=backtest,
-                       data={"candidate": str(candidate.pk), "baseline": str(baseline.pk) if baseline else None,
-                             "ruleset_version": str(ruleset_version.pk) if ruleset_version else None, "limit": limit})
+    backtest = Backtest.objects.create(
+        partner=flow.partner,
+        flow=flow,
+        candidate=candidate,
+        baseline=baseline,
+        ruleset_version=ruleset_version,
+        limit=limit,
+        requested_by=actor if getattr(actor, "pk", None) else None,
+    )
+    audit_event_record(
+        actor=actor,
+        action="backtest.create",
+        obj=backtest,
+        data={
+            "candidate": str(candidate.pk),
+            "baseline": str(baseline.pk) if baseline else None,
+            "ruleset_version": str(ruleset_version.pk) if ruleset_version else None,
+            "limit": limit,
+        },
+    )
     return backtest
 
 
@@ -57,7 +72,9 @@ def backtest_create(*, flow, actor, candidate=None, ruleset_version=None, limit=
     """Record a backtest and queue it (ServiceUnavailable, a 503, when the queue is down)."""
     from ..tasks import run_backtest
 
-    backtest = _backtest_record(flow=flow, actor=actor, candidate=candidate, ruleset_version=ruleset_version, limit=limit)
+    backtest = _backtest_record(
+        flow=flow, actor=actor, candidate=candidate, ruleset_version=ruleset_version, limit=limit
+    )
     try:
         job_submit(run_backtest, str(backtest.pk))
     except Exception:
@@ -74,8 +91,11 @@ def _progress(backtest_id, processed):
 def backtest_applications(*, partner, limit, on_chunk=None):
     """The partner's last `limit` recorded applications, decrypted: [(decision id, external id, application, outcome)]."""
     rows = []
-    query = (Decision.objects.filter(partner=partner).order_by("-created", "-id")
-             .values_list("pk", "external_id", "application", "outcome")[:limit])
+    query = (
+        Decision.objects.filter(partner=partner)
+        .order_by("-created", "-id")
+        .values_list("pk", "external_id", "application", "outcome")[:limit]
+    )
     for row in query.iterator(chunk_size=LOAD_CHUNK):
         rows.append(row)
         if on_chunk and len(rows) % LOAD_CHUNK == 0:
@@ -85,16 +105,21 @@ def backtest_applications(*, partner, limit, on_chunk=None):
 
 def backtest_run(*, backtest_id):
     """Run a queued backtest (the worker's half). Running it twice gives the same report."""
-    backtest = Backtest.objects.select_related("partner", "candidate", "baseline", "ruleset_version__ruleset").get(pk=backtest_id)
+    backtest = Backtest.objects.select_related("partner", "candidate", "baseline", "ruleset_version__ruleset").get(
+        pk=backtest_id
+    )
     if backtest.status == BacktestStatus.DONE:
         return backtest
     started = time.perf_counter()
-    Backtest.objects.filter(pk=backtest.pk).update(status=BacktestStatus.RUNNING, processed=0, total=3 * backtest.limit, error="")
+    Backtest.objects.filter(pk=backtest.pk).update(
+        status=BacktestStatus.RUNNING, processed=0, total=3 * backtest.limit, error=""
+    )
     try:
         report = _compute(backtest)
     except Exception as error:
-        Backtest.objects.filter(pk=backtest.pk).update(status=BacktestStatus.FAILED, error=f"{type(error).__name__}: {error}"[:2000],
-                                                       finished=timezone.now())
+        Backtest.objects.filter(pk=backtest.pk).update(
+            status=BacktestStatus.FAILED, error=f"{type(error).__name__}: {error}"[:2000], finished=timezone.now()
+        )
         raise
     backtest.report, backtest.status = report, BacktestStatus.DONE
     backtest.processed = backtest.total = 3 * report["applications"]
@@ -120,20 +145,25 @@ def _compute(backtest):
     from .. import flows_batch
 
     at = timezone.now()
-    rows = backtest_applications(partner=backtest.partner, limit=backtest.limit,
-                                 on_chunk=lambda done: _progress(backtest.pk, done))
+    rows = backtest_applications(
+        partner=backtest.partner, limit=backtest.limit, on_chunk=lambda done: _progress(backtest.pk, done)
+    )
     count = len(rows)
     Backtest.objects.filter(pk=backtest.pk).update(processed=count, total=3 * count)
     applications = [row[2] for row in rows]
     arms = {}
-    for index, (name, version, ruleset_version) in enumerate((
-            ("baseline", backtest.baseline, None), ("candidate", backtest.candidate, backtest.ruleset_version))):
+    for index, (name, version, ruleset_version) in enumerate(
+        (("baseline", backtest.baseline, None), ("candidate", backtest.candidate, backtest.ruleset_version))
+    ):
         if version is None:
             continue
         steps = flows_batch.batch_steps(version, at=at, ruleset_version=ruleset_version)
         progress = _step_progress(backtest.pk, start=(index + 1) * count, count=count, steps=len(steps))
-        arms[name] = (version, ruleset_version,
-                      flows_batch.flow_run_batch(flow=version, steps=steps, applications=applications, progress=progress))
+        arms[name] = (
+            version,
+            ruleset_version,
+            flows_batch.flow_run_batch(flow=version, steps=steps, applications=applications, progress=progress),
+        )
     return backtest_report(rows=rows, arms=arms)
 
 
@@ -151,17 +181,22 @@ def backtest_report(*, rows, arms) -> dict:
 
     count = len(rows)
     scores = [score for _, _, result in arms.values() for score in result.scores if score is not None]
-    edges = (numpy.histogram_bin_edges(numpy.array(scores, dtype=float), bins=HISTOGRAM_BINS).tolist()
-             if scores else [])
+    edges = numpy.histogram_bin_edges(numpy.array(scores, dtype=float), bins=HISTOGRAM_BINS).tolist() if scores else []
     report = {"applications": count, "arms": {}}
     for name, (version, ruleset_version, result) in arms.items():
         counts = {outcome: result.outcomes.count(outcome) for outcome in ("APPROVED", "DECLINED", "REFERRED", ERROR)}
         present = numpy.array([score for score in result.scores if score is not None], dtype=float)
         report["arms"][name] = {
-            "label": _label(version, ruleset_version), "versionId": str(version.pk), "version": version.version,
-            "counts": counts, "rates": {outcome: (value / count if count else 0.0) for outcome, value in counts.items()},
+            "label": _label(version, ruleset_version),
+            "versionId": str(version.pk),
+            "version": version.version,
+            "counts": counts,
+            "rates": {outcome: (value / count if count else 0.0) for outcome, value in counts.items()},
             "ruleHits": result.rule_hits,
-            "scoreHistogram": {"edges": edges, "counts": numpy.histogram(present, bins=edges)[0].tolist() if edges else []},
+            "scoreHistogram": {
+                "edges": edges,
+                "counts": numpy.histogram(present, bins=edges)[0].tolist() if edges else [],
+            },
         }
     if "baseline" in arms and "candidate" in arms:
         baseline, candidate = arms["baseline"][2], arms["candidate"][2]
@@ -172,11 +207,17 @@ def backtest_report(*, rows, arms) -> dict:
                 continue
             key = "newlyApproved" if after == "APPROVED" else "newlyDeclined" if after == "DECLINED" else None
             if key:
-                swaps[key].append({"decisionId": str(decision_id), "externalId": external_id, "baseline": before,
-                                   "candidate": after, "baselineScore": baseline.scores[index],
-                                   "candidateScore": candidate.scores[index]})
+                swaps[key].append(
+                    {
+                        "decisionId": str(decision_id),
+                        "externalId": external_id,
+                        "baseline": before,
+                        "candidate": after,
+                        "baselineScore": baseline.scores[index],
+                        "candidateScore": candidate.scores[index],
+                    }
+                )
         report["swaps"] = {key: len(value) for key, value in swaps.items()}
         report["swapExamples"] = {key: value[:EXAMPLES] for key, value in swaps.items()}
         report["swapIds"] = {key: [item["decisionId"] for item in value] for key, value in swaps.items()}
     return report
-

@@ -1,4 +1,5 @@
 """Decision flows and decisions: create (idempotent), replay, reason codes."""
+
 import hashlib
 from datetime import timedelta
 
@@ -46,8 +47,15 @@ def decision_flow_create(*, partner, name, steps, created_by, is_default=False, 
         kind, target, result_field, binding = (tuple(step) + (None,))[:4]
         if kind not in StepKind.values:
             raise ArgumentError(("steps", str(position)), f"Unknown step kind {kind!r}.")
-        rows.append(FlowStep(flow=None, position=position, kind=kind, result_field=result_field or "",
-                             **_step_target(partner, position, target, binding)))
+        rows.append(
+            FlowStep(
+                flow=None,
+                position=position,
+                kind=kind,
+                result_field=result_field or "",
+                **_step_target(partner, position, target, binding),
+            )
+        )
     latest = DecisionFlow.objects.filter(partner=partner, name=name).order_by("-version").first()
     named, _ = Flow.objects.get_or_create(partner=partner, name=name, defaults={"created_by": created_by})
     if is_default:
@@ -58,17 +66,36 @@ def decision_flow_create(*, partner, name, steps, created_by, is_default=False, 
             named.save(update_fields=["is_default"])
     # Platform set-up (tests, fixtures): published at once. Partners' changes go through flow_versions.
     flow = DecisionFlow.objects.create(
-        partner=partner, name=name, version=(latest.version + 1) if latest else 1, is_default=is_default,
-        created_by=created_by, definition=named, status=FlowVersionStatus.PUBLISHED, effective_from=timezone.now(),
+        partner=partner,
+        name=name,
+        version=(latest.version + 1) if latest else 1,
+        is_default=is_default,
+        created_by=created_by,
+        definition=named,
+        status=FlowVersionStatus.PUBLISHED,
+        effective_from=timezone.now(),
         **settings,
     )
     for row in rows:
         row.flow = flow
     FlowStep.objects.bulk_create(rows)
-    audit_event_record(actor=created_by, action="decision_flow.create", obj=flow, data={
-        "version": flow.version, "steps": [[row.kind, row.binding, str(row.ruleset_id or row.model_id),
-                                            str(row.ruleset_version_id) if row.ruleset_version_id else None]
-                                           for row in rows]})
+    audit_event_record(
+        actor=created_by,
+        action="decision_flow.create",
+        obj=flow,
+        data={
+            "version": flow.version,
+            "steps": [
+                [
+                    row.kind,
+                    row.binding,
+                    str(row.ruleset_id or row.model_id),
+                    str(row.ruleset_version_id) if row.ruleset_version_id else None,
+                ]
+                for row in rows
+            ],
+        },
+    )
     return flow
 
 
@@ -98,6 +125,8 @@ def _step_target(partner, position, target, binding):
             raise ArgumentError(where, f"{target} is a published ruleset version; follow its ruleset instead.")
         return {"model": target, "binding": binding or StepBinding.PIN}
     raise ArgumentError(where, "A step runs a ruleset, a ruleset version or a registered model.")
+
+
 FINGERPRINT_PURPOSE = "decision-request"
 
 
@@ -112,8 +141,10 @@ def _request(*, flow_id, external_id, application, flow_version=None):
 
 def request_fingerprint(*, flow_id, external_id, application, flow_version=None):
     """A keyed, canonical fingerprint of the request (core.fingerprints): a retry that re-serialises a number matches."""
-    return fingerprint(_request(flow_id=flow_id, external_id=external_id, application=application,
-                                flow_version=flow_version), purpose=FINGERPRINT_PURPOSE)
+    return fingerprint(
+        _request(flow_id=flow_id, external_id=external_id, application=application, flow_version=flow_version),
+        purpose=FINGERPRINT_PURPOSE,
+    )
 
 
 def _flow_for(partner, flow_id, flow_version=None, *, at=None):
@@ -163,8 +194,9 @@ def _idempotent_replay(existing, request):
     return existing, False
 
 
-def decision_create(*, partner, application, requested_by, flow_id=None, external_id="", idempotency_key=None,
-                    flow_version=None):
+def decision_create(
+    *, partner, application, requested_by, flow_id=None, external_id="", idempotency_key=None, flow_version=None
+):
     """Decide one application. Returns (decision, created); a repeated Idempotency-Key returns the first decision.
 
     The decision, each step's encrypted transaction and the review case are written together or not
@@ -181,12 +213,22 @@ def decision_create(*, partner, application, requested_by, flow_id=None, externa
     else:  # a version named by number: rare, resolved each time
         flow = _flow_for(partner, flow_id, flow_version, at=at)
     catalogue = plan_cache.reason_catalogue(partner, current=current)
-    result = flows.flow_run(flow=flow, application=application, catalogue=catalogue, at=at,
-                            plan=plan_cache.flow_plan(flow, at=at, current=current))
+    result = flows.flow_run(
+        flow=flow,
+        application=application,
+        catalogue=catalogue,
+        at=at,
+        plan=plan_cache.flow_plan(flow, at=at, current=current),
+    )
     try:
         decision = _decision_record(
-            partner=partner, flow=flow, application=application, result=result, requested_by=requested_by,
-            external_id=external_id, idempotency_key=idempotency_key or None,
+            partner=partner,
+            flow=flow,
+            application=application,
+            result=result,
+            requested_by=requested_by,
+            external_id=external_id,
+            idempotency_key=idempotency_key or None,
             request_hmac=fingerprint(request, purpose=FINGERPRINT_PURPOSE),
         )
     except IntegrityError:
@@ -202,20 +244,35 @@ def decision_create(*, partner, application, requested_by, flow_id=None, externa
 
 @transaction.atomic
 def _decision_record(*, partner, flow, application, result, requested_by, external_id, idempotency_key, request_hmac):
-    decision = decision_insert(Decision(
-        partner=partner, flow=flow, external_id=external_id or "", application=application,
-        outcome=result.outcome, final_outcome=result.outcome, outputs=plain_value(result.outputs()),
-        idempotency_key=idempotency_key, request_fingerprint=request_hmac,
-        requested_by=requested_by if getattr(requested_by, "pk", None) else None,
-    ))
-    steps = step_records_create(partner=partner, decision=decision, evaluations=result.evaluations, requested_by=requested_by)
+    decision = decision_insert(
+        Decision(
+            partner=partner,
+            flow=flow,
+            external_id=external_id or "",
+            application=application,
+            outcome=result.outcome,
+            final_outcome=result.outcome,
+            outputs=plain_value(result.outputs()),
+            idempotency_key=idempotency_key,
+            request_fingerprint=request_hmac,
+            requested_by=requested_by if getattr(requested_by, "pk", None) else None,
+        )
+    )
+    steps = step_records_create(
+        partner=partner, decision=decision, evaluations=result.evaluations, requested_by=requested_by
+    )
     case = None
     if result.outcome == Outcome.REFERRED:
         case = ReviewCase.objects.create(
-            partner=partner, decision=decision, due_at=timezone.now() + timedelta(hours=partner.review_sla_hours),
-            referral_reasons=[reason["code"] for reason in result.referral_reasons], score_band=result.cutoff or "",
+            partner=partner,
+            decision=decision,
+            due_at=timezone.now() + timedelta(hours=partner.review_sla_hours),
+            referral_reasons=[reason["code"] for reason in result.referral_reasons],
+            score_band=result.cutoff or "",
         )
-    audit_event_record(actor=requested_by, action="decision.create", obj=decision, data={"outcome": result.outcome, "flow": str(flow)})
+    audit_event_record(
+        actor=requested_by, action="decision.create", obj=decision, data={"outcome": result.outcome, "flow": str(flow)}
+    )
     return decision_prime(decision, steps=steps, review_case=case)
 
 
@@ -235,17 +292,28 @@ def challenger_run(*, decision, champion, application, catalogue):
     named = champion.definition
     if named is None or named.challenger_id is None or named.challenger_id == champion.pk:
         return None
-    if not challenger_assigned(partner_id=decision.partner_id, external_id=decision.external_id, share=named.challenger_share):
+    if not challenger_assigned(
+        partner_id=decision.partner_id, external_id=decision.external_id, share=named.challenger_share
+    ):
         return None
     challenger = named.challenger
     try:
         with transaction.atomic():
             shadow = flows.flow_run(flow=challenger, application=application, catalogue=catalogue)
-        return ChallengerResult.objects.create(partner_id=decision.partner_id, decision=decision, flow_version=challenger,
-                                               outcome=shadow.outcome, outputs=plain_value(shadow.outputs()))
+        return ChallengerResult.objects.create(
+            partner_id=decision.partner_id,
+            decision=decision,
+            flow_version=challenger,
+            outcome=shadow.outcome,
+            outputs=plain_value(shadow.outputs()),
+        )
     except Exception as error:  # noqa: BLE001 — the challenger never affects the decision
-        return ChallengerResult.objects.create(partner_id=decision.partner_id, decision=decision, flow_version=challenger,
-                                               error=f"{type(error).__name__}: {error}")
+        return ChallengerResult.objects.create(
+            partner_id=decision.partner_id,
+            decision=decision,
+            flow_version=challenger,
+            error=f"{type(error).__name__}: {error}",
+        )
 
 
 IMPLEMENTATION_OF = {"dmn-native": "native", "pydmnrules": "pydmnrules", "pmml-native": "native", "pypmml": "pypmml"}
@@ -256,14 +324,23 @@ def insight_replay(insight):
     model = insight.model
     to_artifact = {concept: name for name, concept in insight.field_mapping.items()}
     record = {to_artifact.get(concept, concept): value for concept, value in insight.arguments.items()}
-    loaded = engines.load(engine=model.engine, artifact=model.artifact, sha256=model.sha256,
-                          implementation=IMPLEMENTATION_OF.get(insight.engine_name))
+    loaded = engines.load(
+        engine=model.engine,
+        artifact=model.artifact,
+        sha256=model.sha256,
+        implementation=IMPLEMENTATION_OF.get(insight.engine_name),
+    )
     output = loaded.evaluate(record)
     result_names = model.fields.filter(field_type="result").values_list("name", flat=True)
     replayed = {insight.field_mapping.get(name, name): plain_value(output.get(name)) for name in result_names}
     return {
-        "insightId": str(insight.pk), "model": str(model), "modelVersion": model.version, "engine": loaded.engine_name,
-        "identical": dumps(replayed) == dumps(insight.results), "recorded": insight.results, "replayed": replayed,
+        "insightId": str(insight.pk),
+        "model": str(model),
+        "modelVersion": model.version,
+        "engine": loaded.engine_name,
+        "identical": dumps(replayed) == dumps(insight.results),
+        "recorded": insight.results,
+        "replayed": replayed,
     }
 
 

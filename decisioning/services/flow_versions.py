@@ -5,6 +5,7 @@ the partner admin drafts, edits and submits; a rule approver who is not the auth
 with an `effective_from`; published, it decides every application from that moment (the
 version published with the latest `effective_from` not after the decision wins).
 """
+
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -31,8 +32,16 @@ FLOW_APPROVERS = (roles.RULE_APPROVER,)
 NUMERIC = (DataType.NUMBER, DataType.INTEGER)
 CODES = (DataType.STRING, DataType.LIST)
 # Settings a draft may change (the model's field names).
-EDITABLE = ("score_field", "probability_of_default_field", "reason_code_fields", "amount_field", "score_offset",
-            "score_factor", "cutoff_bands", "change_note")
+EDITABLE = (
+    "score_field",
+    "probability_of_default_field",
+    "reason_code_fields",
+    "amount_field",
+    "score_offset",
+    "score_factor",
+    "cutoff_bands",
+    "change_note",
+)
 STEP_ORDER = {StepKind.KNOCKOUT: 0, StepKind.SCORE: 1, StepKind.CUTOFF: 2, StepKind.REVIEW: 3}
 
 
@@ -51,9 +60,12 @@ def _require(actor, allowed, doing):
 
 
 def _event(actor, action, version, **data):
-    audit_event_record(actor=actor, action=f"flow_version.{action}", obj=version,
-                       data={"flow": str(version.definition_id), "version": version.version, "status": version.status,
-                             **data})
+    audit_event_record(
+        actor=actor,
+        action=f"flow_version.{action}",
+        obj=version,
+        data={"flow": str(version.definition_id), "version": version.version, "status": version.status, **data},
+    )
 
 
 @transaction.atomic
@@ -91,17 +103,38 @@ def flow_version_create_draft(*, flow, actor, based_on=None, change_note="") -> 
         based_on = selectors.flow_version_effective(flow=flow) or flow.versions.order_by("-version").first()
     elif based_on.definition_id != flow.pk:
         raise ArgumentError("basedOn", "The version to start from belongs to another flow.")
-    settings = {name: getattr(based_on, name) for name in EDITABLE if name != "change_note"} if based_on else {
-        "score_field": "", "amount_field": ""}
+    settings = (
+        {name: getattr(based_on, name) for name in EDITABLE if name != "change_note"}
+        if based_on
+        else {"score_field": "", "amount_field": ""}
+    )
     version = DecisionFlow.objects.create(
-        partner=flow.partner, name=flow.name, definition=flow, version=_next_number(flow), status=Status.DRAFT,
-        based_on=based_on, created_by=actor, change_note=change_note or "", **settings)
+        partner=flow.partner,
+        name=flow.name,
+        definition=flow,
+        version=_next_number(flow),
+        status=Status.DRAFT,
+        based_on=based_on,
+        created_by=actor,
+        change_note=change_note or "",
+        **settings,
+    )
     if based_on is not None:
-        FlowStep.objects.bulk_create([
-            FlowStep(flow=version, position=step.position, kind=step.kind, binding=step.binding, model_id=step.model_id,
-                     ruleset_id=step.ruleset_id, ruleset_version_id=step.ruleset_version_id,
-                     result_field=step.result_field)
-            for step in based_on.steps.order_by("position")])
+        FlowStep.objects.bulk_create(
+            [
+                FlowStep(
+                    flow=version,
+                    position=step.position,
+                    kind=step.kind,
+                    binding=step.binding,
+                    model_id=step.model_id,
+                    ruleset_id=step.ruleset_id,
+                    ruleset_version_id=step.ruleset_version_id,
+                    result_field=step.result_field,
+                )
+                for step in based_on.steps.order_by("position")
+            ]
+        )
     _event(actor, "create_draft", version, based_on=str(based_on.pk) if based_on else None)
     return version
 
@@ -128,7 +161,9 @@ def _clean_bands(bands):
         if minimum is not None and (isinstance(minimum, bool) or not isinstance(minimum, (int, float))):
             errors.append(ArgumentError(where + ("minimum",), "The minimum is a number (or null for the rest)."))
         if outcome not in flows.CUTOFF_OUTCOMES:
-            errors.append(ArgumentError(where + ("outcome",), f"The outcome is one of {', '.join(flows.CUTOFF_OUTCOMES)}."))
+            errors.append(
+                ArgumentError(where + ("outcome",), f"The outcome is one of {', '.join(flows.CUTOFF_OUTCOMES)}.")
+            )
         cleaned.append({"minimum": minimum, "outcome": outcome})
     if errors:
         raise ArgumentErrors(errors)
@@ -151,7 +186,11 @@ def flow_version_update_draft(*, version, actor, **changes) -> DecisionFlow:
             raise ArgumentError("reasonCodeFields", "Give a list of at most 10 dictionary names.")
     changed = [name for name, value in changes.items() if getattr(version, name) != value]
     for name in changed:
-        setattr(version, name, changes[name] if changes[name] is not None or name in ("score_offset", "score_factor") else "")
+        setattr(
+            version,
+            name,
+            changes[name] if changes[name] is not None or name in ("score_offset", "score_factor") else "",
+        )
     if changed:
         version.save()
         _event(actor, "update_draft", version, changed=changed)
@@ -171,19 +210,34 @@ def flow_version_steps_replace(*, version, actor, steps) -> DecisionFlow:
             raise ArgumentError(("steps", str(position), "kind"), f"Unknown step kind {kind!r}.")
         target = step.get("rulesetVersion") or step.get("ruleset") or step.get("model")
         target = _target_object(version.partner, position, target, step)
-        rows.append(FlowStep(flow=version, position=position, kind=kind, result_field=step.get("resultField") or "",
-                             **_step_target(version.partner, position, target, step.get("binding"))))
+        rows.append(
+            FlowStep(
+                flow=version,
+                position=position,
+                kind=kind,
+                result_field=step.get("resultField") or "",
+                **_step_target(version.partner, position, target, step.get("binding")),
+            )
+        )
     version.steps.all().delete()
     FlowStep.objects.bulk_create(rows)
-    _event(actor, "update_steps", version, steps=[[row.kind, row.binding, str(row.ruleset_id or row.model_id)] for row in rows])
+    _event(
+        actor,
+        "update_steps",
+        version,
+        steps=[[row.kind, row.binding, str(row.ruleset_id or row.model_id)] for row in rows],
+    )
     return version
 
 
 def _target_object(partner, position, target, step):
     if isinstance(target, (Ruleset, RulesetVersion, PredictiveModel)):
         return target
-    lookups = (("rulesetVersion", RulesetVersion, {"ruleset__partner": partner}), ("ruleset", Ruleset, {"partner": partner}),
-               ("model", PredictiveModel, {"partner": partner}))
+    lookups = (
+        ("rulesetVersion", RulesetVersion, {"ruleset__partner": partner}),
+        ("ruleset", Ruleset, {"partner": partner}),
+        ("model", PredictiveModel, {"partner": partner}),
+    )
     for key, model, scope in lookups:
         if step.get(key):
             found = model.objects.filter(pk=str(step[key]), **scope).first() if _uuid_or_int(step[key]) else None
@@ -208,15 +262,22 @@ def flow_version_problems(*, version, at=None) -> list[ArgumentError]:
     step or the application provides, type mismatches, missing mappings, steps that cannot resolve."""
     at = at or version.effective_from or timezone.now()
     problems, resolved = [], []
-    steps = list(version.steps.select_related("model", "ruleset", "ruleset_version__published_model").order_by("position"))
+    steps = list(
+        version.steps.select_related("model", "ruleset", "ruleset_version__published_model").order_by("position")
+    )
     if not steps:
         problems.append(ArgumentError("steps", "A flow needs at least one step."))
     last_order = -1
     for step in steps:
         where = ("steps", str(step.position))
         if STEP_ORDER[step.kind] < last_order:
-            problems.append(ArgumentError(where, f"Step {step.position + 1} ({step.kind}) comes after a later kind of "
-                                          "step; the order is knock-out, score, cut-off, review."))
+            problems.append(
+                ArgumentError(
+                    where,
+                    f"Step {step.position + 1} ({step.kind}) comes after a later kind of "
+                    "step; the order is knock-out, score, cut-off, review.",
+                )
+            )
         last_order = max(last_order, STEP_ORDER[step.kind])
         try:
             resolved.append(flows.resolve_step(step, at=at))
@@ -233,24 +294,43 @@ def flow_version_problems(*, version, at=None) -> list[ArgumentError]:
         label = f"Step {item.position + 1} ({item.kind}, {item.model.name})"
         for argument in item.arguments:
             if not argument.supported_field_id:
-                problems.append(ArgumentError(where, f"{label}: input {argument.name!r} is not mapped to the data "
-                                              "dictionary.", code="not_mapped"))
+                problems.append(
+                    ArgumentError(
+                        where,
+                        f"{label}: input {argument.name!r} is not mapped to the data dictionary.",
+                        code="not_mapped",
+                    )
+                )
                 continue
             name = argument.supported_field.name
             if name in produced_by and produced_by[name] >= item.position:
-                problems.append(ArgumentError(where, f"{label} reads {name!r}, which no earlier step or the "
-                                              f"application provides (step {produced_by[name] + 1} produces it).",
-                                              code="not_provided"))
+                problems.append(
+                    ArgumentError(
+                        where,
+                        f"{label} reads {name!r}, which no earlier step or the "
+                        f"application provides (step {produced_by[name] + 1} produces it).",
+                        code="not_provided",
+                    )
+                )
         outputs = {result.supported_field.name for result in item.results if result.supported_field_id}
         if item.kind != StepKind.SCORE and item.result_field and item.result_field not in outputs:
-            problems.append(ArgumentError(where + ("resultField",), f"{label} does not produce {item.result_field!r}; "
-                                          f"it produces {', '.join(sorted(outputs)) or 'nothing mapped'}."))
+            problems.append(
+                ArgumentError(
+                    where + ("resultField",),
+                    f"{label} does not produce {item.result_field!r}; "
+                    f"it produces {', '.join(sorted(outputs)) or 'nothing mapped'}.",
+                )
+            )
         if item.kind != StepKind.SCORE and not item.result_field:
             problems.append(ArgumentError(where + ("resultField",), f"{label}: choose the result the flow reads."))
-    expected_types = [("scoreField", version.score_field, NUMERIC, True),
-                      ("probabilityOfDefaultField", version.probability_of_default_field, NUMERIC, False),
-                      ("amountField", version.amount_field, NUMERIC, True)]
-    expected_types += [(f"reasonCodeFields/{index}", name, CODES, True) for index, name in enumerate(version.reason_code_fields)]
+    expected_types = [
+        ("scoreField", version.score_field, NUMERIC, True),
+        ("probabilityOfDefaultField", version.probability_of_default_field, NUMERIC, False),
+        ("amountField", version.amount_field, NUMERIC, True),
+    ]
+    expected_types += [
+        (f"reasonCodeFields/{index}", name, CODES, True) for index, name in enumerate(version.reason_code_fields)
+    ]
     for pointer, name, types, required in expected_types:
         if not name:
             if required:
@@ -259,8 +339,13 @@ def flow_version_problems(*, version, at=None) -> list[ArgumentError]:
         if name not in dictionary:
             problems.append(ArgumentError(pointer, f"The data dictionary has no field {name!r}."))
         elif dictionary[name].data_type not in types:
-            problems.append(ArgumentError(pointer, f"{name!r} is a {dictionary[name].data_type}; this setting needs "
-                                          f"a {' or '.join(types)}.", code="type_mismatch"))
+            problems.append(
+                ArgumentError(
+                    pointer,
+                    f"{name!r} is a {dictionary[name].data_type}; this setting needs a {' or '.join(types)}.",
+                    code="type_mismatch",
+                )
+            )
         elif pointer != "amountField" and resolved and name not in produced_by:
             problems.append(ArgumentError(pointer, f"No step produces {name!r}.", code="not_provided"))
     has_cutoff = any(step.kind == StepKind.CUTOFF for step in steps)
@@ -268,7 +353,9 @@ def flow_version_problems(*, version, at=None) -> list[ArgumentError]:
         if not version.cutoff_bands:
             problems.append(ArgumentError("cutoffBands", "Without a cut-off step the flow needs score bands."))
         elif version.cutoff_bands[-1].get("minimum") is not None:
-            problems.append(ArgumentError("cutoffBands", "The last band needs no minimum, so every score has an outcome."))
+            problems.append(
+                ArgumentError("cutoffBands", "The last band needs no minimum, so every score has an outcome.")
+            )
     return problems
 
 
@@ -365,8 +452,12 @@ def flow_challenger_set(*, flow, actor, challenger=None, share=0.0) -> Flow:
     flow = Flow.objects.select_for_update().get(pk=flow.pk)
     flow.challenger, flow.challenger_share = challenger, float(share) if challenger else 0.0
     flow.save(update_fields=["challenger", "challenger_share"])
-    audit_event_record(actor=actor, action="flow.challenger_set", obj=flow,
-                       data={"challenger": str(challenger.pk) if challenger else None, "share": flow.challenger_share})
+    audit_event_record(
+        actor=actor,
+        action="flow.challenger_set",
+        obj=flow,
+        data={"challenger": str(challenger.pk) if challenger else None, "share": flow.challenger_share},
+    )
     return flow
 
 
@@ -380,7 +471,11 @@ def partner_decision_settings_update(*, partner, actor, review_sla_hours=None, o
     partner = Partner.objects.select_for_update().get(pk=partner.pk)
     changed = {}
     if review_sla_hours is not None:
-        if isinstance(review_sla_hours, bool) or not isinstance(review_sla_hours, int) or not 1 <= review_sla_hours <= 24 * 90:
+        if (
+            isinstance(review_sla_hours, bool)
+            or not isinstance(review_sla_hours, int)
+            or not 1 <= review_sla_hours <= 24 * 90
+        ):
             raise ArgumentError("reviewSlaHours", "The review SLA is a whole number of hours from 1 to 2160.")
         changed["review_sla_hours"] = review_sla_hours
     if override_confirmation_amount is not None:
@@ -391,6 +486,11 @@ def partner_decision_settings_update(*, partner, actor, review_sla_hours=None, o
         setattr(partner, name, value)
     if changed:
         partner.save(update_fields=list(changed))
-        audit_event_record(actor=actor, action="partner.decision_settings_update", obj=partner, partner=partner,
-                           data={name: str(value) for name, value in changed.items()})
+        audit_event_record(
+            actor=actor,
+            action="partner.decision_settings_update",
+            obj=partner,
+            partner=partner,
+            data={name: str(value) for name, value in changed.items()},
+        )
     return partner

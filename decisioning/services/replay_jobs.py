@@ -2,6 +2,7 @@
 
 Kept out of the services package's __init__: it imports the task, and the task imports services.
 """
+
 from django.db import transaction
 
 from core.exceptions import ArgumentError, ArgumentErrors, NotFound
@@ -28,17 +29,22 @@ def replay_job_submit(*, partner, user, decision_ids) -> dict:
     parsed = [parse_uuid(value) for value in decision_ids]
     problems = [
         ArgumentError(("decisionIds", str(position)), f"{value!r} is not a valid UUID.")
-        for position, (value, pk) in enumerate(zip(decision_ids, parsed)) if pk is None
+        for position, (value, pk) in enumerate(zip(decision_ids, parsed))
+        if pk is None
     ]
     if problems:
         raise ArgumentErrors(problems)
     decision_ids = list(dict.fromkeys(parsed))
-    readable = set(selectors.decision_list(partner=partner, user=user).filter(pk__in=decision_ids).values_list("pk", flat=True))
+    readable = set(
+        selectors.decision_list(partner=partner, user=user).filter(pk__in=decision_ids).values_list("pk", flat=True)
+    )
     unknown = [pk for pk in decision_ids if pk not in readable]
     if unknown:
         # Another partner's decisions and those the user may not read are unknown: 404, as everywhere.
         raise NotFound(f"No decision {unknown[0]}.")
     ids = [str(pk) for pk in decision_ids]
-    audit_event_record(actor=user, action="decision.replay_job", obj=partner, partner=partner, data={"decisions": len(ids)})
+    audit_event_record(
+        actor=user, action="decision.replay_job", obj=partner, partner=partner, data={"decisions": len(ids)}
+    )
     job_id = job_submit(replay_decisions, ids)
     return {"id": job_id, "decision_ids": ids}

@@ -1,4 +1,5 @@
 """Replay jobs: audit replays of many decisions, safe to deliver twice."""
+
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -30,10 +31,17 @@ def replay_job_run(*, task_id, decision_ids) -> dict:
         raise Conflict(f"Replay job {task_id} was started {MAX_RUNS} times without finishing; not starting it again.")
     done = set(job.items.values_list("decision_id", flat=True))
     pending = list(
-        Decision.objects.filter(pk__in=decision_ids).exclude(pk__in=done).order_by("created", "pk").values_list("pk", flat=True)
+        Decision.objects.filter(pk__in=decision_ids)
+        .exclude(pk__in=done)
+        .order_by("created", "pk")
+        .values_list("pk", flat=True)
     )
     for start in range(0, len(pending), _CHUNK):
-        for decision in Decision.objects.filter(pk__in=pending[start:start + _CHUNK]).select_related("flow").order_by("created", "pk"):
+        for decision in (
+            Decision.objects.filter(pk__in=pending[start : start + _CHUNK])
+            .select_related("flow")
+            .order_by("created", "pk")
+        ):
             try:
                 decision_replay(decision=decision, actor=None, job=job)
             except IntegrityError:

@@ -6,6 +6,7 @@ what core.signals would have written one by one). The decision is then given, in
 relations its serializer reads (steps, their models' ruleset versions, the review case and its
 empty history), so rendering the answer costs no query.
 """
+
 from django.db.models import QuerySet
 
 from core.chain import partner_id_of, scope_for
@@ -26,11 +27,16 @@ def decision_insert(decision: Decision) -> Decision:
 
 def audit_pending_queue(records) -> None:
     """What core.signals queues for each new sealed row, for rows written with bulk_create: one INSERT."""
-    AuditPending.objects.bulk_create([
-        AuditPending(scope=scope_for(partner_id_of(record, record._meta.label_lower)),
-                     record_type=record._meta.label_lower, record_id=str(record.pk))
-        for record in records
-    ])
+    AuditPending.objects.bulk_create(
+        [
+            AuditPending(
+                scope=scope_for(partner_id_of(record, record._meta.label_lower)),
+                record_type=record._meta.label_lower,
+                record_id=str(record.pk),
+            )
+            for record in records
+        ]
+    )
 
 
 def step_records_create(*, partner, decision, evaluations, requested_by) -> list:
@@ -39,12 +45,21 @@ def step_records_create(*, partner, decision, evaluations, requested_by) -> list
     requester = requested_by if getattr(requested_by, "pk", None) else None
     rows = [
         InsightTransaction(
-            partner=partner, model=evaluation.model, artifact_sha256=evaluation.model.sha256,
-            engine_name=evaluation.engine_name, engine_version=evaluation.engine_version,
-            field_mapping=evaluation.field_mapping, arguments=evaluation.arguments, results=evaluation.results,
-            error=evaluation.error, status=TransactionStatus.OK if evaluation.ok else TransactionStatus.ERROR,
-            duration_us=evaluation.duration_us, requested_by=requester, decision=decision,
-            step_kind=step.kind, step_position=step.position,
+            partner=partner,
+            model=evaluation.model,
+            artifact_sha256=evaluation.model.sha256,
+            engine_name=evaluation.engine_name,
+            engine_version=evaluation.engine_version,
+            field_mapping=evaluation.field_mapping,
+            arguments=evaluation.arguments,
+            results=evaluation.results,
+            error=evaluation.error,
+            status=TransactionStatus.OK if evaluation.ok else TransactionStatus.ERROR,
+            duration_us=evaluation.duration_us,
+            requested_by=requester,
+            decision=decision,
+            step_kind=step.kind,
+            step_position=step.position,
         )
         for step, evaluation in evaluations
     ]

@@ -17,9 +17,22 @@ class PredictiveModelOutputSerializer(serializers.ModelSerializer):
         model = PredictiveModel
         resource_name = "predictiveModel"
         fields = (
-            "id", "name", "version", "engine", "status", "sha256", "description", "warnings",
-            "allow_reference_engine", "source_format", "source_name", "source_sha256", "unmapped_arguments",
-            "unmapped_results", "created_by", "created",
+            "id",
+            "name",
+            "version",
+            "engine",
+            "status",
+            "sha256",
+            "description",
+            "warnings",
+            "allow_reference_engine",
+            "source_format",
+            "source_name",
+            "source_sha256",
+            "unmapped_arguments",
+            "unmapped_results",
+            "created_by",
+            "created",
         )
 
     def get_unmapped_arguments(self, model) -> list[str]:
@@ -40,7 +53,8 @@ class PredictiveModelOutputSerializer(serializers.ModelSerializer):
 class PredictiveModelInputSerializer(serializers.Serializer):
     name = StrictCharField(max_length=200)
     artifact = StrictCharField(
-        required=False, trim_whitespace=False,
+        required=False,
+        trim_whitespace=False,
         help_text="The PMML or DMN XML document. Send this or `workbook`.",
     )
     workbook = StrictCharField(
@@ -53,12 +67,16 @@ class PredictiveModelInputSerializer(serializers.Serializer):
     )
     description = StrictCharField(required=False, allow_blank=True, default="")
     purpose = serializers.ChoiceField(
-        choices=RulesetPurpose.choices, required=False, allow_null=True, default=None,
+        choices=RulesetPurpose.choices,
+        required=False,
+        allow_null=True,
+        default=None,
         help_text="DMN only: the purpose of the ruleset the draft belongs to, when the upload creates it "
         "(default knockout).",
     )
     allow_reference_engine = StrictBooleanField(
-        required=False, default=False,
+        required=False,
+        default=False,
         help_text="Let the pypmml reference engine (a JVM) evaluate this PMML model if the native engine cannot. "
         "Off unless asked for; recorded on the version and in the audit trail.",
     )
@@ -92,13 +110,20 @@ def _within_limit(size, what):
 
 class PredictiveModelFieldOutputSerializer(serializers.ModelSerializer):
     supported_field_name = serializers.CharField(source="supported_field.name", read_only=True, allow_null=True)
-    protected_use_allowed_by = serializers.CharField(source="protected_use_allowed_by.username", read_only=True, allow_null=True)
+    protected_use_allowed_by = serializers.CharField(
+        source="protected_use_allowed_by.username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = PredictiveModelField
         resource_name = "predictiveModelField"
         fields = (
-            "id", "name", "supported_field_name", "field_type", "data_type", "allowed_values",
+            "id",
+            "name",
+            "supported_field_name",
+            "field_type",
+            "data_type",
+            "allowed_values",
             "protected_use_allowed_by",
         )
 

@@ -63,11 +63,13 @@ class PredictiveModelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
 
     @extend_schema(
         request=PredictiveModelInputSerializer(),
-        responses={201: PolymorphicProxySerializer(
-            component_name="UploadedModelOrDraft",
-            serializers=[PredictiveModelOutputSerializer, RulesetDraftUploadSerializer],
-            resource_type_field_name=None,
-        )},
+        responses={
+            201: PolymorphicProxySerializer(
+                component_name="UploadedModelOrDraft",
+                serializers=[PredictiveModelOutputSerializer, RulesetDraftUploadSerializer],
+                resource_type_field_name=None,
+            )
+        },
         description="PMML: a new registered model version (`predictiveModel`). DMN XML or an Excel workbook: a "
         "DRAFT version of the ruleset of that name (`rulesetVersion`), which reaches decisions only once a rule "
         "approver approves it and it is published.",
@@ -81,8 +83,11 @@ class PredictiveModelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
         )
         if isinstance(uploaded, RulesetVersion):
             self.resource_name = "rulesetVersion"
-            return Response(RulesetDraftUploadSerializer(uploaded).data, status=status.HTTP_201_CREATED,
-                            headers={"Location": f"/api/v1/ruleset-versions/{uploaded.pk}"})
+            return Response(
+                RulesetDraftUploadSerializer(uploaded).data,
+                status=status.HTTP_201_CREATED,
+                headers={"Location": f"/api/v1/ruleset-versions/{uploaded.pk}"},
+            )
         return Response(PredictiveModelOutputSerializer(uploaded).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -115,7 +120,8 @@ class PredictiveModelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
         """Download a DMN model as DMN XML or as an Excel rule workbook."""
         model = self.get_object()
         content, content_type, filename = selectors.predictive_model_export(
-            model=model, export_format=request.query_params.get("format", ""))
+            model=model, export_format=request.query_params.get("format", "")
+        )
         response = HttpResponse(content, content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
@@ -172,7 +178,9 @@ class DataDictionaryImportSerializer(serializers.Serializer):
     id = serializers.CharField()
     created = serializers.ListField(child=serializers.CharField(), help_text="Names of the entries added.")
     updated = serializers.ListField(child=serializers.CharField(), help_text="Entries changed (platform staff only).")
-    unchanged = serializers.ListField(child=serializers.CharField(), help_text="Entries there already, left as they are.")
+    unchanged = serializers.ListField(
+        child=serializers.CharField(), help_text="Entries there already, left as they are."
+    )
 
 
 class DataDictionaryView(APIView):
@@ -184,17 +192,23 @@ class DataDictionaryView(APIView):
     permission_classes = [roles_required(roles.DATA_SCIENTIST, roles.PARTNER_ADMIN, methods=("POST",))]
     parser_classes = [CsvParser]
 
-    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR},
-                   description="Columns: " + ", ".join(dictionary_csv.COLUMNS) + "; `|` separates listed values.")
+    @extend_schema(
+        responses={(200, "text/csv"): OpenApiTypes.STR},
+        description="Columns: " + ", ".join(dictionary_csv.COLUMNS) + "; `|` separates listed values.",
+    )
     def get(self, request):
         response = HttpResponse(selectors.data_dictionary_csv(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="data_dictionary.csv"'
         return response
 
-    @extend_schema(request={"text/csv": OpenApiTypes.STR}, responses={200: DataDictionaryImportSerializer},
-                   description="Import CSV (the columns GET answers with). Errors name the row and column "
-                   "(`source.pointer` `/data/attributes/rows/<n>/<column>`); nothing is stored unless every row is valid.")
+    @extend_schema(
+        request={"text/csv": OpenApiTypes.STR},
+        responses={200: DataDictionaryImportSerializer},
+        description="Import CSV (the columns GET answers with). Errors name the row and column "
+        "(`source.pointer` `/data/attributes/rows/<n>/<column>`); nothing is stored unless every row is valid.",
+    )
     def post(self, request):
         result = services.data_dictionary_import_csv(text=request.data or "", actor=request.user)
-        return Response({"id": "import", "created": result.created, "updated": result.updated,
-                         "unchanged": result.unchanged})
+        return Response(
+            {"id": "import", "created": result.created, "updated": result.updated, "unchanged": result.unchanged}
+        )

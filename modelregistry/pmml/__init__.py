@@ -3,6 +3,7 @@
 Plain Python (no Django). Importing this package starts no JVM and imports no pandas; the
 reference engine (pypmml) is imported inside `load` only when a model uses it.
 """
+
 from .errors import EvaluationError, ModelLoadError, PMMLError, UnsupportedElement
 from .fields import Field, model_fields
 from .limits import check_static_format_patterns
@@ -42,8 +43,9 @@ def load(source, *, engine=None, fallback=False):
             raise
         except Exception as error:  # a gap in the native engine must not block a valid model
             if engine == "native" or not fallback:
-                raise _without_fallback(ModelLoadError(f"the native engine failed to compile the model: {error!r}"),
-                                        engine) from error
+                raise _without_fallback(
+                    ModelLoadError(f"the native engine failed to compile the model: {error!r}"), engine
+                ) from error
             reason = f"the native engine failed to compile the model ({type(error).__name__}: {error})"
         warnings.append(f"evaluated by the pypmml reference engine (starts a JVM) because {reason}")
     from .reference import PyPMMLModel
@@ -56,8 +58,11 @@ def _without_fallback(error, engine):
         return error
     message = str(error)
     if error.location and message.endswith(f" ({error.location})"):
-        message = message[:-len(f" ({error.location})")]
-    refused = type(error)(f"{message}; the native engine cannot evaluate this model, and falling back to the "
-                          "pypmml reference engine was not allowed", error.location)
+        message = message[: -len(f" ({error.location})")]
+    refused = type(error)(
+        f"{message}; the native engine cannot evaluate this model, and falling back to the "
+        "pypmml reference engine was not allowed",
+        error.location,
+    )
     refused.needs_reference_engine = True  # callers can say how to allow it in their own terms
     return refused

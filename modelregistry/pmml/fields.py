@@ -1,12 +1,19 @@
 """The model's public signature: its arguments (active MiningFields) and results (OutputFields)."""
+
 from typing import NamedTuple, Optional
 
 from .errors import ModelLoadError
 from .reader import model_element
 
 DATA_TYPES = {
-    "double": "number", "float": "number", "integer": "integer", "boolean": "boolean",
-    "string": "string", "date": "date", "dateTime": "datetime", "time": "time",
+    "double": "number",
+    "float": "number",
+    "integer": "integer",
+    "boolean": "boolean",
+    "string": "string",
+    "date": "date",
+    "dateTime": "datetime",
+    "time": "time",
 }
 NUMERIC_PMML_TYPES = {"double", "float", "integer"}
 
@@ -67,9 +74,18 @@ def read_data_dictionary(root):
                 raise ModelLoadError(f"Value {value.get('value')!r} is not a {pmml_type}", value.where()) from None
         intervals = tuple(
             (float(i.get("leftMargin", "-inf")), float(i.get("rightMargin", "inf")), i.get("closure", "closedClosed"))
-            for i in node.findall("Interval"))
-        fields[name] = DataField(name, optype, pmml_type, tuple(groups["valid"]), tuple(groups["missing"]),
-                                 tuple(groups["invalid"]), intervals, node.line)
+            for i in node.findall("Interval")
+        )
+        fields[name] = DataField(
+            name,
+            optype,
+            pmml_type,
+            tuple(groups["valid"]),
+            tuple(groups["missing"]),
+            tuple(groups["invalid"]),
+            intervals,
+            node.line,
+        )
     return fields
 
 
@@ -135,6 +151,7 @@ def final_output_fields(model):
         segments = segmentation.findall("Segment")
         if segments:
             from .reader import MODEL_TAGS
+
             inner = [child for child in segments[-1].children if child.tag in MODEL_TAGS]
             if inner:
                 return final_output_fields(inner[0])

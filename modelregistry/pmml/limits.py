@@ -1,4 +1,5 @@
 """Bounds on what one evaluation may produce, checked at load where the artifact fixes them."""
+
 import re
 
 from .errors import ModelLoadError
@@ -7,16 +8,28 @@ from .errors import ModelLoadError
 # (formatNumber "%5000000d", concat of a concat of ...): 64k characters is far beyond any real label.
 MAX_STRING_RESULT = 65_536
 _FORMAT_SPECIFIER = re.compile(r"%[-#0 +]*(\d*)(?:\.(\d*))?")
-_EXPRESSION_TAGS = ("Constant", "FieldRef", "NormContinuous", "NormDiscrete", "Discretize", "MapValues",
-                    "Apply", "TextIndex", "Aggregate", "Lag")
+_EXPRESSION_TAGS = (
+    "Constant",
+    "FieldRef",
+    "NormContinuous",
+    "NormDiscrete",
+    "Discretize",
+    "MapValues",
+    "Apply",
+    "TextIndex",
+    "Aggregate",
+    "Lag",
+)
 
 
 def check_format_pattern(pattern, node, error_class):
     """Raise `error_class` when formatting with `pattern` could give more than MAX_STRING_RESULT characters."""
     widths = [int(number) for match in _FORMAT_SPECIFIER.finditer(pattern) for number in match.groups() if number]
     if len(pattern) > MAX_STRING_RESULT or any(width > MAX_STRING_RESULT for width in widths):
-        raise error_class(f"formatNumber pattern {pattern[:40]!r} would produce more than {MAX_STRING_RESULT:,} "
-                          "characters", node.where())
+        raise error_class(
+            f"formatNumber pattern {pattern[:40]!r} would produce more than {MAX_STRING_RESULT:,} characters",
+            node.where(),
+        )
 
 
 def check_static_format_patterns(root):

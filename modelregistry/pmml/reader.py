@@ -1,4 +1,5 @@
 """A small XML reader for PMML that keeps line numbers, so errors can say where the author must look."""
+
 import hashlib
 import os
 
@@ -106,11 +107,25 @@ def parse(data):
 
 
 MODEL_TAGS = (
-    "AssociationModel", "AnomalyDetectionModel", "BayesianNetworkModel", "BaselineModel",
-    "ClusteringModel", "GaussianProcessModel", "GeneralRegressionModel", "MiningModel",
-    "NaiveBayesModel", "NearestNeighborModel", "NeuralNetwork", "RegressionModel",
-    "RuleSetModel", "SequenceModel", "Scorecard", "SupportVectorMachineModel", "TextModel",
-    "TimeSeriesModel", "TreeModel",
+    "AssociationModel",
+    "AnomalyDetectionModel",
+    "BayesianNetworkModel",
+    "BaselineModel",
+    "ClusteringModel",
+    "GaussianProcessModel",
+    "GeneralRegressionModel",
+    "MiningModel",
+    "NaiveBayesModel",
+    "NearestNeighborModel",
+    "NeuralNetwork",
+    "RegressionModel",
+    "RuleSetModel",
+    "SequenceModel",
+    "Scorecard",
+    "SupportVectorMachineModel",
+    "TextModel",
+    "TimeSeriesModel",
+    "TreeModel",
 )
 
 
@@ -118,5 +133,6 @@ def model_element(root):
     for child in root.children:
         if child.tag in MODEL_TAGS:
             return child
-    raise ModelLoadError("the document contains no model element (TreeModel, RegressionModel, Scorecard, …)",
-                         f"PMML, line {root.line}")
+    raise ModelLoadError(
+        "the document contains no model element (TreeModel, RegressionModel, Scorecard, …)", f"PMML, line {root.line}"
+    )

@@ -1,4 +1,5 @@
 """The reference engine: pypmml (pmml4s on a JVM). Imported only when a model asks for it."""
+
 from .errors import EvaluationError, ModelLoadError
 from .limits import MAX_STRING_RESULT
 from .values import is_missing, plain
@@ -50,8 +51,9 @@ class PyPMMLModel:
         results = {name: plain(self._pick(row, name)) for name in self._results}
         for name, value in results.items():
             if isinstance(value, str) and len(value) > MAX_STRING_RESULT:
-                raise EvaluationError(f"result {name!r} has {len(value):,} characters; the limit is "
-                                      f"{MAX_STRING_RESULT:,}")
+                raise EvaluationError(
+                    f"result {name!r} has {len(value):,} characters; the limit is {MAX_STRING_RESULT:,}"
+                )
         return results
 
     def evaluate_batch(self, frame):

@@ -1,4 +1,5 @@
 """Conversion of engine outputs to the plain Python values the engine interface promises."""
+
 import math
 
 

@@ -6,6 +6,7 @@ service (`modelregistry.training.services.model_train`) matches columns to the d
 registers the PMML through `modelregistry.services.predictive_model_register`, so the upload door,
 field mapping and audit trail apply to trained models exactly as to uploaded ones.
 """
+
 from .train import ALGORITHMS, TrainedModel, TrainingError, train
 
 __all__ = ["ALGORITHMS", "TrainedModel", "TrainingError", "train"]

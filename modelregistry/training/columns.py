@@ -1,4 +1,5 @@
 """Matching a CSV's column names to data-dictionary names."""
+
 import re
 
 import pandas as pd

@@ -1,4 +1,5 @@
 """Discrimination and calibration metrics for a probability of 'bad'."""
+
 import numpy as np
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
@@ -9,8 +10,7 @@ def ks_statistic(is_bad, probability) -> float:
     probability = np.asarray(probability, dtype=float)
     thresholds = np.unique(probability)
     bad_cdf = np.searchsorted(np.sort(probability[is_bad == 1]), thresholds, side="right") / max(is_bad.sum(), 1)
-    good_cdf = np.searchsorted(np.sort(probability[is_bad == 0]), thresholds, side="right") / max(
-        (1 - is_bad).sum(), 1)
+    good_cdf = np.searchsorted(np.sort(probability[is_bad == 0]), thresholds, side="right") / max((1 - is_bad).sum(), 1)
     return float(np.max(np.abs(bad_cdf - good_cdf)))
 
 
@@ -23,14 +23,16 @@ def calibration_table(is_bad, probability, *, groups=10) -> list:
     for number, part in enumerate(np.array_split(order, groups), start=1):
         if len(part) == 0:
             continue
-        rows.append({
-            "group": number,
-            "count": int(len(part)),
-            "minProbability": float(probability[part].min()),
-            "maxProbability": float(probability[part].max()),
-            "meanPredicted": float(probability[part].mean()),
-            "observedBadRate": float(is_bad[part].mean()),
-        })
+        rows.append(
+            {
+                "group": number,
+                "count": int(len(part)),
+                "minProbability": float(probability[part].min()),
+                "maxProbability": float(probability[part].max()),
+                "meanPredicted": float(probability[part].mean()),
+                "observedBadRate": float(is_bad[part].mean()),
+            }
+        )
     return rows
 
 

@@ -7,6 +7,7 @@ k of characteristic j are  -factor * (b_j * woe_jk + b0 / n) + offset / n,  so t
 back the regression's probability exactly: P(bad) = 1 / (1 + exp((score - offset) / factor)).
 Points are not rounded, so the PMML reproduces the fitted model's probabilities to rounding error.
 """
+
 import math
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -90,10 +91,10 @@ class Scorecard:
         rows = []
         for c in self.characteristics:
             for number, points in enumerate(c.points):
-                rows.append({"characteristic": c.name, "bin": _bin_label(c, number), "woe": c.woe[number],
-                             "points": points})
-            rows.append({"characteristic": c.name, "bin": "missing", "woe": c.missing_woe,
-                         "points": c.missing_points})
+                rows.append(
+                    {"characteristic": c.name, "bin": _bin_label(c, number), "woe": c.woe[number], "points": points}
+                )
+            rows.append({"characteristic": c.name, "bin": "missing", "woe": c.missing_woe, "points": c.missing_points})
         return rows
 
 
@@ -133,12 +134,30 @@ def bin_characteristic(name, column: pd.Series, is_bad: np.ndarray, *, numeric: 
     if not math.isfinite(missing_woe):
         missing_woe = 0.0
     iv = float(table.loc["Totals", "IV"]) if "Totals" in table.index else float(bins["IV"].sum())
-    return Characteristic(name=name, kind="numeric" if numeric else "categorical", splits=splits, woe=woe,
-                          missing_woe=missing_woe, information_value=iv, categories=categories)
+    return Characteristic(
+        name=name,
+        kind="numeric" if numeric else "categorical",
+        splits=splits,
+        woe=woe,
+        missing_woe=missing_woe,
+        information_value=iv,
+        categories=categories,
+    )
 
 
-def fit_scorecard(frame: pd.DataFrame, is_bad: np.ndarray, *, numeric, categorical, pdo=20.0, base_score=600.0,
-                  base_odds=50.0, min_information_value=MIN_INFORMATION_VALUE, c=1.0, seed=42) -> Scorecard:
+def fit_scorecard(
+    frame: pd.DataFrame,
+    is_bad: np.ndarray,
+    *,
+    numeric,
+    categorical,
+    pdo=20.0,
+    base_score=600.0,
+    base_odds=50.0,
+    min_information_value=MIN_INFORMATION_VALUE,
+    c=1.0,
+    seed=42,
+) -> Scorecard:
     characteristics = []
     for name in list(numeric) + list(categorical):
         characteristic = bin_characteristic(name, frame[name], is_bad, numeric=name in numeric)
@@ -147,8 +166,10 @@ def fit_scorecard(frame: pd.DataFrame, is_bad: np.ndarray, *, numeric, categoric
     if not characteristics:
         from .train import TrainingError
 
-        raise TrainingError("No column separates goods from bads (information value below "
-                            f"{min_information_value}); there is nothing to build a scorecard from.")
+        raise TrainingError(
+            "No column separates goods from bads (information value below "
+            f"{min_information_value}); there is nothing to build a scorecard from."
+        )
     x = np.column_stack([ch.woe_of(frame[ch.name]) for ch in characteristics])
     regression = LogisticRegression(C=c, max_iter=2000, random_state=seed).fit(x, is_bad)
     factor = pdo / math.log(2)
@@ -159,14 +180,31 @@ def fit_scorecard(frame: pd.DataFrame, is_bad: np.ndarray, *, numeric, categoric
         ch.coefficient = float(beta)
         ch.points = [-factor * (ch.coefficient * w + b0 / n) + offset / n for w in ch.woe]
         ch.missing_points = -factor * (ch.coefficient * ch.missing_woe + b0 / n) + offset / n
-    return Scorecard(characteristics=characteristics, intercept=b0, factor=factor, offset=offset,
-                     settings={"pdo": pdo, "baseScore": base_score, "baseOdds": base_odds, "C": c,
-                               "minInformationValue": min_information_value,
-                               "binning": "optbinning OptimalBinning, monotonic_trend=auto_asc_desc"})
+    return Scorecard(
+        characteristics=characteristics,
+        intercept=b0,
+        factor=factor,
+        offset=offset,
+        settings={
+            "pdo": pdo,
+            "baseScore": base_score,
+            "baseOdds": base_odds,
+            "C": c,
+            "minInformationValue": min_information_value,
+            "binning": "optbinning OptimalBinning, monotonic_trend=auto_asc_desc",
+        },
+    )
 
 
-def scorecard_pmml(scorecard: Scorecard, *, model_name: str, target: str, bad_value: str, good_value: str,
-                   reason_codes=REASON_CODE_COUNT) -> str:
+def scorecard_pmml(
+    scorecard: Scorecard,
+    *,
+    model_name: str,
+    target: str,
+    bad_value: str,
+    good_value: str,
+    reason_codes=REASON_CODE_COUNT,
+) -> str:
     """The scorecard as PMML 4.4: a `Scorecard` with pointsBelow reason codes (the characteristic's
     name is its reason code) and the probability of bad as a transformed output of the score."""
     ET.register_namespace("", PMML_NS)
@@ -175,34 +213,62 @@ def scorecard_pmml(scorecard: Scorecard, *, model_name: str, target: str, bad_va
         return f"{{{PMML_NS}}}{tag}"
 
     pmml = ET.Element(q("PMML"), {"version": "4.4"})
-    header = ET.SubElement(pmml, q("Header"), {"description": (
-        f"Credit scorecard trained by Creditbox: score = {scorecard.offset!r} + {scorecard.factor!r} * "
-        f"ln(odds good:bad); {scorecard.settings['baseScore']:g} points at {scorecard.settings['baseOdds']:g}:1, "
-        f"{scorecard.settings['pdo']:g} points to double the odds.")})
+    header = ET.SubElement(
+        pmml,
+        q("Header"),
+        {
+            "description": (
+                f"Credit scorecard trained by Creditbox: score = {scorecard.offset!r} + {scorecard.factor!r} * "
+                f"ln(odds good:bad); {scorecard.settings['baseScore']:g} points at {scorecard.settings['baseOdds']:g}:1, "
+                f"{scorecard.settings['pdo']:g} points to double the odds."
+            )
+        },
+    )
     ET.SubElement(header, q("Application"), {"name": "Creditbox modelregistry.training", "version": "1"})
     dictionary = ET.SubElement(pmml, q("DataDictionary"))
     for ch in scorecard.characteristics:
         if ch.kind == "numeric":
             ET.SubElement(dictionary, q("DataField"), {"name": ch.name, "optype": "continuous", "dataType": "double"})
         else:
-            data_field = ET.SubElement(dictionary, q("DataField"),
-                                       {"name": ch.name, "optype": "categorical", "dataType": "string"})
+            data_field = ET.SubElement(
+                dictionary, q("DataField"), {"name": ch.name, "optype": "categorical", "dataType": "string"}
+            )
             for category in ch.categories:
                 ET.SubElement(data_field, q("Value"), {"value": category})
     dictionary.set("numberOfFields", str(len(scorecard.characteristics)))
-    model = ET.SubElement(pmml, q("Scorecard"), {
-        "modelName": model_name, "functionName": "regression", "useReasonCodes": "true",
-        "reasonCodeAlgorithm": "pointsBelow", "initialScore": "0", "baselineMethod": "max"})
+    model = ET.SubElement(
+        pmml,
+        q("Scorecard"),
+        {
+            "modelName": model_name,
+            "functionName": "regression",
+            "useReasonCodes": "true",
+            "reasonCodeAlgorithm": "pointsBelow",
+            "initialScore": "0",
+            "baselineMethod": "max",
+        },
+    )
     schema = ET.SubElement(model, q("MiningSchema"))
     for ch in scorecard.characteristics:
-        ET.SubElement(schema, q("MiningField"), {"name": ch.name, "usageType": "active",
-                                                  "invalidValueTreatment": "asMissing"})
+        ET.SubElement(
+            schema, q("MiningField"), {"name": ch.name, "usageType": "active", "invalidValueTreatment": "asMissing"}
+        )
     output = ET.SubElement(model, q("Output"))
-    ET.SubElement(output, q("OutputField"), {"name": "score", "optype": "continuous", "dataType": "double",
-                                              "feature": "predictedValue"})
-    probability = ET.SubElement(output, q("OutputField"), {
-        "name": f"probability({bad_value})", "optype": "continuous", "dataType": "double",
-        "feature": "transformedValue"})
+    ET.SubElement(
+        output,
+        q("OutputField"),
+        {"name": "score", "optype": "continuous", "dataType": "double", "feature": "predictedValue"},
+    )
+    probability = ET.SubElement(
+        output,
+        q("OutputField"),
+        {
+            "name": f"probability({bad_value})",
+            "optype": "continuous",
+            "dataType": "double",
+            "feature": "transformedValue",
+        },
+    )
     # 1 / (1 + exp((score - offset) / factor))
     top = ET.SubElement(probability, q("Apply"), {"function": "/"})
     ET.SubElement(top, q("Constant"), {"dataType": "double"}).text = "1"
@@ -215,23 +281,36 @@ def scorecard_pmml(scorecard: Scorecard, *, model_name: str, target: str, bad_va
     ET.SubElement(minus, q("Constant"), {"dataType": "double"}).text = repr(scorecard.offset)
     ET.SubElement(divide, q("Constant"), {"dataType": "double"}).text = repr(scorecard.factor)
     for rank in range(1, reason_codes + 1):
-        ET.SubElement(output, q("OutputField"), {"name": f"reasonCode{rank}", "optype": "categorical",
-                                                  "dataType": "string", "feature": "reasonCode",
-                                                  "rank": str(rank)})
+        ET.SubElement(
+            output,
+            q("OutputField"),
+            {
+                "name": f"reasonCode{rank}",
+                "optype": "categorical",
+                "dataType": "string",
+                "feature": "reasonCode",
+                "rank": str(rank),
+            },
+        )
     characteristics = ET.SubElement(model, q("Characteristics"))
     for ch in scorecard.characteristics:
-        element = ET.SubElement(characteristics, q("Characteristic"), {
-            "name": f"{ch.name}Points", "reasonCode": ch.name, "baselineScore": repr(ch.baseline)})
+        element = ET.SubElement(
+            characteristics,
+            q("Characteristic"),
+            {"name": f"{ch.name}Points", "reasonCode": ch.name, "baselineScore": repr(ch.baseline)},
+        )
         missing = ET.SubElement(element, q("Attribute"), {"partialScore": repr(ch.missing_points)})
         ET.SubElement(missing, q("SimplePredicate"), {"field": ch.name, "operator": "isMissing"})
         for number, points in enumerate(ch.points):
             attribute = ET.SubElement(element, q("Attribute"), {"partialScore": repr(points)})
             if ch.kind == "categorical":
-                predicate = ET.SubElement(attribute, q("SimpleSetPredicate"),
-                                          {"field": ch.name, "booleanOperator": "isIn"})
+                predicate = ET.SubElement(
+                    attribute, q("SimpleSetPredicate"), {"field": ch.name, "booleanOperator": "isIn"}
+                )
                 array = ET.SubElement(predicate, q("Array"), {"type": "string", "n": str(len(ch.splits[number]))})
-                array.text = " ".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
-                                      for v in ch.splits[number])
+                array.text = " ".join(
+                    '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in ch.splits[number]
+                )
                 continue
             tests = []
             if number > 0:

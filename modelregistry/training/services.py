@@ -1,5 +1,6 @@
 """Training as a business verb: read the CSV, match its columns to the data dictionary, train,
 and register the PMML through the registry's own upload door (`predictive_model_register`)."""
+
 import hashlib
 import io
 from dataclasses import dataclass
@@ -54,9 +55,22 @@ def training_columns_match(*, frame, target, date_column=None):
     return matched, proposed, protected
 
 
-def model_train(*, partner, data: bytes, target, bad_value, algorithm, created_by, name=None, source_name="",
-                date_column=None, accept_proposed_fields=False, svm_max_rows=None, sample_rows=None,
-                scorecard_options=None) -> TrainingResult:
+def model_train(
+    *,
+    partner,
+    data: bytes,
+    target,
+    bad_value,
+    algorithm,
+    created_by,
+    name=None,
+    source_name="",
+    date_column=None,
+    accept_proposed_fields=False,
+    svm_max_rows=None,
+    sample_rows=None,
+    scorecard_options=None,
+) -> TrainingResult:
     """Train `algorithm` on the CSV `data` and register it as the next version of `name`.
 
     Columns are matched to dictionary entries by name; a column without one is proposed as a new
@@ -71,18 +85,24 @@ def model_train(*, partner, data: bytes, target, bad_value, algorithm, created_b
         raise ArgumentError("algorithm", f"Unknown algorithm {algorithm!r}; choose one of {', '.join(ALGORITHMS)}.")
     frame = training_data_read(data=data)
     if target not in frame.columns:
-        raise ArgumentError("target", f"The CSV has no column {target!r}; its columns are {', '.join(map(str, frame.columns))}.")
+        raise ArgumentError(
+            "target", f"The CSV has no column {target!r}; its columns are {', '.join(map(str, frame.columns))}."
+        )
     if date_column and date_column not in frame.columns:
         raise ArgumentError("dateColumn", f"The CSV has no column {date_column!r}.")
     if sample_rows and len(frame) > sample_rows:
         frame = frame.sample(int(sample_rows), random_state=42).sort_index()
     matched, proposed, protected = training_columns_match(frame=frame, target=target, date_column=date_column)
     if proposed and not accept_proposed_fields:
-        listing = ", ".join(f"{column} -> {new} ({proposed_data_type(frame[column])})" for column, new in proposed.items())
+        listing = ", ".join(
+            f"{column} -> {new} ({proposed_data_type(frame[column])})" for column, new in proposed.items()
+        )
         raise ArgumentError(
-            "data", f"These columns have no data-dictionary entry; the proposed new entries are {listing}. "
+            "data",
+            f"These columns have no data-dictionary entry; the proposed new entries are {listing}. "
             "Confirm them (acceptProposedFields / --accept-proposed-fields) or add the entries first.",
-            code="proposed_fields")
+            code="proposed_fields",
+        )
     renames = {**matched, **proposed}
     features = [renames[c] for c in frame.columns if c in renames and c not in protected]
     model_frame = frame.rename(columns=renames)
@@ -91,19 +111,33 @@ def model_train(*, partner, data: bytes, target, bad_value, algorithm, created_b
     if svm_max_rows:
         options["svm_max_rows"] = svm_max_rows
     try:
-        trained = train(model_frame, target=target, bad_value=bad_value, algorithm=algorithm, features=features,
-                        date_column=renames.get(date_column, date_column), model_name=name,
-                        scorecard_options=scorecard_options,
-                        pricing_source_names=[c for c in frame.columns if c in renames and c not in protected],
-                        **options)
+        trained = train(
+            model_frame,
+            target=target,
+            bad_value=bad_value,
+            algorithm=algorithm,
+            features=features,
+            date_column=renames.get(date_column, date_column),
+            model_name=name,
+            scorecard_options=scorecard_options,
+            pricing_source_names=[c for c in frame.columns if c in renames and c not in protected],
+            **options,
+        )
     except TrainingError as error:
         raise ArgumentError(error.field, str(error)) from None
-    bad = (frame[target].astype(str) == str(bad_value))
+    bad = frame[target].astype(str) == str(bad_value)
     summary = {
-        "sourceName": source_name, "sha256": hashlib.sha256(bytes(data)).hexdigest(), "rows": int(len(frame)),
-        "badRows": int(bad.sum()), "badRate": float(bad.mean()), "target": target, "badValue": str(bad_value),
-        "dateColumn": date_column, "columnMapping": {c: renames[c] for c in frame.columns if c in renames},
-        "proposedFieldsCreated": proposed, "excludedProtected": {c: matched[c] for c in protected},
+        "sourceName": source_name,
+        "sha256": hashlib.sha256(bytes(data)).hexdigest(),
+        "rows": int(len(frame)),
+        "badRows": int(bad.sum()),
+        "badRate": float(bad.mean()),
+        "target": target,
+        "badValue": str(bad_value),
+        "dateColumn": date_column,
+        "columnMapping": {c: renames[c] for c in frame.columns if c in renames},
+        "proposedFieldsCreated": proposed,
+        "excludedProtected": {c: matched[c] for c in protected},
         "columns": {renames.get(c, c): _describe(frame[c]) for c in frame.columns if c != target},
     }
     card = trained.card(data_summary=summary)
@@ -111,28 +145,61 @@ def model_train(*, partner, data: bytes, target, bad_value, algorithm, created_b
         card["warnings"].append("Left out as protected characteristics: " + ", ".join(protected) + ".")
     cv = trained.metrics["crossValidation"]
     with transaction.atomic():
-        model = _register(partner=partner, name=name, created_by=created_by, trained=trained, card=card,
-                          source_name=source_name, frame=frame, proposed=proposed, protected=protected,
-                          algorithm=algorithm, summary=summary, cv=cv)
+        model = _register(
+            partner=partner,
+            name=name,
+            created_by=created_by,
+            trained=trained,
+            card=card,
+            source_name=source_name,
+            frame=frame,
+            proposed=proposed,
+            protected=protected,
+            algorithm=algorithm,
+            summary=summary,
+            cv=cv,
+        )
     return TrainingResult(model=model, trained=trained, frame=model_frame)
 
 
-def _register(*, partner, name, created_by, trained, card, source_name, frame, proposed, protected, algorithm,
-              summary, cv):
+def _register(
+    *, partner, name, created_by, trained, card, source_name, frame, proposed, protected, algorithm, summary, cv
+):
     for column, new in proposed.items():
         registry_services.data_dictionary_field_create(
-            name=new, data_type=proposed_data_type(frame[column]), actor=created_by,
+            name=new,
+            data_type=proposed_data_type(frame[column]),
+            actor=created_by,
             description=f"Proposed by training on {source_name or 'a CSV'} (column {column!r}); confirmed by "
-            f"{getattr(created_by, 'username', None) or 'the trainer'}.")
+            f"{getattr(created_by, 'username', None) or 'the trainer'}.",
+        )
     model = registry_services.predictive_model_register(
-        partner=partner, name=name, created_by=created_by, artifact=trained.pmml, source_name=source_name,
-        description=(f"{algorithm} trained on {source_name or 'a CSV'} ({len(frame):,} rows): AUC {cv['auc']:.3f}, "
-                     f"KS {cv['ks']:.3f}, Gini {cv['gini']:.3f} ({cv['folds']}-fold CV)."),
-        model_card=card)
-    audit_event_record(actor=created_by, action="predictive_model.train", obj=model, data={
-        "algorithm": algorithm, "rows": len(frame), "data_sha256": summary["sha256"],
-        "auc": cv["auc"], "ks": cv["ks"], "gini": cv["gini"], "proposed_fields": proposed,
-        "excluded_protected": protected})
+        partner=partner,
+        name=name,
+        created_by=created_by,
+        artifact=trained.pmml,
+        source_name=source_name,
+        description=(
+            f"{algorithm} trained on {source_name or 'a CSV'} ({len(frame):,} rows): AUC {cv['auc']:.3f}, "
+            f"KS {cv['ks']:.3f}, Gini {cv['gini']:.3f} ({cv['folds']}-fold CV)."
+        ),
+        model_card=card,
+    )
+    audit_event_record(
+        actor=created_by,
+        action="predictive_model.train",
+        obj=model,
+        data={
+            "algorithm": algorithm,
+            "rows": len(frame),
+            "data_sha256": summary["sha256"],
+            "auc": cv["auc"],
+            "ks": cv["ks"],
+            "gini": cv["gini"],
+            "proposed_fields": proposed,
+            "excluded_protected": protected,
+        },
+    )
     return model
 
 
@@ -144,6 +211,7 @@ def _describe(series: pd.Series) -> dict:
             info.update(type="numeric", min=float(values.min()), max=float(values.max()), mean=float(values.mean()))
     else:
         counts = series.astype(str).value_counts()
-        info.update(type="categorical", categories=int(len(counts)),
-                    top={str(k): int(v) for k, v in counts.head(5).items()})
+        info.update(
+            type="categorical", categories=int(len(counts)), top={str(k): int(v) for k, v in counts.head(5).items()}
+        )
     return info

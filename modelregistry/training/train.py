@@ -1,4 +1,5 @@
 """Fit, cross-validate and export one model: `train(frame, target=..., bad_value=..., algorithm=...)`."""
+
 import os
 import re
 import tempfile
@@ -44,14 +45,25 @@ class TrainedModel:
     bad_output: str = ""
 
     def card(self, *, data_summary) -> dict:
-        card = {"algorithm": self.algorithm, "features": self.features, "numericFeatures": self.numeric,
-                "categoricalFeatures": self.categorical, "parameters": self.parameters, "metrics": self.metrics,
-                "data": data_summary, "warnings": self.warnings, "probabilityOutput": self.bad_output}
+        card = {
+            "algorithm": self.algorithm,
+            "features": self.features,
+            "numericFeatures": self.numeric,
+            "categoricalFeatures": self.categorical,
+            "parameters": self.parameters,
+            "metrics": self.metrics,
+            "data": data_summary,
+            "warnings": self.warnings,
+            "probabilityOutput": self.bad_output,
+        }
         if self.scorecard is not None:
-            card["scorecard"] = {"offset": self.scorecard.offset, "factor": self.scorecard.factor,
-                                 "intercept": self.scorecard.intercept, "bins": self.scorecard.table(),
-                                 "informationValues": {c.name: c.information_value
-                                                       for c in self.scorecard.characteristics}}
+            card["scorecard"] = {
+                "offset": self.scorecard.offset,
+                "factor": self.scorecard.factor,
+                "intercept": self.scorecard.intercept,
+                "bins": self.scorecard.table(),
+                "informationValues": {c.name: c.information_value for c in self.scorecard.characteristics},
+            }
         return card
 
 
@@ -60,7 +72,9 @@ def pricing_columns(columns) -> list:
 
 
 def feature_kinds(frame, features):
-    numeric = [c for c in features if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])]
+    numeric = [
+        c for c in features if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
+    ]
     categorical = [c for c in features if c not in numeric]
     return numeric, categorical
 
@@ -77,9 +91,22 @@ def prepare(frame, features):
     return x, numeric, categorical
 
 
-def train(frame: pd.DataFrame, *, target: str, bad_value, algorithm: str, features=None, date_column=None,
-          model_name="model", source_names=None, svm_max_rows=SVM_MAX_ROWS, folds=FOLDS, seed=SEED,
-          scorecard_options=None, pricing_source_names=None) -> TrainedModel:
+def train(
+    frame: pd.DataFrame,
+    *,
+    target: str,
+    bad_value,
+    algorithm: str,
+    features=None,
+    date_column=None,
+    model_name="model",
+    source_names=None,
+    svm_max_rows=SVM_MAX_ROWS,
+    folds=FOLDS,
+    seed=SEED,
+    scorecard_options=None,
+    pricing_source_names=None,
+) -> TrainedModel:
     """Fit `algorithm` on `frame` (columns named as the model's fields) and cross-validate it.
 
     `bad_value`: the target's value meaning a bad loan (compared as text). Metrics are out-of-fold
@@ -93,8 +120,9 @@ def train(frame: pd.DataFrame, *, target: str, bad_value, algorithm: str, featur
     labels = frame[target].astype(str)
     is_bad = (labels == str(bad_value)).to_numpy(dtype=int)
     if is_bad.sum() < folds or (1 - is_bad).sum() < folds:
-        raise TrainingError(f"The target {target!r} needs at least {folds} bad ({bad_value!r}) and {folds} good rows.",
-                            "badValue")
+        raise TrainingError(
+            f"The target {target!r} needs at least {folds} bad ({bad_value!r}) and {folds} good rows.", "badValue"
+        )
     features = [c for c in (features or frame.columns) if c not in (target, date_column)]
     if not features:
         raise TrainingError("No columns are left to train on.")
@@ -111,8 +139,10 @@ def train(frame: pd.DataFrame, *, target: str, bad_value, algorithm: str, featur
     x, numeric, categorical = prepare(frame, features)
     pricing = pricing_columns(pricing_source_names or features)
     if pricing:
-        warnings.append("Columns that look like pricing outcomes (the lender's own risk pricing, decided after "
-                        f"scoring): {', '.join(pricing)}. A model using them learns the old pricing, not the risk.")
+        warnings.append(
+            "Columns that look like pricing outcomes (the lender's own risk pricing, decided after "
+            f"scoring): {', '.join(pricing)}. A model using them learns the old pricing, not the risk."
+        )
     fitter = _FITTERS[algorithm]
     bad_label, good_label = str(bad_value), _good_label(labels, str(bad_value))
     names = (bad_label, good_label)
@@ -125,9 +155,15 @@ def train(frame: pd.DataFrame, *, target: str, bad_value, algorithm: str, featur
         fitted = fitter(x.iloc[train_index], is_bad[train_index], numeric, categorical, seed, options, names)
         out_of_fold[test_index] = fitted.predict(x.iloc[test_index])
         fold_aucs.append(metrics.summary(is_bad[test_index], out_of_fold[test_index])["auc"])
-    result_metrics = {"crossValidation": {**metrics.summary(is_bad, out_of_fold), "folds": folds,
-                                          "foldAuc": fold_aucs, "meanFoldAuc": float(np.mean(fold_aucs)),
-                                          "calibration": metrics.calibration_table(is_bad, out_of_fold)}}
+    result_metrics = {
+        "crossValidation": {
+            **metrics.summary(is_bad, out_of_fold),
+            "folds": folds,
+            "foldAuc": fold_aucs,
+            "meanFoldAuc": float(np.mean(fold_aucs)),
+            "calibration": metrics.calibration_table(is_bad, out_of_fold),
+        }
+    }
     if date_column:
         if date_column not in frame.columns:
             raise TrainingError(f"The data has no date column {date_column!r}.", "dateColumn")
@@ -141,23 +177,36 @@ def train(frame: pd.DataFrame, *, target: str, bad_value, algorithm: str, featur
             raise TrainingError("The out-of-time part has only goods or only bads.", "dateColumn")
         fitted = fitter(x.iloc[early], is_bad[early], numeric, categorical, seed, options, names)
         late_probability = fitted.predict(x.iloc[late])
-        result_metrics["outOfTime"] = {**metrics.summary(is_bad[late], late_probability),
-                                       "trainedUntil": str(dates.iloc[early].max().date()),
-                                       "testedFrom": str(dates.iloc[late].min().date()),
-                                       "calibration": metrics.calibration_table(is_bad[late], late_probability)}
+        result_metrics["outOfTime"] = {
+            **metrics.summary(is_bad[late], late_probability),
+            "trainedUntil": str(dates.iloc[early].max().date()),
+            "testedFrom": str(dates.iloc[late].min().date()),
+            "calibration": metrics.calibration_table(is_bad[late], late_probability),
+        }
 
     final = fitter(x, is_bad, numeric, categorical, seed, options, names)
     pmml = final.export(model_name=model_name, target=target, bad_value=bad_label, good_value=good_label)
     if getattr(final, "export_difference", 0) > 1e-9:
-        warnings.append(f"The exported SVM's decision values differ from the fitted model's by up to "
-                        f"{final.export_difference:.3g} on the first rows (a known gap of the SVM export).")
+        warnings.append(
+            f"The exported SVM's decision values differ from the fitted model's by up to "
+            f"{final.export_difference:.3g} on the first rows (a known gap of the SVM export)."
+        )
     parameters = {**final.parameters, "folds": folds, "seed": seed}
     if sample_note:
         parameters["svmMaxRows"] = svm_max_rows
-    return TrainedModel(algorithm=algorithm, pmml=pmml, predict_bad_probability=lambda f: final.predict(prepare(f, features)[0]),
-                        features=features, numeric=numeric, categorical=categorical, metrics=result_metrics,
-                        parameters=parameters, warnings=warnings, scorecard=getattr(final, "scorecard", None),
-                        bad_output=getattr(final, "output", f"probability({bad_label})"))
+    return TrainedModel(
+        algorithm=algorithm,
+        pmml=pmml,
+        predict_bad_probability=lambda f: final.predict(prepare(f, features)[0]),
+        features=features,
+        numeric=numeric,
+        categorical=categorical,
+        metrics=result_metrics,
+        parameters=parameters,
+        warnings=warnings,
+        scorecard=getattr(final, "scorecard", None),
+        bad_output=getattr(final, "output", f"probability({bad_label})"),
+    )
 
 
 def _good_label(labels, bad):
@@ -176,6 +225,7 @@ def _stratified_sample(is_bad, n, rng):
 
 # --------------------------------------------------------------------------- fitters
 
+
 class _Scorecard:
     def __init__(self, x, is_bad, numeric, categorical, seed, options, names):
         self.scorecard = fit_scorecard(x, is_bad, numeric=numeric, categorical=categorical, seed=seed, **options)
@@ -186,8 +236,9 @@ class _Scorecard:
         return self.scorecard.predict_bad_probability(x)
 
     def export(self, *, model_name, target, bad_value, good_value):
-        return scorecard_pmml(self.scorecard, model_name=model_name, target=target, bad_value=bad_value,
-                              good_value=good_value)
+        return scorecard_pmml(
+            self.scorecard, model_name=model_name, target=target, bad_value=bad_value, good_value=good_value
+        )
 
 
 def _estimator(algorithm, seed):
@@ -203,20 +254,38 @@ def _estimator(algorithm, seed):
     if algorithm == "lightgbm":
         from lightgbm import LGBMClassifier
 
-        params = {"n_estimators": 200, "learning_rate": 0.03, "num_leaves": 8, "min_child_samples": 40,
-                  "subsample": 0.8, "subsample_freq": 1, "colsample_bytree": 0.8, "reg_lambda": 1.0}
+        params = {
+            "n_estimators": 200,
+            "learning_rate": 0.03,
+            "num_leaves": 8,
+            "min_child_samples": 40,
+            "subsample": 0.8,
+            "subsample_freq": 1,
+            "colsample_bytree": 0.8,
+            "reg_lambda": 1.0,
+        }
         return LGBMClassifier(**params, n_jobs=1, random_state=seed, verbose=-1), params, False
     if algorithm == "xgboost":
         from xgboost import XGBClassifier
 
-        params = {"n_estimators": 200, "learning_rate": 0.03, "max_depth": 3, "min_child_weight": 5,
-                  "subsample": 0.8, "colsample_bytree": 0.8}
+        params = {
+            "n_estimators": 200,
+            "learning_rate": 0.03,
+            "max_depth": 3,
+            "min_child_weight": 5,
+            "subsample": 0.8,
+            "colsample_bytree": 0.8,
+        }
         return XGBClassifier(**params, n_jobs=1, random_state=seed, tree_method="hist"), params, False
     if algorithm == "svm":
         from sklearn.svm import SVC
 
-        params = {"kernel": "rbf", "C": 1.0, "gamma": "scale",
-                  "calibration": "Platt: logistic regression on 3-fold cross-validated decision values"}
+        params = {
+            "kernel": "rbf",
+            "C": 1.0,
+            "gamma": "scale",
+            "calibration": "Platt: logistic regression on 3-fold cross-validated decision values",
+        }
         return SVC(kernel="rbf", C=1.0, gamma="scale", random_state=seed), params, True
     raise TrainingError(f"Unknown algorithm {algorithm!r}.", "algorithm")
 
@@ -236,16 +305,27 @@ class _Pipeline:
         estimator, params, scale = _estimator(algorithm, seed)
         parts = []
         if numeric:
-            steps = [("domain", ContinuousDomain(invalid_value_treatment="as_missing")),
-                     ("impute", SimpleImputer(strategy="median"))]
+            steps = [
+                ("domain", ContinuousDomain(invalid_value_treatment="as_missing")),
+                ("impute", SimpleImputer(strategy="median")),
+            ]
             if scale:
                 steps.append(("scale", StandardScaler()))
             parts.append(("numeric", Pipeline(steps), numeric))
         if categorical:
-            parts.append(("categorical", Pipeline([
-                ("domain", CategoricalDomain(invalid_value_treatment="as_missing")),
-                ("impute", SimpleImputer(strategy="most_frequent")),
-                ("onehot", OneHotEncoder(handle_unknown="ignore", sparse_output=False))]), categorical))
+            parts.append(
+                (
+                    "categorical",
+                    Pipeline(
+                        [
+                            ("domain", CategoricalDomain(invalid_value_treatment="as_missing")),
+                            ("impute", SimpleImputer(strategy="most_frequent")),
+                            ("onehot", OneHotEncoder(handle_unknown="ignore", sparse_output=False)),
+                        ]
+                    ),
+                    categorical,
+                )
+            )
         self.pipeline = PMMLPipeline([("preprocess", ColumnTransformer(parts)), ("classifier", estimator)])
         if algorithm == "xgboost":
             # XGBoost takes class labels 0..k-1 only: 1 is bad, and the PMML names it so
@@ -273,8 +353,11 @@ class _Pipeline:
         finally:
             os.unlink(path)
         text = re.sub(r"[ \t]*<Timestamp>[^<]*</Timestamp>\n", "", text)
-        return text.replace('<MiningModel functionName="classification"',
-                            f'<MiningModel modelName="{_attr(model_name)}" functionName="classification"', 1)
+        return text.replace(
+            '<MiningModel functionName="classification"',
+            f'<MiningModel modelName="{_attr(model_name)}" functionName="classification"',
+            1,
+        )
 
 
 class _CalibratedSVM(_Pipeline):
@@ -289,8 +372,13 @@ class _CalibratedSVM(_Pipeline):
 
         super().__init__("svm", x, is_bad, numeric, categorical, seed, options, names)
         labels = pd.Series(np.where(is_bad == 1, names[0], names[1]), name="target")
-        decision = cross_val_predict(clone(self.pipeline), x, labels, method="decision_function",
-                                     cv=StratifiedKFold(3, shuffle=True, random_state=seed))
+        decision = cross_val_predict(
+            clone(self.pipeline),
+            x,
+            labels,
+            method="decision_function",
+            cv=StratifiedKFold(3, shuffle=True, random_state=seed),
+        )
         self.calibrator = LogisticRegression(C=1e6, max_iter=1000).fit(decision.reshape(-1, 1), is_bad)
         self.x_sample = x.head(20)
 
@@ -304,13 +392,26 @@ class _CalibratedSVM(_Pipeline):
         from modelregistry import pmml as pmml_engine
 
         text = super().export(model_name=model_name, target=target, bad_value=bad_value, good_value=good_value)
-        text = re.sub(r'<SupportVectorMachineModel functionName="classification"([^>]*?) classificationMethod="[^"]*"',
-                      r'<SupportVectorMachineModel functionName="regression"\1', text, count=1)
-        text = re.sub(r'<SupportVectorMachine targetCategory="[^"]*" alternateTargetCategory="[^"]*">',
-                      "<SupportVectorMachine>", text, count=1)
+        text = re.sub(
+            r'<SupportVectorMachineModel functionName="classification"([^>]*?) classificationMethod="[^"]*"',
+            r'<SupportVectorMachineModel functionName="regression"\1',
+            text,
+            count=1,
+        )
+        text = re.sub(
+            r'<SupportVectorMachine targetCategory="[^"]*" alternateTargetCategory="[^"]*">',
+            "<SupportVectorMachine>",
+            text,
+            count=1,
+        )
         text = re.sub(r'\s*<MiningField name="[^"]*" usageType="target"/>', "", text, count=1)
-        text = re.sub(r'\s*<DataField name="%s" optype="categorical".*?</DataField>' % re.escape(target), "", text,
-                      count=1, flags=re.S)
+        text = re.sub(
+            r'\s*<DataField name="%s" optype="categorical".*?</DataField>' % re.escape(target),
+            "",
+            text,
+            count=1,
+            flags=re.S,
+        )
         # the PMML value is the decision value up to its sign: read the sign off the exported model
         raw = pmml_engine.load(text, engine="native").evaluate_batch(self.x_sample, include_target=True)
         value = raw.iloc[:, -1].to_numpy(dtype=float)
@@ -319,14 +420,16 @@ class _CalibratedSVM(_Pipeline):
         self.export_difference = float(np.max(np.abs(sign * value - decision)))
         a = float(self.calibrator.coef_[0][0]) * sign
         b = float(self.calibrator.intercept_[0])
-        output = (f'<Output><OutputField name="decisionValue" optype="continuous" dataType="double" '
-                  f'feature="predictedValue"/><OutputField name="probability({_attr(bad_value)})" optype="continuous" '
-                  f'dataType="double" feature="transformedValue"><Apply function="/"><Constant dataType="double">1'
-                  f'</Constant><Apply function="+"><Constant dataType="double">1</Constant><Apply function="exp">'
-                  f'<Apply function="-"><Constant dataType="double">0</Constant><Apply function="+"><Apply '
-                  f'function="*"><Constant dataType="double">{a!r}</Constant><FieldRef field="decisionValue"/>'
-                  f'</Apply><Constant dataType="double">{b!r}</Constant></Apply></Apply></Apply></Apply></Apply>'
-                  f'</OutputField></Output>')
+        output = (
+            f'<Output><OutputField name="decisionValue" optype="continuous" dataType="double" '
+            f'feature="predictedValue"/><OutputField name="probability({_attr(bad_value)})" optype="continuous" '
+            f'dataType="double" feature="transformedValue"><Apply function="/"><Constant dataType="double">1'
+            f'</Constant><Apply function="+"><Constant dataType="double">1</Constant><Apply function="exp">'
+            f'<Apply function="-"><Constant dataType="double">0</Constant><Apply function="+"><Apply '
+            f'function="*"><Constant dataType="double">{a!r}</Constant><FieldRef field="decisionValue"/>'
+            f'</Apply><Constant dataType="double">{b!r}</Constant></Apply></Apply></Apply></Apply></Apply>'
+            f"</OutputField></Output>"
+        )
         return text.replace("</MiningSchema>", "</MiningSchema>" + output, 1)
 
 
@@ -334,11 +437,14 @@ def _attr(value):
     return str(value).replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
 
 
-
 def _pipeline_fitter(algorithm):
     return lambda x, is_bad, numeric, categorical, seed, options, names: _Pipeline(
-        algorithm, x, is_bad, numeric, categorical, seed, options, names)
+        algorithm, x, is_bad, numeric, categorical, seed, options, names
+    )
 
 
-_FITTERS = {"scorecard": _Scorecard, "svm": _CalibratedSVM,
-            **{a: _pipeline_fitter(a) for a in ALGORITHMS if a not in ("scorecard", "svm")}}
+_FITTERS = {
+    "scorecard": _Scorecard,
+    "svm": _CalibratedSVM,
+    **{a: _pipeline_fitter(a) for a in ALGORITHMS if a not in ("scorecard", "svm")},
+}

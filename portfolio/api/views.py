@@ -16,8 +16,10 @@ class ReevaluationJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
     resource_name = "reevaluationJob"
     # 404: the flow `flowId` names; 409: cancelling a job that has finished or was cancelled.
     extra_error_statuses = {"create": {404}, "cancel": {409}}
-    permission_classes = [roles_required(*selectors.RUNNERS, methods=("POST",)),
-                          roles_required(*selectors.READERS, methods=("GET", "HEAD"))]
+    permission_classes = [
+        roles_required(*selectors.RUNNERS, methods=("POST",)),
+        roles_required(*selectors.READERS, methods=("GET", "HEAD")),
+    ]
     serializer_class = ReevaluationJobOutputSerializer
     queryset = ReevaluationJob.objects.none()  # for schema introspection; get_queryset scopes
 

@@ -1,4 +1,5 @@
 """Running one chunk of a re-evaluation job: safe to deliver twice, resumable, counted once."""
+
 import time
 
 from django.db import connection, transaction
@@ -31,16 +32,23 @@ def reevaluation_chunk_run(*, chunk_id) -> dict:
     """
     ReevaluationChunk.objects.filter(pk=chunk_id).update(runs=F("runs") + 1)
     with transaction.atomic():
-        chunk = ReevaluationChunk.objects.select_for_update().select_related("job__flow", "job__partner").get(pk=chunk_id)
+        chunk = (
+            ReevaluationChunk.objects.select_for_update().select_related("job__flow", "job__partner").get(pk=chunk_id)
+        )
         job = chunk.job
         if chunk.completed is not None or job.status in (JobStatus.CANCELLED, JobStatus.FAILED):
             return {"chunk": chunk.index, "written": 0}
         if chunk.runs > MAX_RUNS:
-            ReevaluationJob.objects.filter(pk=job.pk).update(status=JobStatus.FAILED, finished=timezone.now(),
-                                                             error=f"Chunk {chunk.index} was started {MAX_RUNS} times without finishing.")
+            ReevaluationJob.objects.filter(pk=job.pk).update(
+                status=JobStatus.FAILED,
+                finished=timezone.now(),
+                error=f"Chunk {chunk.index} was started {MAX_RUNS} times without finishing.",
+            )
             raise Conflict(f"Chunk {chunk.index} of job {job.pk} was started {MAX_RUNS} times without finishing.")
         if job.status == JobStatus.QUEUED:
-            ReevaluationJob.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(status=JobStatus.RUNNING, started=timezone.now())
+            ReevaluationJob.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
+                status=JobStatus.RUNNING, started=timezone.now()
+            )
         written, failed = _evaluate_and_write(job, chunk)
         chunk.completed = timezone.now()
         chunk.save(update_fields=["completed", "histograms", "timings"])
@@ -52,8 +60,11 @@ def reevaluation_chunk_run(*, chunk_id) -> dict:
 def _evaluate_and_write(job, chunk):
     partner = job.partner
     began = time.perf_counter()
-    loans = list(Loan.objects.filter(pk__in=chunk.loan_ids, partner=partner).only(
-        "id", "attributes", "last_probability_of_default", "last_grade", "origination_score").order_by("pk"))
+    loans = list(
+        Loan.objects.filter(pk__in=chunk.loan_ids, partner=partner)
+        .only("id", "attributes", "last_probability_of_default", "last_grade", "origination_score")
+        .order_by("pk")
+    )
     records = [loan.attributes for loan in loans]
     read = time.perf_counter()
     plan = evaluation.plan_load(flow=job.flow, pinned=job.plan)
@@ -68,14 +79,22 @@ def _evaluate_and_write(job, chunk):
         previous_pd, previous_grade = loan.last_probability_of_default, loan.last_grade
         if outcome["error"]:
             failed += 1
-        results.append(ReevaluationResult(
-            job=job, loan=loan, score=outcome["score"], probability_of_default=probability, grade=grade,
-            previous_probability_of_default=previous_pd, previous_grade=previous_grade,
-            pd_increase=bool(previous_pd and probability is not None and probability > previous_pd * factor),
-            into_high_risk=bool(grade in high_risk and previous_grade and previous_grade not in high_risk),
-            knockout_fails=bool(outcome["knockout_reasons"]), knockout_reasons=",".join(outcome["knockout_reasons"])[:200],
-            error=outcome["error"] or "",
-        ))
+        results.append(
+            ReevaluationResult(
+                job=job,
+                loan=loan,
+                score=outcome["score"],
+                probability_of_default=probability,
+                grade=grade,
+                previous_probability_of_default=previous_pd,
+                previous_grade=previous_grade,
+                pd_increase=bool(previous_pd and probability is not None and probability > previous_pd * factor),
+                into_high_risk=bool(grade in high_risk and previous_grade and previous_grade not in high_risk),
+                knockout_fails=bool(outcome["knockout_reasons"]),
+                knockout_reasons=",".join(outcome["knockout_reasons"])[:200],
+                error=outcome["error"] or "",
+            )
+        )
     # The unique (job, loan) constraint is the last line of defence; the chunk lock already serialises deliveries.
     ReevaluationResult.objects.bulk_create(results, batch_size=5000, ignore_conflicts=True)
     _loans_update_latest(job=job, loan_ids=[loan.pk for loan in loans], at=timezone.now())
@@ -85,8 +104,11 @@ def _evaluate_and_write(job, chunk):
         if spec:
             histograms[name] = drift.count_into({}, spec, [record.get(name) for record in records])
     chunk.histograms = histograms
-    chunk.timings = {"read_decrypt": round(read - began, 4), "evaluate": round(evaluated - read, 4),
-                     "write": round(time.perf_counter() - evaluated, 4)}
+    chunk.timings = {
+        "read_decrypt": round(read - began, 4),
+        "evaluate": round(evaluated - read, 4),
+        "write": round(time.perf_counter() - evaluated, 4),
+    }
     return len(results) - failed, failed
 
 
@@ -98,20 +120,24 @@ def _loans_update_latest(*, job, loan_ids, at):
     if not loan_ids:
         return
     loan_table, result_table = Loan._meta.db_table, ReevaluationResult._meta.db_table
-    assignments = (f"last_score = r.score, last_probability_of_default = r.probability_of_default, last_grade = r.grade, "
-                   f"last_evaluated_at = %s, origination_score = COALESCE({loan_table}.origination_score, r.score)")
+    assignments = (
+        f"last_score = r.score, last_probability_of_default = r.probability_of_default, last_grade = r.grade, "
+        f"last_evaluated_at = %s, origination_score = COALESCE({loan_table}.origination_score, r.score)"
+    )
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # Joined to the ids as a set: `loan_id = ANY(array)` as a filter scans the array per row.
             cursor.execute(
                 f"UPDATE {loan_table} SET {assignments} FROM {result_table} r, unnest(%s::bigint[]) AS chunk(id) "
                 f"WHERE r.job_id = %s AND r.loan_id = chunk.id AND {loan_table}.id = chunk.id AND r.error = ''",
-                [at, list(loan_ids), job.pk])
+                [at, list(loan_ids), job.pk],
+            )
         else:
             cursor.execute(
                 f"UPDATE {loan_table} SET {assignments} FROM {result_table} r WHERE r.loan_id = {loan_table}.id "
                 f"AND r.job_id = %s AND r.error = '' AND r.loan_id IN ({', '.join(['%s'] * len(loan_ids))})",
-                [at, job.pk.hex, *loan_ids])
+                [at, job.pk.hex, *loan_ids],
+            )
 
 
 def _complete_if_finished(job_id):
@@ -133,7 +159,10 @@ def job_psi(*, job) -> dict:
     expected = drift.count_into({}, spec, origination)
     actual = drift.count_into({}, spec, [score for _, score in pairs])
     value = drift.psi(expected, actual)
-    out = {"score": {"psi": round(value, 6), "band": drift.band(value), "expected": expected, "actual": actual}, "arguments": {}}
+    out = {
+        "score": {"psi": round(value, 6), "band": drift.band(value), "expected": expected, "actual": actual},
+        "arguments": {},
+    }
     baseline = PortfolioSettings.objects.get_or_create(partner=job.partner)[0].baseline
     totals = {}
     for histograms in job.chunks.values_list("histograms", flat=True):
@@ -144,5 +173,10 @@ def job_psi(*, job) -> dict:
     for name, actual in sorted(totals.items()):
         expected = baseline.get(name, {}).get("counts", {})
         value = drift.psi(expected, actual)
-        out["arguments"][name] = {"psi": round(value, 6), "band": drift.band(value), "expected": expected, "actual": actual}
+        out["arguments"][name] = {
+            "psi": round(value, 6),
+            "band": drift.band(value),
+            "expected": expected,
+            "actual": actual,
+        }
     return out

@@ -1,4 +1,5 @@
 """Submitting and cancelling re-evaluation jobs (kept out of __init__: it imports the tasks)."""
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -16,8 +17,9 @@ DEFAULT_CHUNK_SIZE = 5000
 MAX_CHUNK_SIZE = 20000
 
 
-def reevaluation_job_submit(*, partner, user, flow_id=None, statuses=None, chunk_size=DEFAULT_CHUNK_SIZE,
-                            queue=None) -> ReevaluationJob:
+def reevaluation_job_submit(
+    *, partner, user, flow_id=None, statuses=None, chunk_size=DEFAULT_CHUNK_SIZE, queue=None
+) -> ReevaluationJob:
     """Create the job (reevaluation_job_create) and queue one Celery task per chunk.
 
     The job and its chunks are committed before any task is queued (a worker must find them);
@@ -29,13 +31,17 @@ def reevaluation_job_submit(*, partner, user, flow_id=None, statuses=None, chunk
         for chunk_id in job.chunks.order_by("index").values_list("pk", flat=True):
             job_submit(reevaluate_chunk.s(chunk_id).set(queue=queue) if queue else reevaluate_chunk.s(chunk_id))
     except Exception:
-        ReevaluationJob.objects.filter(pk=job.pk).update(status=JobStatus.FAILED, error="The job queue could not be reached.")
+        ReevaluationJob.objects.filter(pk=job.pk).update(
+            status=JobStatus.FAILED, error="The job queue could not be reached."
+        )
         raise
     job.refresh_from_db()
     return job
 
 
-def reevaluation_job_create(*, partner, user, flow_id=None, statuses=None, chunk_size=DEFAULT_CHUNK_SIZE) -> ReevaluationJob:
+def reevaluation_job_create(
+    *, partner, user, flow_id=None, statuses=None, chunk_size=DEFAULT_CHUNK_SIZE
+) -> ReevaluationJob:
     """Pin the flow's step versions now and split the loans in scope into chunks (nothing queued)."""
     if flow_id is not None and parse_uuid(flow_id) is None:
         raise NotFound(f"No flow {flow_id}.")
@@ -51,18 +57,35 @@ def reevaluation_job_create(*, partner, user, flow_id=None, statuses=None, chunk
     except EngineError as error:
         raise ArgumentError("flowId", str(error)) from None
     with transaction.atomic():
-        ids = list(Loan.objects.filter(partner=partner, status__in=statuses).order_by("pk").values_list("pk", flat=True))
-        job = ReevaluationJob.objects.create(partner=partner, flow=flow, plan=pinned, scope={"statuses": statuses},
-                                             total=len(ids), chunk_size=chunk_size, created_by=user)
-        ReevaluationChunk.objects.bulk_create([
-            ReevaluationChunk(job=job, index=number, loan_ids=ids[start:start + chunk_size])
-            for number, start in enumerate(range(0, len(ids), chunk_size))
-        ], batch_size=1000)
+        ids = list(
+            Loan.objects.filter(partner=partner, status__in=statuses).order_by("pk").values_list("pk", flat=True)
+        )
+        job = ReevaluationJob.objects.create(
+            partner=partner,
+            flow=flow,
+            plan=pinned,
+            scope={"statuses": statuses},
+            total=len(ids),
+            chunk_size=chunk_size,
+            created_by=user,
+        )
+        ReevaluationChunk.objects.bulk_create(
+            [
+                ReevaluationChunk(job=job, index=number, loan_ids=ids[start : start + chunk_size])
+                for number, start in enumerate(range(0, len(ids), chunk_size))
+            ],
+            batch_size=1000,
+        )
         if not ids:
             job.status, job.finished = JobStatus.COMPLETED, timezone.now()
             job.save(update_fields=["status", "finished"])
-        audit_event_record(actor=user, action="portfolio.reevaluation_job", obj=job, partner=partner,
-                           data={"loans": len(ids), "flow": str(flow.pk)})
+        audit_event_record(
+            actor=user,
+            action="portfolio.reevaluation_job",
+            obj=job,
+            partner=partner,
+            data={"loans": len(ids), "flow": str(flow.pk)},
+        )
     return job
 
 
@@ -70,7 +93,8 @@ def reevaluation_job_create(*, partner, user, flow_id=None, statuses=None, chunk
 def reevaluation_job_cancel(*, job, user) -> ReevaluationJob:
     """Stop a queued or running job: chunks not yet started write nothing."""
     updated = ReevaluationJob.objects.filter(pk=job.pk, status__in=(JobStatus.QUEUED, JobStatus.RUNNING)).update(
-        status=JobStatus.CANCELLED, finished=timezone.now())
+        status=JobStatus.CANCELLED, finished=timezone.now()
+    )
     if not updated:
         raise Conflict(f"The job is {job.status}; only a queued or running job can be cancelled.")
     audit_event_record(actor=user, action="portfolio.reevaluation_job_cancel", obj=job, partner=job.partner)

@@ -1,4 +1,5 @@
 """Importing loans: every row checked, errors reported by row and column, all or nothing."""
+
 import csv
 import datetime
 import decimal
@@ -55,7 +56,7 @@ def _loan_from_row(number, row, dictionary, partner, errors):
         origination_date = None
     try:
         balance = decimal.Decimal((row.get("balance") or "").strip())
-        if not balance.is_finite() or balance < 0 or balance >= 10 ** 12:
+        if not balance.is_finite() or balance < 0 or balance >= 10**12:
             raise decimal.InvalidOperation
     except decimal.InvalidOperation:
         fail("balance", f"must be an amount of at least 0, not {row.get('balance')!r}")
@@ -81,8 +82,15 @@ def _loan_from_row(number, row, dictionary, partner, errors):
             attributes[column] = _parse_text(field, text)
         except ValueError as problem:
             fail(column, str(problem))
-    return Loan(partner=partner, external_id=external_id, origination_date=origination_date, balance=balance,
-                status=status, origination_score=origination_score, attributes=attributes)
+    return Loan(
+        partner=partner,
+        external_id=external_id,
+        origination_date=origination_date,
+        balance=balance,
+        status=status,
+        origination_score=origination_score,
+        attributes=attributes,
+    )
 
 
 @transaction.atomic
@@ -98,7 +106,12 @@ def loan_import_rows(*, partner, rows, actor) -> int:
     for number, row in enumerate(rows, start=1):
         loan = _loan_from_row(number, row, dictionary, partner, errors)
         if loan.external_id in seen or loan.external_id in existing:
-            errors.append(ArgumentError(("rows", str(number), "external_id"), f"row {number}, external_id: {loan.external_id!r} is already taken"))
+            errors.append(
+                ArgumentError(
+                    ("rows", str(number), "external_id"),
+                    f"row {number}, external_id: {loan.external_id!r} is already taken",
+                )
+            )
         seen.add(loan.external_id)
         loans.append(loan)
         if len(errors) >= MAX_REPORTED_ERRORS:
@@ -109,7 +122,9 @@ def loan_import_rows(*, partner, rows, actor) -> int:
         raise ArgumentError("rows", "The file has no loans.")
     Loan.objects.bulk_create(loans, batch_size=BATCH)
     baseline_add(partner=partner, records=[loan.attributes for loan in loans])
-    audit_event_record(actor=actor, action="portfolio.loan_import", obj=partner, partner=partner, data={"loans": len(loans)})
+    audit_event_record(
+        actor=actor, action="portfolio.loan_import", obj=partner, partner=partner, data={"loans": len(loans)}
+    )
     return len(loans)
 
 
@@ -119,7 +134,9 @@ def loan_import_csv(*, partner, csv_text, actor) -> int:
     try:
         reader = csv.DictReader(io.StringIO(csv_text))
         if not reader.fieldnames or "external_id" not in reader.fieldnames:
-            raise ArgumentError("file", "The first line must name the columns, among them external_id, origination_date, balance.")
+            raise ArgumentError(
+                "file", "The first line must name the columns, among them external_id, origination_date, balance."
+            )
         rows = list(reader)
     except csv.Error as error:
         raise ArgumentError("file", f"Not a readable CSV file: {error}.") from None

@@ -34,9 +34,24 @@ class RulesetVersionOutputSerializer(serializers.ModelSerializer):
         model = RulesetVersion
         resource_name = "rulesetVersion"
         fields = (
-            "id", "ruleset_id", "ruleset_name", "number", "status", "live_state", "effective_from", "sha256",
-            "change_note", "field_mapping", "author", "approver", "published_model_id", "based_on_id",
-            "source_format", "source_name", "created", "updated",
+            "id",
+            "ruleset_id",
+            "ruleset_name",
+            "number",
+            "status",
+            "live_state",
+            "effective_from",
+            "sha256",
+            "change_note",
+            "field_mapping",
+            "author",
+            "approver",
+            "published_model_id",
+            "based_on_id",
+            "source_format",
+            "source_name",
+            "created",
+            "updated",
         )
 
 
@@ -79,18 +94,25 @@ class RulesetVersionWithHistorySerializer(RulesetVersionDetailSerializer):
 
     def get_transitions(self, version) -> list[dict]:
         return [
-            {"from": t.from_status or None, "to": t.to_status, "by": t.actor.username if t.actor_id else None,
-             "at": t.created.isoformat(), "note": t.note}
+            {
+                "from": t.from_status or None,
+                "to": t.to_status,
+                "by": t.actor.username if t.actor_id else None,
+                "at": t.created.isoformat(),
+                "note": t.note,
+            }
             for t in version.transitions.select_related("actor").order_by("created", "id")
         ]
 
 
 class RulesetVersionInputSerializer(serializers.Serializer):
     ruleset_id = serializers.UUIDField(help_text="The ruleset the draft belongs to.")
-    dmn_xml = StrictCharField(required=False, trim_whitespace=False,
-                                    help_text="The DMN XML. Omit to start from `basedOnId`.")
-    based_on_id = serializers.UUIDField(required=False, allow_null=True, default=None,
-                                        help_text="A version of the same ruleset to start from.")
+    dmn_xml = StrictCharField(
+        required=False, trim_whitespace=False, help_text="The DMN XML. Omit to start from `basedOnId`."
+    )
+    based_on_id = serializers.UUIDField(
+        required=False, allow_null=True, default=None, help_text="A version of the same ruleset to start from."
+    )
     change_note = StrictCharField(required=False, allow_blank=True, default="")
     field_mapping = serializers.DictField(child=StrictCharField(), required=False, allow_null=True, default=None)
 
@@ -109,8 +131,9 @@ class RulesetVersionUpdateSerializer(serializers.Serializer):
 
 class RulesetVersionTransitionInputSerializer(serializers.Serializer):
     note = StrictCharField(required=False, allow_blank=True, default="", max_length=5000)
-    effective_from = serializers.DateTimeField(required=False, allow_null=True, default=None,
-                                               help_text="Approval only: when the version takes effect.")
+    effective_from = serializers.DateTimeField(
+        required=False, allow_null=True, default=None, help_text="Approval only: when the version takes effect."
+    )
 
     class Meta:
         resource_name = "rulesetVersion"
@@ -135,10 +158,17 @@ class RulesetTestCaseUpdateSerializer(serializers.Serializer):
 
 
 class RulesetTestCaseImportSerializer(serializers.Serializer):
-    csv = StrictCharField(trim_whitespace=False, help_text="The CSV text: a name column, then inputs and "
-                                "expected outputs named as in the DMN (or input:NAME / expected:NAME).")
-    version_id = serializers.UUIDField(required=False, allow_null=True, default=None,
-                                       help_text="The version whose DMN types the columns (default: the latest).")
+    csv = StrictCharField(
+        trim_whitespace=False,
+        help_text="The CSV text: a name column, then inputs and "
+        "expected outputs named as in the DMN (or input:NAME / expected:NAME).",
+    )
+    version_id = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The version whose DMN types the columns (default: the latest).",
+    )
 
     class Meta:
         resource_name = "rulesetTestCase"

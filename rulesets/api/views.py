@@ -28,8 +28,9 @@ from .serializers import (
 )
 
 # Who works with rules; the services decide who may do what (author, approve, publish).
-RulePeople = roles_required(roles.RULE_EDITOR, roles.RULE_APPROVER, roles.DATA_SCIENTIST, roles.PARTNER_ADMIN,
-                            roles.AUDITOR)
+RulePeople = roles_required(
+    roles.RULE_EDITOR, roles.RULE_APPROVER, roles.DATA_SCIENTIST, roles.PARTNER_ADMIN, roles.AUDITOR
+)
 
 
 def _attributes(request, serializer_class, *, document_required=False):
@@ -85,15 +86,22 @@ class RulesetVersionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
 
     def get_queryset(self):
         filters = FilterParser(self.request.query_params)
-        criteria = {"ruleset_id": filters.uuid("ruleset"), "status": filters.choice("status", RulesetVersionStatus.values)}
+        criteria = {
+            "ruleset_id": filters.uuid("ruleset"),
+            "status": filters.choice("status", RulesetVersionStatus.values),
+        }
         filters.raise_errors()
         return selectors.ruleset_version_list(partner=self.request.user.partner, **criteria)
 
     def get_object(self):
         return selectors.ruleset_version_get(partner=self.request.user.partner, version_id=self.kwargs["pk"])
 
-    @extend_schema(parameters=[OpenApiParameter("filter[ruleset]", OpenApiTypes.UUID),
-                               OpenApiParameter("filter[status]", OpenApiTypes.STR, enum=RulesetVersionStatus.values)])
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("filter[ruleset]", OpenApiTypes.UUID),
+            OpenApiParameter("filter[status]", OpenApiTypes.STR, enum=RulesetVersionStatus.values),
+        ]
+    )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
@@ -160,21 +168,46 @@ class RulesetVersionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         """Withdraw a published version at once."""
         return self._transition(request, "retire")
 
-    @extend_schema(request=None, responses={200: meta_document({
-        "passed": {"type": "boolean"}, "cases": {"type": "array", "items": {"type": "object"}}})})
+    @extend_schema(
+        request=None,
+        responses={
+            200: meta_document({"passed": {"type": "boolean"}, "cases": {"type": "array", "items": {"type": "object"}}})
+        },
+    )
     def test_run(self, request, pk=None):
         """Run the ruleset's test cases on this version's XML: per case, passed, expected and actual values."""
         self.resource_name = False  # a report, rendered inside the meta
         run = services.ruleset_version_test_run(version=self.get_object())
-        return Response({"meta": {"passed": run.passed, "cases": [
-            {"testCaseId": str(r.case.pk), "name": r.case.name, "passed": r.passed, "expected": r.expected,
-             "actual": r.actual, "mismatches": r.mismatches, "error": r.error} for r in run.results]}})
+        return Response(
+            {
+                "meta": {
+                    "passed": run.passed,
+                    "cases": [
+                        {
+                            "testCaseId": str(r.case.pk),
+                            "name": r.case.name,
+                            "passed": r.passed,
+                            "expected": r.expected,
+                            "actual": r.actual,
+                            "mismatches": r.mismatches,
+                            "error": r.error,
+                        }
+                        for r in run.results
+                    ],
+                }
+            }
+        )
 
     @extend_schema(
-        parameters=[OpenApiParameter("against", OpenApiTypes.UUID, required=True,
-                                     description="The earlier version to compare with.")],
-        responses={200: meta_document({"text": {"type": "string"},
-                                       "tables": {"type": "array", "items": {"type": "object"}}})})
+        parameters=[
+            OpenApiParameter(
+                "against", OpenApiTypes.UUID, required=True, description="The earlier version to compare with."
+            )
+        ],
+        responses={
+            200: meta_document({"text": {"type": "string"}, "tables": {"type": "array", "items": {"type": "object"}}})
+        },
+    )
     def diff(self, request, pk=None):
         """What changed from version `against` to this one, cell by cell."""
         self.resource_name = False
@@ -186,8 +219,9 @@ class RulesetVersionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         result = diff.ruleset_version_diff(old=old, new=new)
         return Response({"meta": {"text": result.text(), "tables": [_table_json(table) for table in result.tables]}})
 
-    @extend_schema(request=None, responses={200: meta_document({
-        "fields": {"type": "array", "items": {"type": "object"}}})})
+    @extend_schema(
+        request=None, responses={200: meta_document({"fields": {"type": "array", "items": {"type": "object"}}})}
+    )
     def field_mapping(self, request, pk=None):
         """Each DMN input and result with the dictionary field it maps to on publication."""
         self.resource_name = False
@@ -196,13 +230,23 @@ class RulesetVersionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
 
 def _table_json(table):
     return {
-        "decision": table.decision, "status": table.status,
+        "decision": table.decision,
+        "status": table.status,
         "hitPolicy": list(table.hit_policy) if table.hit_policy else None,
-        "columnsAdded": table.columns_added, "columnsRemoved": table.columns_removed,
+        "columnsAdded": table.columns_added,
+        "columnsRemoved": table.columns_removed,
         "expression": list(table.expression) if table.expression else None,
-        "rules": [{"kind": rule.kind, "oldNumber": rule.old_number, "newNumber": rule.new_number,
-                   "cells": [{"column": c.column, "old": c.old, "new": c.new} for c in rule.cells],
-                   "entries": rule.entries, "text": str(rule)} for rule in table.rules],
+        "rules": [
+            {
+                "kind": rule.kind,
+                "oldNumber": rule.old_number,
+                "newNumber": rule.new_number,
+                "cells": [{"column": c.column, "old": c.old, "new": c.new} for c in rule.cells],
+                "entries": rule.entries,
+                "text": str(rule),
+            }
+            for rule in table.rules
+        ],
     }
 
 
@@ -222,8 +266,9 @@ class RulesetTestCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
         return selectors.ruleset_test_case_list(partner=self.request.user.partner, ruleset_id=self.kwargs["ruleset_pk"])
 
     def get_object(self):
-        return selectors.ruleset_test_case_get(partner=self.request.user.partner, test_case_id=self.kwargs["pk"],
-                                               ruleset_id=self.kwargs["ruleset_pk"])
+        return selectors.ruleset_test_case_get(
+            partner=self.request.user.partner, test_case_id=self.kwargs["pk"], ruleset_id=self.kwargs["ruleset_pk"]
+        )
 
     @extend_schema(request=RulesetTestCaseInputSerializer(), responses={201: RulesetTestCaseOutputSerializer()})
     def create(self, request, ruleset_pk=None):
@@ -241,13 +286,19 @@ class RulesetTestCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
         services.ruleset_test_case_delete(test_case=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(request=RulesetTestCaseImportSerializer(), responses={200: RulesetTestCaseOutputSerializer(many=True)})
+    @extend_schema(
+        request=RulesetTestCaseImportSerializer(), responses={200: RulesetTestCaseOutputSerializer(many=True)}
+    )
     def import_csv(self, request, ruleset_pk=None):
         """Create or update test cases from CSV; every bad cell is reported (row and column), nothing half-imported."""
         data = _attributes(request, RulesetTestCaseImportSerializer, document_required=True)
         ruleset = self._ruleset()
-        version = (selectors.ruleset_version_get(partner=request.user.partner, version_id=data["version_id"])
-                   if data["version_id"] else None)
-        cases = services.ruleset_test_cases_import_csv(ruleset=ruleset, csv_text=data["csv"], actor=request.user,
-                                                       version=version)
+        version = (
+            selectors.ruleset_version_get(partner=request.user.partner, version_id=data["version_id"])
+            if data["version_id"]
+            else None
+        )
+        cases = services.ruleset_test_cases_import_csv(
+            ruleset=ruleset, csv_text=data["csv"], actor=request.user, version=version
+        )
         return Response(RulesetTestCaseOutputSerializer(cases, many=True).data)

@@ -1,11 +1,12 @@
 """Creditbox's DMN engine: plain Python, no Django import (contract: docs/engine-interface.md)."""
+
 from .errors import EvaluationError, ModelLoadError
 from .fields import Field
 
-ENGINES = ('native', 'pydmnrules')
-DEFAULT_ENGINE = 'native'
+ENGINES = ("native", "pydmnrules")
+DEFAULT_ENGINE = "native"
 
-__all__ = ['load', 'fields_of', 'read_model', 'Field', 'ModelLoadError', 'EvaluationError', 'ENGINES', 'DEFAULT_ENGINE']
+__all__ = ["load", "fields_of", "read_model", "Field", "ModelLoadError", "EvaluationError", "ENGINES", "DEFAULT_ENGINE"]
 
 
 def load(source, *, engine=None, fallback=False, import_resolver=None):
@@ -20,13 +21,15 @@ def load(source, *, engine=None, fallback=False, import_resolver=None):
 
     engine = engine or DEFAULT_ENGINE
     if engine not in ENGINES:
-        raise ValueError('unknown DMN engine %r; choose one of %s' % (engine, ', '.join(ENGINES)))
+        raise ValueError("unknown DMN engine %r; choose one of %s" % (engine, ", ".join(ENGINES)))
     definitions = read_model(source)
     fields = model_fields(definitions)
-    if engine == 'pydmnrules':
+    if engine == "pydmnrules":
         from .reference import ReferenceModel
+
         return ReferenceModel(definitions, fields)
     from .model import NativeModel
+
     return NativeModel(definitions, fields, import_resolver)
 
 

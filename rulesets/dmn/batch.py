@@ -4,6 +4,7 @@ A table is vectorised when every input is a plain name, every test is a literal 
 range or list, and every output is a constant; other decisions fall back to the compiled
 single-record path row by row (same closures, so results cannot disagree).
 """
+
 import numpy
 import pandas
 from pandas.api.types import infer_dtype
@@ -14,12 +15,13 @@ from .feel.values import Decimal, equal
 from .values import to_feel
 from .visibility import alias_value
 
-NUMBER_KINDS = 'biuf'
+NUMBER_KINDS = "biuf"
 
 
 class Column:
     """One input as numpy arrays: `values` (float64, or object for strings) and a `missing` mask."""
-    __slots__ = ('kind', 'values', 'missing', 'objects', '_codes')
+
+    __slots__ = ("kind", "values", "missing", "objects", "_codes")
 
     def __init__(self, kind, values, missing, objects):
         self.kind, self.values, self.missing, self.objects = kind, values, missing, objects
@@ -27,7 +29,7 @@ class Column:
 
     def equal_mask(self, constant):
         """values == constant; strings are compared once as integer codes, not per row as objects."""
-        if self.kind != 'string':
+        if self.kind != "string":
             return self.values == constant
         if self._codes is None:
             codes, uniques = pandas.factorize(self.values)
@@ -40,33 +42,34 @@ class Column:
 def column_of(series_values):
     """Column for a numpy array from a DataFrame or a previous decision; None when mixed types."""
     array = numpy.asarray(series_values)
-    if array.dtype.kind == 'b':
-        return Column('boolean', array, numpy.zeros(len(array), bool), None)
+    if array.dtype.kind == "b":
+        return Column("boolean", array, numpy.zeros(len(array), bool), None)
     if array.dtype.kind in NUMBER_KINDS:
         values = array.astype(numpy.float64, copy=False)
-        return Column('number', values, numpy.isnan(values), None)
-    if array.dtype.kind != 'O':
+        return Column("number", values, numpy.isnan(values), None)
+    if array.dtype.kind != "O":
         return None
     missing = pandas.isna(array)  # None, NaN, NaT and pd.NA, in C
     present = array[~missing]
     inferred = infer_dtype(present, skipna=False)
-    if inferred in ('string', 'empty'):
-        return Column('string', array, missing, array)
-    if inferred == 'boolean':
-        return Column('boolean', numpy.where(missing, False, array).astype(bool), missing, array)
+    if inferred in ("string", "empty"):
+        return Column("string", array, missing, array)
+    if inferred == "boolean":
+        return Column("boolean", numpy.where(missing, False, array).astype(bool), missing, array)
     kinds = {type(v) for v in present}
     if kinds <= {str}:
-        return Column('string', array, missing, array)
+        return Column("string", array, missing, array)
     if kinds <= {bool}:
-        return Column('boolean', numpy.where(missing, False, array).astype(bool), missing, array)
+        return Column("boolean", numpy.where(missing, False, array).astype(bool), missing, array)
     if kinds <= {int, float, Decimal}:
-        values = numpy.fromiter((numpy.nan if m else float(v) for v, m in zip(array, missing)), numpy.float64,
-                                len(array))
-        return Column('number', values, missing, array)
+        values = numpy.fromiter(
+            (numpy.nan if m else float(v) for v, m in zip(array, missing)), numpy.float64, len(array)
+        )
+        return Column("number", values, missing, array)
     return None
 
 
-CONSTANT_KINDS = {Decimal: 'number', str: 'string', bool: 'boolean'}
+CONSTANT_KINDS = {Decimal: "number", str: "string", bool: "boolean"}
 
 
 def _interval_mask(column, interval):
@@ -75,12 +78,12 @@ def _interval_mask(column, interval):
     rows = len(column.missing)
     if kind != column.kind:
         return None
-    if kind == 'string' and not interval.is_point:
+    if kind == "string" and not interval.is_point:
         return None
     values = column.values
     if interval.is_point:
         constant = interval.low
-        constant = float(constant) if kind == 'number' else constant
+        constant = float(constant) if kind == "number" else constant
         true = column.equal_mask(constant) & ~column.missing
         return true, numpy.zeros(rows, bool)
     true = ~column.missing
@@ -160,26 +163,30 @@ def evaluate_table(table, columns, index_labels):
     outputs = [_outputs_of(table, rule) for rule in table.rules]
     candidates = _object_array(outputs + [None])
     any_match = matrix.any(axis=0)
-    if policy in ('F', 'U', 'A', 'P'):
-        if policy == 'U' or policy == 'A':
+    if policy in ("F", "U", "A", "P"):
+        if policy == "U" or policy == "A":
             counts = matrix.sum(axis=0)
             several = numpy.flatnonzero(counts > 1)
-            if len(several) and policy == 'U':
+            if len(several) and policy == "U":
                 row = several[0]
                 numbers = [table.rules[i].number for i in numpy.flatnonzero(matrix[:, row])]
-                raise EvaluationError('rules %s all match under hit policy UNIQUE (row %r)'
-                                      % (', '.join(map(str, numbers)), index_labels[row]),
-                                      'decision %r' % table.decision_name)
+                raise EvaluationError(
+                    "rules %s all match under hit policy UNIQUE (row %r)"
+                    % (", ".join(map(str, numbers)), index_labels[row]),
+                    "decision %r" % table.decision_name,
+                )
             if len(several):
                 identities = _output_identities(outputs)
                 masked_low = numpy.where(matrix, identities[:, None], len(outputs)).min(axis=0)
                 masked_high = numpy.where(matrix, identities[:, None], -1).max(axis=0)
                 bad = numpy.flatnonzero(any_match & (masked_low != masked_high))
                 if len(bad):
-                    raise EvaluationError('rules match with different outputs under hit policy ANY (row %r)'
-                                          % index_labels[bad[0]], 'decision %r' % table.decision_name)
+                    raise EvaluationError(
+                        "rules match with different outputs under hit policy ANY (row %r)" % index_labels[bad[0]],
+                        "decision %r" % table.decision_name,
+                    )
             chosen = numpy.where(any_match, matrix.argmax(axis=0), len(outputs))
-        elif policy == 'F':
+        elif policy == "F":
             chosen = numpy.where(any_match, matrix.argmax(axis=0), len(outputs))
         else:
             ranks = numpy.array([table._priority_key(o) for o in outputs], dtype=numpy.int64).reshape(len(outputs), -1)
@@ -194,17 +201,17 @@ def evaluate_table(table, columns, index_labels):
         if len(table.output_names) > 1:
             result = _object_array([dict(v) if v is not None else None for v in result])
         return result
-    if policy == 'C' and table.aggregation == 'COUNT':
+    if policy == "C" and table.aggregation == "COUNT":
         counts = matrix.sum(axis=0)
         unique, inverse = numpy.unique(counts, return_inverse=True)
         return _object_array([Decimal(int(u)) for u in unique])[inverse]
-    if policy == 'C' and table.aggregation == 'SUM':
+    if policy == "C" and table.aggregation == "SUM":
         return _sum_outputs(outputs, matrix, any_match)
-    if policy == 'C' and table.aggregation in ('MIN', 'MAX'):
+    if policy == "C" and table.aggregation in ("MIN", "MAX"):
         if not all(type(o) is Decimal for o in outputs):
             return None
         values = numpy.array([float(o) for o in outputs])
-        if table.aggregation == 'MIN':
+        if table.aggregation == "MIN":
             chosen = numpy.where(matrix, values[:, None], numpy.inf).argmin(axis=0)
         else:
             chosen = numpy.where(matrix, values[:, None], -numpy.inf).argmax(axis=0)
@@ -214,7 +221,7 @@ def evaluate_table(table, columns, index_labels):
     transposed = matrix.T
     for row in range(rows):
         matched = [outputs[i] for i in numpy.flatnonzero(transposed[row])]
-        if policy == 'O':
+        if policy == "O":
             matched.sort(key=table._priority_key)
         result[row] = [dict(m) if isinstance(m, dict) else m for m in matched]
     return result
@@ -240,7 +247,7 @@ def _sum_outputs(outputs, matrix, any_match):
     exponent = min([o.as_tuple().exponent for o in outputs] + [0])
     scale = Decimal(1).scaleb(-exponent)
     scaled = [int(o * scale) for o in outputs]
-    if sum(abs(s) for s in scaled) >= 2 ** 62:
+    if sum(abs(s) for s in scaled) >= 2**62:
         return None
     totals = numpy.array(scaled, numpy.int64) @ matrix.astype(numpy.int64)
     unique, inverse = numpy.unique(totals, return_inverse=True)
@@ -274,7 +281,7 @@ def evaluate_frame(model, frame):
         results[name] = values
         raw[name] = values
         columns[name] = column_of(values) if rows else None
-    result_names = [f.name for f in model.fields if f.field_type == 'result']
+    result_names = [f.name for f in model.fields if f.field_type == "result"]
     return pandas.DataFrame({n: results[n] for n in result_names}, index=frame.index, dtype=object)
 
 
@@ -307,7 +314,6 @@ def evaluate_rows(model, frame):
     """The whole model per record (for models whose decisions need per-record work, such as imports)."""
     import pandas
 
-    result_names = [f.name for f in model.fields if f.field_type == 'result']
-    rows = [model.evaluate({name: value for name, value in record.items()})
-            for record in frame.to_dict('records')]
+    result_names = [f.name for f in model.fields if f.field_type == "result"]
+    rows = [model.evaluate({name: value for name, value in record.items()}) for record in frame.to_dict("records")]
     return pandas.DataFrame({n: [row.get(n) for row in rows] for n in result_names}, index=frame.index, dtype=object)

@@ -3,7 +3,7 @@
 
 class DmnError(ValueError):
     def __init__(self, message, location=None):
-        super().__init__(message if location is None else '%s (at %s)' % (message, location))
+        super().__init__(message if location is None else "%s (at %s)" % (message, location))
         self.location = location
 
 

@@ -3,6 +3,7 @@
 Namespaces are ignored on purpose: the element vocabulary used here is the same in every
 DMN version from 1.1 to 1.5, only the namespace URI changes.
 """
+
 import hashlib
 import os
 import xml.etree.ElementTree as ElementTree
@@ -13,7 +14,7 @@ from core import safe_xml
 
 from .errors import ModelLoadError
 
-DMN_NAMESPACE_MARKERS = ('omg.org/spec/DMN', 'omg.org/spec/dmn')
+DMN_NAMESPACE_MARKERS = ("omg.org/spec/DMN", "omg.org/spec/dmn")
 
 
 # ---------------------------------------------------------------- expression nodes
@@ -136,7 +137,7 @@ class ItemDefinition:
     type_ref: Optional[str]
     is_collection: bool
     allowed_values: Optional[str]
-    components: List['ItemDefinition'] = field(default_factory=list)
+    components: List["ItemDefinition"] = field(default_factory=list)
     function_item: Optional[tuple] = None  # (parameter typeRefs, output typeRef) of a <functionItem>
 
 
@@ -219,7 +220,7 @@ class Definitions:
 
 
 # ---------------------------------------------------------------- XML with line numbers
-LINE_ATTRIBUTE = '{urn:creditbox}line'
+LINE_ATTRIBUTE = "{urn:creditbox}line"
 
 
 class _TreeBuilder:
@@ -236,7 +237,7 @@ class _TreeBuilder:
     def _flush(self):
         if self.pending and self.owner is not None:
             element, slot = self.owner
-            setattr(element, slot, ''.join(self.pending))
+            setattr(element, slot, "".join(self.pending))
         self.pending = []
 
     def start(self, tag, attributes, line):
@@ -249,11 +250,11 @@ class _TreeBuilder:
         else:
             self.root = element
         self.stack.append(element)
-        self.owner = (element, 'text')
+        self.owner = (element, "text")
 
     def end(self, tag):
         self._flush()
-        self.owner = (self.stack.pop(), 'tail')
+        self.owner = (self.stack.pop(), "tail")
 
     def data(self, text):
         self.pending.append(text)
@@ -264,7 +265,7 @@ def _build_tree(text):
     try:
         safe_xml.parse(text, builder)
     except safe_xml.XMLRefused as error:
-        raise ModelLoadError('invalid XML: %s' % error.message, error.location) from None
+        raise ModelLoadError("invalid XML: %s" % error.message, error.location) from None
     return builder.root
 
 
@@ -272,22 +273,22 @@ def source_text(source):
     """The XML text of `source`: a path, XML text starting with '<', or bytes."""
     if isinstance(source, bytes):
         return _decoded(source)
-    if isinstance(source, os.PathLike) or (isinstance(source, str) and not source.lstrip().startswith('<')):
+    if isinstance(source, os.PathLike) or (isinstance(source, str) and not source.lstrip().startswith("<")):
         path = os.fspath(source)
         if not os.path.isfile(path):
-            raise ModelLoadError('no DMN file named %r' % path)
-        with open(path, 'rb') as handle:
+            raise ModelLoadError("no DMN file named %r" % path)
+        with open(path, "rb") as handle:
             return _decoded(handle.read())
     if isinstance(source, str):
         return source
-    raise ModelLoadError('source must be a path, XML text or bytes, not %s' % type(source).__name__)
+    raise ModelLoadError("source must be a path, XML text or bytes, not %s" % type(source).__name__)
 
 
 def _decoded(data):
     try:
         return safe_xml.decode(data)
     except safe_xml.XMLRefused as error:
-        raise ModelLoadError('invalid XML: %s' % error.message, error.location) from None
+        raise ModelLoadError("invalid XML: %s" % error.message, error.location) from None
 
 
 def parse_xml(text):
@@ -295,7 +296,7 @@ def parse_xml(text):
 
 
 def _local(tag):
-    return tag.rsplit('}', 1)[-1] if isinstance(tag, str) else ''
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
 def _children(element, name):
@@ -309,15 +310,15 @@ def _child(element, name):
     return None
 
 
-def _text_of(element, name='text'):
+def _text_of(element, name="text"):
     child = _child(element, name) if element is not None else None
     if child is None:
         return None
-    return (child.text or '').strip()
+    return (child.text or "").strip()
 
 
 def _href_id(element):
-    return (element.get('href') or '').split('#')[-1]
+    return (element.get("href") or "").split("#")[-1]
 
 
 def _line(element):
@@ -326,12 +327,24 @@ def _line(element):
 
 
 def _where(element, what):
-    return '%s, line %s' % (what, _line(element))
+    return "%s, line %s" % (what, _line(element))
 
 
-EXPRESSION_TAGS = {'literalExpression', 'decisionTable', 'context', 'invocation', 'functionDefinition',
-                   'list', 'relation', 'conditional', 'filter', 'for', 'some', 'every'}
-ITERATOR_BODIES = {'for': 'return', 'some': 'satisfies', 'every': 'satisfies'}
+EXPRESSION_TAGS = {
+    "literalExpression",
+    "decisionTable",
+    "context",
+    "invocation",
+    "functionDefinition",
+    "list",
+    "relation",
+    "conditional",
+    "filter",
+    "for",
+    "some",
+    "every",
+}
+ITERATOR_BODIES = {"for": "return", "some": "satisfies", "every": "satisfies"}
 
 
 def _expression_child(element):
@@ -345,115 +358,179 @@ def read_expression(element, owner):
     if element is None:
         return None
     tag = _local(element.tag)
-    type_ref = element.get('typeRef')
-    if tag == 'literalExpression':
-        return LiteralExpression(_text_of(element) or '', type_ref, _line(element))
-    if tag == 'decisionTable':
+    type_ref = element.get("typeRef")
+    if tag == "literalExpression":
+        return LiteralExpression(_text_of(element) or "", type_ref, _line(element))
+    if tag == "decisionTable":
         return _read_table(element, owner)
-    if tag == 'context':
+    if tag == "context":
         entries = []
-        for entry in _children(element, 'contextEntry'):
-            variable = _child(entry, 'variable')
-            name = variable.get('name') if variable is not None else None
-            entry_type = variable.get('typeRef') if variable is not None else None
+        for entry in _children(element, "contextEntry"):
+            variable = _child(entry, "variable")
+            name = variable.get("name") if variable is not None else None
+            entry_type = variable.get("typeRef") if variable is not None else None
             entries.append(ContextEntry(name, entry_type, read_expression(_expression_child(entry), owner)))
         return Context(entries, _line(element))
-    if tag == 'invocation':
+    if tag == "invocation":
         callee = _expression_child(element)
-        callee_text = _text_of(callee) if callee is not None and _local(callee.tag) == 'literalExpression' else None
+        callee_text = _text_of(callee) if callee is not None and _local(callee.tag) == "literalExpression" else None
         if not callee_text:
-            raise ModelLoadError('invocation without the name of what it invokes', _where(element, owner))
+            raise ModelLoadError("invocation without the name of what it invokes", _where(element, owner))
         bindings = []
-        for binding in _children(element, 'binding'):
-            parameter = _child(binding, 'parameter')
-            bindings.append((parameter.get('name') if parameter is not None else None,
-                             read_expression(_expression_child(binding), owner)))
+        for binding in _children(element, "binding"):
+            parameter = _child(binding, "parameter")
+            bindings.append(
+                (
+                    parameter.get("name") if parameter is not None else None,
+                    read_expression(_expression_child(binding), owner),
+                )
+            )
         return Invocation(callee_text, bindings, _line(element))
-    if tag == 'functionDefinition':
-        parameters = [(p.get('name'), p.get('typeRef')) for p in _children(element, 'formalParameter')]
-        return FunctionDefinition(parameters, read_expression(_expression_child(element), owner),
-                                  element.get('kind', 'FEEL'), _line(element))
-    if tag == 'list':
-        return ListExpression([read_expression(c, owner) for c in element if _local(c.tag) in EXPRESSION_TAGS],
-                              _line(element))
-    if tag == 'relation':
-        columns = [c.get('name') for c in _children(element, 'column')]
-        rows = [[read_expression(c, owner) for c in row if _local(c.tag) in EXPRESSION_TAGS]
-                for row in _children(element, 'row')]
+    if tag == "functionDefinition":
+        parameters = [(p.get("name"), p.get("typeRef")) for p in _children(element, "formalParameter")]
+        return FunctionDefinition(
+            parameters, read_expression(_expression_child(element), owner), element.get("kind", "FEEL"), _line(element)
+        )
+    if tag == "list":
+        return ListExpression(
+            [read_expression(c, owner) for c in element if _local(c.tag) in EXPRESSION_TAGS], _line(element)
+        )
+    if tag == "relation":
+        columns = [c.get("name") for c in _children(element, "column")]
+        rows = [
+            [read_expression(c, owner) for c in row if _local(c.tag) in EXPRESSION_TAGS]
+            for row in _children(element, "row")
+        ]
         return Relation(columns, rows, _line(element))
-    if tag == 'conditional':
-        parts = [read_expression(_expression_child(_child(element, part)), owner)
-                 if _child(element, part) is not None else None for part in ('if', 'then', 'else')]
+    if tag == "conditional":
+        parts = [
+            read_expression(_expression_child(_child(element, part)), owner)
+            if _child(element, part) is not None
+            else None
+            for part in ("if", "then", "else")
+        ]
         return Conditional(*parts, _line(element))
-    if tag == 'filter':
-        parts = [read_expression(_expression_child(_child(element, part)), owner)
-                 if _child(element, part) is not None else None for part in ('in', 'match')]
+    if tag == "filter":
+        parts = [
+            read_expression(_expression_child(_child(element, part)), owner)
+            if _child(element, part) is not None
+            else None
+            for part in ("in", "match")
+        ]
         return Filter(*parts, _line(element))
     if tag in ITERATOR_BODIES:
-        variable = element.get('iteratorVariable')
+        variable = element.get("iteratorVariable")
         if not variable:
-            raise ModelLoadError('<%s> without an iteratorVariable' % tag, _where(element, owner))
-        parts = [read_expression(_expression_child(_child(element, part)), owner)
-                 if _child(element, part) is not None else None for part in ('in', ITERATOR_BODIES[tag])]
+            raise ModelLoadError("<%s> without an iteratorVariable" % tag, _where(element, owner))
+        parts = [
+            read_expression(_expression_child(_child(element, part)), owner)
+            if _child(element, part) is not None
+            else None
+            for part in ("in", ITERATOR_BODIES[tag])
+        ]
         return Iterator(tag, variable, *parts, _line(element))
-    raise ModelLoadError('unsupported expression <%s>' % tag, _where(element, owner))
+    raise ModelLoadError("unsupported expression <%s>" % tag, _where(element, owner))
 
 
-HIT_POLICIES = {'UNIQUE': 'U', 'ANY': 'A', 'PRIORITY': 'P', 'FIRST': 'F', 'RULE ORDER': 'R',
-                'OUTPUT ORDER': 'O', 'COLLECT': 'C'}
+HIT_POLICIES = {
+    "UNIQUE": "U",
+    "ANY": "A",
+    "PRIORITY": "P",
+    "FIRST": "F",
+    "RULE ORDER": "R",
+    "OUTPUT ORDER": "O",
+    "COLLECT": "C",
+}
 
 
 def _read_table(element, owner):
-    hit_policy = element.get('hitPolicy', 'UNIQUE')
+    hit_policy = element.get("hitPolicy", "UNIQUE")
     if hit_policy not in HIT_POLICIES:
-        raise ModelLoadError('unknown hit policy %r' % hit_policy, _where(element, owner))
-    aggregation = element.get('aggregation')
-    if aggregation and aggregation not in ('SUM', 'COUNT', 'MIN', 'MAX'):
-        raise ModelLoadError('unknown aggregation %r' % aggregation, _where(element, owner))
+        raise ModelLoadError("unknown hit policy %r" % hit_policy, _where(element, owner))
+    aggregation = element.get("aggregation")
+    if aggregation and aggregation not in ("SUM", "COUNT", "MIN", "MAX"):
+        raise ModelLoadError("unknown aggregation %r" % aggregation, _where(element, owner))
     inputs = []
-    for clause in _children(element, 'input'):
-        expression = _child(clause, 'inputExpression')
+    for clause in _children(element, "input"):
+        expression = _child(clause, "inputExpression")
         if expression is None:
-            raise ModelLoadError('input without inputExpression', _where(clause, owner))
-        inputs.append(InputClause(_text_of(expression) or '', expression.get('typeRef'),
-                                  _text_of(_child(clause, 'inputValues')), clause.get('label'), clause.get('id')))
+            raise ModelLoadError("input without inputExpression", _where(clause, owner))
+        inputs.append(
+            InputClause(
+                _text_of(expression) or "",
+                expression.get("typeRef"),
+                _text_of(_child(clause, "inputValues")),
+                clause.get("label"),
+                clause.get("id"),
+            )
+        )
     outputs = []
-    for clause in _children(element, 'output'):
-        outputs.append(OutputClause(clause.get('name'), clause.get('typeRef'),
-                                    _text_of(_child(clause, 'outputValues')),
-                                    _text_of(_child(clause, 'defaultOutputEntry')), clause.get('label'),
-                                    clause.get('id')))
+    for clause in _children(element, "output"):
+        outputs.append(
+            OutputClause(
+                clause.get("name"),
+                clause.get("typeRef"),
+                _text_of(_child(clause, "outputValues")),
+                _text_of(_child(clause, "defaultOutputEntry")),
+                clause.get("label"),
+                clause.get("id"),
+            )
+        )
     if not outputs:
-        raise ModelLoadError('decision table without an output', _where(element, owner))
+        raise ModelLoadError("decision table without an output", _where(element, owner))
     rules = []
-    for number, rule in enumerate(_children(element, 'rule'), 1):
-        input_entries = [(_text_of(e) or '') for e in _children(rule, 'inputEntry')]
-        output_entries = [(_text_of(e) or '') for e in _children(rule, 'outputEntry')]
+    for number, rule in enumerate(_children(element, "rule"), 1):
+        input_entries = [(_text_of(e) or "") for e in _children(rule, "inputEntry")]
+        output_entries = [(_text_of(e) or "") for e in _children(rule, "outputEntry")]
         if len(input_entries) != len(inputs) or len(output_entries) != len(outputs):
-            raise ModelLoadError('rule %d has %d input and %d output entries; the table has %d inputs and %d outputs'
-                                 % (number, len(input_entries), len(output_entries), len(inputs), len(outputs)),
-                                 _where(rule, owner))
-        description = _child(rule, 'description')
-        rules.append(Rule(input_entries, output_entries, _line(rule), rule.get('id'),
-                          (description.text or '').strip() if description is not None else None))
-    return DecisionTable(HIT_POLICIES[hit_policy], aggregation, inputs, outputs, rules, _line(element),
-                         element.get('outputLabel'), element.get('id'))
+            raise ModelLoadError(
+                "rule %d has %d input and %d output entries; the table has %d inputs and %d outputs"
+                % (number, len(input_entries), len(output_entries), len(inputs), len(outputs)),
+                _where(rule, owner),
+            )
+        description = _child(rule, "description")
+        rules.append(
+            Rule(
+                input_entries,
+                output_entries,
+                _line(rule),
+                rule.get("id"),
+                (description.text or "").strip() if description is not None else None,
+            )
+        )
+    return DecisionTable(
+        HIT_POLICIES[hit_policy],
+        aggregation,
+        inputs,
+        outputs,
+        rules,
+        _line(element),
+        element.get("outputLabel"),
+        element.get("id"),
+    )
 
 
 def _read_item_definition(element):
-    type_ref = _text_of(element, 'typeRef') or element.get('typeRef')
-    function_item = _child(element, 'functionItem')
+    type_ref = _text_of(element, "typeRef") or element.get("typeRef")
+    function_item = _child(element, "functionItem")
     if function_item is not None:
-        function_item = ([p.get('typeRef') for p in _children(function_item, 'parameters')],
-                         function_item.get('outputTypeRef'))
-    return ItemDefinition(element.get('name'), type_ref, element.get('isCollection') == 'true',
-                          _text_of(_child(element, 'allowedValues')),
-                          [_read_item_definition(c) for c in _children(element, 'itemComponent')], function_item)
+        function_item = (
+            [p.get("typeRef") for p in _children(function_item, "parameters")],
+            function_item.get("outputTypeRef"),
+        )
+    return ItemDefinition(
+        element.get("name"),
+        type_ref,
+        element.get("isCollection") == "true",
+        _text_of(_child(element, "allowedValues")),
+        [_read_item_definition(c) for c in _children(element, "itemComponent")],
+        function_item,
+    )
 
 
 def _variable_type(element):
-    variable = _child(element, 'variable')
-    return variable.get('typeRef') if variable is not None else None
+    variable = _child(element, "variable")
+    return variable.get("typeRef") if variable is not None else None
 
 
 def _requirement_ids(element, requirement, kind):
@@ -463,85 +540,143 @@ def _requirement_ids(element, requirement, kind):
 def _requirement_element_ids(element):
     """{required element's id: the informationRequirement/knowledgeRequirement's own id} (DMNDI edges
     point at the requirement)."""
-    return {_href_id(r): req.get('id') for name in ('informationRequirement', 'knowledgeRequirement')
-            for req in _children(element, name) if req.get('id') for r in req}
+    return {
+        _href_id(r): req.get("id")
+        for name in ("informationRequirement", "knowledgeRequirement")
+        for req in _children(element, name)
+        if req.get("id")
+        for r in req
+    }
 
 
 def read_definitions(source):
     """Parse `source` (path, text or bytes) into `Definitions`; raises ModelLoadError."""
     text = source_text(source)
     root = parse_xml(text)
-    namespace = root.tag[1:].split('}', 1)[0] if root.tag.startswith('{') else ''
-    if _local(root.tag) != 'definitions' or not any(m in namespace for m in DMN_NAMESPACE_MARKERS):
-        raise ModelLoadError('not a DMN model: root element is <%s> in namespace %r, expected <definitions> '
-                             'in a DMN 1.1-1.5 namespace' % (_local(root.tag), namespace), 'line %s' % _line(root))
+    namespace = root.tag[1:].split("}", 1)[0] if root.tag.startswith("{") else ""
+    if _local(root.tag) != "definitions" or not any(m in namespace for m in DMN_NAMESPACE_MARKERS):
+        raise ModelLoadError(
+            "not a DMN model: root element is <%s> in namespace %r, expected <definitions> "
+            "in a DMN 1.1-1.5 namespace" % (_local(root.tag), namespace),
+            "line %s" % _line(root),
+        )
     items = {}
     input_data, decisions, knowledge_models, services, imports = [], [], [], [], []
     for element in root:
         tag = _local(element.tag)
-        name = element.get('name')
-        if tag in ('inputData', 'decision', 'businessKnowledgeModel', 'decisionService', 'itemDefinition') \
-                and not name:
-            raise ModelLoadError('<%s> without a name' % tag, 'line %s' % _line(element))
-        if tag == 'import':
-            if not element.get('namespace'):
-                raise ModelLoadError('<import> without a namespace', 'line %s' % _line(element))
-            imports.append(Import(element.get('name') or '', element.get('namespace'), element.get('importType'),
-                                  _line(element)))
-        elif tag == 'itemDefinition':
+        name = element.get("name")
+        if tag in ("inputData", "decision", "businessKnowledgeModel", "decisionService", "itemDefinition") and not name:
+            raise ModelLoadError("<%s> without a name" % tag, "line %s" % _line(element))
+        if tag == "import":
+            if not element.get("namespace"):
+                raise ModelLoadError("<import> without a namespace", "line %s" % _line(element))
+            imports.append(
+                Import(element.get("name") or "", element.get("namespace"), element.get("importType"), _line(element))
+            )
+        elif tag == "itemDefinition":
             items[name] = _read_item_definition(element)
-        elif tag == 'inputData':
-            variable = _child(element, 'variable')
-            input_data.append(InputData(name, element.get('id'),
-                                        variable.get('typeRef') if variable is not None else None, _line(element)))
-        elif tag == 'decision':
-            variable = _child(element, 'variable')
-            owner = 'decision %r' % name
-            decisions.append(Decision(
-                name, element.get('id'), variable.get('typeRef') if variable is not None else None,
-                _requirement_ids(element, 'informationRequirement', 'requiredDecision'),
-                _requirement_ids(element, 'informationRequirement', 'requiredInput'),
-                _requirement_ids(element, 'knowledgeRequirement', 'requiredKnowledge'),
-                read_expression(_expression_child(element), owner), _line(element),
-                _requirement_element_ids(element), element.get('label')))
-        elif tag == 'businessKnowledgeModel':
-            variable = _child(element, 'variable')
-            owner = 'business knowledge model %r' % name
-            logic = _child(element, 'encapsulatedLogic')
+        elif tag == "inputData":
+            variable = _child(element, "variable")
+            input_data.append(
+                InputData(
+                    name, element.get("id"), variable.get("typeRef") if variable is not None else None, _line(element)
+                )
+            )
+        elif tag == "decision":
+            variable = _child(element, "variable")
+            owner = "decision %r" % name
+            decisions.append(
+                Decision(
+                    name,
+                    element.get("id"),
+                    variable.get("typeRef") if variable is not None else None,
+                    _requirement_ids(element, "informationRequirement", "requiredDecision"),
+                    _requirement_ids(element, "informationRequirement", "requiredInput"),
+                    _requirement_ids(element, "knowledgeRequirement", "requiredKnowledge"),
+                    read_expression(_expression_child(element), owner),
+                    _line(element),
+                    _requirement_element_ids(element),
+                    element.get("label"),
+                )
+            )
+        elif tag == "businessKnowledgeModel":
+            variable = _child(element, "variable")
+            owner = "business knowledge model %r" % name
+            logic = _child(element, "encapsulatedLogic")
             function = None
             if logic is not None:
-                function = FunctionDefinition([(p.get('name'), p.get('typeRef')) for p in _children(logic, 'formalParameter')],
-                                              read_expression(_expression_child(logic), owner),
-                                              logic.get('kind', 'FEEL'), _line(logic))
-            knowledge_models.append(BusinessKnowledgeModel(
-                name, element.get('id'), variable.get('typeRef') if variable is not None else None, function,
-                _requirement_ids(element, 'knowledgeRequirement', 'requiredKnowledge'), _line(element)))
-        elif tag == 'decisionService':
-            services.append(DecisionService(
-                name, element.get('id'),
-                [_href_id(r) for r in _children(element, 'outputDecision')],
-                [_href_id(r) for r in _children(element, 'encapsulatedDecision')],
-                [_href_id(r) for r in _children(element, 'inputDecision')],
-                [_href_id(r) for r in _children(element, 'inputData')], _line(element),
-                _variable_type(element)))
-    definitions = Definitions(root.get('name'), root.get('namespace'),
-                              hashlib.sha256(text.encode('utf-8')).hexdigest(), items, input_data, decisions,
-                              knowledge_models, services, text, imports, id=root.get('id'),
-                              xml_namespace=namespace)
-    own_namespace = root.get('namespace') or ''
+                function = FunctionDefinition(
+                    [(p.get("name"), p.get("typeRef")) for p in _children(logic, "formalParameter")],
+                    read_expression(_expression_child(logic), owner),
+                    logic.get("kind", "FEEL"),
+                    _line(logic),
+                )
+            knowledge_models.append(
+                BusinessKnowledgeModel(
+                    name,
+                    element.get("id"),
+                    variable.get("typeRef") if variable is not None else None,
+                    function,
+                    _requirement_ids(element, "knowledgeRequirement", "requiredKnowledge"),
+                    _line(element),
+                )
+            )
+        elif tag == "decisionService":
+            services.append(
+                DecisionService(
+                    name,
+                    element.get("id"),
+                    [_href_id(r) for r in _children(element, "outputDecision")],
+                    [_href_id(r) for r in _children(element, "encapsulatedDecision")],
+                    [_href_id(r) for r in _children(element, "inputDecision")],
+                    [_href_id(r) for r in _children(element, "inputData")],
+                    _line(element),
+                    _variable_type(element),
+                )
+            )
+    definitions = Definitions(
+        root.get("name"),
+        root.get("namespace"),
+        hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        items,
+        input_data,
+        decisions,
+        knowledge_models,
+        services,
+        text,
+        imports,
+        id=root.get("id"),
+        xml_namespace=namespace,
+    )
+    own_namespace = root.get("namespace") or ""
     definitions.external_references = {
-        href.split('#')[-1] for href in (r.get('href') or '' for r in root.iter()
-                                         if _local(r.tag) in ('requiredDecision', 'requiredInput', 'requiredKnowledge'))
-        if '#' in href and href.split('#')[0] not in ('', own_namespace)}
+        href.split("#")[-1]
+        for href in (
+            r.get("href") or ""
+            for r in root.iter()
+            if _local(r.tag) in ("requiredDecision", "requiredInput", "requiredKnowledge")
+        )
+        if "#" in href and href.split("#")[0] not in ("", own_namespace)
+    }
     _check_references(definitions)
     return definitions
 
 
 def _check_references(definitions):
-    known = {e.id for group in (definitions.decisions, definitions.input_data, definitions.knowledge_models,
-                                definitions.decision_services) for e in group} | definitions.external_references
+    known = {
+        e.id
+        for group in (
+            definitions.decisions,
+            definitions.input_data,
+            definitions.knowledge_models,
+            definitions.decision_services,
+        )
+        for e in group
+    } | definitions.external_references
     for decision in definitions.decisions:
         for reference in decision.required_decisions + decision.required_inputs + decision.required_knowledge:
             if reference not in known:
-                raise ModelLoadError('decision %r requires #%s, which the model does not define'
-                                     % (decision.name, reference), 'line %s' % decision.line)
+                raise ModelLoadError(
+                    "decision %r requires #%s, which the model does not define" % (decision.name, reference),
+                    "line %s" % decision.line,
+                )

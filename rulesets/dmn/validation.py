@@ -18,6 +18,7 @@ column never matches, and makes a `not(...)` around it match nothing.
 
 Plain Python, no Django import: the Django side passes the dictionary's names and domains in.
 """
+
 import decimal
 from dataclasses import dataclass, field
 from typing import Optional
@@ -30,11 +31,11 @@ from .feel.values import Decimal, kind_of
 from .fields import strip_type_prefix
 from .model import _collect_names
 
-ERROR, WARNING, INFO = 'error', 'warning', 'info'
-SINGLE_HIT = ('U', 'A', 'P', 'F')
-DICTIONARY_KINDS = {'number': 'number', 'integer': 'number', 'string': 'string', 'boolean': 'boolean'}
-ANALYSED_KINDS = ('number', 'string', 'boolean')
-NUMBER_TYPES = {'number', 'decimal', 'double', 'float', 'integer', 'int', 'long', 'short'}
+ERROR, WARNING, INFO = "error", "warning", "info"
+SINGLE_HIT = ("U", "A", "P", "F")
+DICTIONARY_KINDS = {"number": "number", "integer": "number", "string": "string", "boolean": "boolean"}
+ANALYSED_KINDS = ("number", "string", "boolean")
+NUMBER_TYPES = {"number", "decimal", "double", "float", "integer", "int", "long", "short"}
 MAX_MESSAGES_PER_CHECK = 20
 EXACT_PAIR_COST = 20  # an exact pair check costs about twenty hull comparisons
 SEARCH_BUDGET = 400_000  # units of work per table (a rule pair's column, a cell against a rule) before giving up
@@ -55,22 +56,32 @@ class Message:
     def as_dict(self):
         example = None
         if self.counterexample is not None:
-            example = [{'column': self.columns.get(name, name), 'input': name, 'value': feel_text(value)}
-                       for name, value in self.counterexample.items()]
-        return {'severity': self.severity, 'code': self.code, 'message': self.text, 'decision': self.decision,
-                'rule': self.rule, 'rules': list(self.rules), 'column': self.column, 'counterexample': example}
+            example = [
+                {"column": self.columns.get(name, name), "input": name, "value": feel_text(value)}
+                for name, value in self.counterexample.items()
+            ]
+        return {
+            "severity": self.severity,
+            "code": self.code,
+            "message": self.text,
+            "decision": self.decision,
+            "rule": self.rule,
+            "rules": list(self.rules),
+            "column": self.column,
+            "counterexample": example,
+        }
 
 
 def feel_text(value):
     """A value written as the FEEL literal a rule editor would type."""
     if value is None:
-        return '-'
+        return "-"
     if type(value) is bool:
-        return 'true' if value else 'false'
+        return "true" if value else "false"
     if type(value) is str:
-        return '"%s"' % value.replace('\\', '\\\\').replace('"', '\\"')
+        return '"%s"' % value.replace("\\", "\\\\").replace('"', '\\"')
     if type(value) is Decimal:
-        text = format(value.normalize(), 'f')
+        text = format(value.normalize(), "f")
         return text
     return str(value)
 
@@ -86,6 +97,7 @@ class _NotLiteral(Exception):
 
 class Interval(tuple):
     """(low, low_included, high, high_included); None as an end means unbounded."""
+
     __slots__ = ()
 
     def __new__(cls, low, low_included, high, high_included):
@@ -114,10 +126,17 @@ class Domain:
 
     def cells(self, sets):
         """One representative value for each elementary cell the sets' endpoints cut the domain into."""
-        if self.kind == 'boolean':
+        if self.kind == "boolean":
             return [False, True]
-        points = sorted({end for intervals in sets for interval in intervals
-                         for end in (interval[0], interval[2]) if end is not None})
+        points = sorted(
+            {
+                end
+                for intervals in sets
+                for interval in intervals
+                for end in (interval[0], interval[2])
+                if end is not None
+            }
+        )
         if self.kind is None:
             return [None]
         representatives = []
@@ -135,7 +154,7 @@ class Domain:
 
     def _between(self, low, high):
         """A value strictly between low and high (None: unbounded), or _EMPTY when there is none."""
-        if self.kind == 'number':
+        if self.kind == "number":
             return _number_between(low, high)
         return _string_between(low, high)
 
@@ -170,14 +189,14 @@ def _integral(number):
     return number.to_integral_value(rounding=decimal.ROUND_FLOOR)
 
 
-NICE_STRINGS = ('other', 'x', 'A', 'a', '0', '')
+NICE_STRINGS = ("other", "x", "A", "a", "0", "")
 
 
 def _string_between(low, high):
     """Strings are not dense: the least string above `low` is low + '\\0', and "" is the least of all."""
     candidates = list(NICE_STRINGS)
     if low is not None:
-        candidates += [low + 'a', low + '0', low + ' ', low + '\0']
+        candidates += [low + "a", low + "0", low + " ", low + "\0"]
     for candidate in candidates:
         if (low is None or candidate > low) and (high is None or candidate < high):
             return candidate
@@ -195,20 +214,20 @@ def _intersection(domain, first, second):
 # ---------------------------------------------------------------- entries -> sets
 def _column_kind(type_ref, input_type):
     for candidate in (type_ref, input_type):
-        name = (strip_type_prefix(candidate) or '').strip()
+        name = (strip_type_prefix(candidate) or "").strip()
         if name.lower() in NUMBER_TYPES:
-            return 'number'
-        if name in ('string', 'boolean'):
+            return "number"
+        if name in ("string", "boolean"):
             return name
         if name:
-            return 'other'
+            return "other"
     return None
 
 
 def _literal_kinds(tree):
     """Kinds of the literals a unary-test tree compares with (raises _NotLiteral for expressions)."""
     kinds = set()
-    if tree[0] == 'any':
+    if tree[0] == "any":
         return kinds
     for test in tree[1]:
         for value in _test_literals(test):
@@ -218,13 +237,13 @@ def _literal_kinds(tree):
 
 
 def _test_literals(test):
-    if test[0] == 'compare input':
+    if test[0] == "compare input":
         nodes = [test[2]]
     else:
         node = test[1]
-        if node[0] == 'range':
+        if node[0] == "range":
             nodes = [node[2], node[3]]
-        elif node[0] == 'open range':
+        elif node[0] == "open range":
             nodes = [node[2]]
         else:
             nodes = [node]
@@ -236,27 +255,31 @@ def _test_literals(test):
 
 def _positive_test(test, kind):
     """(values the test holds for, whether it is null for every value of the column) for one test."""
-    if test[0] == 'expression test' and test[1][0] == 'open range':
-        test = ('compare input', test[1][1], test[1][2])
-    if test[0] == 'compare input':
+    if test[0] == "expression test" and test[1][0] == "open range":
+        test = ("compare input", test[1][1], test[1][2])
+    if test[0] == "compare input":
         operator, value = test[1], _test_literals(test)[0]
         if value is None:
             # `= null` holds only for null, `!= null` for every value; an ordering with null is null.
-            if operator in ('=', '!='):
-                return (EVERYTHING if operator == '!=' else NOTHING), False
+            if operator in ("=", "!="):
+                return (EVERYTHING if operator == "!=" else NOTHING), False
             return NOTHING, True
         if kind_of(value) != kind:
             return NOTHING, True
-        if kind == 'boolean' and operator not in ('=', '!='):
+        if kind == "boolean" and operator not in ("=", "!="):
             raise _NotLiteral()  # the engine orders booleans in one path and not in another: not analysed
-        return {'<': (Interval(None, False, value, False),), '<=': (Interval(None, False, value, True),),
-                '>': (Interval(value, False, None, False),), '>=': (Interval(value, True, None, False),),
-                '=': (Interval(value, True, value, True),),
-                '!=': (Interval(None, False, value, False), Interval(value, False, None, False))}[operator], False
+        return {
+            "<": (Interval(None, False, value, False),),
+            "<=": (Interval(None, False, value, True),),
+            ">": (Interval(value, False, None, False),),
+            ">=": (Interval(value, True, None, False),),
+            "=": (Interval(value, True, value, True),),
+            "!=": (Interval(None, False, value, False), Interval(value, False, None, False)),
+        }[operator], False
     node = test[1]
-    if node[0] == 'range':
+    if node[0] == "range":
         low, high = _test_literals(test)
-        if low is None or high is None or kind_of(low) != kind or kind_of(high) != kind or kind == 'boolean':
+        if low is None or high is None or kind_of(low) != kind or kind_of(high) != kind or kind == "boolean":
             return NOTHING, True
         return (Interval(low, node[1], high, node[4]),), False
     value = _test_literals(test)[0]
@@ -269,14 +292,14 @@ def _positive_test(test, kind):
 
 def _entry_set(tree, kind):
     """The set of non-null column values an input entry accepts (raises _NotLiteral)."""
-    if tree[0] == 'any':
+    if tree[0] == "any":
         return EVERYTHING
     accepted, unknown = [], False
     for test in tree[1]:
         holds, is_null = _positive_test(test, kind)
         accepted.extend(holds)
         unknown = unknown or is_null
-    if tree[0] == 'tests':
+    if tree[0] == "tests":
         return tuple(accepted)
     if unknown:
         return NOTHING  # not(...) of a null verdict is null: the entry never matches
@@ -293,10 +316,10 @@ def _complement(domain, intervals):
         if index > 0 and not domain.contains(intervals, low):
             result.append(Interval(low, True, low, True))
         stretch = Interval(low, False, high, False)
-        representative = domain._between(low, high) if domain.kind != 'boolean' else _EMPTY
+        representative = domain._between(low, high) if domain.kind != "boolean" else _EMPTY
         if representative is not _EMPTY and not domain.contains(intervals, representative):
             result.append(stretch)
-    if domain.kind == 'boolean':
+    if domain.kind == "boolean":
         result = [Interval(v, True, v, True) for v in (False, True) if not domain.contains(intervals, v)]
     return tuple(result)
 
@@ -319,38 +342,59 @@ class _TableCheck:
         self.trees = []  # per rule, per column: the parsed unary tests, or None after a syntax error
 
     def add(self, severity, code, text, **where):
-        self.messages.append(Message(severity, code, text, decision=self.decision, **where,
-                                     columns={c.expression: c.label for c in self.columns}))
+        self.messages.append(
+            Message(
+                severity,
+                code,
+                text,
+                decision=self.decision,
+                **where,
+                columns={c.expression: c.label for c in self.columns},
+            )
+        )
 
     def where(self, number, column):
-        return 'Rule %d, column %s' % (number, self.columns[column].label)
+        return "Rule %d, column %s" % (number, self.columns[column].label)
 
     def compile_cells(self):
         for column, clause in enumerate(self.table.inputs):
             try:
-                compile_feel_expression(clause.text or '', self.known_names)
+                compile_feel_expression(clause.text or "", self.known_names)
             except FeelSyntaxError as error:
-                self.add(ERROR, 'feel-syntax', 'Column %s: the input expression is not valid FEEL: %s'
-                         % (self.columns[column].label, error), column=self.columns[column].label)
+                self.add(
+                    ERROR,
+                    "feel-syntax",
+                    "Column %s: the input expression is not valid FEEL: %s" % (self.columns[column].label, error),
+                    column=self.columns[column].label,
+                )
         for number, rule in enumerate(self.table.rules, 1):
             trees = []
             for column, text in enumerate(rule.input_entries):
                 try:
-                    tree, _ = compile_feel_unary_tests(text or '-', self.known_names)
+                    tree, _ = compile_feel_unary_tests(text or "-", self.known_names)
                 except FeelSyntaxError as error:
-                    self.add(ERROR, 'feel-syntax', '%s: %r is not a valid input entry: %s'
-                             % (self.where(number, column), text, error),
-                             rule=number, column=self.columns[column].label)
+                    self.add(
+                        ERROR,
+                        "feel-syntax",
+                        "%s: %r is not a valid input entry: %s" % (self.where(number, column), text, error),
+                        rule=number,
+                        column=self.columns[column].label,
+                    )
                     tree = None
                 trees.append(tree)
             self.trees.append(trees)
             for column, text in enumerate(rule.output_entries):
                 try:
-                    compile_feel_expression(text or 'null', self.known_names)
+                    compile_feel_expression(text or "null", self.known_names)
                 except FeelSyntaxError as error:
-                    label = self.table.outputs[column].name or 'output %d' % (column + 1)
-                    self.add(ERROR, 'feel-syntax', 'Rule %d, output %s: %r is not a valid FEEL expression: %s'
-                             % (number, label, text, error), rule=number, column=label)
+                    label = self.table.outputs[column].name or "output %d" % (column + 1)
+                    self.add(
+                        ERROR,
+                        "feel-syntax",
+                        "Rule %d, output %s: %r is not a valid FEEL expression: %s" % (number, label, text, error),
+                        rule=number,
+                        column=label,
+                    )
 
     def analysable_boxes(self):
         """Each rule as a tuple of per-column sets, or None (with an info message) when not analysable."""
@@ -362,36 +406,52 @@ class _TableCheck:
                 for trees in self.trees:
                     kinds |= _literal_kinds(trees[index])
                 if column.kind is None:
-                    column.kind = next(iter(kinds)) if len(kinds) == 1 else (None if not kinds else 'mixed')
+                    column.kind = next(iter(kinds)) if len(kinds) == 1 else (None if not kinds else "mixed")
                 if column.kind is not None and column.kind not in ANALYSED_KINDS:
-                    self.add(INFO, 'not-analysed', 'Column %s holds %s values: overlaps and gaps are checked only '
-                             'for numbers, strings and booleans' % (column.label, column.kind), column=column.label)
+                    self.add(
+                        INFO,
+                        "not-analysed",
+                        "Column %s holds %s values: overlaps and gaps are checked only "
+                        "for numbers, strings and booleans" % (column.label, column.kind),
+                        column=column.label,
+                    )
                     return None
                 column.domain = Domain(column.kind)
                 for number, trees in enumerate(self.trees, 1):
-                    for value_kind in _literal_kinds(trees[index]) - {column.kind, 'null'}:
+                    for value_kind in _literal_kinds(trees[index]) - {column.kind, "null"}:
                         if column.kind is not None:
-                            self.add(ERROR, 'mistyped-literal', '%s: compares with a %s, but the column holds %ss; '
-                                     'this test never matches' % (self.where(number, index), value_kind,
-                                                                   column.kind),
-                                     rule=number, column=column.label)
+                            self.add(
+                                ERROR,
+                                "mistyped-literal",
+                                "%s: compares with a %s, but the column holds %ss; "
+                                "this test never matches" % (self.where(number, index), value_kind, column.kind),
+                                rule=number,
+                                column=column.label,
+                            )
                 if column.kind is not None:
                     column.allowed = self._allowed(column)
             boxes = []
             for trees in self.trees:
-                boxes.append(tuple(_entry_set(tree, column.kind) if column.kind is not None else EVERYTHING
-                                   for tree, column in zip(trees, self.columns)))
+                boxes.append(
+                    tuple(
+                        _entry_set(tree, column.kind) if column.kind is not None else EVERYTHING
+                        for tree, column in zip(trees, self.columns)
+                    )
+                )
             return boxes
         except _NotLiteral:
-            self.add(INFO, 'not-analysed', 'Overlaps and gaps are checked only for tables of literal tests '
-                     '(comparisons, ranges, lists, -, not(...)); this table uses expressions')
+            self.add(
+                INFO,
+                "not-analysed",
+                "Overlaps and gaps are checked only for tables of literal tests "
+                "(comparisons, ranges, lists, -, not(...)); this table uses expressions",
+            )
             return None
 
     def _allowed(self, column):
         """The column's domain: its inputValues and the dictionary's bounds, when given."""
         allowed = EVERYTHING
-        texts = [self.table.inputs[self.columns.index(column)].input_values,
-                 self.input_domains.get(column.expression)]
+        texts = [self.table.inputs[self.columns.index(column)].input_values, self.input_domains.get(column.expression)]
         for text in texts:
             if not text:
                 continue
@@ -413,36 +473,49 @@ class _TableCheck:
         try:
             live = []
             for number, box in enumerate(boxes, 1):
-                empty = [c for c, values in enumerate(box)
-                         if self.columns[c].kind is not None
-                         and self.columns[c].domain.pick(_intersect_sets(self.columns[c].domain, values,
-                                                                          self.columns[c].allowed)) is _EMPTY]
-                if empty and self.table.hit_policy == 'F':
-                    self.add(ERROR, 'unreachable', 'Rule %d is unreachable: column %s accepts no value'
-                             % (number, self.columns[empty[0]].label), rule=number,
-                             column=self.columns[empty[0]].label)
+                empty = [
+                    c
+                    for c, values in enumerate(box)
+                    if self.columns[c].kind is not None
+                    and self.columns[c].domain.pick(
+                        _intersect_sets(self.columns[c].domain, values, self.columns[c].allowed)
+                    )
+                    is _EMPTY
+                ]
+                if empty and self.table.hit_policy == "F":
+                    self.add(
+                        ERROR,
+                        "unreachable",
+                        "Rule %d is unreachable: column %s accepts no value" % (number, self.columns[empty[0]].label),
+                        rule=number,
+                        column=self.columns[empty[0]].label,
+                    )
                 elif empty:
-                    self.add(WARNING, 'never-matches', '%s accepts no value, so rule %d never matches'
-                             % (self.where(number, empty[0]), number), rule=number,
-                             column=self.columns[empty[0]].label)
+                    self.add(
+                        WARNING,
+                        "never-matches",
+                        "%s accepts no value, so rule %d never matches" % (self.where(number, empty[0]), number),
+                        rule=number,
+                        column=self.columns[empty[0]].label,
+                    )
                 else:
                     live.append((number, box))
             policy = self.table.hit_policy
-            if policy in ('U', 'A'):
+            if policy in ("U", "A"):
                 self.overlaps(live, policy)
-            if policy == 'F':
+            if policy == "F":
                 self.unreachable(live)
             has_default = any(clause.default_output for clause in self.table.outputs)
             if policy in SINGLE_HIT and not has_default:
                 self.gaps(live)
         except _Too:
-            self.add(INFO, 'too-large', 'The table is too large to check for overlaps and gaps exhaustively here')
+            self.add(INFO, "too-large", "The table is too large to check for overlaps and gaps exhaustively here")
 
     def overlaps(self, live, policy):
         found = 0
         hulls = [tuple(_hull(values) for values in box) for _, box in live]
         for index, (first_number, first) in enumerate(live):
-            for offset, (second_number, second) in enumerate(live[index + 1:], index + 1):
+            for offset, (second_number, second) in enumerate(live[index + 1 :], index + 1):
                 self.spend(1)
                 if not all(_hulls_meet(a, b) for a, b in zip(hulls[index], hulls[offset])):
                     continue  # apart in some column: the exact check below cannot find a common input
@@ -457,28 +530,39 @@ class _TableCheck:
                         break
                     example[column.expression] = value
                 else:
-                    if policy == 'A' and self._same_outputs(first_number, second_number):
+                    if policy == "A" and self._same_outputs(first_number, second_number):
                         continue
                     found += 1
                     if found > MAX_MESSAGES_PER_CHECK:
                         continue
-                    text = ('Rules %d and %d overlap under hit policy UNIQUE: both match %s'
-                            if policy == 'U' else
-                            'Rules %d and %d overlap under hit policy ANY with different outputs: both match %s')
-                    self.add(ERROR, 'overlap', text % (first_number, second_number, self.describe(example)),
-                             rule=second_number, rules=(first_number, second_number), counterexample=example)
-        self._more(found, 'overlapping pairs')
+                    text = (
+                        "Rules %d and %d overlap under hit policy UNIQUE: both match %s"
+                        if policy == "U"
+                        else "Rules %d and %d overlap under hit policy ANY with different outputs: both match %s"
+                    )
+                    self.add(
+                        ERROR,
+                        "overlap",
+                        text % (first_number, second_number, self.describe(example)),
+                        rule=second_number,
+                        rules=(first_number, second_number),
+                        counterexample=example,
+                    )
+        self._more(found, "overlapping pairs")
 
     def _same_outputs(self, first, second):
-        return [t.strip() for t in self.table.rules[first - 1].output_entries] == \
-            [t.strip() for t in self.table.rules[second - 1].output_entries]
+        return [t.strip() for t in self.table.rules[first - 1].output_entries] == [
+            t.strip() for t in self.table.rules[second - 1].output_entries
+        ]
 
     def unreachable(self, live):
         found = 0
         for index, (number, box) in enumerate(live):
             earlier = [other for _, other in live[:index]]
-            target = tuple(_intersect_sets(c.domain, values, c.allowed) if c.kind else values
-                           for c, values in zip(self.columns, box))
+            target = tuple(
+                _intersect_sets(c.domain, values, c.allowed) if c.kind else values
+                for c, values in zip(self.columns, box)
+            )
             if self.uncovered(target, earlier) is not None:
                 continue
             found += 1
@@ -486,22 +570,33 @@ class _TableCheck:
                 continue
             example = self.point_of(target)
             covering = next(n for n, other in live[:index] if self.matches(other, example))
-            self.add(ERROR, 'unreachable', 'Rule %d is unreachable under hit policy FIRST: every input it matches '
-                     'is matched by an earlier rule (e.g. %s is taken by rule %d)'
-                     % (number, self.describe(example), covering),
-                     rule=number, rules=(covering, number), counterexample=example)
-        self._more(found, 'unreachable rules')
+            self.add(
+                ERROR,
+                "unreachable",
+                "Rule %d is unreachable under hit policy FIRST: every input it matches "
+                "is matched by an earlier rule (e.g. %s is taken by rule %d)"
+                % (number, self.describe(example), covering),
+                rule=number,
+                rules=(covering, number),
+                counterexample=example,
+            )
+        self._more(found, "unreachable rules")
 
     def gaps(self, live):
         target = tuple(c.allowed if c.kind else EVERYTHING for c in self.columns)
         example = self.uncovered(target, [box for _, box in live])
         if example is not None:
-            self.add(WARNING, 'gap', 'No rule matches %s: the table gives null there (add a rule or a default '
-                     'output)' % self.describe(example), counterexample=example)
+            self.add(
+                WARNING,
+                "gap",
+                "No rule matches %s: the table gives null there (add a rule or a default "
+                "output)" % self.describe(example),
+                counterexample=example,
+            )
 
     def _more(self, found, what):
         if found > MAX_MESSAGES_PER_CHECK:
-            self.add(INFO, 'truncated', 'and %d more %s' % (found - MAX_MESSAGES_PER_CHECK, what))
+            self.add(INFO, "truncated", "and %d more %s" % (found - MAX_MESSAGES_PER_CHECK, what))
 
     # ------------------------------------------------------------ helpers
     def spend(self, work):
@@ -510,16 +605,21 @@ class _TableCheck:
             raise _Too()
 
     def matches(self, box, example):
-        return all(column.kind is None or column.domain.contains(values, example[column.expression])
-                   for column, values in zip(self.columns, box))
+        return all(
+            column.kind is None or column.domain.contains(values, example[column.expression])
+            for column, values in zip(self.columns, box)
+        )
 
     def point_of(self, target):
         return {c.expression: (c.domain.pick(values) if c.kind else None) for c, values in zip(self.columns, target)}
 
     def describe(self, example):
-        parts = ['%s = %s' % (c.label, feel_text(example[c.expression])) for c in self.columns
-                 if example[c.expression] is not None]
-        return ', '.join(parts) if parts else 'every input'
+        parts = [
+            "%s = %s" % (c.label, feel_text(example[c.expression]))
+            for c in self.columns
+            if example[c.expression] is not None
+        ]
+        return ", ".join(parts) if parts else "every input"
 
     def uncovered(self, target, boxes):
         """A point of `target` (a set per column) inside no box, or None when the boxes cover it."""
@@ -528,8 +628,9 @@ class _TableCheck:
 
         def search(column, alive):
             if not alive:
-                rest = [(c.domain.pick(target[k]) if c.kind else None)
-                        for k, c in enumerate(self.columns[column:], column)]
+                rest = [
+                    (c.domain.pick(target[k]) if c.kind else None) for k, c in enumerate(self.columns[column:], column)
+                ]
                 return rest
             if column == count:
                 return None
@@ -572,8 +673,9 @@ def _hulls_meet(first, second):
     """False only when the two sets are certainly disjoint (ends compared inclusively)."""
     if first == () or second == ():
         return False
-    return (first[0] is None or second[1] is None or first[0] <= second[1]) and \
-        (second[0] is None or first[1] is None or second[0] <= first[1])
+    return (first[0] is None or second[1] is None or first[0] <= second[1]) and (
+        second[0] is None or first[1] is None or second[0] <= first[1]
+    )
 
 
 def _intersect_sets(domain, first, second):
@@ -622,13 +724,17 @@ def validate(source, *, known_inputs=None, input_domains=None):
     try:
         definitions = reader.read_definitions(source)
     except DmnError as error:
-        return [Message(ERROR, 'model', str(error))]
+        return [Message(ERROR, "model", str(error))]
     known_names = vocabulary(_collect_names(definitions))
     input_types = {d.name: d.type_ref for d in definitions.input_data}
     # A table may read another decision, or (as Camunda resolves them) the output names of the tables it requires.
     decision_names = {d.name for d in definitions.decisions} | {
-        clause.name for d in definitions.decisions if isinstance(d.expression, reader.DecisionTable)
-        for clause in d.expression.outputs if clause.name}
+        clause.name
+        for d in definitions.decisions
+        if isinstance(d.expression, reader.DecisionTable)
+        for clause in d.expression.outputs
+        if clause.name
+    }
     for decision in definitions.decisions:
         table = decision.expression
         if not isinstance(table, reader.DecisionTable):
@@ -638,24 +744,34 @@ def validate(source, *, known_inputs=None, input_domains=None):
             for column in check.columns:
                 name = column.expression.strip()
                 if name not in known_inputs and name not in decision_names:
-                    check.add(ERROR, 'unmapped-input', 'Column %s reads %r, which is not a data-dictionary field: '
-                              'choose the column from the dictionary' % (column.label, name), column=column.label)
+                    check.add(
+                        ERROR,
+                        "unmapped-input",
+                        "Column %s reads %r, which is not a data-dictionary field: "
+                        "choose the column from the dictionary" % (column.label, name),
+                        column=column.label,
+                    )
                     continue
                 expected = DICTIONARY_KINDS.get(known_inputs.get(name) if isinstance(known_inputs, dict) else None)
                 if expected and column.kind in ANALYSED_KINDS and column.kind != expected:
-                    check.add(ERROR, 'mistyped-input', 'Column %s is typed %s, but the dictionary field %r holds %ss'
-                              % (column.label, column.kind, name, expected), column=column.label)
+                    check.add(
+                        ERROR,
+                        "mistyped-input",
+                        "Column %s is typed %s, but the dictionary field %r holds %ss"
+                        % (column.label, column.kind, name, expected),
+                        column=column.label,
+                    )
         check.check()
     # The engine's own load-time checks are quadratic in rules: a table too large for the budget
     # here is not handed to it from the editor (submission still loads it).
-    too_large = any(m.code == 'too-large' for m in messages)
+    too_large = any(m.code == "too-large" for m in messages)
     if not too_large and not any(m.severity == ERROR for m in messages):
         try:
             load(source)
         except DmnError as error:
-            messages.append(Message(ERROR, 'model', str(error)))
+            messages.append(Message(ERROR, "model", str(error)))
     order = {ERROR: 0, WARNING: 1, INFO: 2}
     return sorted(messages, key=lambda m: order[m.severity])
 
 
-__all__ = ['validate', 'Message', 'feel_text', 'ERROR', 'WARNING', 'INFO']
+__all__ = ["validate", "Message", "feel_text", "ERROR", "WARNING", "INFO"]

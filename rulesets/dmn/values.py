@@ -1,4 +1,5 @@
 """Conversions between caller values (int, float, numpy scalars, pandas NaN) and FEEL values."""
+
 import datetime
 import decimal
 import math
@@ -27,14 +28,14 @@ def to_feel(value):
         return {k: to_feel(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [to_feel(v) for v in value]
-    if hasattr(value, 'to_pydatetime'):  # pandas Timestamp
+    if hasattr(value, "to_pydatetime"):  # pandas Timestamp
         return value.to_pydatetime()
-    if type(value).__name__ == 'NaTType':
+    if type(value).__name__ == "NaTType":
         return None
-    if hasattr(value, 'item') and not isinstance(value, (datetime.date, datetime.time, datetime.timedelta)):
+    if hasattr(value, "item") and not isinstance(value, (datetime.date, datetime.time, datetime.timedelta)):
         return to_feel(value.item())  # numpy scalar
     return value
 
 
 def is_missing(value):
-    return value is None or (type(value) is float and value != value) or type(value).__name__ in ('NaTType', 'NAType')
+    return value is None or (type(value) is float and value != value) or type(value).__name__ in ("NaTType", "NAType")

@@ -11,6 +11,7 @@ Two things Camunda does that the DMN specification leaves to the tool:
   variables.  Here it becomes an *implicit* input: an argument like a declared one, with a
   warning naming it so the author can declare it.
 """
+
 from . import reader
 from .feel import FeelSyntaxError, compile_feel_expression, vocabulary
 
@@ -77,9 +78,17 @@ def visible_aliases(definitions):
 
 
 def _declared_names(definitions, explicit_only=False):
-    return {e.name for group in (definitions.input_data, definitions.decisions, definitions.knowledge_models,
-                                 definitions.decision_services) for e in group
-            if not (explicit_only and getattr(e, 'implicit', False))}
+    return {
+        e.name
+        for group in (
+            definitions.input_data,
+            definitions.decisions,
+            definitions.knowledge_models,
+            definitions.decision_services,
+        )
+        for e in group
+        if not (explicit_only and getattr(e, "implicit", False))
+    }
 
 
 def declare_implicit_inputs(definitions):
@@ -101,17 +110,24 @@ def declare_implicit_inputs(definitions):
             if name is None or name in declared or name in aliases.get(decision.name, {}):
                 continue
             if name not in implicit:
-                implicit[name] = (reader.InputData(name, None, clause.type_ref, table.line, implicit=True),
-                                  [decision.name])
+                implicit[name] = (
+                    reader.InputData(name, None, clause.type_ref, table.line, implicit=True),
+                    [decision.name],
+                )
             elif decision.name not in implicit[name][1]:
                 implicit[name][1].append(decision.name)
     warnings = []
     for name, (input_data, readers) in implicit.items():
         definitions.input_data.append(input_data)
-        who = ('decision %r reads' % readers[0] if len(readers) == 1
-               else 'decisions %s read' % ', '.join(repr(r) for r in readers))
-        warnings.append('%s %r, which no inputData declares: it is taken as an input of the model '
-                        '(declare it as inputData to make this explicit)' % (who, name))
+        who = (
+            "decision %r reads" % readers[0]
+            if len(readers) == 1
+            else "decisions %s read" % ", ".join(repr(r) for r in readers)
+        )
+        warnings.append(
+            "%s %r, which no inputData declares: it is taken as an input of the model "
+            "(declare it as inputData to make this explicit)" % (who, name)
+        )
     definitions.warnings.extend(warnings)
     return warnings
 
@@ -119,11 +135,11 @@ def declare_implicit_inputs(definitions):
 def _read_name(text, known):
     """The variable an input expression reads (`season`, `applicant.age` -> `applicant`), or None."""
     try:
-        tree, _ = compile_feel_expression(text or 'null', known)
+        tree, _ = compile_feel_expression(text or "null", known)
     except FeelSyntaxError:
         return None  # reported with its rule and column when the table is compiled
-    while tree and tree[0] == 'path':
+    while tree and tree[0] == "path":
         tree = tree[1]
-    if tree and tree[0] == 'name':
+    if tree and tree[0] == "name":
         return tree[1]
     return None

@@ -1,4 +1,5 @@
 """Who may act on a partner's rulesets (shared by the ruleset services)."""
+
 from core.exceptions import NotFound, NotPermitted
 from partners import roles
 

@@ -1,4 +1,5 @@
 """A ruleset's test cases: authored, imported from CSV, and run on any version's XML."""
+
 import csv
 import datetime
 import decimal
@@ -43,8 +44,9 @@ def ruleset_test_case_create(*, ruleset, name, inputs, expected_outputs, actor) 
     name = _clean_case(name, inputs, expected_outputs)
     if RulesetTestCase.objects.filter(ruleset=ruleset, name=name).exists():
         raise ArgumentError("name", f"The ruleset has a test case named {name!r} already.")
-    case = RulesetTestCase.objects.create(ruleset=ruleset, name=name, inputs=inputs, expected_outputs=expected_outputs,
-                                          created_by=actor)
+    case = RulesetTestCase.objects.create(
+        ruleset=ruleset, name=name, inputs=inputs, expected_outputs=expected_outputs, created_by=actor
+    )
     audit_event_record(actor=actor, action="ruleset_test_case.create", obj=case, partner=ruleset.partner)
     return case
 
@@ -53,8 +55,11 @@ def ruleset_test_case_create(*, ruleset, name, inputs, expected_outputs, actor) 
 def ruleset_test_case_update(*, test_case, actor, name=None, inputs=None, expected_outputs=None) -> RulesetTestCase:
     check_partner(actor, test_case.ruleset)
     require_role(actor, AUTHOR_ROLES, "write test cases")
-    name = _clean_case(test_case.name if name is None else name, test_case.inputs if inputs is None else inputs,
-                       test_case.expected_outputs if expected_outputs is None else expected_outputs)
+    name = _clean_case(
+        test_case.name if name is None else name,
+        test_case.inputs if inputs is None else inputs,
+        test_case.expected_outputs if expected_outputs is None else expected_outputs,
+    )
     if RulesetTestCase.objects.filter(ruleset=test_case.ruleset, name=name).exclude(pk=test_case.pk).exists():
         raise ArgumentError("name", f"The ruleset has a test case named {name!r} already.")
     test_case.name = name
@@ -71,8 +76,13 @@ def ruleset_test_case_update(*, test_case, actor, name=None, inputs=None, expect
 def ruleset_test_case_delete(*, test_case, actor) -> None:
     check_partner(actor, test_case.ruleset)
     require_role(actor, AUTHOR_ROLES, "write test cases")
-    audit_event_record(actor=actor, action="ruleset_test_case.delete", obj=test_case, partner=test_case.ruleset.partner,
-                       data={"name": test_case.name})
+    audit_event_record(
+        actor=actor,
+        action="ruleset_test_case.delete",
+        obj=test_case,
+        partner=test_case.ruleset.partner,
+        data={"name": test_case.name},
+    )
     test_case.delete()
 
 
@@ -101,7 +111,11 @@ def _cell_value(text, data_type):
             raise ValueError(f"{stripped!r} is not a number") from None
         if not number.is_finite():
             raise ValueError(f"{stripped!r} is not a finite number")
-        return int(number) if number == number.to_integral_value() and "." not in stripped and "e" not in stripped.lower() else float(number)
+        return (
+            int(number)
+            if number == number.to_integral_value() and "." not in stripped and "e" not in stripped.lower()
+            else float(number)
+        )
     if data_type == "boolean":
         if stripped.lower() in _TRUE:
             return True
@@ -162,22 +176,36 @@ def ruleset_test_cases_import_csv(*, ruleset, csv_text, actor, version=None) -> 
     header = [cell.strip() for cell in rows[0]]
     errors, columns = [], []
     if not header or header[0].lower() != "name":
-        errors.append(ArgumentError(("csv", "1", header[0] if header else "name"),
-                                    "Row 1: the first column must be 'name'."))
+        errors.append(
+            ArgumentError(("csv", "1", header[0] if header else "name"), "Row 1: the first column must be 'name'.")
+        )
     for position, title in enumerate(header[1:], start=2):
         kind, _, column = title.partition(":") if ":" in title else ("", "", title)
         kind, column = kind.strip().lower(), column.strip()
         if kind == "input" or (not kind and column in arguments):
             if column not in arguments:
-                errors.append(ArgumentError(("csv", "1", title), f"Row 1, column {position} {title!r}: the DMN has no input {column!r}."))
+                errors.append(
+                    ArgumentError(
+                        ("csv", "1", title), f"Row 1, column {position} {title!r}: the DMN has no input {column!r}."
+                    )
+                )
             columns.append(("input", column, arguments.get(column)))
         elif kind == "expected" or (not kind and column in results):
             if column not in results:
-                errors.append(ArgumentError(("csv", "1", title), f"Row 1, column {position} {title!r}: the DMN has no output {column!r}."))
+                errors.append(
+                    ArgumentError(
+                        ("csv", "1", title), f"Row 1, column {position} {title!r}: the DMN has no output {column!r}."
+                    )
+                )
             columns.append(("expected", column, results.get(column)))
         else:
-            errors.append(ArgumentError(("csv", "1", title), f"Row 1, column {position} {title!r}: not an input or an "
-                                        "output of the DMN (write input:NAME or expected:NAME)."))
+            errors.append(
+                ArgumentError(
+                    ("csv", "1", title),
+                    f"Row 1, column {position} {title!r}: not an input or an "
+                    "output of the DMN (write input:NAME or expected:NAME).",
+                )
+            )
             columns.append((None, column, None))
     if errors:
         raise ArgumentErrors(errors)
@@ -187,15 +215,23 @@ def ruleset_test_cases_import_csv(*, ruleset, csv_text, actor, version=None) -> 
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
-            errors.append(ArgumentError(("csv", str(row_number)),
-                                        f"Row {row_number}: {len(row)} cells; the header has {len(header)} columns."))
+            errors.append(
+                ArgumentError(
+                    ("csv", str(row_number)),
+                    f"Row {row_number}: {len(row)} cells; the header has {len(header)} columns.",
+                )
+            )
             continue
         name = row[0].strip()
         if not name:
             errors.append(ArgumentError(("csv", str(row_number), "name"), f"Row {row_number}, column 'name': empty."))
         elif name in seen:
-            errors.append(ArgumentError(("csv", str(row_number), "name"),
-                                        f"Row {row_number}, column 'name': {name!r} is also row {seen[name]}."))
+            errors.append(
+                ArgumentError(
+                    ("csv", str(row_number), "name"),
+                    f"Row {row_number}, column 'name': {name!r} is also row {seen[name]}.",
+                )
+            )
         seen.setdefault(name, row_number)
         inputs, expected = {}, {}
         for (kind, column, data_type), text in zip(columns, row[1:]):
@@ -204,8 +240,9 @@ def ruleset_test_cases_import_csv(*, ruleset, csv_text, actor, version=None) -> 
             try:
                 value = _cell_value(text, data_type) if text.strip() else None
             except ValueError as problem:
-                errors.append(ArgumentError(("csv", str(row_number), column),
-                                            f"Row {row_number}, column {column!r}: {problem}."))
+                errors.append(
+                    ArgumentError(("csv", str(row_number), column), f"Row {row_number}, column {column!r}: {problem}.")
+                )
                 continue
             (inputs if kind == "input" else expected)[column] = value
         if not expected:
@@ -221,15 +258,23 @@ def ruleset_test_cases_import_csv(*, ruleset, csv_text, actor, version=None) -> 
     for name, inputs, expected in cases:
         case = existing.get(name)
         if case is None:
-            case = RulesetTestCase.objects.create(ruleset=ruleset, name=name, inputs=inputs,
-                                                  expected_outputs=expected, created_by=actor)
+            case = RulesetTestCase.objects.create(
+                ruleset=ruleset, name=name, inputs=inputs, expected_outputs=expected, created_by=actor
+            )
         else:
             case.inputs, case.expected_outputs = inputs, expected
             case.save()
         imported.append(case)
-    audit_event_record(actor=actor, action="ruleset_test_case.import_csv", obj=ruleset,
-                       data={"cases": len(imported), "created": len(imported) - len(set(existing) & seen.keys()),
-                             "version": version.number})
+    audit_event_record(
+        actor=actor,
+        action="ruleset_test_case.import_csv",
+        obj=ruleset,
+        data={
+            "cases": len(imported),
+            "created": len(imported) - len(set(existing) & seen.keys()),
+            "version": version.number,
+        },
+    )
     return imported
 
 
@@ -246,8 +291,9 @@ class TestCaseResult:
     def summary(self):
         if self.error:
             return self.error
-        return ", ".join(f"{name} expected {self.expected.get(name)!r}, got {self.actual.get(name)!r}"
-                         for name in self.mismatches)
+        return ", ".join(
+            f"{name} expected {self.expected.get(name)!r}, got {self.actual.get(name)!r}" for name in self.mismatches
+        )
 
 
 @dataclass
@@ -316,19 +362,26 @@ def ruleset_version_test_run(*, version, test_cases=None) -> TestRun:
         unknown_inputs = sorted(set(case.inputs) - set(argument_types))
         unknown_outputs = sorted(set(expected) - result_names)
         if unknown_inputs or unknown_outputs:
-            problems = [f"no input {name!r}" for name in unknown_inputs] + [f"no output {name!r}" for name in unknown_outputs]
-            results.append(TestCaseResult(case=case, passed=False, expected=expected,
-                                          error="The DMN has " + ", ".join(problems) + "."))
+            problems = [f"no input {name!r}" for name in unknown_inputs] + [
+                f"no output {name!r}" for name in unknown_outputs
+            ]
+            results.append(
+                TestCaseResult(
+                    case=case, passed=False, expected=expected, error="The DMN has " + ", ".join(problems) + "."
+                )
+            )
             continue
         record = {name: _engine_input(case.inputs.get(name), data_type) for name, data_type in argument_types.items()}
         try:
             output = loaded.evaluate(record)
         except Exception as error:  # noqa: BLE001 — an engine fault fails this case with its message
-            results.append(TestCaseResult(case=case, passed=False, expected=expected,
-                                          error=f"{type(error).__name__}: {error}"))
+            results.append(
+                TestCaseResult(case=case, passed=False, expected=expected, error=f"{type(error).__name__}: {error}")
+            )
             continue
         actual = {name: _json_ready(output.get(name)) for name in sorted(result_names)}
         mismatches = [name for name in expected if not _same(expected[name], actual.get(name))]
-        results.append(TestCaseResult(case=case, passed=not mismatches, expected=expected, actual=actual,
-                                      mismatches=mismatches))
+        results.append(
+            TestCaseResult(case=case, passed=not mismatches, expected=expected, actual=actual, mismatches=mismatches)
+        )
     return TestRun(version=version, results=results)

@@ -4,6 +4,7 @@ A version moves draft → in review → approved → published → retired. Ever
 RulesetVersionTransition (who, when, from, to, note) written with an audit event in the same
 transaction. Publishing is the only way DMN rules reach the model registry, and so decisions.
 """
+
 import datetime
 
 from django.db import transaction
@@ -50,8 +51,9 @@ def ruleset_create(*, partner, name, purpose, actor, description="") -> Ruleset:
         raise ArgumentError("name", f"The partner has a ruleset named {name!r} already.")
     if PredictiveModel.objects.filter(partner=partner, name=name).exclude(engine=Engine.DMN).exists():
         raise ArgumentError("name", f"{name!r} names a registered model already; choose another name.")
-    ruleset = Ruleset.objects.create(partner=partner, name=name, purpose=purpose, description=description,
-                                     created_by=actor)
+    ruleset = Ruleset.objects.create(
+        partner=partner, name=name, purpose=purpose, description=description, created_by=actor
+    )
     audit_event_record(actor=actor, action="ruleset.create", obj=ruleset, data={"purpose": purpose})
     return ruleset
 
@@ -70,8 +72,11 @@ def _clean_field_mapping(field_mapping):
         return {}
     if not isinstance(field_mapping, dict):
         raise ArgumentError("fieldMapping", "Give an object of DMN names to data-dictionary names.")
-    known = set(DataDictionaryField.objects.filter(name__in=[str(v) for v in field_mapping.values()])
-                .values_list("name", flat=True))
+    known = set(
+        DataDictionaryField.objects.filter(name__in=[str(v) for v in field_mapping.values()]).values_list(
+            "name", flat=True
+        )
+    )
     errors = []
     for name, concept in field_mapping.items():
         if not isinstance(concept, str) or concept not in known:
@@ -92,20 +97,39 @@ def _locked_version(version):
 
 def _record_transition(*, version, from_status, actor, note, action, data=None):
     RulesetVersionTransition.objects.create(
-        version=version, from_status=from_status or "", to_status=version.status,
-        actor=actor if getattr(actor, "pk", None) else None, note=note or "",
+        version=version,
+        from_status=from_status or "",
+        to_status=version.status,
+        actor=actor if getattr(actor, "pk", None) else None,
+        note=note or "",
     )
     audit_event_record(
-        actor=actor, action=f"ruleset_version.{action}", obj=version,
-        data={"ruleset": str(version.ruleset_id), "number": version.number, "from": from_status or "",
-              "to": version.status, "sha256": version.sha256, **(data or {})},
+        actor=actor,
+        action=f"ruleset_version.{action}",
+        obj=version,
+        data={
+            "ruleset": str(version.ruleset_id),
+            "number": version.number,
+            "from": from_status or "",
+            "to": version.status,
+            "sha256": version.sha256,
+            **(data or {}),
+        },
     )
 
 
 @transaction.atomic
 def ruleset_version_create_draft(
-    *, ruleset, actor, dmn_xml=None, based_on=None, change_note="", field_mapping=None,
-    source_format=SourceFormat.XML, source_name="", source_file=None,
+    *,
+    ruleset,
+    actor,
+    dmn_xml=None,
+    based_on=None,
+    change_note="",
+    field_mapping=None,
+    source_format=SourceFormat.XML,
+    source_name="",
+    source_file=None,
 ) -> RulesetVersion:
     """A new draft of `ruleset`: from `dmn_xml`, or a copy of `based_on` (any earlier version) to edit.
 
@@ -126,17 +150,34 @@ def ruleset_version_create_draft(
     ruleset = _locked_ruleset(ruleset)  # serialise numbering: two drafts never get one number
     latest = ruleset.versions.aggregate(highest=Max("number"))["highest"] or 0
     version = RulesetVersion.objects.create(
-        ruleset=ruleset, number=latest + 1, dmn_xml=dmn_xml, sha256=engines.artifact_sha256(dmn_xml),
-        status=Status.DRAFT, field_mapping=field_mapping, change_note=change_note or "", based_on=based_on,
-        author=actor, source_format=source_format, source_name=(source_name or "")[:255], source_file=source_file,
+        ruleset=ruleset,
+        number=latest + 1,
+        dmn_xml=dmn_xml,
+        sha256=engines.artifact_sha256(dmn_xml),
+        status=Status.DRAFT,
+        field_mapping=field_mapping,
+        change_note=change_note or "",
+        based_on=based_on,
+        author=actor,
+        source_format=source_format,
+        source_name=(source_name or "")[:255],
+        source_file=source_file,
     )
-    _record_transition(version=version, from_status="", actor=actor, note=change_note, action="create_draft",
-                       data={"based_on": str(based_on.pk) if based_on else None, "source_format": source_format})
+    _record_transition(
+        version=version,
+        from_status="",
+        actor=actor,
+        note=change_note,
+        action="create_draft",
+        data={"based_on": str(based_on.pk) if based_on else None, "source_format": source_format},
+    )
     return version
 
 
 @transaction.atomic
-def ruleset_version_update_draft(*, version, actor, dmn_xml=None, change_note=None, field_mapping=None) -> RulesetVersion:
+def ruleset_version_update_draft(
+    *, version, actor, dmn_xml=None, change_note=None, field_mapping=None
+) -> RulesetVersion:
     """Change a draft's XML, change note or field mapping. Any other status is refused: make a new draft."""
     check_partner(actor, version.ruleset)
     require_role(actor, AUTHOR_ROLES, "author rules")
@@ -162,8 +203,12 @@ def ruleset_version_update_draft(*, version, actor, dmn_xml=None, change_note=No
             changed.append("field_mapping")
     if changed:
         version.save()
-        audit_event_record(actor=actor, action="ruleset_version.update_draft", obj=version,
-                           data={"changed": changed, "sha256": version.sha256, "number": version.number})
+        audit_event_record(
+            actor=actor,
+            action="ruleset_version.update_draft",
+            obj=version,
+            data={"changed": changed, "sha256": version.sha256, "number": version.number},
+        )
     return version
 
 
@@ -178,23 +223,36 @@ def ruleset_version_submit(*, version, actor, note="") -> RulesetVersion:
     if version.status != Status.DRAFT:
         raise Conflict(f"{version} is not a draft; only a draft is submitted for review.")
     run = ruleset_version_test_run(version=version)  # raises on `dmnXml` when the DMN does not load
-    unmapped = [row["name"] + f" ({row['problem']})" for row in selectors.ruleset_version_field_mapping(version=version)
-                if row["fieldType"] == FieldType.ARGUMENT and row["supportedFieldName"] is None]
+    unmapped = [
+        row["name"] + f" ({row['problem']})"
+        for row in selectors.ruleset_version_field_mapping(version=version)
+        if row["fieldType"] == FieldType.ARGUMENT and row["supportedFieldName"] is None
+    ]
     if unmapped:
-        raise ArgumentError("fieldMapping", "Every input must map onto the data dictionary; unmapped: "
-                            + "; ".join(unmapped) + ".", code="not_mapped")
+        raise ArgumentError(
+            "fieldMapping",
+            "Every input must map onto the data dictionary; unmapped: " + "; ".join(unmapped) + ".",
+            code="not_mapped",
+        )
     if run.failed:
         raise ArgumentError(
             "testCases",
             f"{len(run.failed)} of {len(run.results)} test cases fail: "
-            + "; ".join(f"{result.case.name}: {result.summary()}" for result in run.failed[:10]) + ".",
+            + "; ".join(f"{result.case.name}: {result.summary()}" for result in run.failed[:10])
+            + ".",
             code="test_cases_fail",
         )
     previous = version.status
     version.status = Status.IN_REVIEW
     version.save()
-    _record_transition(version=version, from_status=previous, actor=actor, note=note, action="submit",
-                       data={"test_cases": len(run.results)})
+    _record_transition(
+        version=version,
+        from_status=previous,
+        actor=actor,
+        note=note,
+        action="submit",
+        data={"test_cases": len(run.results)},
+    )
     return version
 
 
@@ -216,8 +274,14 @@ def ruleset_version_approve(*, version, actor, effective_from, note="") -> Rules
     previous = version.status
     version.status, version.approver, version.effective_from = Status.APPROVED, actor, effective_from
     version.save()
-    _record_transition(version=version, from_status=previous, actor=actor, note=note, action="approve",
-                       data={"effective_from": effective_from.isoformat()})
+    _record_transition(
+        version=version,
+        from_status=previous,
+        actor=actor,
+        note=note,
+        action="approve",
+        data={"effective_from": effective_from.isoformat()},
+    )
     return version
 
 
@@ -254,12 +318,18 @@ def ruleset_version_publish(*, version, actor, note="") -> RulesetVersion:
     rows = selectors.ruleset_version_field_mapping(version=version)
     unmapped = [row["name"] for row in rows if row["fieldType"] == FieldType.ARGUMENT and not row["supportedFieldName"]]
     if unmapped:  # the dictionary changed since review: publishing would give a step that cannot run
-        raise ArgumentError("fieldMapping", f"Inputs no longer map onto the data dictionary: {', '.join(unmapped)}.",
-                            code="not_mapped")
+        raise ArgumentError(
+            "fieldMapping", f"Inputs no longer map onto the data dictionary: {', '.join(unmapped)}.", code="not_mapped"
+        )
     mapping = {(row["name"], row["fieldType"]): row["supportedFieldName"] for row in rows}
     model = registry.predictive_model_register_ruleset_version(
-        partner=version.ruleset.partner, name=version.ruleset.name, artifact=version.dmn_xml, created_by=actor,
-        ruleset_version_id=version.pk, description=version.change_note, source_format=version.source_format,
+        partner=version.ruleset.partner,
+        name=version.ruleset.name,
+        artifact=version.dmn_xml,
+        created_by=actor,
+        ruleset_version_id=version.pk,
+        description=version.change_note,
+        source_format=version.source_format,
         source_name=version.source_name,
         source_file=version.source_file if version.source_format == SourceFormat.XLSX else None,
     )
@@ -267,21 +337,34 @@ def ruleset_version_publish(*, version, actor, note="") -> RulesetVersion:
     previous = version.status
     version.status, version.published_model = Status.PUBLISHED, model
     version.save()
-    _record_transition(version=version, from_status=previous, actor=actor, note=note, action="publish",
-                       data={"model": str(model.pk), "model_version": model.version,
-                             "effective_from": version.effective_from.isoformat()})
+    _record_transition(
+        version=version,
+        from_status=previous,
+        actor=actor,
+        note=note,
+        action="publish",
+        data={
+            "model": str(model.pk),
+            "model_version": model.version,
+            "effective_from": version.effective_from.isoformat(),
+        },
+    )
     ruleset_version_live_states_refresh(ruleset=version.ruleset)
     ruleset_id, version_id = version.ruleset_id, version.pk
-    transaction.on_commit(lambda: ruleset_version_published.send(
-        sender=RulesetVersion, ruleset_id=ruleset_id, version_id=version_id))
+    transaction.on_commit(
+        lambda: ruleset_version_published.send(sender=RulesetVersion, ruleset_id=ruleset_id, version_id=version_id)
+    )
     return version
 
 
 def _apply_mapping(model, mapping, actor):
     """Make the registered fields' mapping exactly `mapping` (unmapping first, so swaps succeed)."""
     fields = list(model.fields.select_related("supported_field"))
-    differing = [f for f in fields
-                 if (f.supported_field.name if f.supported_field_id else None) != mapping.get((f.name, f.field_type))]
+    differing = [
+        f
+        for f in fields
+        if (f.supported_field.name if f.supported_field_id else None) != mapping.get((f.name, f.field_type))
+    ]
     for field_ in differing:
         if field_.supported_field_id:
             registry.predictive_model_field_map(field=field_, supported_field_name=None, actor=actor)
@@ -307,8 +390,9 @@ def ruleset_version_retire(*, version, actor, note="") -> RulesetVersion:
     _record_transition(version=version, from_status=previous, actor=actor, note=note, action="retire")
     ruleset_version_live_states_refresh(ruleset=version.ruleset)
     ruleset_id, version_id = version.ruleset_id, version.pk
-    transaction.on_commit(lambda: ruleset_version_published.send(
-        sender=RulesetVersion, ruleset_id=ruleset_id, version_id=version_id))
+    transaction.on_commit(
+        lambda: ruleset_version_published.send(sender=RulesetVersion, ruleset_id=ruleset_id, version_id=version_id)
+    )
     return version
 
 
@@ -347,6 +431,10 @@ def ruleset_version_discard(*, version, actor) -> None:
         raise Conflict(f"{version} is not a draft; only drafts are discarded.")
     if RulesetVersion.objects.filter(based_on=version).exists():
         raise Conflict(f"A later version starts from {version}; it is kept.")
-    audit_event_record(actor=actor, action="ruleset_version.discard", obj=version,
-                       data={"number": version.number, "sha256": version.sha256})
+    audit_event_record(
+        actor=actor,
+        action="ruleset_version.discard",
+        obj=version,
+        data={"number": version.number, "sha256": version.sha256},
+    )
     version.delete()

@@ -8,6 +8,7 @@ It only converts types between the runner's and the engine's: durations are text
 and values in the engine; a date, time or date and time the runner cannot hold as a Python value
 (a zone id such as @Europe/Paris) is compared as its ISO text, as the runner keeps it.
 """
+
 import datetime
 import glob
 import os
@@ -22,7 +23,7 @@ _models = {}
 
 
 def _to_engine(value):
-    if type(value).__name__ == 'Duration':  # the runner's ISO-8601 duration text
+    if type(value).__name__ == "Duration":  # the runner's ISO-8601 duration text
         return parse_duration(str(value))
     if isinstance(value, dict):
         return {k: _to_engine(v) for k, v in value.items()}
@@ -36,7 +37,7 @@ def _from_engine(value):
         return duration_text(value)
     if isinstance(value, YearsMonthsDuration):
         return str(value)
-    if isinstance(value, (datetime.datetime, datetime.time)) and getattr(value.tzinfo, 'key', None):
+    if isinstance(value, (datetime.datetime, datetime.time)) and getattr(value.tzinfo, "key", None):
         return temporal_text(value)
     if isinstance(value, FAR_TYPES):  # a year beyond Python's 1..9999: the runner keeps these as text too
         return temporal_text(value)
@@ -55,21 +56,22 @@ def _same_upload(model_path):
     folder = os.path.dirname(os.path.abspath(model_path))
 
     def resolve(namespace):
-        for path in sorted(glob.glob(os.path.join(folder, '*.dmn'))):
+        for path in sorted(glob.glob(os.path.join(folder, "*.dmn"))):
             try:
                 if read_definitions(path).namespace == namespace:
                     return path
             except dmn.ModelLoadError:
                 continue
         return None
+
     return resolve
 
 
 def evaluate(model_path, decision_name, inputs):
     if model_path not in _models:
         try:
-            engine = os.environ.get('DMN_ENGINE', 'native')
-            options = {'import_resolver': _same_upload(model_path)} if engine == 'native' else {}
+            engine = os.environ.get("DMN_ENGINE", "native")
+            options = {"import_resolver": _same_upload(model_path)} if engine == "native" else {}
             _models[model_path] = dmn.load(model_path, engine=engine, **options)
         except dmn.ModelLoadError as error:
             _models[model_path] = error

@@ -6,6 +6,7 @@
 allowReferenceEngine gets).
 JPMML's convention: a column named after the target holds the predicted value, so the adapter adds it.
 """
+
 from modelregistry import pmml
 
 
@@ -18,9 +19,11 @@ class _Adapter:
             return self.model.evaluate_batch(frame, include_target=True)
         import sys
         from pathlib import Path
+
         runner = Path(__file__).resolve().parents[2].parent / "shared" / "conformance" / "pmml"
         sys.path.insert(0, str(runner))
         from adapters.pypmml_adapter import load as load_reference
+
         return load_reference(self.path).predict(frame)
 
 

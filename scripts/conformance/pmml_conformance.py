@@ -6,6 +6,7 @@ Runs run_pmml.py with the suite's default tolerance (rtol 1e-6, atol 1e-9), then
 case whose source test used a looser tolerance (meta.json "source_tolerance") with that tolerance, as
 the source tests did. Prints the per-case lines and finally "N passed, M failed".
 """
+
 import argparse
 import json
 import os
@@ -16,8 +17,10 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 SUITE = REPO.parent / "shared" / "conformance" / "pmml"
-ADAPTERS = {"native": "scripts.conformance.pmml_adapter:load_native",
-            "default": "scripts.conformance.pmml_adapter:load"}
+ADAPTERS = {
+    "native": "scripts.conformance.pmml_adapter:load_native",
+    "default": "scripts.conformance.pmml_adapter:load",
+}
 
 
 def _run(adapter, extra=()):
@@ -25,8 +28,23 @@ def _run(adapter, extra=()):
         out = Path(directory) / "results.json"
         env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
         completed = subprocess.run(
-            [sys.executable, str(SUITE / "run_pmml.py"), "--cases", str(SUITE / "cases"), "--adapter", adapter,
-             "--json", str(out), *extra], cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
+            [
+                sys.executable,
+                str(SUITE / "run_pmml.py"),
+                "--cases",
+                str(SUITE / "cases"),
+                "--adapter",
+                adapter,
+                "--json",
+                str(out),
+                *extra,
+            ],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
         if not out.exists():
             raise RuntimeError(f"run_pmml.py failed: {completed.stdout[-2000:]} {completed.stderr[-2000:]}")
         return json.loads(out.read_text())["results"]
@@ -41,8 +59,10 @@ def run(engine="native"):
             meta = json.loads((SUITE / "cases" / result["case"] / "meta.json").read_text())
             source_tolerance = float(meta.get("source_tolerance") or 0)
             if source_tolerance > 1e-6:
-                retry = _run(ADAPTERS[engine], ["--only", result["case"], "--rtol", str(source_tolerance),
-                                                "--atol", str(source_tolerance)])
+                retry = _run(
+                    ADAPTERS[engine],
+                    ["--only", result["case"], "--rtol", str(source_tolerance), "--atol", str(source_tolerance)],
+                )
                 retry = [r for r in retry if r["case"] == result["case"]]
                 if retry and retry[0]["ok"]:
                     result, tolerance = retry[0], source_tolerance

@@ -1,4 +1,5 @@
 """Production settings pass Django's deployment checks; every response carries the security headers."""
+
 import os
 import secrets
 import subprocess
@@ -14,7 +15,8 @@ def production_environment(**extra):
     # A deployment's environment: none of the test run's Django switches (browser tests set
     # DJANGO_ALLOW_ASYNC_UNSAFE in this process, which check --deploy rightly refuses).
     environment = {
-        key: value for key, value in os.environ.items()
+        key: value
+        for key, value in os.environ.items()
         if key not in ("DEBUG", "SECURE_SSL_REDIRECT") and not key.startswith("DJANGO_")
     }
     environment.update(
@@ -29,8 +31,12 @@ def production_environment(**extra):
 
 def manage(*arguments, **extra):
     return subprocess.run(
-        [sys.executable, "manage.py", *arguments], cwd=ROOT, env=production_environment(**extra),
-        capture_output=True, text=True, timeout=120,
+        [sys.executable, "manage.py", *arguments],
+        cwd=ROOT,
+        env=production_environment(**extra),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -86,14 +92,21 @@ print(json.dumps([response.status_code, response.get("Location"), secure.status_
 """
 
 
-@pytest.mark.parametrize("redirect, expected", [
-    ("true", [301, "https://testserver/accounts/login/", 200, HSTS]),
-    ("false", [200, None, 200, HSTS]),  # plain HTTP on loopback for benchmarks; HSTS stays on
-])
+@pytest.mark.parametrize(
+    "redirect, expected",
+    [
+        ("true", [301, "https://testserver/accounts/login/", 200, HSTS]),
+        ("false", [200, None, 200, HSTS]),  # plain HTTP on loopback for benchmarks; HSTS stays on
+    ],
+)
 def test_production_redirects_plain_http_to_https_unless_switched_off(redirect, expected):
     finished = subprocess.run(
-        [sys.executable, "-c", REQUEST_OVER_HTTP], cwd=ROOT, env=production_environment(SECURE_SSL_REDIRECT=redirect),
-        capture_output=True, text=True, timeout=120,
+        [sys.executable, "-c", REQUEST_OVER_HTTP],
+        cwd=ROOT,
+        env=production_environment(SECURE_SSL_REDIRECT=redirect),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert finished.returncode == 0, finished.stderr
     import json
@@ -106,8 +119,11 @@ def test_the_benchmark_echo_view_is_not_routed_unless_asked_for():
     probe = "from django.urls import resolve, Resolver404\ntry:\n    resolve('/api/v1/benchmark-echo'); print('routed')\nexcept Resolver404:\n    print('absent')"
     for value, expected in (("", "absent"), ("1", "routed")):
         finished = subprocess.run(
-            [sys.executable, "-c", "import django; django.setup()\n" + probe], cwd=ROOT,
+            [sys.executable, "-c", "import django; django.setup()\n" + probe],
+            cwd=ROOT,
             env=production_environment(CREDITBOX_BENCHMARK_ECHO=value) if value else production_environment(),
-            capture_output=True, text=True, timeout=120,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         assert finished.stdout.strip() == expected, finished.stderr[-2000:]

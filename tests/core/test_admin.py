@@ -1,4 +1,5 @@
 """The core admin: sealed audit blocks span every partner, so only platform staff see them."""
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.test import Client

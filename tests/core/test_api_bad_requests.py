@@ -3,6 +3,7 @@
 The endpoints come from the URL configuration, so an endpoint added later without a row in
 `ENDPOINTS` fails `test_every_api_endpoint_is_in_the_table` instead of escaping these tests.
 """
+
 import json
 
 import pytest
@@ -34,17 +35,30 @@ def world(db):
     model = demo["logistic"]
     field = model.fields.filter(field_type="argument").first()
     decision = Decision.objects.create(
-        partner=demo["partner"], flow=demo["flow"], application=demo_application(0), outcome="APPROVED",
-        final_outcome="APPROVED", outputs={},
+        partner=demo["partner"],
+        flow=demo["flow"],
+        application=demo_application(0),
+        outcome="APPROVED",
+        final_outcome="APPROVED",
+        outputs={},
     )
     ruleset = demo["rulesets"]["knockout"]
     flow = demo["flow"].definition
     backtest = backtest_create(flow=flow, actor=demo["people"][roles.RULE_APPROVER][0], candidate=demo["flow"], limit=5)
     job = reevaluation_job_create(partner=demo["partner"], user=admin, flow_id=str(demo["flow"].pk), chunk_size=100)
-    return {"flow": flow, "backtest": backtest, "job": job,
-            "client": client, "model": model, "field": field, "decision": decision, "ruleset": ruleset,
-            "version": ruleset.versions.order_by("-number").first(), "test_case": ruleset.test_cases.first(),
-            "dmn_model": demo["knockout"]}
+    return {
+        "flow": flow,
+        "backtest": backtest,
+        "job": job,
+        "client": client,
+        "model": model,
+        "field": field,
+        "decision": decision,
+        "ruleset": ruleset,
+        "version": ruleset.versions.order_by("-number").first(),
+        "test_case": ruleset.test_cases.first(),
+        "dmn_model": demo["knockout"],
+    }
 
 
 # route name -> (path kwargs from the world, {method: (resource type, the attribute a deep value goes in)})
@@ -75,15 +89,20 @@ ENDPOINTS = {
     ),
     "ruleset-version-list": (lambda w: {}, {"post": ("rulesetVersion", "dmnXml")}),
     "ruleset-version-detail": (lambda w: {"pk": w["version"].pk}, {"patch": ("rulesetVersion", "changeNote")}),
-    **{f"ruleset-version-{verb}": (lambda w: {"pk": w["version"].pk}, {"post": ("rulesetVersion", "note")})
-       for verb in ("submit", "approve", "reject", "publish", "retire")},
+    **{
+        f"ruleset-version-{verb}": (lambda w: {"pk": w["version"].pk}, {"post": ("rulesetVersion", "note")})
+        for verb in ("submit", "approve", "reject", "publish", "retire")
+    },
     "ruleset-version-test-run": (lambda w: {"pk": w["version"].pk}, {"post": None}),
     "ruleset-version-diff": (lambda w: {"pk": w["version"].pk}, {}),
     "ruleset-version-field-mapping": (lambda w: {"pk": w["version"].pk}, {}),
     "data-dictionary": (lambda w: {}, {}),  # its POST takes text/csv, not a JSON:API document
     "decision-flow-list": (lambda w: {}, {"post": ("decisionFlow", "name")}),
     "decision-flow-detail": (lambda w: {"pk": w["flow"].pk}, {}),
-    "decision-flow-version-list": (lambda w: {"flow_pk": w["flow"].pk}, {"post": ("decisionFlowVersion", "changeNote")}),
+    "decision-flow-version-list": (
+        lambda w: {"flow_pk": w["flow"].pk},
+        {"post": ("decisionFlowVersion", "changeNote")},
+    ),
     "decision-flow-backtest-list": (lambda w: {"flow_pk": w["flow"].pk}, {"post": ("backtest", "candidateId")}),
     "backtest-detail": (lambda w: {"pk": w["backtest"].pk}, {}),
     "reevaluation-job-list": (lambda w: {}, {"post": ("reevaluationJob", "statuses")}),
@@ -125,24 +144,73 @@ def malformed_bodies(resource_type, deep_attribute, id_):
     deep = "[" * DEEP + "]" * DEEP
     with_attributes = lambda attributes, extra="": document(resource_type, attributes, id_=id_, extra=extra).encode()  # noqa: E731
     return [
-        ("nested 10,000 deep", with_attributes(f'{{"{deep_attribute}": {deep}}}'), 400, f"/data/attributes/{deep_attribute}/0*"),
-        ("nested 40 deep", with_attributes(f'{{"{deep_attribute}": {"[" * 40 + "]" * 40}}}'), 400, f"/data/attributes/{deep_attribute}/0*"),
+        (
+            "nested 10,000 deep",
+            with_attributes(f'{{"{deep_attribute}": {deep}}}'),
+            400,
+            f"/data/attributes/{deep_attribute}/0*",
+        ),
+        (
+            "nested 40 deep",
+            with_attributes(f'{{"{deep_attribute}": {"[" * 40 + "]" * 40}}}'),
+            400,
+            f"/data/attributes/{deep_attribute}/0*",
+        ),
         ("attributes a list", with_attributes("[1]"), 400, "/data/attributes"),
         ("attributes a string", with_attributes('"text"'), 400, "/data/attributes"),
         ("attributes null", with_attributes("null"), 400, "/data/attributes"),
         ("relationships a list", with_attributes("{}", ', "relationships": [1]'), 400, "/data/relationships"),
-        ("relationship a number", with_attributes("{}", ', "relationships": {"flow": 1}'), 400, "/data/relationships/flow"),
-        ("relationship without data", with_attributes("{}", ', "relationships": {"flow": {}}'), 400, "/data/relationships/flow/data"),
-        ("relationship data a string", with_attributes("{}", ', "relationships": {"flow": {"data": "x"}}'), 400, "/data/relationships/flow/data"),
-        ("relationship linkage without id", with_attributes("{}", ', "relationships": {"flow": {"data": [{"type": "x"}]}}'), 400, "/data/relationships/flow/data/0/id"),
-        ("lone surrogate in a member name", with_attributes(f'{{"{deep_attribute}": {{"\\ud800": 1}}}}'), 400, f"/data/attributes/{deep_attribute}/\\ud800"),
-        ("lone surrogate in a value", with_attributes(f'{{"{deep_attribute}": ["ok", "a\\udfffb"]}}'), 400, f"/data/attributes/{deep_attribute}/1"),
-        ("NUL in a value", with_attributes(f'{{"{deep_attribute}": "a\\u0000b"}}'), 400, f"/data/attributes/{deep_attribute}"),
+        (
+            "relationship a number",
+            with_attributes("{}", ', "relationships": {"flow": 1}'),
+            400,
+            "/data/relationships/flow",
+        ),
+        (
+            "relationship without data",
+            with_attributes("{}", ', "relationships": {"flow": {}}'),
+            400,
+            "/data/relationships/flow/data",
+        ),
+        (
+            "relationship data a string",
+            with_attributes("{}", ', "relationships": {"flow": {"data": "x"}}'),
+            400,
+            "/data/relationships/flow/data",
+        ),
+        (
+            "relationship linkage without id",
+            with_attributes("{}", ', "relationships": {"flow": {"data": [{"type": "x"}]}}'),
+            400,
+            "/data/relationships/flow/data/0/id",
+        ),
+        (
+            "lone surrogate in a member name",
+            with_attributes(f'{{"{deep_attribute}": {{"\\ud800": 1}}}}'),
+            400,
+            f"/data/attributes/{deep_attribute}/\\ud800",
+        ),
+        (
+            "lone surrogate in a value",
+            with_attributes(f'{{"{deep_attribute}": ["ok", "a\\udfffb"]}}'),
+            400,
+            f"/data/attributes/{deep_attribute}/1",
+        ),
+        (
+            "NUL in a value",
+            with_attributes(f'{{"{deep_attribute}": "a\\u0000b"}}'),
+            400,
+            f"/data/attributes/{deep_attribute}",
+        ),
         ("NUL in a member name", with_attributes('{"a\\u0000b": 1}'), 400, "/data/attributes/a\x00b"),
         ("type a number", '{"data": {"type": 7, "attributes": {}}}'.encode(), 400, "/data/type"),
         ("type missing", b'{"data": {"attributes": {}}}', 400, "/data/type"),
-        ("unknown member of data", f'{{"data": {{"type": "{resource_type}", "attributes": {{}}, "x-unknown": 42}}}}'.encode(),
-         400, "/data/x-unknown"),
+        (
+            "unknown member of data",
+            f'{{"data": {{"type": "{resource_type}", "attributes": {{}}, "x-unknown": 42}}}}'.encode(),
+            400,
+            "/data/x-unknown",
+        ),
         ("meta a list", with_attributes("{}", ', "meta": []'), 400, "/data/meta"),
         ("data a list", b'{"data": [1]}', 400, "/data"),
         ("data missing", b'{"meta": {}}', 400, "/data"),
@@ -230,8 +298,11 @@ BAD_FILTERS = [
     ("page[size]", "0"),
     ("page[size]", "100000"),
 ]
-LISTS = [name for name in ENDPOINTS if name.endswith("-list")
-         and name not in ("replay-job-list", "decision-flow-backtest-list")]  # those are POST only
+LISTS = [
+    name
+    for name in ENDPOINTS
+    if name.endswith("-list") and name not in ("replay-job-list", "decision-flow-backtest-list")
+]  # those are POST only
 
 
 @pytest.mark.parametrize("name", LISTS)
@@ -250,10 +321,17 @@ def test_bad_filters_and_pages_are_400s_naming_the_parameter(world, name):
 @pytest.mark.parametrize("name", ["decision-list", "insight-list"])
 def test_filters_within_range_are_accepted(world, name):
     # Offsets beyond PostgreSQL's ±15:59 and moments at the calendar's ends are compared in UTC.
-    for parameter, value in [("filter[createdFrom]", "2024-01-01T00:00:00+15:59"), ("filter[createdTo]", "9999-12-31"),
-                             ("filter[createdFrom]", "2024-01-01T00:00:00+16:00"), ("filter[createdTo]", "2024-01-01T00:00:00-23:59"),
-                             ("filter[createdFrom]", "9999-12-31T23:59:59-15:00"), ("filter[createdTo]", "0001-01-01T00:00:00+15:00"),
-                             ("filter[createdFrom]", "0001-01-02"), ("page[size]", "200"), ("page[number]", "1")]:
+    for parameter, value in [
+        ("filter[createdFrom]", "2024-01-01T00:00:00+15:59"),
+        ("filter[createdTo]", "9999-12-31"),
+        ("filter[createdFrom]", "2024-01-01T00:00:00+16:00"),
+        ("filter[createdTo]", "2024-01-01T00:00:00-23:59"),
+        ("filter[createdFrom]", "9999-12-31T23:59:59-15:00"),
+        ("filter[createdTo]", "0001-01-01T00:00:00+15:00"),
+        ("filter[createdFrom]", "0001-01-02"),
+        ("page[size]", "200"),
+        ("page[number]", "1"),
+    ]:
         response = world["client"].get(url_of(world, name), {parameter: value})
         assert response.status_code == 200, (parameter, value, response.content[:300])
 
@@ -262,11 +340,15 @@ def test_an_idempotency_key_over_the_column_length_is_refused_before_the_flow_ru
     before = Decision.objects.count()
     body = json.dumps({"data": {"type": "decision", "attributes": {"application": demo_application(1)}}})
     for key, message in [("k" * 201, "At most 200 characters"), ("é-key", "printable ASCII")]:
-        response = world["client"].post(url_of(world, "decision-list"), data=body, content_type=JSON_API, HTTP_IDEMPOTENCY_KEY=key)
+        response = world["client"].post(
+            url_of(world, "decision-list"), data=body, content_type=JSON_API, HTTP_IDEMPOTENCY_KEY=key
+        )
         errors = assert_json_api_error(response, 400, key)
         assert errors[0]["source"] == {"header": "Idempotency-Key"} and message in errors[0]["detail"]
     assert Decision.objects.count() == before
-    accepted = world["client"].post(url_of(world, "decision-list"), data=body, content_type=JSON_API, HTTP_IDEMPOTENCY_KEY="k" * 200)
+    accepted = world["client"].post(
+        url_of(world, "decision-list"), data=body, content_type=JSON_API, HTTP_IDEMPOTENCY_KEY="k" * 200
+    )
     assert accepted.status_code == 201, accepted.content[:300]
 
 
@@ -281,10 +363,17 @@ def test_errors_about_no_request_document_name_no_pointer(world):
     assert assert_json_api_error(conflict, 409, "wrong type")[0]["source"] == {"pointer": "/data"}
 
 
-@pytest.mark.parametrize("name,method,spec", [case for case in body_cases() if case[2]], ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize(
+    "name,method,spec", [case for case in body_cases() if case[2]], ids=lambda v: v if isinstance(v, str) else ""
+)
 def test_bodies_of_another_media_type_are_415_json_api_errors(world, name, method, spec):
     resource_type, attribute = spec
     body = document(resource_type, json.dumps({attribute: "x"})).encode()
-    for content_type in ("application/json", "text/plain", "multipart/form-data; boundary=x", "application/x-www-form-urlencoded"):
+    for content_type in (
+        "application/json",
+        "text/plain",
+        "multipart/form-data; boundary=x",
+        "application/x-www-form-urlencoded",
+    ):
         response = getattr(world["client"], method)(url_of(world, name), data=body, content_type=content_type)
         assert_json_api_error(response, 415, content_type)

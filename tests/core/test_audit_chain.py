@@ -26,8 +26,13 @@ def _history(partner, make_user):
     """One of each sealed record: a transaction, a decision settled by review, review actions, audit events."""
     scientist = make_user(partner, roles.DATA_SCIENTIST)
     model = registry.predictive_model_register(partner=partner, name="PD", artifact=LOGISTIC_PMML, created_by=scientist)
-    evaluation = Evaluation(model=model, arguments={"annualIncome": 52000, "surname": APPLICATION_SECRET},
-                            field_mapping={}, engine_name="test", results={"score": 612})
+    evaluation = Evaluation(
+        model=model,
+        arguments={"annualIncome": 52000, "surname": APPLICATION_SECRET},
+        field_mapping={},
+        engine_name="test",
+        results={"score": 612},
+    )
     insight = insight_record(partner=partner, evaluation=evaluation, requested_by=scientist)
     case = factories.ReviewCaseFactory(partner=partner)
     first, second = make_user(partner, roles.UNDERWRITER), make_user(partner, roles.UNDERWRITER)
@@ -76,8 +81,14 @@ def test_seal_puts_each_new_record_of_the_partner_in_one_block_and_empties_the_q
     expected = {
         ("decisioning.insighttransaction", str(history["insight"].pk)),
         ("decisioning.decision", str(decision.pk)),
-        *(("decisioning.reviewaction", str(pk)) for pk in ReviewAction.objects.filter(case=history["case"]).values_list("pk", flat=True)),
-        *(("core.auditevent", str(pk)) for pk in AuditEvent.objects.filter(partner=partner).values_list("pk", flat=True)),
+        *(
+            ("decisioning.reviewaction", str(pk))
+            for pk in ReviewAction.objects.filter(case=history["case"]).values_list("pk", flat=True)
+        ),
+        *(
+            ("core.auditevent", str(pk))
+            for pk in AuditEvent.objects.filter(partner=partner).values_list("pk", flat=True)
+        ),
     }
     assert len(expected) >= 1 + 1 + 3 + 4
     assert audit_chain_seal_all() == {f"partner:{partner.pk}": 1}
@@ -141,7 +152,9 @@ def test_key_rotation_leaves_the_chain_intact(history, settings):
 def test_an_encrypted_column_replaced_by_another_valid_ciphertext_is_named(history):
     audit_chain_seal_all()
     decision = history["decision"]
-    forged = Decision._meta.get_field("application").get_db_prep_save({**decision.application, "annualIncome": 999999.0}, connection)
+    forged = Decision._meta.get_field("application").get_db_prep_save(
+        {**decision.application, "annualIncome": 999999.0}, connection
+    )
     raw_update("decisioning_decision", "application", forged, decision.pk)
     assert Decision.objects.get(pk=decision.pk).application["annualIncome"] == 999999.0  # it decrypts fine
     intact, message, _ = verify()
@@ -216,7 +229,9 @@ def test_an_edited_block_and_a_removed_last_block_are_reported(history, partner)
 @pytest.mark.django_db
 def test_a_row_written_behind_the_applications_back_is_reported_unsealed(history, partner):
     audit_chain_seal_all()
-    [forged] = AuditEvent.objects.bulk_create([AuditEvent(partner=partner, action="forged", object_type="x", object_id="1")])
+    [forged] = AuditEvent.objects.bulk_create(
+        [AuditEvent(partner=partner, action="forged", object_type="x", object_id="1")]
+    )
     intact, message, _ = verify()
     assert not intact
     assert f"core.auditevent {forged.pk} (the demo-credit-union chain): in no block and not pending" in message
@@ -245,7 +260,10 @@ def test_verify_audit_chain_exits_non_zero_naming_the_record(partner, make_user,
     raw_update("decisioning_insighttransaction", "status", "error", history["insight"].pk)
     broken = subprocess.run(command, env=subprocess_environment(), capture_output=True, text=True, timeout=60)
     assert broken.returncode == 1
-    assert f"decisioning.insighttransaction {history['insight'].pk} (block 1 of the demo-credit-union chain): altered" in broken.stderr
+    assert (
+        f"decisioning.insighttransaction {history['insight'].pk} (block 1 of the demo-credit-union chain): altered"
+        in broken.stderr
+    )
 
 
 @pytest.mark.django_db(transaction=True)

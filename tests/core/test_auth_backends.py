@@ -1,4 +1,5 @@
 """Login throttling (django-axes) on the product's and the admin's login pages."""
+
 import pytest
 from django.test import Client
 
@@ -45,7 +46,9 @@ def test_a_success_resets_the_count(underwriter):
         attempt(client, "/accounts/login/", underwriter.username, "wrong password")
     assert attempt(client, "/accounts/login/", underwriter.username, PASSWORD).status_code == 302
     client.logout()
-    statuses = [attempt(client, "/accounts/login/", underwriter.username, "wrong password").status_code for _ in range(4)]
+    statuses = [
+        attempt(client, "/accounts/login/", underwriter.username, "wrong password").status_code for _ in range(4)
+    ]
     assert statuses == [200] * 4
 
 

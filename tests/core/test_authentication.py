@@ -1,4 +1,5 @@
 """The cached token authentication: no SQL on a hit, and nothing stale after revocation or a role change."""
+
 import pytest
 from django.contrib.auth.models import Group
 from django.db import connection
@@ -18,8 +19,11 @@ def system(partner, make_user):
 def auth_statements(client):
     with CaptureQueriesContext(connection) as queries:
         client.get("/api/v1/decisions")
-    return [q["sql"] for q in queries.captured_queries if "knox_authtoken" in q["sql"] or "auth_group" in q["sql"]
-            or "partners_partner" in q["sql"]]
+    return [
+        q["sql"]
+        for q in queries.captured_queries
+        if "knox_authtoken" in q["sql"] or "auth_group" in q["sql"] or "partners_partner" in q["sql"]
+    ]
 
 
 @pytest.mark.django_db

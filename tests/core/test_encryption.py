@@ -46,7 +46,9 @@ def test_encoded_json_keeps_value_types_exactly(value):
 def stored_insight(partner, make_user, dictionary):
     user = make_user(partner, roles.DATA_SCIENTIST)
     model = registry.predictive_model_register(partner=partner, name="PD", artifact=LOGISTIC_PMML, created_by=user)
-    evaluation = Evaluation(model=model, arguments=ARGUMENTS, field_mapping={}, engine_name="test", results={"score": 612})
+    evaluation = Evaluation(
+        model=model, arguments=ARGUMENTS, field_mapping={}, engine_name="test", results={"score": 612}
+    )
     return insight_record(partner=partner, evaluation=evaluation, requested_by=user)
 
 

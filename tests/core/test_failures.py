@@ -4,6 +4,7 @@ database answer 503 (JSON:API under /api/), and nothing is half-written.
 Each scenario runs in a separate process whose settings point at a closed port (or whose database
 connection is cut mid-request), as a production worker would meet it; nothing is mocked.
 """
+
 import socket
 
 import pytest
@@ -64,13 +65,17 @@ def demo(transactional_db):
 def test_with_redis_down_decisions_go_on_and_job_submissions_are_503(demo):
     assert_closed(CLOSED_REDIS_PORT)
     decisions_before = Decision.objects.count()
-    answers = run_django(REQUESTS + f"""
-decided = send("post", "/api/v1/decisions", {demo['token']!r}, {decision_document(demo_application(0), 'REDIS-DOWN-1')!r})
-listed = send("get", "/api/v1/decisions", {demo['auditor_token']!r})
-job = send("post", "/api/v1/replay-jobs", {demo['auditor_token']!r},
+    answers = run_django(
+        REQUESTS
+        + f"""
+decided = send("post", "/api/v1/decisions", {demo["token"]!r}, {decision_document(demo_application(0), "REDIS-DOWN-1")!r})
+listed = send("get", "/api/v1/decisions", {demo["auditor_token"]!r})
+job = send("post", "/api/v1/replay-jobs", {demo["auditor_token"]!r},
            {{"data": {{"type": "replayJob", "attributes": {{"decisionIds": [decided["body"]["data"]["id"]]}}}}}})
 print(json.dumps({{"decided": decided, "listed": listed, "job": job}}))
-""", env={"REDIS_URL": f"redis://127.0.0.1:{CLOSED_REDIS_PORT}/3"})
+""",
+        env={"REDIS_URL": f"redis://127.0.0.1:{CLOSED_REDIS_PORT}/3"},
+    )
 
     assert answers["decided"]["status"] == 201, answers["decided"]["body"]
     assert answers["listed"]["status"] == 200
@@ -82,19 +87,25 @@ print(json.dumps({{"decided": decided, "listed": listed, "job": job}}))
     assert job["body"]["errors"][0]["code"] == "service_unavailable"
     assert int(job["retryAfter"]) > 0
     assert job["seconds"] < 10, "the submission must answer, not hang on the broker"
-    assert not AuditEvent.objects.filter(action="decision.replay_job").exists()  # nothing recorded for a job never queued
+    assert not AuditEvent.objects.filter(
+        action="decision.replay_job"
+    ).exists()  # nothing recorded for a job never queued
 
 
 def test_with_the_database_down_every_request_is_503_and_api_errors_are_json_api(demo):
     assert_closed(CLOSED_DATABASE_PORT)
-    answers = run_django(REQUESTS + f"""
+    answers = run_django(
+        REQUESTS
+        + f"""
 print(json.dumps({{
-    "list": send("get", "/api/v1/decisions", {demo['auditor_token']!r}),
-    "decide": send("post", "/api/v1/decisions", {demo['token']!r}, {decision_document(demo_application(0), 'DB-DOWN-1')!r}),
+    "list": send("get", "/api/v1/decisions", {demo["auditor_token"]!r}),
+    "decide": send("post", "/api/v1/decisions", {demo["token"]!r}, {decision_document(demo_application(0), "DB-DOWN-1")!r}),
     "page": send("get", "/review/", HTTP_COOKIE="sessionid=" + "a" * 32),
     "login": Client().post("/accounts/login/", {{"username": "someone", "password": "a password"}}).status_code,
 }}))
-""", env={"DATABASE_URL": f"postgres://postgres@127.0.0.1:{CLOSED_DATABASE_PORT}/creditbox"})
+""",
+        env={"DATABASE_URL": f"postgres://postgres@127.0.0.1:{CLOSED_DATABASE_PORT}/creditbox"},
+    )
 
     for name in ("list", "decide"):
         answer = answers[name]
@@ -106,10 +117,15 @@ print(json.dumps({{
     assert answers["login"] == 503
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="cuts a PostgreSQL connection mid-request: run with a PostgreSQL DATABASE_URL (CI does)")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="cuts a PostgreSQL connection mid-request: run with a PostgreSQL DATABASE_URL (CI does)",
+)
 def test_a_database_connection_lost_mid_decision_is_503_and_nothing_is_half_written(demo):
     counts_before = (Decision.objects.count(), InsightTransaction.objects.count(), AuditEvent.objects.count())
-    answers = run_django(REQUESTS + f"""
+    answers = run_django(
+        REQUESTS
+        + f"""
 from django.db import connection
 from django.db.models.signals import post_save
 from core.models import AuditEvent
@@ -121,7 +137,8 @@ def lose_the_database(sender, **kwargs):
         cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
 
 post_save.connect(lose_the_database, sender=AuditEvent)
-print(json.dumps(send("post", "/api/v1/decisions", {demo['token']!r}, {decision_document(demo_application(0), 'DB-LOST-1')!r})))
-""")
+print(json.dumps(send("post", "/api/v1/decisions", {demo["token"]!r}, {decision_document(demo_application(0), "DB-LOST-1")!r})))
+"""
+    )
     assert answers["status"] == 503 and answers["body"]["errors"][0]["code"] == "service_unavailable", answers
     assert (Decision.objects.count(), InsightTransaction.objects.count(), AuditEvent.objects.count()) == counts_before

@@ -5,15 +5,24 @@ from core.fingerprints import canonical_json, fingerprint, fingerprint_matches
 
 
 def test_numbers_are_written_by_value():
-    for same in ([16100, 16100.0, decimal.Decimal("16100.00"), decimal.Decimal("1.61E+4")],
-                 [0.1, decimal.Decimal("0.10")], [0, 0.0, -0.0, decimal.Decimal("-0.000")], [-2.5, decimal.Decimal("-2.50")]):
+    for same in (
+        [16100, 16100.0, decimal.Decimal("16100.00"), decimal.Decimal("1.61E+4")],
+        [0.1, decimal.Decimal("0.10")],
+        [0, 0.0, -0.0, decimal.Decimal("-0.000")],
+        [-2.5, decimal.Decimal("-2.50")],
+    ):
         assert len({canonical_json(value) for value in same}) == 1, same
     assert canonical_json(16100.0) == "16100" and canonical_json(1e21) == "1000000000000000000000"
-    assert canonical_json(decimal.Decimal("0.1000000000000000000001")) == "0.1000000000000000000001"  # not rounded through a float
+    assert (
+        canonical_json(decimal.Decimal("0.1000000000000000000001")) == "0.1000000000000000000001"
+    )  # not rounded through a float
 
 
 def test_types_stay_apart_and_members_are_sorted():
-    assert canonical_json({"b": [1, "1", True, None], "a": {"y": 1, "x": 2}}) == '{"a":{"x":2,"y":1},"b":[1,"1",true,null]}'
+    assert (
+        canonical_json({"b": [1, "1", True, None], "a": {"y": 1, "x": 2}})
+        == '{"a":{"x":2,"y":1},"b":[1,"1",true,null]}'
+    )
     assert canonical_json(True) != canonical_json(1) and canonical_json("1") != canonical_json(1)
     assert canonical_json({"when": datetime.date(2024, 2, 29)}) == '{"when":"2024-02-29"}'
     assert canonical_json("é") == '"é"'

@@ -1,4 +1,5 @@
 """The safe XML door (core/safe_xml.py) on its own: no Django, no engine."""
+
 import subprocess
 import sys
 from pathlib import Path
@@ -11,24 +12,36 @@ REPO = Path(__file__).resolve().parents[2]
 
 DECLARATION = '<?xml version="1.0" encoding="{encoding}"?>\n'
 EXTERNAL_FILE = '<!DOCTYPE PMML [\n  <!ENTITY secret SYSTEM "file:///etc/passwd">\n]>\n<PMML>&secret;</PMML>\n'
-EXTERNAL_PARAMETER_DTD = '<!DOCTYPE PMML [\n  <!ENTITY % remote SYSTEM "http://127.0.0.1:9/evil.dtd">\n  %remote;\n]>\n<PMML/>\n'
+EXTERNAL_PARAMETER_DTD = (
+    '<!DOCTYPE PMML [\n  <!ENTITY % remote SYSTEM "http://127.0.0.1:9/evil.dtd">\n  %remote;\n]>\n<PMML/>\n'
+)
 EXTERNAL_DTD = '<!DOCTYPE PMML SYSTEM "http://127.0.0.1:9/evil.dtd">\n<PMML/>\n'
 BILLION_LAUGHS = (
     '<!DOCTYPE lolz [\n <!ENTITY lol "lol">\n'
     + "".join(f' <!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">\n' for i in range(1, 10))
-    + ']>\n<lolz>&lol9;</lolz>\n'
+    + "]>\n<lolz>&lol9;</lolz>\n"
 )
 INTERNAL_ENTITY = '<!DOCTYPE PMML [<!ENTITY name "value">]>\n<PMML>&name;</PMML>\n'
-EMPTY_DOCTYPE = '<!DOCTYPE PMML>\n<PMML/>\n'
+EMPTY_DOCTYPE = "<!DOCTYPE PMML>\n<PMML/>\n"
 
 
-@pytest.mark.parametrize("body", [EXTERNAL_FILE, EXTERNAL_PARAMETER_DTD, EXTERNAL_DTD, BILLION_LAUGHS,
-                                  INTERNAL_ENTITY, EMPTY_DOCTYPE],
-                         ids=["file-entity", "parameter-dtd", "external-dtd", "billion-laughs", "internal-entity",
-                              "bare-doctype"])
-@pytest.mark.parametrize("encoding, codec", [("UTF-8", "utf-8"), ("UTF-8", "utf-8-sig"), ("UTF-16", "utf-16"),
-                                             ("UTF-16", "utf-16-le"), ("UTF-16", "utf-16-be"),
-                                             ("UTF-32", "utf-32"), ("ISO-8859-1", "latin-1")])
+@pytest.mark.parametrize(
+    "body",
+    [EXTERNAL_FILE, EXTERNAL_PARAMETER_DTD, EXTERNAL_DTD, BILLION_LAUGHS, INTERNAL_ENTITY, EMPTY_DOCTYPE],
+    ids=["file-entity", "parameter-dtd", "external-dtd", "billion-laughs", "internal-entity", "bare-doctype"],
+)
+@pytest.mark.parametrize(
+    "encoding, codec",
+    [
+        ("UTF-8", "utf-8"),
+        ("UTF-8", "utf-8-sig"),
+        ("UTF-16", "utf-16"),
+        ("UTF-16", "utf-16-le"),
+        ("UTF-16", "utf-16-be"),
+        ("UTF-32", "utf-32"),
+        ("ISO-8859-1", "latin-1"),
+    ],
+)
 def test_a_doctype_is_refused_in_any_encoding_naming_its_line(body, encoding, codec):
     document = DECLARATION.format(encoding=encoding) + "\n" + body
     with pytest.raises(safe_xml.XMLRefused, match="DOCTYPE") as refused:
@@ -43,15 +56,18 @@ def test_a_doctype_in_text_already_decoded_is_refused_too():
 
 
 def test_the_root_tag_is_read_without_reading_further_but_a_doctype_before_it_is_refused():
-    assert safe_xml.root_tag('<PMML xmlns="http://www.dmg.org/PMML-4_4"><unclosed>') == \
-        "{http://www.dmg.org/PMML-4_4}PMML"
+    assert (
+        safe_xml.root_tag('<PMML xmlns="http://www.dmg.org/PMML-4_4"><unclosed>') == "{http://www.dmg.org/PMML-4_4}PMML"
+    )
     with pytest.raises(safe_xml.XMLRefused, match="DOCTYPE"):
         safe_xml.root_tag(BILLION_LAUGHS)
 
 
 def test_an_xinclude_is_refused_naming_its_line():
-    document = ('<PMML xmlns:xi="http://www.w3.org/2001/XInclude">\n'
-                '  <xi:include href="file:///etc/passwd" parse="text"/>\n</PMML>')
+    document = (
+        '<PMML xmlns:xi="http://www.w3.org/2001/XInclude">\n'
+        '  <xi:include href="file:///etc/passwd" parse="text"/>\n</PMML>'
+    )
     with pytest.raises(safe_xml.XMLRefused, match=r"XInclude.*\(line 2\)"):
         safe_xml.parse(document)
 

@@ -1,4 +1,5 @@
 """API rate limits: per token, shared by every process, 429 with Retry-After."""
+
 import pytest
 
 from partners import roles

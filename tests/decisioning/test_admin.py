@@ -1,4 +1,5 @@
 """The admin's evaluation records follow the same read rule as the API."""
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.test import Client
@@ -24,5 +25,7 @@ def test_partner_staff_see_in_the_admin_only_the_evaluations_they_may_read(role,
     assert response.status_code == 200
     shown = {str(record.pk) for record in response.context["cl"].result_list}
     names = {str(value): name for name, value in own["ids"].items()}
-    assert {names.get(pk, pk) for pk in shown} == {name for name, readers in INSIGHTS_READ_BY.items() if role in readers}
+    assert {names.get(pk, pk) for pk in shown} == {
+        name for name, readers in INSIGHTS_READ_BY.items() if role in readers
+    }
     assert InsightTransaction.objects.count() == 6  # three at each partner

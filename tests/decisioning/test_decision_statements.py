@@ -7,6 +7,7 @@ partner and roles, the idempotency check, the flow and its plan, the decision, i
 The rate limiter's counter is Redis with REDIS_URL set (no SQL); without it, its statements on
 core_ratelimitcounter are counted apart so the figure is the same on both configurations.
 """
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -37,11 +38,13 @@ def test_one_referred_decision_costs_a_bounded_number_of_statements(system):
     listing = "\n".join(sql[:160] for sql in statements)
     assert len(statements) <= STATEMENTS_OF_ONE_REFERRED_DECISION, listing
     # What the count covers is all there: written once each, the audit queue complete.
-    assert sum(sql.startswith("INSERT INTO \"decisioning_insighttransaction\"") for sql in statements) == 1
+    assert sum(sql.startswith('INSERT INTO "decisioning_insighttransaction"') for sql in statements) == 1
     decision = Decision.objects.get(idempotency_key="counted")
     steps = InsightTransaction.objects.filter(decision=decision)
     assert steps.count() == 5 and ReviewCase.objects.filter(decision=decision).exists()
-    queued = set(AuditPending.objects.filter(record_type="decisioning.insighttransaction").values_list("record_id", flat=True))
+    queued = set(
+        AuditPending.objects.filter(record_type="decisioning.insighttransaction").values_list("record_id", flat=True)
+    )
     assert {str(pk) for pk in steps.values_list("pk", flat=True)} <= queued
     assert AuditPending.objects.filter(record_type="decisioning.decision", record_id=str(decision.pk)).exists()
 

@@ -86,12 +86,16 @@ def test_each_review_reason_refers_the_application_to_the_queue(system, change, 
 
 @pytest.mark.django_db
 def test_demo_history_reaches_every_outcome_the_grey_zone_and_replays_identically(demo):
-    outcomes = demo_decisions_run(partner=demo["partner"], requested_by=demo["people"][roles.PARTNER_SYSTEM][0], count=300)
+    outcomes = demo_decisions_run(
+        partner=demo["partner"], requested_by=demo["people"][roles.PARTNER_SYSTEM][0], count=300
+    )
     assert set(outcomes) == {"APPROVED", "DECLINED", "REFERRED"} and sum(outcomes.values()) == 300
     referral_codes = {code for case in ReviewCase.objects.all() for code in case.referral_reasons}
     assert "REV01" in referral_codes  # grey-zone scores
     declined = Decision.objects.filter(outcome="DECLINED")
-    assert any(r["kind"] == "model" for d in declined for r in d.outputs["reasons"])  # cut-off declines carry model reasons
+    assert any(
+        r["kind"] == "model" for d in declined for r in d.outputs["reasons"]
+    )  # cut-off declines carry model reasons
     for decision in Decision.objects.all():
         assert_reasons_well_formed(decision.outputs["reasons"])
         report = decision_replay(decision=decision, actor=None)
@@ -131,7 +135,9 @@ def test_a_retry_that_reserialises_numbers_and_reorders_keys_gets_the_first_deci
     retried = {name: int(value) if name in whole else value for name, value in reversed(list(application.items()))}
     body = json.dumps({"data": {"type": "decision", "attributes": {"externalId": "APP-1", "application": retried}}})
     assert json.dumps(application) not in body
-    again = system.client.post("/api/v1/decisions", data=body, content_type="application/vnd.api+json", HTTP_IDEMPOTENCY_KEY="k-retry")
+    again = system.client.post(
+        "/api/v1/decisions", data=body, content_type="application/vnd.api+json", HTTP_IDEMPOTENCY_KEY="k-retry"
+    )
     assert again.status_code == 200, again.content[:300]
     assert again.json()["data"]["id"] == first.json()["data"]["id"]
     changed = {**application, next(iter(whole)): next(iter(whole.values())) + 0.5}
@@ -148,8 +154,12 @@ def test_the_stored_fingerprint_is_keyed_not_a_plain_hash_of_the_request(system,
     decide(system, application, key="k-keyed")
     stored = Decision.objects.get(idempotency_key="k-keyed").request_fingerprint
     assert stored == request_fingerprint(flow_id=None, external_id="APP-1", application=application)
-    for guess in (json.dumps(application, sort_keys=True), json.dumps({"flowId": None, "externalId": "APP-1", "application": application},
-                                                                      sort_keys=True, separators=(",", ":"))):
+    for guess in (
+        json.dumps(application, sort_keys=True),
+        json.dumps(
+            {"flowId": None, "externalId": "APP-1", "application": application}, sort_keys=True, separators=(",", ":")
+        ),
+    ):
         assert hashlib.sha256(guess.encode()).hexdigest() != stored
     settings.FINGERPRINT_KEY = "another server's key"
     assert request_fingerprint(flow_id=None, external_id="APP-1", application=application) != stored

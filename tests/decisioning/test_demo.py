@@ -15,8 +15,13 @@ def test_demo_seed_sequence_over_http_for_the_pmml_and_the_dmn_model():
     for model in (demo["logistic"], demo["knockout"]):
         fields = client.get(f"/api/v1/predictive-models/{model.pk}/fields").json()["data"]
         arguments = example_arguments(model)
-        assert {f["attributes"]["supportedFieldName"] for f in fields if f["attributes"]["fieldType"] == "argument"} == set(arguments)
-        created = client.post("/api/v1/insights", {"data": {"type": "insight", "attributes": {"modelId": str(model.pk), "arguments": arguments}}})
+        assert {
+            f["attributes"]["supportedFieldName"] for f in fields if f["attributes"]["fieldType"] == "argument"
+        } == set(arguments)
+        created = client.post(
+            "/api/v1/insights",
+            {"data": {"type": "insight", "attributes": {"modelId": str(model.pk), "arguments": arguments}}},
+        )
         assert created.status_code == 201, created.json()
         read_back = client.get(f"/api/v1/insights/{created.json()['data']['id']}").json()["data"]["attributes"]
         assert read_back["arguments"] == arguments
@@ -40,13 +45,19 @@ def test_the_demo_rule_steps_follow_rulesets_written_by_the_rule_editor_and_appr
     demo = demo_load(out=lambda *_: None)
     steps = list(demo["flow"].steps.order_by("position"))
     assert [(s.kind, s.binding, s.ruleset.name if s.ruleset_id else None) for s in steps] == [
-        ("knockout", StepBinding.FOLLOW, "Knock-out rules"), ("score", StepBinding.PIN, None),
-        ("score", StepBinding.PIN, None), ("cutoff", StepBinding.FOLLOW, "Score cut-offs"),
-        ("review", StepBinding.FOLLOW, "Review routing")]
+        ("knockout", StepBinding.FOLLOW, "Knock-out rules"),
+        ("score", StepBinding.PIN, None),
+        ("score", StepBinding.PIN, None),
+        ("cutoff", StepBinding.FOLLOW, "Score cut-offs"),
+        ("review", StepBinding.FOLLOW, "Review routing"),
+    ]
     for name, ruleset in demo["rulesets"].items():
         [version] = ruleset.versions.all()
         assert (version.status, version.author.username, version.approver.username) == (
-            "published", "demo_rule_editor", "demo_rule_approver"), name
+            "published",
+            "demo_rule_editor",
+            "demo_rule_approver",
+        ), name
         run = ruleset_version_test_run(version=version)
         assert run.passed and len(run.results) >= 5, name
     assert RulesetTestCase.objects.count() == 21

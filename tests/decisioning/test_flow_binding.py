@@ -1,5 +1,6 @@
 """Which artifact version a flow step runs: follow a ruleset's effective version or pin one,
 follow a model's latest active version or pin one; decisions record it and replay uses it."""
+
 import datetime
 
 import pytest
@@ -54,28 +55,51 @@ def people(partner, make_user):
 
 @pytest.fixture
 def knockout(partner, people, dictionary):
-    return publish_ruleset(partner, "Knock-outs", KNOCKOUT_DMN, author=people["author"], approver=people["approver"],
-                           effective_from=NOW() - datetime.timedelta(days=30))
+    return publish_ruleset(
+        partner,
+        "Knock-outs",
+        KNOCKOUT_DMN,
+        author=people["author"],
+        approver=people["approver"],
+        effective_from=NOW() - datetime.timedelta(days=30),
+    )
 
 
 @pytest.fixture
 def cutoff(partner, people, dictionary):
     DataDictionaryFieldFactory(name="cutoffOutcome", data_type="string")
-    return publish_ruleset(partner, "Cut-offs", CUTOFF_DMN, purpose="cutoff", author=people["author"],
-                           approver=people["approver"], effective_from=NOW() - datetime.timedelta(days=30),
-                           field_mapping={"income": "annualIncome"})
+    return publish_ruleset(
+        partner,
+        "Cut-offs",
+        CUTOFF_DMN,
+        purpose="cutoff",
+        author=people["author"],
+        approver=people["approver"],
+        effective_from=NOW() - datetime.timedelta(days=30),
+        field_mapping={"income": "annualIncome"},
+    )
 
 
 def make_flow(partner, people, steps, **settings):
     return decision_flow_create(
-        partner=partner, name="Consumer loans", created_by=people["author"], is_default=True, steps=steps,
-        score_field="creditScore", amount_field="annualIncome", **settings)
+        partner=partner,
+        name="Consumer loans",
+        created_by=people["author"],
+        is_default=True,
+        steps=steps,
+        score_field="creditScore",
+        amount_field="annualIncome",
+        **settings,
+    )
 
 
 @pytest.fixture
 def flow(partner, people, knockout, cutoff):
-    return make_flow(partner, people, [("knockout", knockout.ruleset, "knockoutReasons"),
-                                       ("cutoff", cutoff.ruleset, "cutoffOutcome")])
+    return make_flow(
+        partner,
+        people,
+        [("knockout", knockout.ruleset, "knockoutReasons"), ("cutoff", cutoff.ruleset, "cutoffOutcome")],
+    )
 
 
 def decide(partner, people, application=APPLICATION, **extra):
@@ -84,8 +108,9 @@ def decide(partner, people, application=APPLICATION, **extra):
 
 def new_version(version, people, xml, effective_from, **extra):
     """The next version of `version`'s ruleset, through the whole maker-checker path."""
-    draft = rulesets.ruleset_version_create_draft(ruleset=version.ruleset, actor=people["author"], based_on=version,
-                                                  dmn_xml=xml, **extra)
+    draft = rulesets.ruleset_version_create_draft(
+        ruleset=version.ruleset, actor=people["author"], based_on=version, dmn_xml=xml, **extra
+    )
     rulesets.ruleset_version_submit(version=draft, actor=people["author"])
     rulesets.ruleset_version_approve(version=draft, actor=people["approver"], effective_from=effective_from)
     return rulesets.ruleset_version_publish(version=draft, actor=people["approver"])
@@ -127,8 +152,9 @@ def test_a_version_effective_in_the_future_is_not_used_yet(partner, people, flow
 
 
 def test_a_pinned_step_keeps_its_version_after_a_newer_one_is_published(partner, people, knockout, cutoff):
-    pinned_flow = make_flow(partner, people, [("knockout", knockout.ruleset, "knockoutReasons"),
-                                              ("cutoff", cutoff, "cutoffOutcome")])
+    pinned_flow = make_flow(
+        partner, people, [("knockout", knockout.ruleset, "knockoutReasons"), ("cutoff", cutoff, "cutoffOutcome")]
+    )
     new_version(cutoff, people, stricter(), NOW())
     decision = decide(partner, people, flow_id=pinned_flow.pk)
     assert decision.outcome == "APPROVED" and step_models(decision)[1] == cutoff.published_model
@@ -159,14 +185,23 @@ def test_a_ruleset_with_nothing_effective_stops_the_decision_naming_the_step(par
 def test_a_model_step_follows_the_latest_active_version_or_stays_pinned(partner, people, knockout, cutoff, make_user):
     scientist = make_user(partner, roles.DATA_SCIENTIST)
     first = registry.predictive_model_register(partner=partner, name="PD", artifact=LOGISTIC_PMML, created_by=scientist)
-    for field, concept in (("annual_inc", "annualIncome"), ("revol_util", "revolvingUtilization"),
-                           ("home_ownership", "homeOwnership"), ("probability_bad", "probabilityOfDefault")):
-        registry.predictive_model_field_map(field=first.fields.get(name=field), supported_field_name=concept, actor=scientist)
-    following = make_flow(partner, people, [("score", first, "", "follow"), ("cutoff", cutoff.ruleset, "cutoffOutcome")])
+    for field, concept in (
+        ("annual_inc", "annualIncome"),
+        ("revol_util", "revolvingUtilization"),
+        ("home_ownership", "homeOwnership"),
+        ("probability_bad", "probabilityOfDefault"),
+    ):
+        registry.predictive_model_field_map(
+            field=first.fields.get(name=field), supported_field_name=concept, actor=scientist
+        )
+    following = make_flow(
+        partner, people, [("score", first, "", "follow"), ("cutoff", cutoff.ruleset, "cutoffOutcome")]
+    )
     pinned = make_flow(partner, people, [("score", first, ""), ("cutoff", cutoff.ruleset, "cutoffOutcome")])
     application = {**APPLICATION, "homeOwnership": "RENT"}
-    second = registry.predictive_model_register(partner=partner, name="PD", artifact=LOGISTIC_PMML.replace("-1.5", "-1.4"),
-                                                created_by=scientist)
+    second = registry.predictive_model_register(
+        partner=partner, name="PD", artifact=LOGISTIC_PMML.replace("-1.5", "-1.4"), created_by=scientist
+    )
     assert second.fields.filter(supported_field__isnull=True).count() == 0  # the mapping carries over
     assert step_models(decide(partner, people, application, flow_id=following.pk, external_id="F"))[0] == second
     assert step_models(decide(partner, people, application, flow_id=pinned.pk, external_id="P"))[0] == first
@@ -177,7 +212,9 @@ def test_a_model_step_follows_the_latest_active_version_or_stays_pinned(partner,
 def test_remapping_a_field_changes_the_next_decision(partner, people, flow, cutoff):
     assert decide(partner, people, external_id="A").outcome == "APPROVED"
     income = cutoff.published_model.fields.get(name="income")
-    registry.predictive_model_field_map(field=income, supported_field_name="revolvingUtilization", actor=people["author"])
+    registry.predictive_model_field_map(
+        field=income, supported_field_name="revolvingUtilization", actor=people["author"]
+    )
     decision = decide(partner, people, external_id="B")  # revolvingUtilization 10 < 20000
     assert decision.outcome == "DECLINED"
     assert decision.steps.get(step_position=1).field_mapping["income"] == "revolvingUtilization"
@@ -193,12 +230,16 @@ def test_a_reason_code_edit_shows_in_the_next_decision(partner, people, flow):
 
 def test_the_decision_api_names_the_ruleset_version_each_step_ran(partner, people, flow, knockout, cutoff):
     client = JsonApiClient(people["system"])
-    response = client.post("/api/v1/decisions", {"data": {"type": "decision", "attributes": {
-        "externalId": "APP-1", "application": APPLICATION}}})
+    response = client.post(
+        "/api/v1/decisions",
+        {"data": {"type": "decision", "attributes": {"externalId": "APP-1", "application": APPLICATION}}},
+    )
     assert response.status_code == 201, response.json()
     steps = response.json()["data"]["attributes"]["steps"]
     assert [(s["model"], s["version"], s["rulesetVersion"]["number"]) for s in steps] == [
-        ("Knock-outs", 1, 1), ("Cut-offs", 1, 1)]
+        ("Knock-outs", 1, 1),
+        ("Cut-offs", 1, 1),
+    ]
     assert steps[1]["rulesetVersion"]["id"] == str(cutoff.pk)
 
 

@@ -1,4 +1,5 @@
 """The flow editor pages: a partner admin edits, backtests and submits; an approver publishes."""
+
 import os
 import re
 from pathlib import Path
@@ -23,7 +24,9 @@ def _login(page, base, username, next_url):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_partner_admin_edits_backtests_and_submits_and_the_approver_publishes_in_the_browser(live_server, celery_worker_process):
+def test_partner_admin_edits_backtests_and_submits_and_the_approver_publishes_in_the_browser(
+    live_server, celery_worker_process
+):
     from playwright.sync_api import expect, sync_playwright
 
     assert Path(CHROMIUM).exists(), f"Chromium is not installed at {CHROMIUM}"
@@ -45,8 +48,11 @@ def test_partner_admin_edits_backtests_and_submits_and_the_approver_publishes_in
             page.click("#new-draft")
             expect(page.locator("#version-status")).to_have_text("Draft")
             # Cut-off by score bands instead of the cut-off ruleset: take the step out, lower the bands.
-            cutoff_row = [i for i in range(page.locator(".step-row").count())
-                          if page.locator(f"#id_steps-{i}-kind").input_value() == "cutoff"][0]
+            cutoff_row = [
+                i
+                for i in range(page.locator(".step-row").count())
+                if page.locator(f"#id_steps-{i}-kind").input_value() == "cutoff"
+            ][0]
             page.check(f"#id_steps-{cutoff_row}-DELETE")
             page.fill("#id_bands-0-minimum", "545")
             page.fill("#id_bands-1-minimum", "535")
@@ -87,8 +93,15 @@ def test_partner_admin_edits_backtests_and_submits_and_the_approver_publishes_in
     from decisioning.demo import demo_application
 
     client = JsonApiClient(token=demo["token"])
-    response = client.post("/api/v1/decisions", {"data": {"type": "decision", "attributes": {
-        "flowId": str(flow.pk), "externalId": "NEXT-1", "application": demo_application(500)}}})
+    response = client.post(
+        "/api/v1/decisions",
+        {
+            "data": {
+                "type": "decision",
+                "attributes": {"flowId": str(flow.pk), "externalId": "NEXT-1", "application": demo_application(500)},
+            }
+        },
+    )
     assert response.status_code == 201, response.json()
     attributes = response.json()["data"]["attributes"]
     assert attributes["flowVersion"]["number"] == 2 and attributes["flowVersion"]["flowId"] == str(flow.pk)
@@ -100,7 +113,11 @@ def test_an_approver_starts_and_stops_a_challenger_on_the_flow_page_and_others_c
     from decisioning.services import flow_version_approve, flow_version_create_draft, flow_version_submit
 
     demo = demo_load(out=lambda *_: None)
-    flow, admin, approver = demo["flow"].definition, demo["people"]["partner_admin"][0], demo["people"]["rule_approver"][0]
+    flow, admin, approver = (
+        demo["flow"].definition,
+        demo["people"]["partner_admin"][0],
+        demo["people"]["rule_approver"][0],
+    )
     draft = flow_version_create_draft(flow=flow, actor=admin)
     flow_version_submit(version=draft, actor=admin)
     flow_version_approve(version=draft, actor=approver)

@@ -1,4 +1,5 @@
 """The decision-flows API: flows, versions through maker-checker, backtests with progress."""
+
 import time
 
 import pytest
@@ -23,11 +24,28 @@ def test_a_partner_admin_drafts_and_submits_a_version_and_flow_id_takes_the_publ
     flow = demo["flow"].definition
     listed = admin.get("/api/v1/decision-flows").json()["data"]
     assert [(f["id"], f["attributes"]["publishedVersion"]) for f in listed] == [(str(flow.pk), 1)]
-    created = admin.post(f"/api/v1/decision-flows/{flow.pk}/versions", {"data": {"type": "decisionFlowVersion", "attributes": {
-        "changeNote": "Bands instead of the cut-off table.", "cutoffBands": [{"minimum": 550, "outcome": "APPROVE"}, {"minimum": None, "outcome": "DECLINE"}],
-        "steps": [{"kind": s.kind, **({"ruleset": str(s.ruleset_id)} if s.ruleset_id else {"model": str(s.model_id)}),
-                   "resultField": s.result_field} for s in demo["flow"].steps.order_by("position") if s.kind != "cutoff"],
-        "submit": True}}})
+    created = admin.post(
+        f"/api/v1/decision-flows/{flow.pk}/versions",
+        {
+            "data": {
+                "type": "decisionFlowVersion",
+                "attributes": {
+                    "changeNote": "Bands instead of the cut-off table.",
+                    "cutoffBands": [{"minimum": 550, "outcome": "APPROVE"}, {"minimum": None, "outcome": "DECLINE"}],
+                    "steps": [
+                        {
+                            "kind": s.kind,
+                            **({"ruleset": str(s.ruleset_id)} if s.ruleset_id else {"model": str(s.model_id)}),
+                            "resultField": s.result_field,
+                        }
+                        for s in demo["flow"].steps.order_by("position")
+                        if s.kind != "cutoff"
+                    ],
+                    "submit": True,
+                },
+            }
+        },
+    )
     assert created.status_code == 201, created.json()
     version = DecisionFlow.objects.get(pk=created.json()["data"]["id"])
     assert (version.status, version.version, version.created_by.username) == ("in_review", 2, "demo_partner_admin")
@@ -36,28 +54,57 @@ def test_a_partner_admin_drafts_and_submits_a_version_and_flow_id_takes_the_publ
     system = JsonApiClient(token=demo["token"])
     from decisioning.demo import demo_application
 
-    decided = system.post("/api/v1/decisions", {"data": {"type": "decision", "attributes": {
-        "flowId": str(flow.pk), "application": demo_application(300)}}}).json()["data"]["attributes"]
+    decided = system.post(
+        "/api/v1/decisions",
+        {"data": {"type": "decision", "attributes": {"flowId": str(flow.pk), "application": demo_application(300)}}},
+    ).json()["data"]["attributes"]
     assert decided["flowVersion"]["number"] == 2
-    pinned = system.post("/api/v1/decisions", {"data": {"type": "decision", "attributes": {
-        "flowId": str(flow.pk), "flowVersion": 1, "application": demo_application(300)}}}).json()["data"]["attributes"]
+    pinned = system.post(
+        "/api/v1/decisions",
+        {
+            "data": {
+                "type": "decision",
+                "attributes": {"flowId": str(flow.pk), "flowVersion": 1, "application": demo_application(300)},
+            }
+        },
+    ).json()["data"]["attributes"]
     assert pinned["flowVersion"]["number"] == 1
 
 
 def test_a_version_naming_a_field_no_step_provides_or_of_the_wrong_type_cannot_be_submitted(demo):
     admin = JsonApiClient(demo["people"]["partner_admin"][0])
     flow = demo["flow"].definition
-    response = admin.post(f"/api/v1/decision-flows/{flow.pk}/versions", {"data": {"type": "decisionFlowVersion", "attributes": {
-        "scoreField": "addressState", "amountField": "applicantSex", "submit": True}}})
+    response = admin.post(
+        f"/api/v1/decision-flows/{flow.pk}/versions",
+        {
+            "data": {
+                "type": "decisionFlowVersion",
+                "attributes": {"scoreField": "addressState", "amountField": "applicantSex", "submit": True},
+            }
+        },
+    )
     assert response.status_code == 400
     pointers = {error["source"]["pointer"]: error["detail"] for error in response.json()["errors"]}
     assert "/data/attributes/scoreField" in pointers and "string" in pointers["/data/attributes/scoreField"]
     assert "/data/attributes/amountField" in pointers
     # Steps out of order: the review step reads the score before any step provides it.
-    steps = [{"kind": s.kind, **({"ruleset": str(s.ruleset_id)} if s.ruleset_id else {"model": str(s.model_id)}),
-              "resultField": s.result_field} for s in demo["flow"].steps.order_by("position")]
-    response = admin.post(f"/api/v1/decision-flows/{flow.pk}/versions", {"data": {"type": "decisionFlowVersion", "attributes": {
-        "steps": [steps[0], steps[4], *steps[1:4]], "submit": True}}})
+    steps = [
+        {
+            "kind": s.kind,
+            **({"ruleset": str(s.ruleset_id)} if s.ruleset_id else {"model": str(s.model_id)}),
+            "resultField": s.result_field,
+        }
+        for s in demo["flow"].steps.order_by("position")
+    ]
+    response = admin.post(
+        f"/api/v1/decision-flows/{flow.pk}/versions",
+        {
+            "data": {
+                "type": "decisionFlowVersion",
+                "attributes": {"steps": [steps[0], steps[4], *steps[1:4]], "submit": True},
+            }
+        },
+    )
     assert response.status_code == 400
     details = " ".join(error["detail"] for error in response.json()["errors"])
     assert "reads 'creditScore', which no earlier step or the application provides" in details
@@ -67,8 +114,10 @@ def test_a_version_naming_a_field_no_step_provides_or_of_the_wrong_type_cannot_b
 def test_a_backtest_is_accepted_and_reports_progress_and_rates(demo, celery_worker_process):
     approver = JsonApiClient(demo["people"]["rule_approver"][0])
     flow = demo["flow"].definition
-    response = approver.post(f"/api/v1/decision-flows/{flow.pk}/backtests", {"data": {"type": "backtest", "attributes": {
-        "candidateId": str(demo["flow"].pk), "limit": 20}}})
+    response = approver.post(
+        f"/api/v1/decision-flows/{flow.pk}/backtests",
+        {"data": {"type": "backtest", "attributes": {"candidateId": str(demo["flow"].pk), "limit": 20}}},
+    )
     assert response.status_code == 202, response.json()
     deadline = time.time() + 60
     while True:  # the worker runs it (in-process without REDIS_URL)
@@ -81,5 +130,7 @@ def test_a_backtest_is_accepted_and_reports_progress_and_rates(demo, celery_work
     report = backtest["report"]
     assert report["applications"] == 20 and report["swaps"] == {"newlyApproved": 0, "newlyDeclined": 0}
     assert report["arms"]["baseline"]["counts"] == report["arms"]["candidate"]["counts"]
-    bad = approver.post(f"/api/v1/decision-flows/{flow.pk}/backtests", {"data": {"type": "backtest", "attributes": {"limit": 0}}})
+    bad = approver.post(
+        f"/api/v1/decision-flows/{flow.pk}/backtests", {"data": {"type": "backtest", "attributes": {"limit": 0}}}
+    )
     assert bad.status_code == 400 and bad.json()["errors"][0]["source"]["pointer"] == "/data/attributes/limit"

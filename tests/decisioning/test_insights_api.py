@@ -23,9 +23,7 @@ def register_mapped_logistic(partner, user):
         "home_ownership": "homeOwnership",
         "probability_bad": "probabilityOfDefault",
     }.items():
-        registry.predictive_model_field_map(
-            field=model.fields.get(name=name), supported_field_name=concept, actor=user
-        )
+        registry.predictive_model_field_map(field=model.fields.get(name=name), supported_field_name=concept, actor=user)
     return model
 
 
@@ -66,7 +64,9 @@ def test_pmml_seed_sequence_fields_then_evaluate_then_read_back(system_api, logi
     assert data["relationships"]["predictiveModel"]["data"] == {"type": "predictiveModel", "id": str(logistic.pk)}
     attributes = data["attributes"]
     assert attributes["arguments"] == GOOD_ARGUMENTS
-    assert attributes["results"]["probabilityOfDefault"] == pytest.approx(logistic_probability(45000, 62.5, "RENT"), abs=1e-12)
+    assert attributes["results"]["probabilityOfDefault"] == pytest.approx(
+        logistic_probability(45000, 62.5, "RENT"), abs=1e-12
+    )
     assert attributes["status"] == "ok" and attributes["created"]
     assert attributes["modelVersion"] == 1 and attributes["artifactSha256"] == logistic.sha256
 
@@ -116,7 +116,9 @@ def test_dmn_seed_sequence_knocks_out_with_reasons(system_api, knockout):
         ("not an object", ["/data/attributes/arguments"]),
     ],
 )
-def test_bad_arguments_are_400_with_one_pointer_per_problem_and_nothing_is_stored(system_api, logistic, arguments, pointers):
+def test_bad_arguments_are_400_with_one_pointer_per_problem_and_nothing_is_stored(
+    system_api, logistic, arguments, pointers
+):
     before = (InsightTransaction.objects.count(), AuditEvent.objects.count())
     response = system_api.post("/api/v1/insights", insight_document(logistic.pk, arguments))
     assert response.status_code == 400, response.json()
@@ -163,17 +165,32 @@ def test_a_retired_model_cannot_be_evaluated(system_api, logistic, scientist):
     assert response.status_code == 400 and response.json()["errors"][0]["code"] == "retired"
 
 
-def test_an_engine_failure_is_stored_as_an_error_and_answered_without_a_trace(system_api, partner, scientist, dictionary):
+def test_an_engine_failure_is_stored_as_an_error_and_answered_without_a_trace(
+    system_api, partner, scientist, dictionary
+):
     # The model refuses values outside its own categories; the dictionary allows one more.
-    artifact = LOGISTIC_PMML.replace(
-        '<MiningField name="home_ownership"/>', '<MiningField name="home_ownership" invalidValueTreatment="returnInvalid"/>'
-    ).replace('<Value value="MORTGAGE"/>', "").replace(
-        '<CategoricalPredictor name="home_ownership" value="MORTGAGE" coefficient="0"/>', ""
+    artifact = (
+        LOGISTIC_PMML.replace(
+            '<MiningField name="home_ownership"/>',
+            '<MiningField name="home_ownership" invalidValueTreatment="returnInvalid"/>',
+        )
+        .replace('<Value value="MORTGAGE"/>', "")
+        .replace('<CategoricalPredictor name="home_ownership" value="MORTGAGE" coefficient="0"/>', "")
     )
-    model = registry.predictive_model_register(partner=partner, name="Strict PD", artifact=artifact, created_by=scientist)
-    for name, concept in {"annual_inc": "annualIncome", "revol_util": "revolvingUtilization", "home_ownership": "homeOwnership"}.items():
-        registry.predictive_model_field_map(field=model.fields.get(name=name), supported_field_name=concept, actor=scientist)
-    response = system_api.post("/api/v1/insights", insight_document(model.pk, {**GOOD_ARGUMENTS, "homeOwnership": "MORTGAGE"}))
+    model = registry.predictive_model_register(
+        partner=partner, name="Strict PD", artifact=artifact, created_by=scientist
+    )
+    for name, concept in {
+        "annual_inc": "annualIncome",
+        "revol_util": "revolvingUtilization",
+        "home_ownership": "homeOwnership",
+    }.items():
+        registry.predictive_model_field_map(
+            field=model.fields.get(name=name), supported_field_name=concept, actor=scientist
+        )
+    response = system_api.post(
+        "/api/v1/insights", insight_document(model.pk, {**GOOD_ARGUMENTS, "homeOwnership": "MORTGAGE"})
+    )
     assert response.status_code == 422, response.json()
     error = response.json()["errors"][0]
     assert error["code"] == "engine_error" and "Traceback" not in error["detail"]
@@ -184,14 +201,18 @@ def test_an_engine_failure_is_stored_as_an_error_and_answered_without_a_trace(sy
 def test_auditors_list_insights_filtered_by_model_and_date(partner, make_user, api_as, system_api, logistic, knockout):
     for _ in range(3):
         system_api.post("/api/v1/insights", insight_document(logistic.pk, GOOD_ARGUMENTS))
-    system_api.post("/api/v1/insights", insight_document(knockout.pk, {"annualIncome": 9000, "accountsNowDelinquent": 0}))
+    system_api.post(
+        "/api/v1/insights", insight_document(knockout.pk, {"annualIncome": 9000, "accountsNowDelinquent": 0})
+    )
     auditor = api_as(make_user(partner, roles.AUDITOR))
     everything = auditor.get("/api/v1/insights").json()
     assert everything["meta"]["pagination"]["count"] == 4
     by_model = auditor.get("/api/v1/insights", {"filter[model]": str(logistic.pk)}).json()
     assert {item["relationships"]["predictiveModel"]["data"]["id"] for item in by_model["data"]} == {str(logistic.pk)}
     today = datetime.date.today().isoformat()
-    assert auditor.get("/api/v1/insights", {"filter[createdTo]": "2000-01-01"}).json()["meta"]["pagination"]["count"] == 0
+    assert (
+        auditor.get("/api/v1/insights", {"filter[createdTo]": "2000-01-01"}).json()["meta"]["pagination"]["count"] == 0
+    )
     assert auditor.get("/api/v1/insights", {"filter[createdFrom]": today}).json()["meta"]["pagination"]["count"] == 4
     paged = auditor.get("/api/v1/insights", {"page[size]": 2}).json()
     assert len(paged["data"]) == 2 and paged["meta"]["pagination"]["pages"] == 2

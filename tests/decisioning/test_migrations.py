@@ -24,7 +24,9 @@ def test_old_plain_hashes_become_keyed_fingerprints_a_retry_still_matches(partne
 
     stored = dict(Decision.objects.values_list("pk", "request_fingerprint"))
     assert stored[named_flow.pk] == request_fingerprint(
-        flow_id=named_flow.flow_id, external_id=named_flow.external_id, application=named_flow.application)
+        flow_id=named_flow.flow_id, external_id=named_flow.external_id, application=named_flow.application
+    )
     assert stored[default_flow.pk] == request_fingerprint(
-        flow_id=None, external_id=default_flow.external_id, application=default_flow.application)
+        flow_id=None, external_id=default_flow.external_id, application=default_flow.application
+    )
     assert stored[unknown.pk] == ""  # a retry answers 409, never a second decision

@@ -1,4 +1,5 @@
 """The per-process plan and reason-code caches: reused while nothing changes, dropped on every change."""
+
 import pytest
 from django.utils import timezone
 
@@ -32,8 +33,12 @@ def test_a_plan_is_built_once_and_rebuilt_after_each_watched_change(demo, django
     model = first[0].model
     field = PredictiveModelField.objects.filter(model=model).first()
     changes = [
-        lambda: flow.save(), lambda: step.save(), lambda: Ruleset.objects.get(pk=step.ruleset_id).save(),
-        lambda: version.save(), lambda: PredictiveModel.objects.get(pk=model.pk).save(), lambda: field.save(),
+        lambda: flow.save(),
+        lambda: step.save(),
+        lambda: Ruleset.objects.get(pk=step.ruleset_id).save(),
+        lambda: version.save(),
+        lambda: PredictiveModel.objects.get(pk=model.pk).save(),
+        lambda: field.save(),
         lambda: DataDictionaryField.objects.first().save(),
     ]
     previous = first
@@ -50,7 +55,9 @@ def test_a_reason_code_edit_reaches_the_next_decision(system, demo):
     before = decide(system, application).json()["data"]["attributes"]["review"]["referralReasons"]
     assert any(reason["code"] == "REV04" for reason in before)
     reason = ReasonCode.objects.get(partner=demo["partner"], code="REV04")
-    reason_code_upsert(partner=demo["partner"], code="REV04", kind=reason.kind, notice_text="Utilisation above the limit (edited)")
+    reason_code_upsert(
+        partner=demo["partner"], code="REV04", kind=reason.kind, notice_text="Utilisation above the limit (edited)"
+    )
     after = decide(system, application, external_id="again").json()["data"]["attributes"]["review"]["referralReasons"]
     assert {"code": "REV04", "text": "Utilisation above the limit (edited)", "kind": "review"} in after
 
@@ -62,7 +69,9 @@ def test_re_mapping_a_model_field_reaches_the_next_decision(system, demo):
     assert decide(system, application).status_code == 201
     flow = default_flow(demo)
     model = plan_cache.flow_plan(flow, at=timezone.now())[0].model
-    argument = PredictiveModelField.objects.filter(model=model, field_type="argument").exclude(supported_field=None).first()
+    argument = (
+        PredictiveModelField.objects.filter(model=model, field_type="argument").exclude(supported_field=None).first()
+    )
     argument.supported_field = None
     argument.save()
     refused = decide(system, application, external_id="after-unmapping")

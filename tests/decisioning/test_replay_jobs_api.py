@@ -1,4 +1,5 @@
 """POST /api/v1/replay-jobs: replay many decisions in the background; each replay lands on the audit log."""
+
 import time
 import uuid
 
@@ -42,17 +43,22 @@ def test_a_replay_job_is_accepted_and_replays_every_decision_named(demo, celery_
     assert all(event.data["identical"] for event in replayed)
 
 
-@pytest.mark.parametrize("ids, detail", [
-    ([], "at least"),
-    ([uuid.uuid4()] * 2 + ["not-a-uuid"], "not a valid UUID"),
-    ([uuid.uuid4()] * 2 + ["0" * 65], "not a valid UUID"),  # longer than any id: was a 500
-    ([uuid.uuid4()] * 2 + [""], "not a valid UUID"),  # empty: was a 500 too
-])
+@pytest.mark.parametrize(
+    "ids, detail",
+    [
+        ([], "at least"),
+        ([uuid.uuid4()] * 2 + ["not-a-uuid"], "not a valid UUID"),
+        ([uuid.uuid4()] * 2 + ["0" * 65], "not a valid UUID"),  # longer than any id: was a 500
+        ([uuid.uuid4()] * 2 + [""], "not a valid UUID"),  # empty: was a 500 too
+    ],
+)
 def test_a_bad_list_of_decisions_is_400_naming_decision_ids(demo, ids, detail):
     response = demo["auditor"].post("/api/v1/replay-jobs", job_document(ids))
     assert response.status_code == 400
     error = response.json()["errors"][0]
-    assert error["source"]["pointer"] == ("/data/attributes/decisionIds/2" if "UUID" in detail else "/data/attributes/decisionIds")
+    assert error["source"]["pointer"] == (
+        "/data/attributes/decisionIds/2" if "UUID" in detail else "/data/attributes/decisionIds"
+    )
     assert detail in error["detail"]
     assert not AuditEvent.objects.filter(action="decision.replay_job").exists()
 

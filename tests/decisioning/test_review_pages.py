@@ -16,8 +16,13 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -47,13 +52,24 @@ def record_steps(decision):
     """The InsightTransaction rows a decision flow leaves behind, one per step."""
     for position, (kind, name, results, duration_us) in enumerate(STEPS, start=1):
         model, _ = PredictiveModel.objects.get_or_create(
-            partner=decision.partner, name=name, version=3,
+            partner=decision.partner,
+            name=name,
+            version=3,
             defaults={"engine": "dmn" if kind != "score" else "pmml", "artifact": f"<{name}/>", "sha256": "0" * 64},
         )
         InsightTransaction.objects.create(
-            partner=decision.partner, model=model, artifact_sha256=model.sha256, engine_name="native",
-            engine_version="1", arguments=decision.application, results=results, status="ok",
-            duration_us=duration_us, decision=decision, step_kind=kind, step_position=position,
+            partner=decision.partner,
+            model=model,
+            artifact_sha256=model.sha256,
+            engine_name="native",
+            engine_version="1",
+            arguments=decision.application,
+            results=results,
+            status="ok",
+            duration_us=duration_us,
+            decision=decision,
+            step_kind=kind,
+            step_position=position,
         )
 
 
@@ -68,6 +84,7 @@ def logged_in(client, user):
 
 
 # ---- permissions: page × role × own/other partner → status -------------------------------------
+
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
@@ -115,6 +132,7 @@ def test_unknown_case_id_is_404(client, underwriter):
 
 # ---- queue -------------------------------------------------------------------------------------
 
+
 @pytest.mark.django_db
 def test_queue_filters_list_the_right_cases_sorted_by_due_time(client, partner, other_partner, make_user, underwriter):
     colleague = make_user(partner, "underwriter", username="sam")
@@ -150,14 +168,31 @@ def test_queue_filters_list_the_right_cases_sorted_by_due_time(client, partner, 
 
 # ---- case page and actions ---------------------------------------------------------------------
 
+
 @pytest.mark.django_db
 def test_case_page_shows_the_decrypted_application_outputs_and_reasons(client, partner, underwriter):
     ReasonCodeFactory(partner=partner, code="REV03", kind="review", notice_text="Data-quality check")
     case = a_case(partner, external_id="APP-00042", with_steps=True)
     html = logged_in(client, underwriter).get(reverse("review:case", args=[case.pk])).content.decode()
-    for expected in ("APP-00042", "Funded amount", "52,000.00", "Why this application was referred", "term_36", "550", "10.50%", "Too many recent inquiries",
-                     "RC02", "REV03", "Data-quality check", "Claim case",
-                     "Consumer scorecard", "creditScore", "1830 µs", "Review routing", "knockoutReasons</code> = (none)"):
+    for expected in (
+        "APP-00042",
+        "Funded amount",
+        "52,000.00",
+        "Why this application was referred",
+        "term_36",
+        "550",
+        "10.50%",
+        "Too many recent inquiries",
+        "RC02",
+        "REV03",
+        "Data-quality check",
+        "Claim case",
+        "Consumer scorecard",
+        "creditScore",
+        "1830 µs",
+        "Review routing",
+        "knockoutReasons</code> = (none)",
+    ):
         assert expected in html, expected
 
 
@@ -183,7 +218,9 @@ def test_a_refused_decision_shows_the_error_and_keeps_the_note(client, partner, 
     review_case_claim(case=case, actor=underwriter)
     logged_in(client, underwriter)
     response = client.post(
-        reverse("review:decide", args=[case.pk]), {"outcome": "DECLINED", "note": "Thin file, no reason yet."}, follow=True
+        reverse("review:decide", args=[case.pk]),
+        {"outcome": "DECLINED", "note": "Thin file, no reason yet."},
+        follow=True,
     )
     html = response.content.decode()
     assert response.status_code == 200
@@ -194,7 +231,12 @@ def test_a_refused_decision_shows_the_error_and_keeps_the_note(client, partner, 
 
 
 SECRET_NOTE = "Sister co-signs; payslips 4471 verified by phone"
-SECRET_APPLICATION = {"fundedAmount": 93217.5, "annualIncome": 61234.0, "term": "term_36", "employerName": "Zyxwv Widgets"}
+SECRET_APPLICATION = {
+    "fundedAmount": 93217.5,
+    "annualIncome": 61234.0,
+    "term": "term_36",
+    "employerName": "Zyxwv Widgets",
+}
 
 
 def assert_sessions_hold_nothing_sensitive(client, step):
@@ -210,7 +252,9 @@ def assert_sessions_hold_nothing_sensitive(client, step):
 
 
 @pytest.mark.django_db
-def test_no_review_page_flow_leaves_the_note_or_application_values_in_the_session(client, partner, make_user, underwriter):
+def test_no_review_page_flow_leaves_the_note_or_application_values_in_the_session(
+    client, partner, make_user, underwriter
+):
     ReasonCodeFactory(partner=partner, code="RC01", notice_text="Income insufficient")
     make_user(partner, "underwriter", username="sam")  # a colleague, so the queue has two underwriters
     case = a_case(partner, amount=SECRET_APPLICATION["fundedAmount"])
@@ -222,13 +266,22 @@ def test_no_review_page_flow_leaves_the_note_or_application_values_in_the_sessio
         ("queue", lambda: client.get(reverse("review:queue"))),
         ("case", lambda: client.get(page("case"))),
         ("claim", lambda: client.post(page("claim"), follow=True)),
-        ("refused: decline without reason", lambda: client.post(page("decide"), {"outcome": "DECLINED", "note": SECRET_NOTE})),
+        (
+            "refused: decline without reason",
+            lambda: client.post(page("decide"), {"outcome": "DECLINED", "note": SECRET_NOTE}),
+        ),
         ("refused: no outcome", lambda: client.post(page("decide"), {"note": SECRET_NOTE, "reason_codes": ["RC01"]})),
-        ("refused: unknown reason", lambda: client.post(page("decide"), {"outcome": "DECLINED", "note": SECRET_NOTE, "reason_codes": ["NOPE"]})),
+        (
+            "refused: unknown reason",
+            lambda: client.post(page("decide"), {"outcome": "DECLINED", "note": SECRET_NOTE, "reason_codes": ["NOPE"]}),
+        ),
         ("case after refusals", lambda: client.get(page("case"))),
         ("release", lambda: client.post(page("release"), follow=True)),
         ("claim again", lambda: client.post(page("claim"), follow=True)),
-        ("override proposed", lambda: client.post(page("decide"), {"outcome": "APPROVED", "note": SECRET_NOTE}, follow=True)),
+        (
+            "override proposed",
+            lambda: client.post(page("decide"), {"outcome": "APPROVED", "note": SECRET_NOTE}, follow=True),
+        ),
         ("own confirmation refused", lambda: client.post(page("confirm"), follow=True)),
     ]
     for step, perform in steps:
@@ -254,7 +307,10 @@ def test_a_pending_override_offers_confirm_to_others_only(client, partner, make_
     case = a_case(partner, amount=90000.0)
     review_case_claim(case=case, actor=colleague)
     review_case_decide(case=case, actor=colleague, outcome="APPROVED", note="Strong collateral.")
-    assert "Confirm override" not in logged_in(client, colleague).get(reverse("review:case", args=[case.pk])).content.decode()
+    assert (
+        "Confirm override"
+        not in logged_in(client, colleague).get(reverse("review:case", args=[case.pk])).content.decode()
+    )
     own = client.post(reverse("review:confirm", args=[case.pk]), follow=True).content.decode()
     assert "you proposed this one" in own
     html = logged_in(client, underwriter).get(reverse("review:case", args=[case.pk])).content.decode()
@@ -276,6 +332,7 @@ def test_claiming_a_case_someone_else_holds_is_an_error_message(client, partner,
 
 
 # ---- browser -----------------------------------------------------------------------------------
+
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
@@ -361,7 +418,9 @@ def test_second_underwriter_confirms_an_override_in_the_browser(live_server, par
     make_user(partner, "underwriter", username="uma", first_name="Uma", last_name="Reyes")
     case = a_case(partner, external_id="APP-20001", amount=60000.0, with_steps=True)
     review_case_claim(case=case, actor=proposer)
-    review_case_decide(case=case, actor=proposer, outcome="APPROVED", note="Verified income; collateral covers the loan.")
+    review_case_decide(
+        case=case, actor=proposer, outcome="APPROVED", note="Verified income; collateral covers the loan."
+    )
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
@@ -385,7 +444,9 @@ def test_second_underwriter_confirms_an_override_in_the_browser(live_server, par
 
 
 @pytest.mark.django_db
-def test_queue_page_queries_do_not_grow_with_the_number_of_cases(client, partner, underwriter, django_assert_max_num_queries):
+def test_queue_page_queries_do_not_grow_with_the_number_of_cases(
+    client, partner, underwriter, django_assert_max_num_queries
+):
     for _ in range(12):
         a_case(partner)
     logged_in(client, underwriter)
@@ -394,6 +455,7 @@ def test_queue_page_queries_do_not_grow_with_the_number_of_cases(client, partner
 
 
 # ---- search, pages, dictionary formats, why referred ------------------------------------------
+
 
 @pytest.mark.django_db
 def test_queue_searches_by_external_id_outcome_and_date_and_pages(client, partner, underwriter):
@@ -418,13 +480,26 @@ def test_queue_searches_by_external_id_outcome_and_date_and_pages(client, partne
 
 @pytest.mark.django_db
 def test_case_page_shows_labels_currency_enumerations_and_why_it_was_referred(client, partner, underwriter):
-    DataDictionaryFieldFactory(name="fundedAmount", data_type="number", label="Loan amount", unit="USD", display_format="currency")
-    DataDictionaryFieldFactory(name="term", data_type="string", label="Term", display_format="enumeration",
-                               value_labels={"term_36": "36 months"})
+    DataDictionaryFieldFactory(
+        name="fundedAmount", data_type="number", label="Loan amount", unit="USD", display_format="currency"
+    )
+    DataDictionaryFieldFactory(
+        name="term",
+        data_type="string",
+        label="Term",
+        display_format="enumeration",
+        value_labels={"term_36": "36 months"},
+    )
     ReasonCodeFactory(partner=partner, code="REV03", kind="review", notice_text="Data-quality check")
     case = a_case(partner, amount=52000.0, score_band="APPROVE", referral_reasons=["REV03"])
     html = logged_in(client, underwriter).get(reverse("review:case", args=[case.pk])).content.decode()
-    for expected in ("Loan amount", "$52,000.00", "36 months", "REV03</code> Data-quality check",
-                     "the score alone would approve", "a review rule refers the application whatever the score band"):
+    for expected in (
+        "Loan amount",
+        "$52,000.00",
+        "36 months",
+        "REV03</code> Data-quality check",
+        "the score alone would approve",
+        "a review rule refers the application whatever the score band",
+    ):
         assert expected in html, expected
     assert "term_36" not in html.split("Application</h2>")[1].split("</section>")[0]

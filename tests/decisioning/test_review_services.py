@@ -133,7 +133,9 @@ def test_override_above_the_partners_amount_waits_for_a_second_underwriter(partn
     partner.override_confirmation_amount = Decimal("25000")
     partner.save()
     case = review_case_claim(case=a_case(partner, amount=30000.0), actor=underwriter)
-    proposed = review_case_decide(case=case, actor=underwriter, outcome="APPROVED", note="Verified income, strong file.")
+    proposed = review_case_decide(
+        case=case, actor=underwriter, outcome="APPROVED", note="Verified income, strong file."
+    )
     assert proposed.status == ReviewStatus.PENDING_CONFIRMATION
     assert (proposed.proposed_outcome, proposed.proposed_by, proposed.is_override) == ("APPROVED", underwriter, True)
     assert proposed.decided_outcome == "" and proposed.decided_at is None
@@ -145,7 +147,9 @@ def test_override_above_the_partners_amount_waits_for_a_second_underwriter(partn
     assert Decision.objects.get(pk=case.decision_id).final_outcome == "APPROVED"
     history = list(review_case_history(case=case))
     assert [(a.action, a.actor) for a in history] == [
-        ("claim", underwriter), ("decide", underwriter), ("confirm", second_underwriter)
+        ("claim", underwriter),
+        ("decide", underwriter),
+        ("confirm", second_underwriter),
     ]
     assert AuditEvent.objects.filter(action="review_case.confirm", actor=second_underwriter).exists()
 

@@ -4,6 +4,7 @@ Runs against the real Redis of REDIS_URL and a real `manage.py stream_consumer` 
 test database. Without REDIS_URL (the SQLite configuration) there is no Redis promised and the
 test is skipped; with REDIS_URL set, an unreachable Redis fails it.
 """
+
 import json
 import os
 import signal
@@ -44,9 +45,23 @@ def streamed(transactional_db, subprocess_environment):
 
 def start_consumer(partner, environment, name):
     return subprocess.Popen(
-        [sys.executable, "manage.py", "stream_consumer", "--partner", partner.slug, "--consumer", name,
-         "--count", "10", "--claim-idle-ms", "1000"],
-        cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "manage.py",
+            "stream_consumer",
+            "--partner",
+            partner.slug,
+            "--consumer",
+            name,
+            "--count",
+            "10",
+            "--claim-idle-ms",
+            "1000",
+        ],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
 
 
@@ -66,11 +81,15 @@ def test_a_consumer_killed_mid_batch_loses_and_duplicates_nothing(streamed):
     partner, user, client, environment = streamed
     keys = [f"app-{number}-{uuid.uuid4().hex[:6]}" for number in range(MESSAGES)]
     for number, key in enumerate(keys):
-        client.xadd(streams.request_stream(partner), {
-            "idempotency_key": key, "external_id": f"S-{number}", "application": json.dumps(demo_application(number))})
+        client.xadd(
+            streams.request_stream(partner),
+            {"idempotency_key": key, "external_id": f"S-{number}", "application": json.dumps(demo_application(number))},
+        )
     # Redelivery of a request already sent (a producer retrying): decided once, answered twice.
-    client.xadd(streams.request_stream(partner), {
-        "idempotency_key": keys[0], "external_id": "S-0", "application": json.dumps(demo_application(0))})
+    client.xadd(
+        streams.request_stream(partner),
+        {"idempotency_key": keys[0], "external_id": "S-0", "application": json.dumps(demo_application(0))},
+    )
 
     first = start_consumer(partner, environment, "consumer-a")
     try:
@@ -108,8 +127,10 @@ def test_a_consumer_killed_mid_batch_loses_and_duplicates_nothing(streamed):
 
 def test_a_message_cannot_choose_who_decides_and_bad_messages_are_answered(streamed):
     partner, user, client, environment = streamed
-    client.xadd(streams.request_stream(partner), {"idempotency_key": "k-bad", "application": "{not json",
-                                                  "user": "demo_partner_admin"})
+    client.xadd(
+        streams.request_stream(partner),
+        {"idempotency_key": "k-bad", "application": "{not json", "user": "demo_partner_admin"},
+    )
     client.xadd(streams.request_stream(partner), {"application": json.dumps(demo_application(1))})
     consumer = start_consumer(partner, environment, "consumer-c")
     try:
@@ -127,6 +148,10 @@ def test_without_a_configured_stream_user_the_consumer_refuses_to_start(streamed
     partner, user, client, environment = streamed
     finished = subprocess.run(
         [sys.executable, "manage.py", "stream_consumer", "--partner", partner.slug],
-        cwd=ROOT, env={**environment, "CREDITBOX_STREAM_USERS": ""}, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env={**environment, "CREDITBOX_STREAM_USERS": ""},
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert finished.returncode != 0 and "No stream user configured" in finished.stderr

@@ -32,19 +32,36 @@ def _decisions(count, *, decided=10):
     for number in range(count - len(originals)):
         original = originals[number % len(originals)]
         copy = Decision(
-            partner_id=original.partner_id, flow_id=original.flow_id, external_id=f"copy-{number}",
-            application=original.application, outcome=original.outcome, final_outcome=original.final_outcome,
-            outputs=original.outputs, requested_by_id=original.requested_by_id,
+            partner_id=original.partner_id,
+            flow_id=original.flow_id,
+            external_id=f"copy-{number}",
+            application=original.application,
+            outcome=original.outcome,
+            final_outcome=original.final_outcome,
+            outputs=original.outputs,
+            requested_by_id=original.requested_by_id,
         )
         copies.append(copy)
         for step in original.steps.all():
-            steps.append(InsightTransaction(
-                partner_id=step.partner_id, model_id=step.model_id, artifact_sha256=step.artifact_sha256,
-                engine_name=step.engine_name, engine_version=step.engine_version, field_mapping=step.field_mapping,
-                arguments=step.arguments, results=step.results, error=step.error, status=step.status,
-                duration_us=step.duration_us, requested_by_id=step.requested_by_id, decision=copy,
-                step_kind=step.step_kind, step_position=step.step_position,
-            ))
+            steps.append(
+                InsightTransaction(
+                    partner_id=step.partner_id,
+                    model_id=step.model_id,
+                    artifact_sha256=step.artifact_sha256,
+                    engine_name=step.engine_name,
+                    engine_version=step.engine_version,
+                    field_mapping=step.field_mapping,
+                    arguments=step.arguments,
+                    results=step.results,
+                    error=step.error,
+                    status=step.status,
+                    duration_us=step.duration_us,
+                    requested_by_id=step.requested_by_id,
+                    decision=copy,
+                    step_kind=step.step_kind,
+                    step_position=step.step_position,
+                )
+            )
     Decision.objects.bulk_create(copies)
     InsightTransaction.objects.bulk_create(steps)
     return [str(pk) for pk in Decision.objects.order_by("created", "pk").values_list("pk", flat=True)]
@@ -96,7 +113,11 @@ def test_replay_task_delivered_twice_resumes_its_job_instead_of_starting_again()
     ids = _decisions(4, decided=2)
     task_id = str(uuid.uuid4())
     replay_decisions.apply(args=(ids,), task_id=task_id).get()
-    assert replay_decisions.apply(args=(ids,), task_id=task_id).get() == {"replayed": 4, "identical": 4, "different": []}
+    assert replay_decisions.apply(args=(ids,), task_id=task_id).get() == {
+        "replayed": 4,
+        "identical": 4,
+        "different": [],
+    }
     job = ReplayJob.objects.get(task_id=task_id)
     assert job.runs == 2
     _assert_each_decision_replayed_once(job, ids)
@@ -115,16 +136,25 @@ replay_job_run(task_id=sys.argv[1], decision_ids=open(sys.argv[2]).read().split(
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_replay_process_killed_with_sigkill_mid_job_loses_nothing_and_writes_nothing_twice(subprocess_environment, tmp_path):
+def test_replay_process_killed_with_sigkill_mid_job_loses_nothing_and_writes_nothing_twice(
+    subprocess_environment, tmp_path
+):
     """Without a broker: the process running a job dies mid-way; running the job again completes it."""
     ids = _decisions(150)
     (tmp_path / "ids").write_text("\n".join(ids))
     task_id = str(uuid.uuid4())
-    process = subprocess.Popen([sys.executable, "-c", _REPLAY_IN_A_PROCESS, task_id, str(tmp_path / "ids")],
-                               env=subprocess_environment(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [sys.executable, "-c", _REPLAY_IN_A_PROCESS, task_id, str(tmp_path / "ids")],
+        env=subprocess_environment(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
-        _wait_for(lambda: ReplayItem.objects.filter(job__task_id=task_id).count() >= 20 or process.poll() is not None,
-                  timeout=60, what="the replay to start")
+        _wait_for(
+            lambda: ReplayItem.objects.filter(job__task_id=task_id).count() >= 20 or process.poll() is not None,
+            timeout=60,
+            what="the replay to start",
+        )
     finally:
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
@@ -143,9 +173,25 @@ class _Worker:
     def __init__(self, environment, queue, log_path):
         self.log = open(log_path, "ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=prefork", "--concurrency=1",
-             "--loglevel=WARNING", "-Q", queue, "-n", f"{queue}-{uuid.uuid4().hex[:6]}@%h"],
-            env=environment, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--pool=prefork",
+                "--concurrency=1",
+                "--loglevel=WARNING",
+                "-Q",
+                queue,
+                "-n",
+                f"{queue}-{uuid.uuid4().hex[:6]}@%h",
+            ],
+            env=environment,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
     def pool_processes(self):
@@ -186,8 +232,11 @@ def test_worker_killed_with_sigkill_mid_replay_is_redelivered_to_a_new_worker_an
     try:
         ids = _decisions(150)
         result = replay_decisions.apply_async(args=(ids,), queue=queue)
-        _wait_for(lambda: ReplayItem.objects.filter(job__task_id=result.id).count() >= 10 or first.process.poll() is not None,
-                  timeout=40, what="the first worker to be part-way through the replay")
+        _wait_for(
+            lambda: ReplayItem.objects.filter(job__task_id=result.id).count() >= 10 or first.process.poll() is not None,
+            timeout=40,
+            what="the first worker to be part-way through the replay",
+        )
         first.kill()
         killed_at = time.monotonic()
         done = ReplayItem.objects.filter(job__task_id=result.id).count()
@@ -223,8 +272,13 @@ def test_pool_process_killed_with_sigkill_mid_replay_is_requeued_at_once_and_wri
     try:
         ids = _decisions(150)
         result = replay_decisions.apply_async(args=(ids,), queue=queue)
-        _wait_for(lambda: ReplayItem.objects.filter(job__task_id=result.id).count() >= 10 or worker.process.poll() is not None,
-                  timeout=40, what="the worker to be part-way through the replay")
+        _wait_for(
+            lambda: (
+                ReplayItem.objects.filter(job__task_id=result.id).count() >= 10 or worker.process.poll() is not None
+            ),
+            timeout=40,
+            what="the worker to be part-way through the replay",
+        )
         [pool_process] = worker.pool_processes()
         os.kill(pool_process, signal.SIGKILL)
         done = ReplayItem.objects.filter(job__task_id=result.id).count()

@@ -1,4 +1,5 @@
 """Shared locations for the PMML tests: the conformance suite and demo data live beside the repo."""
+
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -7,8 +8,10 @@ PMML_CASES = CONFORMANCE / "pmml" / "cases"
 
 
 def demo_data_path():
-    for candidate in (REPO / "demo" / "data" / "lending_club_modeldata.csv",
-                      REPO.parent / "shared" / "data" / "lending_club_modeldata.csv"):
+    for candidate in (
+        REPO / "demo" / "data" / "lending_club_modeldata.csv",
+        REPO.parent / "shared" / "data" / "lending_club_modeldata.csv",
+    ):
         if candidate.exists():
             return candidate
     return None

@@ -1,4 +1,5 @@
 """Uploading models in the admin: XML and Excel rule workbooks go through the registry service."""
+
 from pathlib import Path
 
 import pytest
@@ -21,17 +22,25 @@ ADD_URL = "/admin/modelregistry/predictivemodel/add/"
 @pytest.fixture
 def editor(client, partner, make_user, dictionary):
     user = make_user(partner, roles.RULE_EDITOR, is_staff=True)
-    user.user_permissions.set(Permission.objects.filter(
-        codename__in=["add_predictivemodel", "view_predictivemodel", "change_predictivemodel"]))
+    user.user_permissions.set(
+        Permission.objects.filter(
+            codename__in=["add_predictivemodel", "view_predictivemodel", "change_predictivemodel"]
+        )
+    )
     client.force_login(user)
     return user
 
 
 def upload(client, partner, name, content, filename):
-    return client.post(ADD_URL, {
-        "partner": partner.pk, "name": name, "description": "",
-        "artifact_file": SimpleUploadedFile(filename, content),
-    })
+    return client.post(
+        ADD_URL,
+        {
+            "partner": partner.pk,
+            "name": name,
+            "description": "",
+            "artifact_file": SimpleUploadedFile(filename, content),
+        },
+    )
 
 
 def test_a_rule_editor_uploads_a_workbook_and_downloads_it_back(client, partner, editor):
@@ -46,7 +55,11 @@ def test_a_rule_editor_uploads_a_workbook_and_downloads_it_back(client, partner,
     model = publish_draft(draft).published_model
     assert (model.engine, model.source_format, model.source_name) == ("dmn", "xlsx", "knockouts.xlsx")
     assert sorted(model.fields.values_list("name", flat=True)) == [
-        "accountsNowDelinquent", "annualIncome", "homeOwnership", "knockoutReasons"]
+        "accountsNowDelinquent",
+        "annualIncome",
+        "homeOwnership",
+        "knockoutReasons",
+    ]
 
     page = client.get(f"/admin/modelregistry/predictivemodel/{model.pk}/change/").content.decode()
     assert "Download Excel rule workbook" in page and "knockouts.xlsx" in page
@@ -95,9 +108,17 @@ def test_in_a_browser_a_rule_editor_uploads_a_workbook_and_sees_its_fields_mappe
     assert Path(CHROMIUM).exists(), f"Chromium is not installed at {CHROMIUM}"
     ARTIFACTS.mkdir(exist_ok=True)
     user = make_user(partner, roles.RULE_EDITOR, username="rita", is_staff=True)
-    user.user_permissions.set(Permission.objects.filter(codename__in=[
-        "add_predictivemodel", "view_predictivemodel", "change_predictivemodel",
-        "view_predictivemodelfield", "change_predictivemodelfield"]))
+    user.user_permissions.set(
+        Permission.objects.filter(
+            codename__in=[
+                "add_predictivemodel",
+                "view_predictivemodel",
+                "change_predictivemodel",
+                "view_predictivemodelfield",
+                "change_predictivemodelfield",
+            ]
+        )
+    )
     workbook = tmp_path / "knockouts.xlsx"
     workbook.write_bytes(knockout_workbook())
 
@@ -145,10 +166,16 @@ def test_the_reference_engine_is_allowed_only_by_ticking_the_box_and_that_is_aud
     assert any("allowReferenceEngine" in m and "replace" in m for m in messages), messages
     assert PredictiveModel.objects.count() == 0
 
-    allowed = client.post(ADD_URL, {
-        "partner": partner.pk, "name": "Replace", "description": "", "allow_reference_engine": "on",
-        "artifact_file": SimpleUploadedFile("replace.pmml", artifact),
-    })
+    allowed = client.post(
+        ADD_URL,
+        {
+            "partner": partner.pk,
+            "name": "Replace",
+            "description": "",
+            "allow_reference_engine": "on",
+            "artifact_file": SimpleUploadedFile("replace.pmml", artifact),
+        },
+    )
     assert allowed.status_code == 302, allowed.content.decode()[:2000]
     model = PredictiveModel.objects.get(name="Replace")
     assert model.allow_reference_engine is True
@@ -184,4 +211,7 @@ def test_a_camunda_file_uploads_with_its_implicit_inputs_shown_as_warnings(clien
     draft = RulesetVersion.objects.get(ruleset__name="Dinner")
     loaded = engines.load(engine="dmn", artifact=draft.dmn_xml, sha256=draft.sha256)
     assert sorted(f.name for f in loaded.fields if f.field_type == "argument") == [
-        "guestCount", "guestsWithChildren", "season"]
+        "guestCount",
+        "guestsWithChildren",
+        "season",
+    ]

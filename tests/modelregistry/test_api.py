@@ -65,15 +65,23 @@ def test_a_dmn_upload_is_a_draft_ruleset_version_not_a_registered_model(scientis
     data = response.json()["data"]
     assert data["type"] == "rulesetVersion"
     assert (data["attributes"]["status"], data["attributes"]["number"], data["attributes"]["rulesetName"]) == (
-        "draft", 1, "Knock-outs")
+        "draft",
+        1,
+        "Knock-outs",
+    )
     assert response["Location"] == f"/api/v1/ruleset-versions/{data['id']}"
     assert PredictiveModel.objects.count() == 0  # nothing reaches decisions before approval
     assert RulesetVersion.objects.get(pk=data["id"]).dmn_xml == KNOCKOUT_DMN
 
 
 def test_dmn_inputs_named_like_the_dictionary_map_themselves(scientist_api):
-    model = published_upload(scientist_api.post("/api/v1/predictive-models", upload_document("Knock-outs", KNOCKOUT_DMN)))
-    assert scientist_api.get(f"/api/v1/predictive-models/{model.pk}").json()["data"]["attributes"]["unmappedArguments"] == []
+    model = published_upload(
+        scientist_api.post("/api/v1/predictive-models", upload_document("Knock-outs", KNOCKOUT_DMN))
+    )
+    assert (
+        scientist_api.get(f"/api/v1/predictive-models/{model.pk}").json()["data"]["attributes"]["unmappedArguments"]
+        == []
+    )
     fields = scientist_api.get(f"/api/v1/predictive-models/{model.pk}/fields").json()["data"]
     mapped = {f["attributes"]["name"]: f["attributes"]["supportedFieldName"] for f in fields}
     # A DMN number input takes the dictionary's integer concept; the COLLECT result is a list.
@@ -95,7 +103,9 @@ def test_uploading_the_same_name_again_makes_a_new_version_and_keeps_the_old(sci
 
 
 def test_mapping_a_field_and_the_audit_trail(scientist_api):
-    model_id = scientist_api.post("/api/v1/predictive-models", upload_document("PD", LOGISTIC_PMML)).json()["data"]["id"]
+    model_id = scientist_api.post("/api/v1/predictive-models", upload_document("PD", LOGISTIC_PMML)).json()["data"][
+        "id"
+    ]
     field = PredictiveModelField.objects.get(model_id=model_id, name="annual_inc")
     response = scientist_api.patch(
         f"/api/v1/predictive-models/{model_id}/fields/{field.pk}", map_document(field.pk, "annualIncome")
@@ -117,9 +127,13 @@ def test_mapping_a_field_and_the_audit_trail(scientist_api):
     ],
 )
 def test_mapping_refuses_unknown_and_incompatible_fields(scientist_api, field_name, target, message):
-    model_id = scientist_api.post("/api/v1/predictive-models", upload_document("PD", LOGISTIC_PMML)).json()["data"]["id"]
+    model_id = scientist_api.post("/api/v1/predictive-models", upload_document("PD", LOGISTIC_PMML)).json()["data"][
+        "id"
+    ]
     field = PredictiveModelField.objects.get(model_id=model_id, name=field_name)
-    response = scientist_api.patch(f"/api/v1/predictive-models/{model_id}/fields/{field.pk}", map_document(field.pk, target))
+    response = scientist_api.patch(
+        f"/api/v1/predictive-models/{model_id}/fields/{field.pk}", map_document(field.pk, target)
+    )
     assert response.status_code == 400
     error = response.json()["errors"][0]
     assert error["source"]["pointer"] == "/data/attributes/supportedFieldName"
@@ -129,7 +143,9 @@ def test_mapping_refuses_unknown_and_incompatible_fields(scientist_api, field_na
 
 
 def test_a_protected_characteristic_is_an_argument_only_when_explicitly_allowed(scientist_api):
-    model_id = scientist_api.post("/api/v1/predictive-models", upload_document("PD", LOGISTIC_PMML)).json()["data"]["id"]
+    model_id = scientist_api.post("/api/v1/predictive-models", upload_document("PD", LOGISTIC_PMML)).json()["data"][
+        "id"
+    ]
     field = PredictiveModelField.objects.get(model_id=model_id, name="revol_util")
     url = f"/api/v1/predictive-models/{model_id}/fields/{field.pk}"
     refused = scientist_api.patch(url, map_document(field.pk, "applicantAge"))
@@ -166,22 +182,33 @@ def test_a_partner_system_cannot_upload_models(partner, make_user, api_as, dicti
 
 # --- Excel rule workbooks -----------------------------------------------------------------------
 
+
 def knockout_workbook(second_rule_income="< 12000"):
     from tests.rulesets.workbooks import glossary_sheet, new_workbook, table_sheet, to_bytes
 
     workbook = new_workbook()
-    glossary_sheet(workbook, [
-        ("Income", "Applicant", "annualIncome"),
-        ("Delinquent Accounts", None, "accountsNowDelinquent"),
-        ("Housing", None, "homeOwnership"),
-        ("Knockouts", "Outcome", "knockoutReasons"),
-    ])
-    table_sheet(workbook, "Knockouts", "Knockouts", "C", ["Income", "Delinquent Accounts", "Housing"],
-                ["Knockouts"], [
-                    [second_rule_income, "-", "-", "KO_INCOME"],
-                    ["-", "> 0", "-", "KO_DELINQUENT"],
-                    ["-", "-", "RENT, OWN", "KO_HOUSING"],
-                ])
+    glossary_sheet(
+        workbook,
+        [
+            ("Income", "Applicant", "annualIncome"),
+            ("Delinquent Accounts", None, "accountsNowDelinquent"),
+            ("Housing", None, "homeOwnership"),
+            ("Knockouts", "Outcome", "knockoutReasons"),
+        ],
+    )
+    table_sheet(
+        workbook,
+        "Knockouts",
+        "Knockouts",
+        "C",
+        ["Income", "Delinquent Accounts", "Housing"],
+        ["Knockouts"],
+        [
+            [second_rule_income, "-", "-", "KO_INCOME"],
+            ["-", "> 0", "-", "KO_DELINQUENT"],
+            ["-", "-", "RENT, OWN", "KO_HOUSING"],
+        ],
+    )
     return to_bytes(workbook)
 
 
@@ -195,7 +222,8 @@ def workbook_document(name, workbook, **extra):
 def test_an_excel_workbook_is_registered_as_dmn_mapped_and_evaluated(partner, make_user, api_as, scientist_api):
     workbook = knockout_workbook()
     response = scientist_api.post(
-        "/api/v1/predictive-models", workbook_document("Knock-outs", workbook, sourceName="knockouts.xlsx"))
+        "/api/v1/predictive-models", workbook_document("Knock-outs", workbook, sourceName="knockouts.xlsx")
+    )
     assert response.status_code == 201, response.json()
     draft = response.json()["data"]["attributes"]
     assert (draft["status"], draft["sourceFormat"], draft["sourceName"]) == ("draft", "xlsx", "knockouts.xlsx")
@@ -208,10 +236,18 @@ def test_an_excel_workbook_is_registered_as_dmn_mapped_and_evaluated(partner, ma
     event = AuditEvent.objects.get(action="predictive_model.register")
     assert event.data["source_format"] == "xlsx" and len(event.data["source_sha256"]) == 64
 
-    insight = scientist_api.post("/api/v1/insights", {"data": {"type": "insight", "attributes": {
-        "modelId": str(model.pk),
-        "arguments": {"annualIncome": 9000, "accountsNowDelinquent": 0, "homeOwnership": "MORTGAGE"},
-    }}})
+    insight = scientist_api.post(
+        "/api/v1/insights",
+        {
+            "data": {
+                "type": "insight",
+                "attributes": {
+                    "modelId": str(model.pk),
+                    "arguments": {"annualIncome": 9000, "accountsNowDelinquent": 0, "homeOwnership": "MORTGAGE"},
+                },
+            }
+        },
+    )
     assert insight.status_code == 201, insight.json()
     assert insight.json()["data"]["attributes"]["results"]["knockoutReasons"] == ["KO_INCOME"]
 
@@ -233,19 +269,23 @@ def test_a_new_workbook_version_carries_the_mapping_and_an_xml_upload_downloads_
     first_model, second_model = published_upload(first), published_upload(second)
     assert (first_model.version, second_model.version) == (1, 2)
     assert list(first_model.fields.values_list("name", "supported_field__name")) == list(
-        second_model.fields.values_list("name", "supported_field__name"))
+        second_model.fields.values_list("name", "supported_field__name")
+    )
     xml = scientist_api.post("/api/v1/predictive-models", upload_document("Knock-out XML", KNOCKOUT_DMN))
     assert xml.json()["data"]["attributes"]["sourceFormat"] == "xml"
     download = scientist_api.get(f"/api/v1/predictive-models/{published_upload(xml).pk}/source")
     assert download.content.decode("utf-8") == KNOCKOUT_DMN
 
 
-@pytest.mark.parametrize("attributes, pointer, expected", [
-    ({"workbook": "not base64!"}, "/data/attributes/workbook", "base64"),
-    ({"workbook": "PGRlZmluaXRpb25zLz4="}, "/data/attributes/workbook", "not an Excel workbook"),
-    ({}, "/data/attributes/artifact", "either an artifact"),
-    ({"artifact": KNOCKOUT_DMN, "workbook": "UEsDBA=="}, "/data/attributes/artifact", "either an artifact"),
-])
+@pytest.mark.parametrize(
+    "attributes, pointer, expected",
+    [
+        ({"workbook": "not base64!"}, "/data/attributes/workbook", "base64"),
+        ({"workbook": "PGRlZmluaXRpb25zLz4="}, "/data/attributes/workbook", "not an Excel workbook"),
+        ({}, "/data/attributes/artifact", "either an artifact"),
+        ({"artifact": KNOCKOUT_DMN, "workbook": "UEsDBA=="}, "/data/attributes/artifact", "either an artifact"),
+    ],
+)
 def test_a_bad_workbook_upload_names_the_field_and_stores_nothing(scientist_api, attributes, pointer, expected):
     document = {"data": {"type": "predictiveModel", "attributes": {"name": "KO", **attributes}}}
     response = scientist_api.post("/api/v1/predictive-models", document)
@@ -266,6 +306,8 @@ def test_a_workbook_whose_rules_are_wrong_is_refused_naming_the_sheet_and_cell(s
 
 
 def test_another_partners_source_is_not_found(scientist_api, other_partner, make_user, api_as):
-    model = published_upload(scientist_api.post("/api/v1/predictive-models", workbook_document("KO", knockout_workbook())))
+    model = published_upload(
+        scientist_api.post("/api/v1/predictive-models", workbook_document("KO", knockout_workbook()))
+    )
     stranger = api_as(make_user(other_partner, roles.AUDITOR))
     assert stranger.get(f"/api/v1/predictive-models/{model.pk}/source").status_code == 404

@@ -15,8 +15,9 @@ NEW_ENTRIES = (
 
 
 def post_csv(client, text):
-    return client.client.post("/api/v1/data-dictionary", data=text, content_type="text/csv",
-                              HTTP_ACCEPT="application/vnd.api+json")
+    return client.client.post(
+        "/api/v1/data-dictionary", data=text, content_type="text/csv", HTTP_ACCEPT="application/vnd.api+json"
+    )
 
 
 def test_a_data_scientist_adds_entries_by_csv_and_reads_them_back(api_as, partner, make_user, dictionary):
@@ -24,7 +25,12 @@ def test_a_data_scientist_adds_entries_by_csv_and_reads_them_back(api_as, partne
     response = post_csv(client, NEW_ENTRIES)
     assert response.status_code == 200, response.content
     salary = DataDictionaryField.objects.get(name="monthlyNetSalary")
-    assert (salary.label, salary.unit, salary.display_format, salary.maximum) == ("Monthly net salary", "EUR", "currency", 1e6)
+    assert (salary.label, salary.unit, salary.display_format, salary.maximum) == (
+        "Monthly net salary",
+        "EUR",
+        "currency",
+        1e6,
+    )
     assert DataDictionaryField.objects.get(name="housingStatus").value_labels == {"own": "Owns a home", "rent": "Rents"}
     exported = client.get("/api/v1/data-dictionary")
     assert exported["Content-Type"].startswith("text/csv")
@@ -37,7 +43,11 @@ def test_row_errors_name_row_and_column_and_nothing_is_half_imported(api_as, par
     response = post_csv(client, text)
     assert response.status_code == 400
     pointers = {error["source"]["pointer"] for error in response.json()["errors"]}
-    assert pointers == {"/data/attributes/rows/4/name", "/data/attributes/rows/5/data_type", "/data/attributes/rows/6/minimum"}
+    assert pointers == {
+        "/data/attributes/rows/4/name",
+        "/data/attributes/rows/5/data_type",
+        "/data/attributes/rows/6/minimum",
+    }
     assert not DataDictionaryField.objects.filter(name="monthlyNetSalary").exists()
 
 
@@ -77,12 +87,17 @@ def test_a_superuser_imports_and_exports_in_the_admin(dictionary):
 
     client = Client()
     client.force_login(User.objects.create_superuser(username="root", password="x" * 24))
-    refused = client.post("/admin/modelregistry/datadictionaryfield/import/",
-                          {"file": SimpleUploadedFile("d.csv", b"name,data_type\nannualIncome,string\n")})
+    refused = client.post(
+        "/admin/modelregistry/datadictionaryfield/import/",
+        {"file": SimpleUploadedFile("d.csv", b"name,data_type\nannualIncome,string\n")},
+    )
     assert refused.status_code == 200 and "row 2, data_type" in refused.content.decode()
-    done = client.post("/admin/modelregistry/datadictionaryfield/import/",
-                       {"file": SimpleUploadedFile("d.csv", NEW_ENTRIES.encode())})
+    done = client.post(
+        "/admin/modelregistry/datadictionaryfield/import/", {"file": SimpleUploadedFile("d.csv", NEW_ENTRIES.encode())}
+    )
     assert done.status_code == 302 and DataDictionaryField.objects.filter(name="housingStatus").exists()
     ids = list(DataDictionaryField.objects.filter(name="housingStatus").values_list("pk", flat=True))
-    exported = client.post("/admin/modelregistry/datadictionaryfield/", {"action": "export_csv", "_selected_action": ids})
+    exported = client.post(
+        "/admin/modelregistry/datadictionaryfield/", {"action": "export_csv", "_selected_action": ids}
+    )
     assert exported.content.decode().splitlines()[1].startswith("housingStatus,string,Housing")

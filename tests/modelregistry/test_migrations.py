@@ -1,4 +1,5 @@
 """Data migrations of the model registry, run forwards on real rows."""
+
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
@@ -16,10 +17,17 @@ def test_versions_already_evaluated_by_pypmml_keep_the_reference_engine_and_othe
     PredictiveModel = apps.get_model("modelregistry", "PredictiveModel")
     partner = Partner.objects.create(name="Old Bank", slug="old-bank")
     fallback = PredictiveModel.objects.create(
-        partner=partner, name="Cox", version=1, engine="pmml", artifact="<PMML/>", sha256="a" * 64,
-        warnings=["evaluated by the pypmml reference engine (starts a JVM) because CoxRegression …"])
+        partner=partner,
+        name="Cox",
+        version=1,
+        engine="pmml",
+        artifact="<PMML/>",
+        sha256="a" * 64,
+        warnings=["evaluated by the pypmml reference engine (starts a JVM) because CoxRegression …"],
+    )
     native = PredictiveModel.objects.create(
-        partner=partner, name="Logistic", version=1, engine="pmml", artifact="<PMML/>", sha256="b" * 64, warnings=[])
+        partner=partner, name="Logistic", version=1, engine="pmml", artifact="<PMML/>", sha256="b" * 64, warnings=[]
+    )
 
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()

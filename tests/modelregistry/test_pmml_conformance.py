@@ -1,5 +1,6 @@
 """The PMML conformance suite (../shared/conformance/pmml) must not fall below the recorded figures
 (docs/conformance.md): the native engine alone, and native with the pypmml fallback allowed (`fallback=True`)."""
+
 import pytest
 
 from scripts.conformance import pmml_conformance

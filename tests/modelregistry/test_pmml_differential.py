@@ -1,5 +1,6 @@
 """Models trained here on the demo data, exported with sklearn2pmml: the native engine must give what
 the training library's predict_proba gives, including rows with missing values."""
+
 import numpy as np
 import pytest
 

@@ -1,4 +1,5 @@
 """Explanations computed by the native PMML engine on the registered artifact."""
+
 import numpy as np
 import pytest
 
@@ -22,11 +23,13 @@ def test_a_scorecard_explains_a_record_by_the_points_of_each_characteristic():
         assert np.allclose([row["points"] for row in explanation], parts.iloc[position].to_numpy(), atol=1e-12)
         result = model.evaluate(record)
         assert abs(sum(row["points"] for row in explanation) - result["score"]) < 1e-9
-        lost = sorted((row for row in explanation if row["pointsBelowBaseline"] > 0),
-                      key=lambda row: -row["pointsBelowBaseline"])
+        lost = sorted(
+            (row for row in explanation if row["pointsBelowBaseline"] > 0), key=lambda row: -row["pointsBelowBaseline"]
+        )
         codes = [result[f"reasonCode{rank}"] for rank in range(1, 5) if result.get(f"reasonCode{rank}")]
-        assert [row["pointsBelowBaseline"] for row in lost[:len(codes)]] == pytest.approx(
-            [next(r["pointsBelowBaseline"] for r in explanation if r["reasonCode"] == code) for code in codes])
+        assert [row["pointsBelowBaseline"] for row in lost[: len(codes)]] == pytest.approx(
+            [next(r["pointsBelowBaseline"] for r in explanation if r["reasonCode"] == code) for code in codes]
+        )
 
 
 def test_other_models_have_no_scorecard_points():

@@ -1,4 +1,5 @@
 """The PMML package entry point: sources, signature, errors, and laziness of the reference engine."""
+
 import subprocess
 import sys
 
@@ -12,8 +13,9 @@ ENGINES = ["native", "pypmml"]
 
 
 def test_importing_the_package_starts_no_jvm_and_imports_no_pandas():
-    code = ("import sys, modelregistry.pmml; "
-            "print('pypmml' in sys.modules, 'pandas' in sys.modules, 'py4j' in sys.modules)")
+    code = (
+        "import sys, modelregistry.pmml; print('pypmml' in sys.modules, 'pandas' in sys.modules, 'py4j' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False", "False"]
 
@@ -22,8 +24,12 @@ def test_importing_the_package_starts_no_jvm_and_imports_no_pandas():
 def test_load_accepts_a_path_a_string_and_bytes_with_the_same_sha256(tmp_path, engine):
     path = tmp_path / "card.pmml"
     path.write_text(SCORECARD, encoding="utf-8")
-    models = [pmml.load(str(path), engine=engine), pmml.load(path, engine=engine),
-              pmml.load(SCORECARD, engine=engine), pmml.load(SCORECARD.encode(), engine=engine)]
+    models = [
+        pmml.load(str(path), engine=engine),
+        pmml.load(path, engine=engine),
+        pmml.load(SCORECARD, engine=engine),
+        pmml.load(SCORECARD.encode(), engine=engine),
+    ]
     assert len({m.sha256 for m in models}) == 1
 
 
@@ -34,8 +40,11 @@ def test_fields_list_active_arguments_then_output_results():
         pmml.Field("housing", "argument", "string", ("own", "rent"), "categorical"),
     ]
     assert [(f.name, f.field_type, f.data_type) for f in model.fields[2:]] == [
-        ("Final Score", "result", "number"), ("Reason Code 1", "result", "string"),
-        ("Reason Code 2", "result", "string"), ("Reason Code 3", "result", "string")]
+        ("Final Score", "result", "number"),
+        ("Reason Code 1", "result", "string"),
+        ("Reason Code 2", "result", "string"),
+        ("Reason Code 3", "result", "string"),
+    ]
 
 
 def test_fields_fall_back_to_the_target_when_there_is_no_output():
@@ -62,14 +71,20 @@ def test_unknown_engine_is_rejected():
         pmml.load(SCORECARD, engine="sas")
 
 
-@pytest.mark.parametrize("document, message, where", [
-    ("<PMML><DataDictionary>", "not well-formed XML", "line 1"),
-    ("<Model/>", "root element is <Model>", "line 1"),
-    ("<PMML>\n<Header/>\n</PMML>", "no DataDictionary", "line 1"),
-    (SCORECARD.replace('<MiningField name="housing"/>', '<MiningField name="tenure"/>'),
-     "MiningField 'tenure' is not declared", "line 15"),
-    (SCORECARD.replace('dataType="string"', ''), "DataField has no dataType", "line 6"),
-])
+@pytest.mark.parametrize(
+    "document, message, where",
+    [
+        ("<PMML><DataDictionary>", "not well-formed XML", "line 1"),
+        ("<Model/>", "root element is <Model>", "line 1"),
+        ("<PMML>\n<Header/>\n</PMML>", "no DataDictionary", "line 1"),
+        (
+            SCORECARD.replace('<MiningField name="housing"/>', '<MiningField name="tenure"/>'),
+            "MiningField 'tenure' is not declared",
+            "line 15",
+        ),
+        (SCORECARD.replace('dataType="string"', ""), "DataField has no dataType", "line 6"),
+    ],
+)
 def test_invalid_artifacts_raise_model_load_error_naming_element_and_line(document, message, where):
     with pytest.raises(pmml.ModelLoadError, match=message) as info:
         pmml.load(document)

@@ -1,4 +1,5 @@
 """Behaviour of the native PMML engine that the reference engine gets wrong or that callers rely on."""
+
 import subprocess
 import sys
 
@@ -46,7 +47,11 @@ def test_reason_codes_are_distinct_ranked_by_points_lost_and_then_none():
     model = pmml.load(SCORECARD)
     # income 500 loses 20 - 5 = 15 points; housing "rent" loses 15 - 8 = 7; nothing else loses points.
     assert model.evaluate({"income": 500.0, "housing": "rent"}) == {
-        "Final Score": 23.0, "Reason Code 1": "RC_INCOME", "Reason Code 2": "RC_HOUSING", "Reason Code 3": None}
+        "Final Score": 23.0,
+        "Reason Code 1": "RC_INCOME",
+        "Reason Code 2": "RC_HOUSING",
+        "Reason Code 3": None,
+    }
     # income 2000 gains points, so only housing gives a reason; ranks 2 and 3 stay empty, not repeated.
     assert model.evaluate({"income": 2000.0, "housing": "rent"})["Reason Code 1"] == "RC_HOUSING"
     assert model.evaluate({"income": 2000.0, "housing": "rent"})["Reason Code 2"] is None
@@ -55,17 +60,22 @@ def test_reason_codes_are_distinct_ranked_by_points_lost_and_then_none():
     assert batch["Reason Code 3"].tolist() == [None, None]
 
 
-@pytest.mark.parametrize("column", [
-    pd.array([2, None], dtype="Int64"),  # nullable integer column with an empty cell
-    [2.0, np.nan],
-    [2, None],
-])
+@pytest.mark.parametrize(
+    "column",
+    [
+        pd.array([2, None], dtype="Int64"),  # nullable integer column with an empty cell
+        [2.0, np.nan],
+        [2, None],
+    ],
+)
 def test_an_empty_cell_of_any_column_type_is_a_missing_value(column):
     model = pmml.load(REGRESSION)
     batch = model.evaluate_batch(pd.DataFrame({"open_accounts": column, "housing": ["own", "own"]}))
     replaced = logistic(-1.0 + 0.25 * 3 - 0.5)
     assert batch["probability_of_default"].tolist() == pytest.approx([logistic(-1.0 + 0.5 - 0.5), replaced])
-    assert model.evaluate({"open_accounts": None, "housing": "own"})["probability_of_default"] == pytest.approx(replaced)
+    assert model.evaluate({"open_accounts": None, "housing": "own"})["probability_of_default"] == pytest.approx(
+        replaced
+    )
     assert model.evaluate({"housing": "own"})["probability_of_default"] == pytest.approx(replaced)
 
 
@@ -93,9 +103,11 @@ def test_an_unsupported_element_falls_back_to_pypmml_with_a_warning_only_when_al
 
 
 def test_a_native_model_starts_no_jvm():
-    code = ("import sys; from modelregistry import pmml; from tests.modelregistry.pmml_helpers import SCORECARD; "
-            "m = pmml.load(SCORECARD); m.evaluate({'income': 1.0, 'housing': 'own'}); "
-            "print(m.engine_name, 'pypmml' in sys.modules, 'py4j' in sys.modules)")
+    code = (
+        "import sys; from modelregistry import pmml; from tests.modelregistry.pmml_helpers import SCORECARD; "
+        "m = pmml.load(SCORECARD); m.evaluate({'income': 1.0, 'housing': 'own'}); "
+        "print(m.engine_name, 'pypmml' in sys.modules, 'py4j' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["pmml-native", "False", "False"]
 
@@ -130,6 +142,7 @@ def test_conformance_cases_agree_between_record_and_batch_evaluation():
 def test_demo_scorecard_batch_reason_codes_agree_with_single_records():
     from scripts.pmml_demo_models import TARGET, demo_data, scorecard_pmml, with_missing_values
     from tests.modelregistry.pmml_helpers import demo_data_path
+
     if demo_data_path() is None:
         pytest.skip("demo data not found")
     frame = with_missing_values(demo_data(), seed=5).drop(columns=[TARGET]).iloc[:1500]
@@ -139,14 +152,15 @@ def test_demo_scorecard_batch_reason_codes_agree_with_single_records():
         single = model.evaluate(record)
         codes = [single[f"reason_code_{rank}"] for rank in (1, 2, 3, 4)]
         present = [c for c in codes if c is not None]
-        assert len(set(present)) == len(present) and codes[len(present):] == [None] * (4 - len(present))
+        assert len(set(present)) == len(present) and codes[len(present) :] == [None] * (4 - len(present))
         for name, value in single.items():
             other = batch[name].iloc[position]
             assert value == other or (value is None and (other is None or other != other)), (position, name)
 
 
 def test_an_ensemble_whose_shared_tables_would_be_too_large_is_evaluated_tree_by_tree_with_the_same_results(
-        monkeypatch):
+    monkeypatch,
+):
     from benchmarks.xml_reader import ensemble
     from modelregistry.pmml.native import tree
 

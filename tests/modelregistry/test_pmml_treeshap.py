@@ -1,4 +1,5 @@
 """TreeSHAP on the compiled trees of PMML ensembles, checked against the shap library."""
+
 import os
 import tempfile
 
@@ -43,8 +44,9 @@ def test_boosted_tree_contributions_add_up_to_the_log_odds_and_agree_with_shap(d
     from lightgbm import LGBMClassifier
 
     x, y = data
-    classifier = LGBMClassifier(n_estimators=20, num_leaves=6, min_child_samples=30, n_jobs=1, verbose=-1,
-                                random_state=0)
+    classifier = LGBMClassifier(
+        n_estimators=20, num_leaves=6, min_child_samples=30, n_jobs=1, verbose=-1, random_state=0
+    )
     model = export(classifier, x, y)
     explainer = shap.TreeExplainer(classifier)
     for position in (0, 3, 17, 250):
@@ -61,8 +63,9 @@ def test_random_forest_contributions_add_up_to_the_probability_and_agree_with_sh
     from sklearn.ensemble import RandomForestClassifier
 
     x, y = data
-    classifier = RandomForestClassifier(n_estimators=10, max_depth=4, bootstrap=False, max_features=0.5,
-                                        random_state=0, n_jobs=1)
+    classifier = RandomForestClassifier(
+        n_estimators=10, max_depth=4, bootstrap=False, max_features=0.5, random_state=0, n_jobs=1
+    )
     model = export(classifier, x, y)
     explainer = shap.TreeExplainer(classifier)
     for position in (0, 3, 17):

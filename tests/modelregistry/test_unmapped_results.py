@@ -23,7 +23,9 @@ def test_an_unmapped_result_is_warned_about_at_upload_and_listed(partner, make_u
 def test_an_insight_names_the_results_it_returns_under_raw_names(partner, make_user, dictionary):
     scientist = make_user(partner, roles.DATA_SCIENTIST)
     model = register_mapped_logistic(partner, scientist)
-    registry.predictive_model_field_map(field=model.fields.get(name="probability_bad"), supported_field_name=None, actor=scientist)
+    registry.predictive_model_field_map(
+        field=model.fields.get(name="probability_bad"), supported_field_name=None, actor=scientist
+    )
     created = JsonApiClient(scientist).post("/api/v1/insights", insight_document(model.pk, GOOD_ARGUMENTS))
     attributes = created.json()["data"]["attributes"]
     assert attributes["results"].keys() == {"probability_bad"}
@@ -34,8 +36,10 @@ def test_the_demo_models_return_dictionary_names_only():
     demo = demo_load(out=lambda *_: None)
     client = JsonApiClient(token=demo["token"])
     model = demo["logistic"]
-    created = client.post("/api/v1/insights", {"data": {"type": "insight", "attributes": {
-        "modelId": str(model.pk), "arguments": example_arguments(model)}}})
+    created = client.post(
+        "/api/v1/insights",
+        {"data": {"type": "insight", "attributes": {"modelId": str(model.pk), "arguments": example_arguments(model)}}},
+    )
     attributes = created.json()["data"]["attributes"]
     assert attributes["unmappedResults"] == []
     assert {"probabilityOfDefault", "probabilityOfRepayment"} <= set(attributes["results"])

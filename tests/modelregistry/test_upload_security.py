@@ -1,5 +1,6 @@
 """Hostile uploads through the real API (issue 9, findings 1 and 2): each is refused cleanly, names
 what and where, stores nothing, and never reaches the pypmml reference engine."""
+
 import base64
 import io
 import threading
@@ -131,7 +132,8 @@ def assert_refused(response, *, pointer="/data/attributes/artifact", expected=()
 
 @pytest.mark.parametrize("allow_reference_engine", [False, True])
 def test_an_external_file_entity_is_refused_naming_the_doctype_line_and_pypmml_never_sees_it(
-        scientist_api, pypmml_calls, tmp_path, allow_reference_engine):
+    scientist_api, pypmml_calls, tmp_path, allow_reference_engine
+):
     secret = tmp_path / ".env"
     secret.write_text("SECRET_KEY=do-not-leak\n")
     artifact = hostile(f'<!DOCTYPE PMML [\n  <!ENTITY secret SYSTEM "file://{secret}">\n]>\n', "&secret;")
@@ -142,13 +144,16 @@ def test_an_external_file_entity_is_refused_naming_the_doctype_line_and_pypmml_n
     assert pypmml_calls == []
 
 
-@pytest.mark.parametrize("doctype", [
-    '<!DOCTYPE PMML [\n  <!ENTITY leak SYSTEM "http://127.0.0.1:{port}/leak">\n]>\n',
-    '<!DOCTYPE PMML [\n  <!ENTITY % remote SYSTEM "http://127.0.0.1:{port}/evil.dtd">\n  %remote;\n]>\n',
-    '<!DOCTYPE PMML SYSTEM "http://127.0.0.1:{port}/evil.dtd">\n',
-], ids=["url-entity", "external-parameter-dtd", "external-dtd"])
-def test_a_url_entity_or_external_dtd_is_refused_and_nothing_is_fetched(
-        scientist_api, pypmml_calls, listener, doctype):
+@pytest.mark.parametrize(
+    "doctype",
+    [
+        '<!DOCTYPE PMML [\n  <!ENTITY leak SYSTEM "http://127.0.0.1:{port}/leak">\n]>\n',
+        '<!DOCTYPE PMML [\n  <!ENTITY % remote SYSTEM "http://127.0.0.1:{port}/evil.dtd">\n  %remote;\n]>\n',
+        '<!DOCTYPE PMML SYSTEM "http://127.0.0.1:{port}/evil.dtd">\n',
+    ],
+    ids=["url-entity", "external-parameter-dtd", "external-dtd"],
+)
+def test_a_url_entity_or_external_dtd_is_refused_and_nothing_is_fetched(scientist_api, pypmml_calls, listener, doctype):
     note = "&leak;" if "leak SYSTEM" in doctype else "NOTE"
     document = upload_document("Fetch", hostile(doctype.format(port=LISTENER_PORT), note))
     document["data"]["attributes"]["allowReferenceEngine"] = True
@@ -175,7 +180,8 @@ def test_a_billion_laughs_is_refused_at_once(scientist_api, pypmml_calls):
 
 
 def test_a_model_the_native_engine_cannot_evaluate_needs_the_reference_engine_allowed_explicitly(
-        scientist_api, pypmml_calls):
+    scientist_api, pypmml_calls
+):
     plain = hostile("", "NOTE")
     refused = scientist_api.post(URL, upload_document("Replace", plain))
     assert_refused(refused, expected=("Apply function 'replace'", "allowReferenceEngine"))
@@ -211,8 +217,10 @@ def test_a_native_model_records_that_the_reference_engine_is_not_allowed(scienti
 def test_a_format_number_pattern_that_amplifies_is_refused_at_upload_naming_the_apply(scientist_api):
     artifact = FORMAT_NUMBER_PMML.format(pattern="<Constant>%5000000d</Constant>")
     assert len(artifact.encode()) < 1200
-    assert_refused(scientist_api.post(URL, upload_document("Amplify", artifact)),
-                   expected=("formatNumber pattern '%5000000d'", "65,536 characters", "Apply, line 5"))
+    assert_refused(
+        scientist_api.post(URL, upload_document("Amplify", artifact)),
+        expected=("formatNumber pattern '%5000000d'", "65,536 characters", "Apply, line 5"),
+    )
 
 
 def test_an_artifact_over_the_limit_is_refused_naming_the_field_and_the_limit(scientist_api):
@@ -236,6 +244,7 @@ def test_a_large_real_ensemble_still_uploads(scientist_api):
 
 # -- Excel workbooks -------------------------------------------------------------------------------
 
+
 def rebuilt(workbook, change):
     """The workbook with each part passed through `change(name, bytes)`, deflated again."""
     out = io.BytesIO()
@@ -257,8 +266,11 @@ def test_a_zip_bomb_workbook_is_refused_before_it_is_parsed(scientist_api, monke
     assert len(bomb) < 100_000
     opened = []
     monkeypatch.setattr(openpyxl, "load_workbook", lambda *a, **k: opened.append(a) or pytest.fail("parsed"))
-    assert_refused(scientist_api.post(URL, workbook_document("Bomb", bomb)), pointer="/data/attributes/workbook",
-                   expected=("unpacks to 20,", "limit is 10,485,760 bytes"))
+    assert_refused(
+        scientist_api.post(URL, workbook_document("Bomb", bomb)),
+        pointer="/data/attributes/workbook",
+        expected=("unpacks to 20,", "limit is 10,485,760 bytes"),
+    )
     assert opened == []
 
 
@@ -268,16 +280,21 @@ def test_a_workbook_whose_sheet_declares_a_doctype_is_refused_naming_the_part(sc
             return b'<!DOCTYPE worksheet [<!ENTITY secret SYSTEM "file:///etc/passwd">]>\n' + content
         return content
 
-    assert_refused(scientist_api.post(URL, workbook_document("Doctype", rebuilt(knockout_workbook(), doctype))),
-                   pointer="/data/attributes/workbook",
-                   expected=("part 'xl/worksheets/sheet1.xml'", "DOCTYPE", "(line 1)"))
+    assert_refused(
+        scientist_api.post(URL, workbook_document("Doctype", rebuilt(knockout_workbook(), doctype))),
+        pointer="/data/attributes/workbook",
+        expected=("part 'xl/worksheets/sheet1.xml'", "DOCTYPE", "(line 1)"),
+    )
 
 
 def test_a_workbook_over_the_limit_is_refused_naming_the_field(scientist_api):
     encoded_size = (safe_xml.MAX_DOCUMENT_BYTES + 3) // 3 * 4 + 4
     document = {"data": {"type": "predictiveModel", "attributes": {"name": "Huge", "workbook": "A" * encoded_size}}}
-    assert_refused(scientist_api.post(URL, document), pointer="/data/attributes/workbook",
-                   expected=("the limit is 20,971,520 bytes",))
+    assert_refused(
+        scientist_api.post(URL, document),
+        pointer="/data/attributes/workbook",
+        expected=("the limit is 20,971,520 bytes",),
+    )
 
 
 def test_a_base64_workbook_of_20_mb_fits_in_a_request_body():

@@ -3,6 +3,7 @@
 People are made through partners.services (as load_demo and partner admins make them), so admin
 access (`is_staff`) and the groups' permissions are the real ones, not set by the tests.
 """
+
 import re
 
 import pytest
@@ -54,10 +55,15 @@ def world(partner, other_partner, dictionary):
             people[lender.slug, role] = user_create(partner=lender, username=f"{lender.slug}-{role}", roles=[role])
         editor = people[lender.slug, roles.RULE_EDITOR][0]
         models[lender.slug] = publish_ruleset(
-            lender, f"Knock-outs of {lender.name}", KNOCKOUT_DMN, author=editor).published_model
+            lender, f"Knock-outs of {lender.name}", KNOCKOUT_DMN, author=editor
+        ).published_model
         api_token_create(user=people[lender.slug, roles.PARTNER_SYSTEM][0])
-        insight_create(partner=lender, model_id=models[lender.slug].pk, requested_by=editor,
-                       arguments={"annualIncome": 9000, "accountsNowDelinquent": 0})
+        insight_create(
+            partner=lender,
+            model_id=models[lender.slug].pk,
+            requested_by=editor,
+            arguments={"annualIncome": 9000, "accountsNowDelinquent": 0},
+        )
     return {"people": people, "models": models, "own": partner, "other": other_partner}
 
 
@@ -140,11 +146,13 @@ def test_another_partners_change_pages_are_not_found(client, world, role):
     other = world["other"]
     model = world["models"][other.slug]
     person = world["people"][other.slug, roles.RULE_EDITOR][0]
-    for url in (f"/admin/modelregistry/predictivemodel/{model.pk}/change/",
-                f"/admin/modelregistry/predictivemodel/{model.pk}/source/",
-                f"/admin/partners/user/{person.pk}/change/",
-                f"/admin/partners/user/{person.pk}/password/",
-                f"/admin/partners/partner/{other.pk}/change/"):
+    for url in (
+        f"/admin/modelregistry/predictivemodel/{model.pk}/change/",
+        f"/admin/modelregistry/predictivemodel/{model.pk}/source/",
+        f"/admin/partners/user/{person.pk}/change/",
+        f"/admin/partners/user/{person.pk}/password/",
+        f"/admin/partners/partner/{other.pk}/change/",
+    ):
         response = client.get(url)
         # the admin answers a missing object with 404 or a redirect to its index ("doesn't exist")
         assert response.status_code in (302, 403, 404), url
@@ -157,8 +165,14 @@ def test_the_model_upload_offers_only_the_own_partner(client, world):
     form = client.get("/admin/modelregistry/predictivemodel/add/").context["adminform"].form
     assert list(form.fields["partner"].queryset) == [world["own"]]
     assert form.initial["partner"] == world["own"].pk
-    response = client.post("/admin/modelregistry/predictivemodel/add/", {
-        "partner": world["other"].pk, "name": "Sneaky", "artifact_file": SimpleUploadedFile("k.dmn", KNOCKOUT_DMN.encode())})
+    response = client.post(
+        "/admin/modelregistry/predictivemodel/add/",
+        {
+            "partner": world["other"].pk,
+            "name": "Sneaky",
+            "artifact_file": SimpleUploadedFile("k.dmn", KNOCKOUT_DMN.encode()),
+        },
+    )
     assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
     assert not PredictiveModel.objects.filter(name="Sneaky").exists()
 
@@ -166,13 +180,21 @@ def test_the_model_upload_offers_only_the_own_partner(client, world):
 # ---------------------------------------------------------------- each role does its work
 
 
-@pytest.mark.parametrize("role, artifact, filename", [
-    (roles.RULE_EDITOR, KNOCKOUT_DMN, "knockout.dmn"), (roles.DATA_SCIENTIST, LOGISTIC_PMML, "model.pmml")])
+@pytest.mark.parametrize(
+    "role, artifact, filename",
+    [(roles.RULE_EDITOR, KNOCKOUT_DMN, "knockout.dmn"), (roles.DATA_SCIENTIST, LOGISTIC_PMML, "model.pmml")],
+)
 def test_authors_upload_a_model_and_save_its_change_page_with_a_mapping(client, world, role, artifact, filename):
     user = login(client, world, role)
-    response = client.post("/admin/modelregistry/predictivemodel/add/", {
-        "partner": world["own"].pk, "name": "New model", "description": "",
-        "artifact_file": SimpleUploadedFile(filename, artifact.encode())})
+    response = client.post(
+        "/admin/modelregistry/predictivemodel/add/",
+        {
+            "partner": world["own"].pk,
+            "name": "New model",
+            "description": "",
+            "artifact_file": SimpleUploadedFile(filename, artifact.encode()),
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:3000]
     if filename.endswith(".dmn"):  # rules are a draft until a second person approves and publishes them
         assert not PredictiveModel.objects.filter(name="New model").exists()
@@ -186,8 +208,11 @@ def test_authors_upload_a_model_and_save_its_change_page_with_a_mapping(client, 
     url = f"/admin/modelregistry/predictivemodel/{model.pk}/change/"
     data = change_form_data(client.get(url))
     argument = model.fields.filter(field_type="argument").order_by("position").first()
-    index = next(re.match(r"fields-(\d+)-id", key).group(1) for key, value in data.items()
-                 if re.match(r"fields-\d+-id$", key) and value == str(argument.pk))
+    index = next(
+        re.match(r"fields-(\d+)-id", key).group(1)
+        for key, value in data.items()
+        if re.match(r"fields-\d+-id$", key) and value == str(argument.pk)
+    )
     data[f"fields-{index}-supported_field"] = str(_dictionary_field("revolvingUtilization").pk)
     data["description"] = "Edited in the admin"
     response = client.post(url, data)
@@ -223,10 +248,20 @@ def test_a_partner_admin_adds_people_to_the_own_partner_with_roles_only(client, 
     assert sorted(form.fields["groups"].queryset.values_list("name", flat=True)) == sorted(roles.ALL)
     assert "is_superuser" not in form.fields and "user_permissions" not in form.fields
     groups = dict(form.fields["groups"].queryset.values_list("name", "pk"))
-    for username, role, staff in (("new-editor", roles.RULE_EDITOR, True), ("new-underwriter", roles.UNDERWRITER, False)):
-        response = client.post("/admin/partners/user/add/", {
-            "username": username, "usable_password": "true", "password1": "a-long-Passphrase-42",
-            "password2": "a-long-Passphrase-42", "groups": [groups[role]]})
+    for username, role, staff in (
+        ("new-editor", roles.RULE_EDITOR, True),
+        ("new-underwriter", roles.UNDERWRITER, False),
+    ):
+        response = client.post(
+            "/admin/partners/user/add/",
+            {
+                "username": username,
+                "usable_password": "true",
+                "password1": "a-long-Passphrase-42",
+                "password2": "a-long-Passphrase-42",
+                "groups": [groups[role]],
+            },
+        )
         assert response.status_code == 302, response.content.decode()[:3000]
         person = User.objects.get(username=username)
         assert person.partner == world["own"]
@@ -238,8 +273,9 @@ def test_a_partner_admin_revokes_the_own_partners_token_on_the_record(client, wo
     login(client, world, roles.PARTNER_ADMIN)
     own_token = AuthToken.objects.get(user__partner=world["own"])
     other_token = AuthToken.objects.get(user__partner=world["other"])
-    response = client.post("/admin/knox/authtoken/", {
-        "action": "revoke", "_selected_action": [own_token.pk, other_token.pk]})
+    response = client.post(
+        "/admin/knox/authtoken/", {"action": "revoke", "_selected_action": [own_token.pk, other_token.pk]}
+    )
     assert response.status_code == 302
     assert list(AuthToken.objects.values_list("pk", flat=True)) == [other_token.pk]
     assert AuditEvent.objects.filter(action="api_token.revoke", partner=world["own"]).count() == 1

@@ -33,25 +33,36 @@ def test_a_superuser_adds_a_partner_with_its_admin_in_the_admin():
     root = User.objects.create_superuser(username="root", password="x" * 24)
     client = Client()
     client.force_login(root)
-    response = client.post("/admin/partners/partner/add/", {
-        "name": "Fjord Lending", "review_sla_hours": 24, "override_confirmation_amount": "10000",
-        "api_requests_per_minute": "", "admin_username": "fjord-admin", "admin_email": "",
-    }, follow=True)
+    response = client.post(
+        "/admin/partners/partner/add/",
+        {
+            "name": "Fjord Lending",
+            "review_sla_hours": 24,
+            "override_confirmation_amount": "10000",
+            "api_requests_per_minute": "",
+            "admin_username": "fjord-admin",
+            "admin_email": "",
+        },
+        follow=True,
+    )
     assert response.status_code == 200
     admin = User.objects.get(username="fjord-admin")
     assert admin.partner.name == "Fjord Lending" and admin.role_names() == {roles.PARTNER_ADMIN}
     assert "shown only now" in response.content.decode()
 
 
-@pytest.mark.parametrize(("role_list", "home"), [
-    ([roles.UNDERWRITER], "/review/"),
-    ([roles.RULE_EDITOR], "/admin/rulesets/"),
-    ([roles.RULE_EDITOR, roles.RULE_APPROVER], "/admin/rulesets/"),
-    ([roles.DATA_SCIENTIST], "/admin/modelregistry/predictivemodel/"),
-    ([roles.AUDITOR], "/audit/"),
-    ([roles.PARTNER_ADMIN], "/overview/"),
-    ([roles.UNDERWRITER, roles.AUDITOR], "/overview/"),
-])
+@pytest.mark.parametrize(
+    ("role_list", "home"),
+    [
+        ([roles.UNDERWRITER], "/review/"),
+        ([roles.RULE_EDITOR], "/admin/rulesets/"),
+        ([roles.RULE_EDITOR, roles.RULE_APPROVER], "/admin/rulesets/"),
+        ([roles.DATA_SCIENTIST], "/admin/modelregistry/predictivemodel/"),
+        ([roles.AUDITOR], "/audit/"),
+        ([roles.PARTNER_ADMIN], "/overview/"),
+        ([roles.UNDERWRITER, roles.AUDITOR], "/overview/"),
+    ],
+)
 def test_home_sends_each_role_to_its_page(make_user, partner, role_list, home):
     client = Client()
     client.force_login(make_user(partner, *role_list))

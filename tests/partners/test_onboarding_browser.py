@@ -21,16 +21,29 @@ from tests.factories import KNOCKOUT_DMN, LOGISTIC_PMML
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's loop runs in this thread
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 JSON_API = "application/vnd.api+json"
 
 # A Norwegian lender's own vocabulary: nothing like Lending Club's names.
-PMML = (LOGISTIC_PMML.replace("annual_inc", "netto_lonn").replace("revol_util", "kortbruk_pst")
-        .replace("home_ownership", "boform").replace("probability_bad", "p_mislighold"))
-DMN = (KNOCKOUT_DMN.replace("annualIncome", "yearlyNetSalary").replace("accountsNowDelinquent", "openArrearsCount")
-       .replace("knockoutReasons", "refusalCodes"))
+PMML = (
+    LOGISTIC_PMML.replace("annual_inc", "netto_lonn")
+    .replace("revol_util", "kortbruk_pst")
+    .replace("home_ownership", "boform")
+    .replace("probability_bad", "p_mislighold")
+)
+DMN = (
+    KNOCKOUT_DMN.replace("annualIncome", "yearlyNetSalary")
+    .replace("accountsNowDelinquent", "openArrearsCount")
+    .replace("knockoutReasons", "refusalCodes")
+)
 DICTIONARY_CSV = (
     "name,data_type,label,unit,display_format,allowed_values,value_labels,minimum,maximum,description\n"
     "yearlyNetSalary,number,Yearly net salary,NOK,currency,,,0,100000000,After tax\n"
@@ -44,8 +57,12 @@ BAD_CSV = "name,data_type\nyearly net salary,number\nannualIncome,string\n"
 
 
 def api(url, token, method="GET", document=None):
-    request = urllib.request.Request(url, method=method, data=json.dumps(document).encode() if document else None,
-                                     headers={"Authorization": f"Token {token}", "Accept": JSON_API, "Content-Type": JSON_API})
+    request = urllib.request.Request(
+        url,
+        method=method,
+        data=json.dumps(document).encode() if document else None,
+        headers={"Authorization": f"Token {token}", "Accept": JSON_API, "Content-Type": JSON_API},
+    )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, json.loads(response.read() or b"{}")
@@ -114,53 +131,99 @@ def test_a_new_partner_goes_from_nothing_to_evaluations_through_the_product(live
 
             # 4. The dictionary: a bad file is refused row by row with nothing imported, then the good one.
             page.get_by_role("link", name="Data dictionary").first.click()
-            page.set_input_files("input[name=file]", files=[{"name": "bad.csv", "mimeType": "text/csv", "buffer": BAD_CSV.encode()}])
+            page.set_input_files(
+                "input[name=file]", files=[{"name": "bad.csv", "mimeType": "text/csv", "buffer": BAD_CSV.encode()}]
+            )
             page.get_by_role("button", name="Import").click()
             expect(page.locator("table.row-errors tbody tr")).to_have_count(2)
             page.screenshot(path=str(ARTIFACTS / "onboarding-dictionary-errors.png"), full_page=True)
-            page.set_input_files("input[name=file]", files=[{"name": "fjord.csv", "mimeType": "text/csv", "buffer": DICTIONARY_CSV.encode()}])
+            page.set_input_files(
+                "input[name=file]",
+                files=[{"name": "fjord.csv", "mimeType": "text/csv", "buffer": DICTIONARY_CSV.encode()}],
+            )
             page.get_by_role("button", name="Import").click()
             expect(page.locator(".messages")).to_contain_text("6 added")
             expect(page.locator("table.dictionary")).to_contain_text("Yearly net salary")
 
             # 5. Uploads and mapping with the partner admin's token; approval by the approver's.
-            admin_token, approver_token, system_token = tokens["fjord-admin"], tokens["fjord-approver"], tokens["fjord-los"]
-            status, uploaded = api(f"{base}/api/v1/predictive-models", admin_token, "POST",
-                                   doc("predictiveModel", name="Misligholdsmodell", artifact=PMML, sourceName="pd.pmml"))
+            admin_token, approver_token, system_token = (
+                tokens["fjord-admin"],
+                tokens["fjord-approver"],
+                tokens["fjord-los"],
+            )
+            status, uploaded = api(
+                f"{base}/api/v1/predictive-models",
+                admin_token,
+                "POST",
+                doc("predictiveModel", name="Misligholdsmodell", artifact=PMML, sourceName="pd.pmml"),
+            )
             assert status == 201, uploaded
             pmml_id = uploaded["data"]["id"]
             assert set(uploaded["data"]["attributes"]["unmappedResults"]) == {"p_mislighold"}
             _, fields = api(f"{base}/api/v1/predictive-models/{pmml_id}/fields", admin_token)
-            concepts = {"netto_lonn": "yearlyNetSalary", "kortbruk_pst": "cardUsagePercent", "boform": "housingForm",
-                        "p_mislighold": "defaultLikelihood"}
+            concepts = {
+                "netto_lonn": "yearlyNetSalary",
+                "kortbruk_pst": "cardUsagePercent",
+                "boform": "housingForm",
+                "p_mislighold": "defaultLikelihood",
+            }
             for field in fields["data"]:
                 name = field["attributes"]["name"]
-                status, mapped = api(f"{base}/api/v1/predictive-models/{pmml_id}/fields/{field['id']}", admin_token, "PATCH",
-                                     {"data": {"type": "predictiveModelField", "id": field["id"],
-                                               "attributes": {"supportedFieldName": concepts[name]}}})
+                status, mapped = api(
+                    f"{base}/api/v1/predictive-models/{pmml_id}/fields/{field['id']}",
+                    admin_token,
+                    "PATCH",
+                    {
+                        "data": {
+                            "type": "predictiveModelField",
+                            "id": field["id"],
+                            "attributes": {"supportedFieldName": concepts[name]},
+                        }
+                    },
+                )
                 assert status == 200, mapped
 
-            status, draft = api(f"{base}/api/v1/predictive-models", admin_token, "POST",
-                                doc("predictiveModel", name="Avslagsregler", artifact=DMN, sourceName="avslag.dmn"))
+            status, draft = api(
+                f"{base}/api/v1/predictive-models",
+                admin_token,
+                "POST",
+                doc("predictiveModel", name="Avslagsregler", artifact=DMN, sourceName="avslag.dmn"),
+            )
             assert status == 201 and draft["data"]["type"] == "rulesetVersion", draft
             version = f"{base}/api/v1/ruleset-versions/{draft['data']['id']}"
             assert api(f"{version}/submit", admin_token, "POST", doc("rulesetVersion", note="first rules"))[0] == 200
-            status, approved = api(f"{version}/approve", approver_token, "POST",
-                                   doc("rulesetVersion", effectiveFrom="2020-01-01T00:00:00Z"))
+            status, approved = api(
+                f"{version}/approve",
+                approver_token,
+                "POST",
+                doc("rulesetVersion", effectiveFrom="2020-01-01T00:00:00Z"),
+            )
             assert status == 200, approved
             status, published = api(f"{version}/publish", approver_token, "POST", doc("rulesetVersion", note="live"))
             assert status == 200, published
             dmn_id = published["data"]["attributes"]["publishedModelId"]
 
             # 6. The partner system evaluates both with its own token, in the partner's vocabulary.
-            status, insight = api(f"{base}/api/v1/insights", system_token, "POST", doc(
-                "insight", modelId=pmml_id, arguments={"yearlyNetSalary": 520000, "cardUsagePercent": 40, "housingForm": "OWN"}))
+            status, insight = api(
+                f"{base}/api/v1/insights",
+                system_token,
+                "POST",
+                doc(
+                    "insight",
+                    modelId=pmml_id,
+                    arguments={"yearlyNetSalary": 520000, "cardUsagePercent": 40, "housingForm": "OWN"},
+                ),
+            )
             assert status == 201, insight
             results = insight["data"]["attributes"]["results"]
             assert set(results) == {"defaultLikelihood"} and 0 < results["defaultLikelihood"] < 1
             assert insight["data"]["attributes"]["unmappedResults"] == []
-            status, insight = api(f"{base}/api/v1/insights", system_token, "POST", doc(
-                "insight", modelId=dmn_id, arguments={"yearlyNetSalary": 9000, "openArrearsCount": 2}))
+            status, insight = api(
+                f"{base}/api/v1/insights",
+                system_token,
+                "POST",
+                doc("insight", modelId=dmn_id, arguments={"yearlyNetSalary": 9000, "openArrearsCount": 2}),
+            )
             assert status == 201, insight
             assert insight["data"]["attributes"]["results"] == {"refusalCodes": ["KO03", "KO01"]}
 

@@ -1,4 +1,5 @@
 """Each role's group carries exactly the permissions partners/roles.py lists (the one source)."""
+
 import pytest
 from django.contrib.auth.models import Group, Permission
 

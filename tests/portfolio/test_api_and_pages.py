@@ -33,7 +33,9 @@ def _risk_manager(demo, make_user):
 
 def test_post_reevaluation_job_answers_202_and_get_reports_progress_and_drift(book, make_user):
     client = JsonApiClient(_risk_manager(book, make_user))
-    response = client.post("/api/v1/reevaluation-jobs", {"data": {"type": "reevaluationJob", "attributes": {"chunkSize": 150}}})
+    response = client.post(
+        "/api/v1/reevaluation-jobs", {"data": {"type": "reevaluationJob", "attributes": {"chunkSize": 150}}}
+    )
     assert response.status_code == 202, response.content
     data = response.json()["data"]
     assert data["type"] == "reevaluationJob"
@@ -45,11 +47,14 @@ def test_post_reevaluation_job_answers_202_and_get_reports_progress_and_drift(bo
     assert [step["kind"] for step in detail["plan"]] == ["knockout", "score", "score"]
 
 
-@pytest.mark.parametrize("attributes, pointer", [
-    ({"statuses": ["lost"]}, "/data/attributes/statuses"),
-    ({"chunkSize": 0}, "/data/attributes/chunkSize"),
-    ({"flowId": "not-a-flow"}, None),
-])
+@pytest.mark.parametrize(
+    "attributes, pointer",
+    [
+        ({"statuses": ["lost"]}, "/data/attributes/statuses"),
+        ({"chunkSize": 0}, "/data/attributes/chunkSize"),
+        ({"flowId": "not-a-flow"}, None),
+    ],
+)
 def test_post_reevaluation_job_rejects_bad_input_naming_the_field(book, make_user, attributes, pointer):
     client = JsonApiClient(_risk_manager(book, make_user))
     response = client.post("/api/v1/reevaluation-jobs", {"data": {"type": "reevaluationJob", "attributes": attributes}})
@@ -70,7 +75,13 @@ def test_job_page_shows_matrix_psi_chart_early_warnings_and_exports_every_result
     svg = pages.get(f"/portfolio/jobs/{job.pk}/psi.svg")
     assert svg["Content-Type"] == "image/svg+xml" and b"annualIncome" in svg.content
     progress = json.loads(pages.get(f"/portfolio/jobs/{job.pk}/progress/").content)
-    assert progress == {"status": "completed", "total": job.total, "done": job.done, "failed": job.failed, "progress": 100.0}
+    assert progress == {
+        "status": "completed",
+        "total": job.total,
+        "done": job.done,
+        "failed": job.failed,
+        "progress": 100.0,
+    }
     export = b"".join(pages.get(f"/portfolio/jobs/{job.pk}/export.csv").streaming_content).decode()
     rows = list(csv.DictReader(io.StringIO(export)))
     assert len(rows) == job.total and {row["grade"] for row in rows} <= set("ABCDEFG")

@@ -12,12 +12,21 @@ HEADER = "external_id,origination_date,balance,status,annualIncome,homeOwnership
 
 
 def test_a_csv_with_one_bad_row_imports_nothing_and_names_each_bad_cell(partner, dictionary):
-    text = HEADER + "L-1,2020-01-31,1000.50,current,52000,RENT\nL-2,2020-02-30,-5,lost,lots,CASTLE\nL-1,2020-03-01,10,closed,1,OWN\n"
+    text = (
+        HEADER
+        + "L-1,2020-01-31,1000.50,current,52000,RENT\nL-2,2020-02-30,-5,lost,lots,CASTLE\nL-1,2020-03-01,10,closed,1,OWN\n"
+    )
     with pytest.raises(ArgumentErrors) as raised:
         loan_import_csv(partner=partner, csv_text=text, actor=None)
     fields = {"/".join(error.field) for error in raised.value.errors}
-    assert fields == {"rows/2/origination_date", "rows/2/balance", "rows/2/status", "rows/2/annualIncome", "rows/2/homeOwnership",
-                      "rows/3/external_id"}
+    assert fields == {
+        "rows/2/origination_date",
+        "rows/2/balance",
+        "rows/2/status",
+        "rows/2/annualIncome",
+        "rows/2/homeOwnership",
+        "rows/3/external_id",
+    }
     assert not Loan.objects.exists()
 
 
@@ -34,7 +43,10 @@ def test_a_good_csv_imports_every_loan_with_encrypted_attributes_and_a_baseline(
     from portfolio.models import PortfolioSettings
 
     baseline = PortfolioSettings.objects.get(partner=partner).baseline
-    assert sum(baseline["annualIncome"]["counts"].values()) == 2 and baseline["homeOwnership"]["counts"] == {"RENT": 1, "OWN": 1}
+    assert sum(baseline["annualIncome"]["counts"].values()) == 2 and baseline["homeOwnership"]["counts"] == {
+        "RENT": 1,
+        "OWN": 1,
+    }
 
 
 def test_import_loans_command_reports_bad_rows_and_imports_nothing(partner, dictionary, tmp_path):

@@ -68,8 +68,10 @@ def test_worker_killed_with_sigkill_mid_chunk_is_redelivered_and_every_loan_has_
         chunks = ReevaluationChunk.objects.filter(job=job)
 
         def mid_chunk():
-            return (chunks.filter(completed__isnull=False).count() >= 3
-                    and chunks.filter(completed__isnull=True, runs__gte=1).exists()) or first.process.poll() is not None
+            return (
+                chunks.filter(completed__isnull=False).count() >= 3
+                and chunks.filter(completed__isnull=True, runs__gte=1).exists()
+            ) or first.process.poll() is not None
 
         _wait_for(mid_chunk, timeout=40, what="the first worker to be inside a chunk, three chunks done")
         first.kill()
@@ -78,8 +80,11 @@ def test_worker_killed_with_sigkill_mid_chunk_is_redelivered_and_every_loan_has_
         assert chunks.filter(completed__isnull=True).exists(), "the job finished before the kill"
 
         second = _Worker({**environment, "CELERY_RESTORE_INTERVAL": "1"}, queue, log_path)
-        _wait_for(lambda: ReevaluationJob.objects.get(pk=job.pk).status != JobStatus.RUNNING, timeout=45,
-                  what="the job to complete on the second worker")
+        _wait_for(
+            lambda: ReevaluationJob.objects.get(pk=job.pk).status != JobStatus.RUNNING,
+            timeout=45,
+            what="the job to complete on the second worker",
+        )
     finally:
         first.kill()
         if second is not None:

@@ -1,4 +1,5 @@
 """The cell-by-cell difference between two versions of a ruleset."""
+
 from pathlib import Path
 
 import pytest
@@ -25,8 +26,10 @@ def test_an_edited_cell_reads_as_one_change_with_column_and_old_and_new_text():
 
 
 def _rule(rule_id, income, reason):
-    return (f'<rule id="{rule_id}"><inputEntry><text>{income}</text></inputEntry><inputEntry><text>-</text></inputEntry>'
-            f'<outputEntry><text>"{reason}"</text></outputEntry></rule>')
+    return (
+        f'<rule id="{rule_id}"><inputEntry><text>{income}</text></inputEntry><inputEntry><text>-</text></inputEntry>'
+        f'<outputEntry><text>"{reason}"</text></outputEntry></rule>'
+    )
 
 
 def _table(*rules, hit_policy="COLLECT"):
@@ -51,11 +54,13 @@ def test_rules_without_a_common_id_are_paired_by_position_and_the_rest_added_or_
     new = _table(_rule("b", "-", "KO01"))
     [table] = dmn_diff(old, new).tables
     assert [str(change) for change in table.rules] == [
-        'rule 1 removed: annualIncome = < 12000, accountsNowDelinquent = -, reasonCode = "KO03"']
+        'rule 1 removed: annualIncome = < 12000, accountsNowDelinquent = -, reasonCode = "KO03"'
+    ]
     new = _table(_rule("x", "&lt; 12000", "KO03"), _rule("y", "&gt; 900000", "KO09"))
     [table] = dmn_diff(old, new).tables
     assert [str(change) for change in table.rules] == [
-        'rule 2 changed: annualIncome: - → > 900000; reasonCode: "KO01" → "KO09"']
+        'rule 2 changed: annualIncome: - → > 900000; reasonCode: "KO01" → "KO09"'
+    ]
 
 
 def test_rules_matched_by_id_show_a_change_even_when_another_rule_was_inserted_above():
@@ -63,8 +68,8 @@ def test_rules_matched_by_id_show_a_change_even_when_another_rule_was_inserted_a
     new = _table(_rule("z", "&gt; 1", "KO07"), _rule("a", "&lt; 12000", "KO03"), _rule("b", "-", "KO02"))
     [table] = dmn_diff(old, new).tables
     assert [str(change) for change in table.rules] == [
-        "rule 1 added: annualIncome = > 1, accountsNowDelinquent = -, reasonCode = \"KO07\"",
-        "rule 3 (was rule 2) changed: reasonCode: \"KO01\" → \"KO02\"",
+        'rule 1 added: annualIncome = > 1, accountsNowDelinquent = -, reasonCode = "KO07"',
+        'rule 3 (was rule 2) changed: reasonCode: "KO01" → "KO02"',
     ]
 
 
@@ -79,7 +84,8 @@ def test_reordering_matters_under_first_and_is_reported_as_a_move():
 def test_hit_policy_and_columns_are_compared():
     old = _table(_rule("a", "&lt; 12000", "KO03"))
     new = _table(_rule("a", "&lt; 12000", "KO03"), hit_policy="UNIQUE").replace(
-        'label="accountsNowDelinquent"', 'label="delinquentAccounts"')
+        'label="accountsNowDelinquent"', 'label="delinquentAccounts"'
+    )
     [table] = dmn_diff(old, new).tables
     assert table.hit_policy == ("COLLECT", "UNIQUE")
     assert (table.columns_added, table.columns_removed) == (["delinquentAccounts"], ["accountsNowDelinquent"])

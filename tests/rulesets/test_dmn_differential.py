@@ -6,6 +6,7 @@ Known differences, excluded here rather than papered over (see docs/conformance.
 - FEEL `if`, BKM invocation with arguments, nested contexts: wrong or unsupported in
   pyDMNrules (../shared/conformance/README.md); generated tables use only literal tests.
 """
+
 from decimal import Decimal
 
 import pytest
@@ -15,32 +16,47 @@ from hypothesis import strategies as st
 import rulesets.dmn as dmn
 from tests.rulesets.dmn_models import table_model
 
-INPUTS = (('Score', 'number'), ('Band', 'string'))
-BANDS = ['A', 'B', 'C']
+INPUTS = (("Score", "number"), ("Band", "string"))
+BANDS = ["A", "B", "C"]
 
 
 def number_test():
     constant = st.integers(-5, 5)
     return st.one_of(
-        st.just('-'),
-        st.builds(lambda op, c: '%s %d' % (op, c), st.sampled_from(['<', '<=', '>', '>=']), constant),
-        st.builds(lambda a, b, left, right: '%s%d..%d%s' % (left, min(a, b), max(a, b), right),
-                  constant, constant, st.sampled_from(['[', '(']), st.sampled_from([']', ')'])),
-        st.builds(str, constant))
+        st.just("-"),
+        st.builds(lambda op, c: "%s %d" % (op, c), st.sampled_from(["<", "<=", ">", ">="]), constant),
+        st.builds(
+            lambda a, b, left, right: "%s%d..%d%s" % (left, min(a, b), max(a, b), right),
+            constant,
+            constant,
+            st.sampled_from(["[", "("]),
+            st.sampled_from(["]", ")"]),
+        ),
+        st.builds(str, constant),
+    )
 
 
 def band_test():
-    return st.one_of(st.just('-'), st.builds(lambda bands: ','.join('"%s"' % b for b in bands),
-                                             st.lists(st.sampled_from(BANDS), min_size=1, max_size=2, unique=True)))
+    return st.one_of(
+        st.just("-"),
+        st.builds(
+            lambda bands: ",".join('"%s"' % b for b in bands),
+            st.lists(st.sampled_from(BANDS), min_size=1, max_size=2, unique=True),
+        ),
+    )
 
 
 def rules(output):
-    return st.lists(st.tuples(st.tuples(number_test(), band_test()).map(list), output.map(lambda o: [o])),
-                    min_size=1, max_size=6)
+    return st.lists(
+        st.tuples(st.tuples(number_test(), band_test()).map(list), output.map(lambda o: [o])), min_size=1, max_size=6
+    )
 
 
-records = st.lists(st.fixed_dictionaries({'Score': st.integers(-6, 6).map(Decimal), 'Band': st.sampled_from(BANDS)}),
-                   min_size=1, max_size=8)
+records = st.lists(
+    st.fixed_dictionaries({"Score": st.integers(-6, 6).map(Decimal), "Band": st.sampled_from(BANDS)}),
+    min_size=1,
+    max_size=8,
+)
 
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 
@@ -50,10 +66,10 @@ def load_both(text):
         native = dmn.load(text)
     except dmn.ModelLoadError:
         reject()  # e.g. an unreachable rule under FIRST: the native engine refuses such tables on purpose
-    return native, dmn.load(text, engine='pydmnrules')
+    return native, dmn.load(text, engine="pydmnrules")
 
 
-@pytest.fixture(scope='module', autouse=True)
+@pytest.fixture(scope="module", autouse=True)
 def reference_engine_imported():
     import pyDMNrules  # noqa: F401 - pay the 13 s import once, outside hypothesis' timing
 
@@ -61,7 +77,7 @@ def reference_engine_imported():
 @SETTINGS
 @given(rules(st.sampled_from(['"yes"', '"no"', '"maybe"'])), records)
 def test_first_hit_tables_agree_with_pydmnrules(table_rules, inputs):
-    native, reference = load_both(table_model(table_rules, hit_policy='FIRST', inputs=INPUTS))
+    native, reference = load_both(table_model(table_rules, hit_policy="FIRST", inputs=INPUTS))
     for record in inputs:
         assert native.evaluate(record) == reference.evaluate(record), record
 
@@ -69,12 +85,13 @@ def test_first_hit_tables_agree_with_pydmnrules(table_rules, inputs):
 @SETTINGS
 @given(rules(st.integers(0, 20).map(str)), records)
 def test_collect_sum_tables_agree_with_pydmnrules(table_rules, inputs):
-    text = table_model(table_rules, hit_policy='COLLECT', aggregation='SUM', inputs=INPUTS,
-                       outputs=(('Points', 'number'),))
+    text = table_model(
+        table_rules, hit_policy="COLLECT", aggregation="SUM", inputs=INPUTS, outputs=(("Points", "number"),)
+    )
     native, reference = load_both(text)
     for record in inputs:
-        expected = reference.evaluate(record)['Decision']
-        actual = native.evaluate(record)['Decision']
+        expected = reference.evaluate(record)["Decision"]
+        actual = native.evaluate(record)["Decision"]
         if actual is None:  # no rule matched: FEEL sum of nothing is null; pyDMNrules says 0 or null
             assert expected in (None, Decimal(0)), record
         else:
@@ -85,10 +102,11 @@ def test_collect_sum_tables_agree_with_pydmnrules(table_rules, inputs):
 @given(rules(st.sampled_from(['"yes"', '"no"'])), records)
 def test_native_batch_agrees_with_native_single_records(table_rules, inputs):
     import pandas
+
     try:
-        native = dmn.load(table_model(table_rules, hit_policy='FIRST', inputs=INPUTS))
+        native = dmn.load(table_model(table_rules, hit_policy="FIRST", inputs=INPUTS))
     except dmn.ModelLoadError:
         reject()
     frame = pandas.DataFrame(inputs)
-    frame['Score'] = frame['Score'].astype(float)
-    assert list(native.evaluate_batch(frame)['Decision']) == [native.evaluate(r)['Decision'] for r in inputs]
+    frame["Score"] = frame["Score"].astype(float)
+    assert list(native.evaluate_batch(frame)["Decision"]) == [native.evaluate(r)["Decision"] for r in inputs]

@@ -1,4 +1,5 @@
 """Excel rule workbooks (pyDMNrules' layout) → DMN XML → the native engine."""
+
 import itertools
 import math
 from decimal import Decimal
@@ -30,23 +31,38 @@ def applicant(**overrides):
 def test_glossary_attributes_become_inputs_and_every_variable_a_table_sets_a_result(policy):
     fields = {(f.name, f.field_type): f.data_type for f in policy.fields}
     assert fields == {
-        ("applicantAge", "argument"): "number", ("bankruptcyFlag", "argument"): "boolean",
-        ("dti", "argument"): "number", ("annualIncome", "argument"): "number",
+        ("applicantAge", "argument"): "number",
+        ("bankruptcyFlag", "argument"): "boolean",
+        ("dti", "argument"): "number",
+        ("annualIncome", "argument"): "number",
         ("employmentStatus", "argument"): "string",
-        ("knockoutReasons", "result"): "list", ("points", "result"): "number", ("grade", "result"): "string",
-        ("Pricing", "result"): "context", ("rate", "result"): "number", ("rateNote", "result"): "string",
+        ("knockoutReasons", "result"): "list",
+        ("points", "result"): "number",
+        ("grade", "result"): "string",
+        ("Pricing", "result"): "context",
+        ("rate", "result"): "number",
+        ("rateNote", "result"): "string",
     }
     assert policy.engine_name == "dmn-native"
 
 
-@pytest.mark.parametrize("overrides, knockouts, points, grade, rate, note", [
-    ({}, [], 90, "A", Decimal("0.059"), "prime"),                                # 35 + 30 + 25
-    ({"applicantAge": 17, "bankruptcyFlag": True, "dti": 50}, ["KO01", "KO02", "KO03"], 70, "B",
-     Decimal("0.089"), "near prime"),                                            # 35 + 30 + 5
-    ({"annualIncome": 30000, "employmentStatus": "self-employed"}, [], 65, "B", Decimal("0.089"), "near prime"),
-    ({"annualIncome": 20000, "employmentStatus": "unemployed", "dti": 30}, [], 10, "D", None, None),
-    ({"annualIncome": 60000, "employmentStatus": "retired"}, [], 60, "B", Decimal("0.089"), "near prime"),
-])
+@pytest.mark.parametrize(
+    "overrides, knockouts, points, grade, rate, note",
+    [
+        ({}, [], 90, "A", Decimal("0.059"), "prime"),  # 35 + 30 + 25
+        (
+            {"applicantAge": 17, "bankruptcyFlag": True, "dti": 50},
+            ["KO01", "KO02", "KO03"],
+            70,
+            "B",
+            Decimal("0.089"),
+            "near prime",
+        ),  # 35 + 30 + 5
+        ({"annualIncome": 30000, "employmentStatus": "self-employed"}, [], 65, "B", Decimal("0.089"), "near prime"),
+        ({"annualIncome": 20000, "employmentStatus": "unemployed", "dti": 30}, [], 10, "D", None, None),
+        ({"annualIncome": 60000, "employmentStatus": "retired"}, [], 60, "B", Decimal("0.089"), "near prime"),
+    ],
+)
 def test_the_workbook_decides_as_its_tables_say(policy, overrides, knockouts, points, grade, rate, note):
     result = policy.evaluate(applicant(**overrides))
     assert result["knockoutReasons"] == knockouts
@@ -63,9 +79,12 @@ def test_a_missing_input_matches_no_rule_that_compares_it(policy):
 
 def test_batch_agrees_with_single_evaluation(policy):
     pandas = pytest.importorskip("pandas")
-    records = [applicant(annualIncome=income, dti=dti, employmentStatus=status)
-               for income, dti, status in itertools.product(
-                   (10000, 25000, 59999, 60000, 1e6), (0, 20, 20.5, 46), ("employed", "self-employed", "student"))]
+    records = [
+        applicant(annualIncome=income, dti=dti, employmentStatus=status)
+        for income, dti, status in itertools.product(
+            (10000, 25000, 59999, 60000, 1e6), (0, 20, 20.5, 46), ("employed", "self-employed", "student")
+        )
+    ]
     frame = policy.evaluate_batch(pandas.DataFrame(records))
     for index, record in enumerate(records):
         single = policy.evaluate(record)
@@ -89,14 +108,25 @@ def test_priority_table_takes_its_order_from_the_validity_row():
 
 def test_a_workbook_without_glossary_names_inputs_after_the_headings():
     workbook = new_workbook()
-    table_sheet(workbook, "Limits", "Limits", "F", ["Monthly Income", "Region"], ["Limit"], [
-        ["< 2000", "-", 0],
-        ["-", "north, south", 5000],
-        ["-", "-", 3000],
-    ])
+    table_sheet(
+        workbook,
+        "Limits",
+        "Limits",
+        "F",
+        ["Monthly Income", "Region"],
+        ["Limit"],
+        [
+            ["< 2000", "-", 0],
+            ["-", "north, south", 5000],
+            ["-", "-", 3000],
+        ],
+    )
     model = dmn.load(excel.workbook_to_dmn(to_bytes(workbook)))
     assert [(f.name, f.field_type) for f in model.fields] == [
-        ("Monthly_Income", "argument"), ("Region", "argument"), ("Limit", "result")]
+        ("Monthly_Income", "argument"),
+        ("Region", "argument"),
+        ("Limit", "result"),
+    ]
     assert model.evaluate({"Monthly_Income": 2500, "Region": "south"})["Limit"] == 5000
     assert model.evaluate({"Monthly_Income": 2500, "Region": "east"})["Limit"] == 3000
     assert model.evaluate({"Monthly_Income": 1000, "Region": "north"})["Limit"] == 0
@@ -105,23 +135,37 @@ def test_a_workbook_without_glossary_names_inputs_after_the_headings():
 def test_output_cells_may_compute_from_inputs():
     workbook = new_workbook()
     glossary_sheet(workbook, [("Income", "Applicant", "annualIncome"), ("Limit", "Offer", "creditLimit")])
-    table_sheet(workbook, "Limit", "Limit", "F", ["Income"], ["Limit"], [
-        [">= 100000", "min([Income * 0.3, 50000])"],
-        ["-", "Income * 0.2"],
-    ])
+    table_sheet(
+        workbook,
+        "Limit",
+        "Limit",
+        "F",
+        ["Income"],
+        ["Limit"],
+        [
+            [">= 100000", "min([Income * 0.3, 50000])"],
+            ["-", "Income * 0.2"],
+        ],
+    )
     model = dmn.load(excel.workbook_to_dmn(to_bytes(workbook)))
     assert model.evaluate({"annualIncome": 40000})["creditLimit"] == 8000
     assert model.evaluate({"annualIncome": 200000})["creditLimit"] == 50000
 
 
-@pytest.mark.parametrize("build, message", [
-    (lambda wb: table_sheet(wb, "T", "T", "U", ["Age"], ["Band"], [["< 30", "young"], ["< 50", "middle"]]),
-     "rules 1 and 2 overlap under hit policy UNIQUE"),
-    (lambda wb: table_sheet(wb, "T", "T", "F", ["Age"], ["Band"], [["-", "any"], ["< 50", "middle"]]),
-     "table 'T' on sheet 'T'"),
-    (lambda wb: table_sheet(wb, "T", "T", "U", ["Age"], ["Age"], [["< 30", 1]]),
-     "sets it"),
-])
+@pytest.mark.parametrize(
+    "build, message",
+    [
+        (
+            lambda wb: table_sheet(wb, "T", "T", "U", ["Age"], ["Band"], [["< 30", "young"], ["< 50", "middle"]]),
+            "rules 1 and 2 overlap under hit policy UNIQUE",
+        ),
+        (
+            lambda wb: table_sheet(wb, "T", "T", "F", ["Age"], ["Band"], [["-", "any"], ["< 50", "middle"]]),
+            "table 'T' on sheet 'T'",
+        ),
+        (lambda wb: table_sheet(wb, "T", "T", "U", ["Age"], ["Age"], [["< 30", 1]]), "sets it"),
+    ],
+)
 def test_rules_dmn_cannot_run_are_refused_naming_the_table(build, message):
     workbook = new_workbook()
     build(workbook)
@@ -156,11 +200,14 @@ def test_a_bad_cell_names_the_sheet_and_cell():
         excel.workbook_to_dmn(to_bytes(workbook))
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"<definitions/>", "not an Excel workbook"),
-    (b"\xd0\xcf\x11\xe0" + b"\0" * 100, r"Excel 97-2003 workbook \(.xls\)"),
-    (b"PK\x03\x04 damaged", "damaged"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"<definitions/>", "not an Excel workbook"),
+        (b"\xd0\xcf\x11\xe0" + b"\0" * 100, r"Excel 97-2003 workbook \(.xls\)"),
+        (b"PK\x03\x04 damaged", "damaged"),
+    ],
+)
 def test_files_that_are_not_workbooks_are_refused(content, message):
     with pytest.raises(dmn.ModelLoadError, match=message):
         excel.workbook_to_dmn(content)
@@ -176,15 +223,28 @@ def test_workbook_layout_errors_come_from_pydmnrules_with_their_cell():
 
 def test_a_collect_table_with_two_outputs_gives_lists_of_each():
     workbook = new_workbook()
-    glossary_sheet(workbook, [("Arrears", "Loan", "arrearsDays"), ("Code", "Outcome", "reviewCode"),
-                              ("Queue", None, "reviewQueue")])
-    table_sheet(workbook, "Review", "Review", "C", ["Arrears"], ["Code", "Queue"], [
-        [">= 30", "REV01", "collections"],
-        [">= 60", "REV02", "senior"],
-    ])
+    glossary_sheet(
+        workbook,
+        [("Arrears", "Loan", "arrearsDays"), ("Code", "Outcome", "reviewCode"), ("Queue", None, "reviewQueue")],
+    )
+    table_sheet(
+        workbook,
+        "Review",
+        "Review",
+        "C",
+        ["Arrears"],
+        ["Code", "Queue"],
+        [
+            [">= 30", "REV01", "collections"],
+            [">= 60", "REV02", "senior"],
+        ],
+    )
     model = dmn.load(excel.workbook_to_dmn(to_bytes(workbook)))
     assert {(f.name, f.data_type) for f in model.fields if f.field_type == "result"} == {
-        ("Review", "list"), ("reviewCode", "any"), ("reviewQueue", "any")}
+        ("Review", "list"),
+        ("reviewCode", "any"),
+        ("reviewQueue", "any"),
+    }
     result = model.evaluate({"arrearsDays": 75})
     assert result["reviewCode"] == ["REV01", "REV02"] and result["reviewQueue"] == ["collections", "senior"]
     assert model.evaluate({"arrearsDays": 10})["reviewCode"] == []

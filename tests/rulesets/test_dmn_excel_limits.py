@@ -1,6 +1,7 @@
 """Workbook uploads are bounded before openpyxl or pyDMNrules reads them (rulesets/dmn/excel.py):
 parts, unpacked size, compression ratio and cells from the zip; every XML part through the safe
 XML door. Engine only, no Django."""
+
 import io
 import re
 import zipfile
@@ -41,14 +42,18 @@ def sheet(name, change):
 
 
 def test_a_sheet_that_inflates_far_beyond_its_packed_size_is_refused_from_the_zip_directory(workbook):
-    bomb = rebuilt(workbook, sheet("xl/worksheets/sheet1.xml",
-                                   lambda c: c.replace(b"</worksheet>", b" " * 5_000_000 + b"</worksheet>")))
+    bomb = rebuilt(
+        workbook,
+        sheet("xl/worksheets/sheet1.xml", lambda c: c.replace(b"</worksheet>", b" " * 5_000_000 + b"</worksheet>")),
+    )
     with pytest.raises(ModelLoadError, match=r"part 'xl/worksheets/sheet1.xml' unpacks \d+ times .* limit is 100"):
         excel.workbook_to_dmn(bomb)
 
 
 def test_a_workbook_that_unpacks_beyond_the_limit_is_refused(workbook):
-    parts = [(f"xl/media/padding{i}.bin", bytes(range(256)) * 4096) for i in range(11)]  # 11 x 1 MiB, incompressible-ish
+    parts = [
+        (f"xl/media/padding{i}.bin", bytes(range(256)) * 4096) for i in range(11)
+    ]  # 11 x 1 MiB, incompressible-ish
     with pytest.raises(ModelLoadError, match="unpacks to 11,[0-9,]+ bytes; the limit is 10,485,760"):
         excel.workbook_to_dmn(rebuilt(workbook, extra=parts))
 
@@ -60,16 +65,31 @@ def test_a_workbook_with_too_many_parts_is_refused(workbook):
 
 
 def test_a_workbook_with_too_many_cells_is_refused(workbook):
-    cells = b"".join(b'<row r="%d"><c r="A%d"><v>%d</v></c></row>' % (i, i, i * 7919 % 100_003)
-                     for i in range(1, excel.MAX_WORKBOOK_CELLS + 2))
-    many = rebuilt(workbook, sheet("xl/worksheets/sheet1.xml",
-                                   lambda c: c.replace(b"</worksheet>", b"<sheetData>" + cells + b"</sheetData></worksheet>")))
+    cells = b"".join(
+        b'<row r="%d"><c r="A%d"><v>%d</v></c></row>' % (i, i, i * 7919 % 100_003)
+        for i in range(1, excel.MAX_WORKBOOK_CELLS + 2)
+    )
+    many = rebuilt(
+        workbook,
+        sheet(
+            "xl/worksheets/sheet1.xml",
+            lambda c: c.replace(b"</worksheet>", b"<sheetData>" + cells + b"</sheetData></worksheet>"),
+        ),
+    )
     with pytest.raises(ModelLoadError, match="more than 100,000 cells"):
         excel.workbook_to_dmn(many)
 
 
-@pytest.mark.parametrize("part", ["xl/worksheets/sheet2.xml", "xl/workbook.xml", "[Content_Types].xml",
-                                  "xl/_rels/workbook.xml.rels", "docProps/core.xml"])
+@pytest.mark.parametrize(
+    "part",
+    [
+        "xl/worksheets/sheet2.xml",
+        "xl/workbook.xml",
+        "[Content_Types].xml",
+        "xl/_rels/workbook.xml.rels",
+        "docProps/core.xml",
+    ],
+)
 def test_a_doctype_in_any_xml_part_is_refused_naming_the_part_and_line(workbook, part):
     doctype = b'<!DOCTYPE x [<!ENTITY secret SYSTEM "file:///etc/passwd">]>\n'
 
@@ -86,8 +106,9 @@ def test_a_doctype_in_any_xml_part_is_refused_naming_the_part_and_line(workbook,
 def test_a_utf16_part_with_a_doctype_is_refused(workbook):
     def to_utf16(content):
         text = content.decode("utf-8").split("?>", 1)[-1]
-        return ('<?xml version="1.0" encoding="UTF-16"?>\n<!DOCTYPE x SYSTEM "http://127.0.0.1:9/x.dtd">\n'
-                + text).encode("utf-16")
+        return (
+            '<?xml version="1.0" encoding="UTF-16"?>\n<!DOCTYPE x SYSTEM "http://127.0.0.1:9/x.dtd">\n' + text
+        ).encode("utf-16")
 
     with pytest.raises(ModelLoadError, match=r"part 'xl/styles.xml'.*DOCTYPE.*\(line 2\)"):
         excel.workbook_to_dmn(rebuilt(workbook, sheet("xl/styles.xml", to_utf16)))

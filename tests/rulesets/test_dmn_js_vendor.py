@@ -3,6 +3,7 @@
 No Django: every request the page makes is answered from the vendored directory, anything
 else is refused and recorded, so the bundle is proven to need no CDN and no build step.
 """
+
 import mimetypes
 import os
 from pathlib import Path
@@ -65,10 +66,12 @@ def test_the_vendored_modeler_opens_a_camunda_table_offline_with_the_watermark_v
         if url == ORIGIN + "/":
             return route.fulfill(body=PAGE, content_type="text/html")
         if url.startswith(ORIGIN + "/"):
-            path = (VENDOR / url[len(ORIGIN) + 1:].split("?")[0]).resolve()
+            path = (VENDOR / url[len(ORIGIN) + 1 :].split("?")[0]).resolve()
             if path.is_file() and VENDOR in path.parents:
-                return route.fulfill(body=path.read_bytes(),
-                                     content_type=mimetypes.guess_type(path.name)[0] or "application/octet-stream")
+                return route.fulfill(
+                    body=path.read_bytes(),
+                    content_type=mimetypes.guess_type(path.name)[0] or "application/octet-stream",
+                )
         refused.append(url)
         return route.abort()
 
@@ -79,12 +82,15 @@ def test_the_vendored_modeler_opens_a_camunda_table_offline_with_the_watermark_v
             page.on("pageerror", lambda error: errors.append(str(error)))
             page.route("**/*", answer)
             page.goto(ORIGIN + "/")
-            warnings = page.evaluate("""async (xml) => {
+            warnings = page.evaluate(
+                """async (xml) => {
                 const modeler = new DmnJS({container: '#canvas'});
                 const result = await modeler.importXML(xml);
                 window.modeler = modeler;
                 return result.warnings.map(w => w.message);
-            }""", CAMUNDA_TABLE)
+            }""",
+                CAMUNDA_TABLE,
+            )
             assert warnings == []
             table = page.locator(".tjs-table")
             expect(table).to_be_visible()

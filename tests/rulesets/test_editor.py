@@ -1,4 +1,5 @@
 """The rule editor's admin page and the JSON calls it makes (save, validate, test run, submit, review)."""
+
 import datetime
 import json
 from pathlib import Path
@@ -16,8 +17,14 @@ from tests.factories import publish_ruleset
 pytestmark = pytest.mark.django_db
 
 KNOCKOUT = (Path(__file__).resolve().parents[2] / "demo" / "rules" / "knockout.dmn").read_text()
-CLEAN = {"accountsNowDelinquent": 0, "delinquentAmount": 0, "annualIncome": 52000, "inquiriesLastSixMonths": 1,
-         "fundedAmount": 10000, "delinquenciesTwoYears": 0}
+CLEAN = {
+    "accountsNowDelinquent": 0,
+    "delinquentAmount": 0,
+    "annualIncome": 52000,
+    "inquiriesLastSixMonths": 1,
+    "fundedAmount": 10000,
+    "delinquenciesTwoYears": 0,
+}
 EDITOR_PERMISSIONS = ["view_ruleset", "change_ruleset"]
 
 
@@ -30,16 +37,26 @@ def staff(make_user, partner, role, username):
 @pytest.fixture
 def people(partner, make_user):
     dictionary_load()  # the demo's dictionary: every name the knock-out table reads
-    return {"editor": staff(make_user, partner, roles.RULE_EDITOR, "rita"),
-            "approver": staff(make_user, partner, roles.RULE_APPROVER, "arthur")}
+    return {
+        "editor": staff(make_user, partner, roles.RULE_EDITOR, "rita"),
+        "approver": staff(make_user, partner, roles.RULE_APPROVER, "arthur"),
+    }
 
 
 @pytest.fixture
 def published(partner, people):
-    return publish_ruleset(partner, "Knock-out rules", KNOCKOUT, author=people["editor"], approver=people["approver"],
-                           field_mapping={"knockout": "knockoutReasons"},
-                           test_cases=[("clean applicant", CLEAN, {"knockout": []}),
-                                       ("low income", {**CLEAN, "annualIncome": 9000}, {"knockout": ["KO03"]})])
+    return publish_ruleset(
+        partner,
+        "Knock-out rules",
+        KNOCKOUT,
+        author=people["editor"],
+        approver=people["approver"],
+        field_mapping={"knockout": "knockoutReasons"},
+        test_cases=[
+            ("clean applicant", CLEAN, {"knockout": []}),
+            ("low income", {**CLEAN, "annualIncome": 9000}, {"knockout": ["KO03"]}),
+        ],
+    )
 
 
 @pytest.fixture
@@ -95,7 +112,8 @@ def test_validate_checks_the_unsaved_xml_overlaps_with_a_counter_example(client,
 def test_an_input_outside_the_dictionary_is_an_error_naming_its_column(client, draft, people):
     client.force_login(people["editor"])
     renamed = draft.dmn_xml.replace("<text>fundedAmount</text>", "<text>loanSize</text>").replace(
-        'name="fundedAmount"', 'name="loanSize"')
+        'name="fundedAmount"', 'name="loanSize"'
+    )
     messages = post(client, url(draft, "save"), {"dmnXml": renamed}).json()["messages"]
     [unmapped] = [m for m in messages if m["code"] == "unmapped-input"]
     assert unmapped["column"] == "fundedAmount" and "'loanSize'" in unmapped["message"]
@@ -128,7 +146,11 @@ def test_the_author_cannot_approve_and_the_approver_publishes_with_effective_fro
     approved = post(client, url(draft, "approve"), {"effectiveFrom": when.isoformat(), "note": "ok"})
     assert approved.status_code == 200, approved.content
     draft.refresh_from_db()
-    assert (draft.status, draft.approver, draft.effective_from) == (RulesetVersionStatus.PUBLISHED, people["approver"], when)
+    assert (draft.status, draft.approver, draft.effective_from) == (
+        RulesetVersionStatus.PUBLISHED,
+        people["approver"],
+        when,
+    )
     assert draft.published_model is not None
 
 
@@ -217,8 +239,13 @@ def test_in_a_browser_a_rule_change_goes_from_the_editor_through_review_into_dec
     approver = _demo_person(demo["people"][roles.RULE_APPROVER][0])
     # The new policy: two recent delinquencies with three inquiries is a serious-delinquency knock-out.
     risky = {**CLEAN, "delinquenciesTwoYears": 2, "inquiriesLastSixMonths": 3}
-    services.ruleset_test_case_create(ruleset=ruleset, name="recent delinquencies with inquiries", inputs=risky,
-                                      expected_outputs={"knockout": ["KO06"]}, actor=editor)
+    services.ruleset_test_case_create(
+        ruleset=ruleset,
+        name="recent delinquencies with inquiries",
+        inputs=risky,
+        expected_outputs={"knockout": ["KO06"]},
+        actor=editor,
+    )
     cases = ruleset.test_cases.count()  # the demo's own cases and this one, which fails on the rules in force
     application = {**demo_application(0), **risky}
     before, _ = decision_create(partner=partner, application=application, requested_by=editor)
@@ -290,10 +317,15 @@ def test_in_a_browser_a_rule_change_goes_from_the_editor_through_review_into_dec
             expect(page.locator("#version-status")).to_have_text("In review")
             expect(page.locator("#approve")).to_have_count(0)  # the author is offered no approval
             draft = ruleset.versions.get(number=2)
-            refused = page.request.post(f"{live_server.url}{url(draft, 'approve')}", data=json.dumps(
-                {"effectiveFrom": timezone.now().isoformat()}), headers={
-                "Content-Type": "application/json", "X-CSRFToken": page.locator("input[name=csrfmiddlewaretoken]").first.input_value(),
-                "Referer": live_server.url})
+            refused = page.request.post(
+                f"{live_server.url}{url(draft, 'approve')}",
+                data=json.dumps({"effectiveFrom": timezone.now().isoformat()}),
+                headers={
+                    "Content-Type": "application/json",
+                    "X-CSRFToken": page.locator("input[name=csrfmiddlewaretoken]").first.input_value(),
+                    "Referer": live_server.url,
+                },
+            )
             assert refused.status == 403, refused.text()
 
             # The approver approves with an effective_from.
@@ -322,10 +354,11 @@ def test_in_a_browser_a_rule_change_goes_from_the_editor_through_review_into_dec
     assert knockout_step.model == draft.published_model and knockout_step.model.ruleset_version == draft
 
 
-
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_in_a_browser_columns_come_from_the_dictionary_and_the_requirements_diagram_is_drawn(live_server, draft, people):
+def test_in_a_browser_columns_come_from_the_dictionary_and_the_requirements_diagram_is_drawn(
+    live_server, draft, people
+):
     import os
     import re
 
@@ -369,7 +402,7 @@ def test_in_a_browser_columns_come_from_the_dictionary_and_the_requirements_diag
             browser.close()
     assert errors == []
     draft.refresh_from_db()
-    assert '<text>addressState</text>' in draft.dmn_xml and 'typeRef="string"' in draft.dmn_xml
+    assert "<text>addressState</text>" in draft.dmn_xml and 'typeRef="string"' in draft.dmn_xml
     assert "<text>fundedAmount</text>" not in draft.dmn_xml and "<text>installmentBalance</text>" in draft.dmn_xml
     for rule in re.findall(r"<rule .*?</rule>", draft.dmn_xml, re.S):
         assert rule.count("<inputEntry") == 7

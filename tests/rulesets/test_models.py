@@ -1,4 +1,5 @@
 """What a ruleset version's row enforces by itself, whoever writes it."""
+
 import datetime
 
 import pytest
@@ -25,11 +26,14 @@ def test_a_published_versions_xml_never_changes(published):
     assert RulesetVersion.objects.get(pk=published.pk).dmn_xml == KNOCKOUT_DMN
 
 
-@pytest.mark.parametrize("field, value", [
-    ("effective_from", timezone.now() + datetime.timedelta(days=9)),
-    ("change_note", "rewritten history"),
-    ("field_mapping", {"annualIncome": "annualIncome"}),
-])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("effective_from", timezone.now() + datetime.timedelta(days=9)),
+        ("change_note", "rewritten history"),
+        ("field_mapping", {"annualIncome": "annualIncome"}),
+    ],
+)
 def test_nothing_else_of_a_published_version_changes_either(published, field, value):
     setattr(published, field, value)
     with pytest.raises(ValidationError):
@@ -76,8 +80,9 @@ def test_only_drafts_are_deleted(published, ruleset, editor):
 def test_the_database_refuses_a_published_row_without_effective_from_or_model(ruleset, editor):
     for extra in ({"effective_from": None}, {"effective_from": timezone.now(), "published_model": None}):
         with pytest.raises(IntegrityError), transaction.atomic():
-            RulesetVersion.objects.create(ruleset=ruleset, number=99, dmn_xml="<x/>", sha256="0" * 64,
-                                          status="published", author=editor, **extra)
+            RulesetVersion.objects.create(
+                ruleset=ruleset, number=99, dmn_xml="<x/>", sha256="0" * 64, status="published", author=editor, **extra
+            )
 
 
 def test_version_numbers_are_unique_per_ruleset(ruleset, editor):

@@ -1,4 +1,5 @@
 """Rulesets' business verbs: authoring, maker-checker, publication, uploads, test cases."""
+
 import datetime
 
 import pytest
@@ -30,8 +31,9 @@ def in_review(ruleset, editor, **extra):
 
 def approved(ruleset, editor, approver, effective_from=None):
     version = in_review(ruleset, editor)
-    return services.ruleset_version_approve(version=version, actor=approver,
-                                            effective_from=effective_from or NOW() - datetime.timedelta(seconds=1))
+    return services.ruleset_version_approve(
+        version=version, actor=approver, effective_from=effective_from or NOW() - datetime.timedelta(seconds=1)
+    )
 
 
 # ---------------------------------------------------------------- rulesets and drafts
@@ -46,14 +48,16 @@ def test_a_ruleset_needs_a_unique_name_and_a_known_purpose(partner, editor, rule
 
 
 def test_a_ruleset_may_not_take_the_name_of_a_registered_pmml_model(partner, editor, make_user, dictionary):
-    registry.predictive_model_register(partner=partner, name="PD", artifact=LOGISTIC_PMML,
-                                       created_by=make_user(partner, roles.DATA_SCIENTIST))
+    registry.predictive_model_register(
+        partner=partner, name="PD", artifact=LOGISTIC_PMML, created_by=make_user(partner, roles.DATA_SCIENTIST)
+    )
     with pytest.raises(ArgumentError, match="registered model"):
         services.ruleset_create(partner=partner, name="PD", purpose="points", actor=editor)
 
 
 def test_underwriters_do_not_author_rules_and_other_partners_do_not_see_the_ruleset(
-        partner, other_partner, make_user, ruleset):
+    partner, other_partner, make_user, ruleset
+):
     with pytest.raises(NotPermitted):
         draft(ruleset, make_user(partner, roles.UNDERWRITER))
     with pytest.raises(NotFound):
@@ -66,7 +70,11 @@ def test_drafts_are_numbered_in_order_and_record_who_made_them(ruleset, editor):
     assert (first.status, first.author, first.change_note) == ("draft", editor, "first cut")
     [transition] = first.transitions.all()
     assert (transition.from_status, transition.to_status, transition.actor, transition.note) == (
-        "", "draft", editor, "first cut")
+        "",
+        "draft",
+        editor,
+        "first cut",
+    )
     assert AuditEvent.objects.filter(action="ruleset_version.create_draft", object_id=str(first.pk)).exists()
 
 
@@ -79,8 +87,9 @@ def test_a_new_draft_from_a_published_version_copies_its_xml_and_mapping(ruleset
 
 def test_only_a_draft_is_edited(ruleset, editor):
     version = draft(ruleset, editor)
-    edited = services.ruleset_version_update_draft(version=version, actor=editor,
-                                                   dmn_xml=KNOCKOUT_DMN.replace("12000", "15000"))
+    edited = services.ruleset_version_update_draft(
+        version=version, actor=editor, dmn_xml=KNOCKOUT_DMN.replace("12000", "15000")
+    )
     assert "15000" in edited.dmn_xml and edited.sha256 != version.sha256
     services.ruleset_version_submit(version=edited, actor=editor)
     with pytest.raises(Conflict):
@@ -104,12 +113,20 @@ def test_a_draft_that_does_not_load_is_kept_but_never_submitted(ruleset, editor)
 
 # ---------------------------------------------------------------- maker-checker
 def test_submission_is_refused_while_a_test_case_fails_naming_the_case_and_values(ruleset, editor):
-    services.ruleset_test_case_create(ruleset=ruleset, name="low income", actor=editor,
-                                      inputs={"annualIncome": 9000, "accountsNowDelinquent": 0},
-                                      expected_outputs={"knockoutReasons": ["KO03"]})
-    services.ruleset_test_case_create(ruleset=ruleset, name="clean", actor=editor,
-                                      inputs={"annualIncome": 50000, "accountsNowDelinquent": 0},
-                                      expected_outputs={"knockoutReasons": []})
+    services.ruleset_test_case_create(
+        ruleset=ruleset,
+        name="low income",
+        actor=editor,
+        inputs={"annualIncome": 9000, "accountsNowDelinquent": 0},
+        expected_outputs={"knockoutReasons": ["KO03"]},
+    )
+    services.ruleset_test_case_create(
+        ruleset=ruleset,
+        name="clean",
+        actor=editor,
+        inputs={"annualIncome": 50000, "accountsNowDelinquent": 0},
+        expected_outputs={"knockoutReasons": []},
+    )
     version = draft(ruleset, editor, xml=KNOCKOUT_DMN.replace("&lt; 12000", "&lt; 8000"))
     with pytest.raises(ArgumentError) as raised:
         services.ruleset_version_submit(version=version, actor=editor)
@@ -124,8 +141,9 @@ def test_submission_is_refused_while_an_input_does_not_map_onto_the_dictionary(r
     with pytest.raises(ArgumentError) as raised:
         services.ruleset_version_submit(version=version, actor=editor)
     assert raised.value.field == ("fieldMapping",) and "openDelinquencies" in raised.value.message
-    services.ruleset_version_update_draft(version=version, actor=editor,
-                                          field_mapping={"openDelinquencies": "accountsNowDelinquent"})
+    services.ruleset_version_update_draft(
+        version=version, actor=editor, field_mapping={"openDelinquencies": "accountsNowDelinquent"}
+    )
     assert services.ruleset_version_submit(version=version, actor=editor).status == "in_review"
 
 
@@ -170,7 +188,10 @@ def test_rejection_returns_the_version_to_draft_with_a_reason(ruleset, editor, a
     version.refresh_from_db()
     assert (version.status, version.approver, version.effective_from) == ("draft", None, None)
     assert version.transitions.last().note == "KO03 threshold too strict"
-    assert services.ruleset_version_update_draft(version=version, actor=editor, change_note="relaxed").change_note == "relaxed"
+    assert (
+        services.ruleset_version_update_draft(version=version, actor=editor, change_note="relaxed").change_note
+        == "relaxed"
+    )
 
 
 def test_publication_registers_an_immutable_dmn_model_mapped_onto_the_dictionary(ruleset, editor, approver):
@@ -180,8 +201,10 @@ def test_publication_registers_an_immutable_dmn_model_mapped_onto_the_dictionary
     assert (published.status, model.engine, model.name, model.version) == ("published", "dmn", "Knock-outs", 1)
     assert model.artifact == version.dmn_xml and model.sha256 == version.sha256
     assert dict(model.fields.values_list("name", "supported_field__name")) == {
-        "annualIncome": "annualIncome", "accountsNowDelinquent": "accountsNowDelinquent",
-        "knockoutReasons": "knockoutReasons"}
+        "annualIncome": "annualIncome",
+        "accountsNowDelinquent": "accountsNowDelinquent",
+        "knockoutReasons": "knockoutReasons",
+    }
     event = AuditEvent.objects.get(action="predictive_model.register", object_id=str(model.pk))
     assert event.data["ruleset_version"] == str(version.pk)
     assert [t.to_status for t in published.transitions.all()] == ["draft", "in_review", "approved", "published"]
@@ -206,7 +229,9 @@ def test_only_an_approved_version_is_published_and_only_by_approvers_or_admins(r
     assert PredictiveModel.objects.count() == 0
 
 
-def test_publication_and_retirement_are_announced_after_commit(ruleset, editor, approver, django_capture_on_commit_callbacks):
+def test_publication_and_retirement_are_announced_after_commit(
+    ruleset, editor, approver, django_capture_on_commit_callbacks
+):
     heard = []
 
     def listener(sender, **kwargs):
@@ -247,26 +272,38 @@ def test_every_transition_is_on_the_record_with_who_when_and_note(ruleset, edito
     services.ruleset_version_retire(version=version, actor=approver, note="replaced")
     rows = [(t.from_status, t.to_status, t.actor.username, t.note) for t in version.transitions.all()]
     assert rows == [
-        ("", "draft", "rita", "new thresholds"), ("draft", "in_review", "rita", "please review"),
-        ("in_review", "draft", "arthur", "add a test case"), ("draft", "in_review", "rita", "again"),
-        ("in_review", "approved", "arthur", "ok"), ("approved", "published", "arthur", ""),
+        ("", "draft", "rita", "new thresholds"),
+        ("draft", "in_review", "rita", "please review"),
+        ("in_review", "draft", "arthur", "add a test case"),
+        ("draft", "in_review", "rita", "again"),
+        ("in_review", "approved", "arthur", "ok"),
+        ("approved", "published", "arthur", ""),
         ("published", "retired", "arthur", "replaced"),
     ]
     assert all(t.created for t in version.transitions.all())
     actions = list(AuditEvent.objects.filter(object_id=str(version.pk)).order_by("id").values_list("action", flat=True))
-    assert actions == ["ruleset_version.create_draft", "ruleset_version.submit", "ruleset_version.reject",
-                       "ruleset_version.submit", "ruleset_version.approve", "ruleset_version.publish",
-                       "ruleset_version.retire"]
+    assert actions == [
+        "ruleset_version.create_draft",
+        "ruleset_version.submit",
+        "ruleset_version.reject",
+        "ruleset_version.submit",
+        "ruleset_version.approve",
+        "ruleset_version.publish",
+        "ruleset_version.retire",
+    ]
 
 
 def test_live_states_for_display_follow_effective_from(ruleset, editor, approver):
     old = services.ruleset_version_publish(
-        version=approved(ruleset, editor, approver, NOW() - datetime.timedelta(days=2)), actor=approver)
+        version=approved(ruleset, editor, approver, NOW() - datetime.timedelta(days=2)), actor=approver
+    )
     assert RulesetVersion.objects.get(pk=old.pk).live_state == "live"  # publication refreshes its ruleset at once
     current = services.ruleset_version_publish(
-        version=approved(ruleset, editor, approver, NOW() - datetime.timedelta(days=1)), actor=approver)
+        version=approved(ruleset, editor, approver, NOW() - datetime.timedelta(days=1)), actor=approver
+    )
     future = services.ruleset_version_publish(
-        version=approved(ruleset, editor, approver, NOW() + datetime.timedelta(days=1)), actor=approver)
+        version=approved(ruleset, editor, approver, NOW() + datetime.timedelta(days=1)), actor=approver
+    )
     states = {v.pk: v.live_state for v in RulesetVersion.objects.all()}
     assert states == {old.pk: "superseded", current.pk: "live", future.pk: "scheduled"}
     assert services.ruleset_version_live_states_refresh() == 0  # safe to run twice
@@ -294,8 +331,14 @@ def test_only_an_unused_draft_is_discarded(ruleset, editor, approver):
 # ---------------------------------------------------------------- uploads
 def test_an_uploaded_dmn_is_a_draft_and_pmml_is_registered(partner, make_user, dictionary):
     scientist = make_user(partner, roles.DATA_SCIENTIST)
-    version = services.artifact_upload(partner=partner, name="KO", created_by=scientist, artifact=KNOCKOUT_DMN,
-                                       source_name="ko.dmn", purpose="knockout")
+    version = services.artifact_upload(
+        partner=partner,
+        name="KO",
+        created_by=scientist,
+        artifact=KNOCKOUT_DMN,
+        source_name="ko.dmn",
+        purpose="knockout",
+    )
     assert isinstance(version, RulesetVersion) and version.status == "draft"
     assert (version.ruleset.name, version.ruleset.purpose, version.source_name) == ("KO", "knockout", "ko.dmn")
     again = services.artifact_upload(partner=partner, name="KO", created_by=scientist, artifact=KNOCKOUT_DMN)
@@ -306,15 +349,20 @@ def test_an_uploaded_dmn_is_a_draft_and_pmml_is_registered(partner, make_user, d
 
 def test_the_registry_refuses_dmn_that_did_not_come_through_a_ruleset(partner, make_user, dictionary):
     with pytest.raises(ArgumentError) as raised:
-        registry.predictive_model_register(partner=partner, name="KO", artifact=KNOCKOUT_DMN,
-                                           created_by=make_user(partner, roles.DATA_SCIENTIST))
+        registry.predictive_model_register(
+            partner=partner, name="KO", artifact=KNOCKOUT_DMN, created_by=make_user(partner, roles.DATA_SCIENTIST)
+        )
     assert raised.value.code == "draft_required" and PredictiveModel.objects.count() == 0
 
 
 def test_an_invalid_upload_stores_nothing(partner, make_user, dictionary):
     with pytest.raises(ArgumentError) as raised:
-        services.artifact_upload(partner=partner, name="KO", created_by=make_user(partner, roles.RULE_EDITOR),
-                                 artifact=KNOCKOUT_DMN.replace("</definitions>", ""))
+        services.artifact_upload(
+            partner=partner,
+            name="KO",
+            created_by=make_user(partner, roles.RULE_EDITOR),
+            artifact=KNOCKOUT_DMN.replace("</definitions>", ""),
+        )
     assert raised.value.field == ("artifact",)
     assert RulesetVersion.objects.count() == 0
 
@@ -323,7 +371,7 @@ def test_an_invalid_upload_stores_nothing(partner, make_user, dictionary):
 CSV = (
     "name,annualIncome,accountsNowDelinquent,knockoutReasons\n"
     "low income,9000,0,KO03\n"
-    "delinquent,50000,2,[\"KO01\"]\n"
+    'delinquent,50000,2,["KO01"]\n'
     "both,9000,1,KO03|KO01\n"
     "clean,50000,0,[]\n"
 )
@@ -337,7 +385,12 @@ def test_csv_test_cases_are_typed_by_the_dmn_and_run_with_actual_values(ruleset,
     assert both.inputs == {"annualIncome": 9000, "accountsNowDelinquent": 1}
     assert both.expected_outputs == {"knockoutReasons": ["KO03", "KO01"]}
     run = services.ruleset_version_test_run(version=version)
-    assert run.passed and [r.actual["knockoutReasons"] for r in run.results] == [["KO03", "KO01"], [], ["KO01"], ["KO03"]]
+    assert run.passed and [r.actual["knockoutReasons"] for r in run.results] == [
+        ["KO03", "KO01"],
+        [],
+        ["KO01"],
+        ["KO03"],
+    ]
 
     stricter = draft(ruleset, editor, xml=KNOCKOUT_DMN.replace("&lt; 12000", "&lt; 60000"))
     failed = {result.case.name: result for result in services.ruleset_version_test_run(version=stricter).failed}
@@ -348,8 +401,11 @@ def test_csv_test_cases_are_typed_by_the_dmn_and_run_with_actual_values(ruleset,
 def test_importing_again_updates_cases_by_name(ruleset, editor):
     draft(ruleset, editor)
     services.ruleset_test_cases_import_csv(ruleset=ruleset, csv_text=CSV, actor=editor)
-    services.ruleset_test_cases_import_csv(ruleset=ruleset, actor=editor, csv_text=(
-        "name,input:annualIncome,accountsNowDelinquent,expected:knockoutReasons\nclean,80000,0,[]\n"))
+    services.ruleset_test_cases_import_csv(
+        ruleset=ruleset,
+        actor=editor,
+        csv_text=("name,input:annualIncome,accountsNowDelinquent,expected:knockoutReasons\nclean,80000,0,[]\n"),
+    )
     assert RulesetTestCase.objects.count() == 4
     assert RulesetTestCase.objects.get(name="clean").inputs["annualIncome"] == 80000
 
@@ -379,18 +435,19 @@ def test_csv_errors_name_row_and_column_and_nothing_is_imported(ruleset, editor)
 def test_csv_columns_the_dmn_does_not_know_are_refused(ruleset, editor):
     draft(ruleset, editor)
     with pytest.raises(ArgumentErrors) as raised:
-        services.ruleset_test_cases_import_csv(ruleset=ruleset, actor=editor,
-                                               csv_text="name,shoeSize,expected:colour\nx,44,red\n")
+        services.ruleset_test_cases_import_csv(
+            ruleset=ruleset, actor=editor, csv_text="name,shoeSize,expected:colour\nx,44,red\n"
+        )
     assert [error.field for error in raised.value.errors] == [("csv", "1", "shoeSize"), ("csv", "1", "expected:colour")]
 
 
 def test_a_test_case_naming_an_input_the_dmn_lacks_fails_with_that_reason(ruleset, editor):
     version = draft(ruleset, editor)
-    services.ruleset_test_case_create(ruleset=ruleset, name="typo", actor=editor,
-                                      inputs={"annualIncom": 1}, expected_outputs={"knockoutReasons": []})
+    services.ruleset_test_case_create(
+        ruleset=ruleset, name="typo", actor=editor, inputs={"annualIncom": 1}, expected_outputs={"knockoutReasons": []}
+    )
     [result] = services.ruleset_version_test_run(version=version).results
     assert not result.passed and result.error == "The DMN has no input 'annualIncom'."
-
 
 
 def test_publication_is_refused_when_an_input_no_longer_maps(ruleset, editor, approver, dictionary):

@@ -1,4 +1,5 @@
 """scripts/serve.sh starts gunicorn with the production settings and answers on loopback."""
+
 import os
 import secrets
 import signal
@@ -16,7 +17,8 @@ PORT = 8117
 @pytest.fixture
 def served(subprocess_environment, tmp_path):
     environment = {
-        key: value for key, value in subprocess_environment().items()
+        key: value
+        for key, value in subprocess_environment().items()
         if key not in ("DEBUG", "SECURE_SSL_REDIRECT") and not key.startswith("DJANGO_")
     }
     environment.update(
@@ -31,7 +33,11 @@ def served(subprocess_environment, tmp_path):
     )
     log = open(tmp_path / "serve.log", "w+")
     server = subprocess.Popen(
-        ["scripts/serve.sh"], cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT,
+        ["scripts/serve.sh"],
+        cwd=ROOT,
+        env=environment,
+        stdout=log,
+        stderr=subprocess.STDOUT,
         start_new_session=True,
     )
     try:

@@ -24,6 +24,8 @@ class Command(BaseCommand):
             for problem in report.problems:
                 self.stderr.write(str(problem))
             raise CommandError(f"Audit chain broken ({len(report.problems)} problems). First: {report.problems[0]}")
-        self.stdout.write(self.style.SUCCESS(
-            f"Audit chain intact: {report.blocks} blocks, {report.sealed} records sealed, {report.pending} pending."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Audit chain intact: {report.blocks} blocks, {report.sealed} records sealed, {report.pending} pending."
+            )
+        )

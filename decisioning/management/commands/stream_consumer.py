@@ -13,8 +13,12 @@ class Command(BaseCommand):
         parser.add_argument("--partner", required=True, help="Partner slug.")
         parser.add_argument("--consumer", default=None, help="Consumer name in the group (default host-pid).")
         parser.add_argument("--count", type=int, default=10, help="Messages read per batch.")
-        parser.add_argument("--claim-idle-ms", type=int, default=30_000,
-                            help="Claim another consumer's unacknowledged requests idle this long.")
+        parser.add_argument(
+            "--claim-idle-ms",
+            type=int,
+            default=30_000,
+            help="Claim another consumer's unacknowledged requests idle this long.",
+        )
 
     def handle(self, *args, partner, consumer, count, claim_idle_ms, **options):
         found = Partner.objects.filter(slug=partner, is_active=True).first()

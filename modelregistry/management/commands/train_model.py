@@ -1,4 +1,5 @@
 """python manage.py train_model --partner SLUG --data CSV --target COLUMN --bad-value VALUE --algorithm ..."""
+
 import os
 from pathlib import Path
 
@@ -11,8 +12,10 @@ from partners.models import Partner
 
 
 class Command(BaseCommand):
-    help = ("Train a model on a CSV of historical loans, export it as PMML and register it as the next version "
-            "of NAME (with a model card). Ends with: trained NAME vN: AUC a, KS k, Gini g (5-fold CV).")
+    help = (
+        "Train a model on a CSV of historical loans, export it as PMML and register it as the next version "
+        "of NAME (with a model card). Ends with: trained NAME vN: AUC a, KS k, Gini g (5-fold CV)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--partner", required=True, help="the partner's slug")
@@ -22,8 +25,11 @@ class Command(BaseCommand):
         parser.add_argument("--algorithm", required=True, choices=ALGORITHMS)
         parser.add_argument("--name", help="model name (default: ALGORITHM-PARTNER)")
         parser.add_argument("--date-column", help="a date column: adds an out-of-time check on the latest 20%%")
-        parser.add_argument("--accept-proposed-fields", action="store_true",
-                            help="create the proposed dictionary entries for columns that have none")
+        parser.add_argument(
+            "--accept-proposed-fields",
+            action="store_true",
+            help="create the proposed dictionary entries for columns that have none",
+        )
         parser.add_argument("--svm-max-rows", type=int, help="rows sampled for the SVM (default 5000)")
         parser.add_argument("--sample-rows", type=int, help="train on a random sample of this many rows")
         parser.add_argument("--user", help="username recorded as the trainer (default: none)")
@@ -47,10 +53,19 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot read {path}: {error.strerror}.") from None
         try:
             result = model_train(
-                partner=partner, data=data, target=options["target"], bad_value=options["bad_value"],
-                algorithm=options["algorithm"], name=options["name"], created_by=user, source_name=path.name,
-                date_column=options["date_column"], accept_proposed_fields=options["accept_proposed_fields"],
-                svm_max_rows=options["svm_max_rows"], sample_rows=options["sample_rows"])
+                partner=partner,
+                data=data,
+                target=options["target"],
+                bad_value=options["bad_value"],
+                algorithm=options["algorithm"],
+                name=options["name"],
+                created_by=user,
+                source_name=path.name,
+                date_column=options["date_column"],
+                accept_proposed_fields=options["accept_proposed_fields"],
+                svm_max_rows=options["svm_max_rows"],
+                sample_rows=options["sample_rows"],
+            )
         except ArgumentError as error:
             raise CommandError(f"{'/'.join(error.field)}: {error.message}") from None
         card = result.model.model_card
@@ -58,8 +73,12 @@ class Command(BaseCommand):
             self.stdout.write(f"warning: {warning}")
         if "outOfTime" in card["metrics"]:
             oot = card["metrics"]["outOfTime"]
-            self.stdout.write(f"out of time (from {oot['testedFrom']}): AUC {oot['auc']:.3f}, KS {oot['ks']:.3f}, "
-                              f"Gini {oot['gini']:.3f}")
+            self.stdout.write(
+                f"out of time (from {oot['testedFrom']}): AUC {oot['auc']:.3f}, KS {oot['ks']:.3f}, "
+                f"Gini {oot['gini']:.3f}"
+            )
         cv = card["metrics"]["crossValidation"]
-        self.stdout.write(f"trained {result.model.name} v{result.model.version}: AUC {cv['auc']:.3f}, "
-                          f"KS {cv['ks']:.3f}, Gini {cv['gini']:.3f} ({cv['folds']}-fold CV)")
+        self.stdout.write(
+            f"trained {result.model.name} v{result.model.version}: AUC {cv['auc']:.3f}, "
+            f"KS {cv['ks']:.3f}, Gini {cv['gini']:.3f} ({cv['folds']}-fold CV)"
+        )

@@ -1,4 +1,5 @@
 """The native PMML evaluator: plain Python + numpy, one compiled form for records and frames."""
+
 import numpy as np
 
 from .compile import CompiledDocument
@@ -88,9 +89,13 @@ class NativeModel:
             if target not in columns:
                 columns[target] = _column(prediction.value, self._data_types.get(target), n)
         # Object columns keep None for a missing text value (pandas' string dtype would turn it into NaN).
-        return pd.DataFrame({name: pd.Series(values, index=frame.index,
-                                             dtype=None if isinstance(values, np.ndarray) else object)
-                             for name, values in columns.items()}, index=frame.index)
+        return pd.DataFrame(
+            {
+                name: pd.Series(values, index=frame.index, dtype=None if isinstance(values, np.ndarray) else object)
+                for name, values in columns.items()
+            },
+            index=frame.index,
+        )
 
 
 def _column(values, pmml_type, n):

@@ -1,4 +1,5 @@
 """ClusteringModel (center-based): the nearest cluster by the comparison measure."""
+
 import numpy as np
 
 from ..errors import UnsupportedElement
@@ -40,7 +41,7 @@ class ClusteringCore:
             return (difference * self.weights).max(axis=2)
         if self.measure == "cityBlock":
             return (difference * self.weights).sum(axis=2)
-        squared = (difference ** 2 * self.weights).sum(axis=2)
+        squared = (difference**2 * self.weights).sum(axis=2)
         return np.sqrt(squared) if self.measure == "euclidean" else squared
 
     def predict_one(self, env):
@@ -49,8 +50,13 @@ class ClusteringCore:
             return MISSING_PREDICTION
         distances = self._distances(np.array([values], dtype=np.float64))[0]
         best = int(np.argmin(distances))
-        return Prediction(self.ids[best], None, self.ids[best], display=self.names[best],
-                          affinities={i: float(d) for i, d in zip(self.ids, distances)})
+        return Prediction(
+            self.ids[best],
+            None,
+            self.ids[best],
+            display=self.names[best],
+            affinities={i: float(d) for i, d in zip(self.ids, distances)},
+        )
 
     def predict_many(self, env, n):
         matrix = np.column_stack([np.asarray(env[name], dtype=np.float64) for name in self.fields])
@@ -60,5 +66,6 @@ class ClusteringCore:
         ids = np.array(self.ids, dtype=object)[best]
         names = np.array(self.names, dtype=object)[best]
         ids[missing], names[missing] = None, None
-        return Prediction(ids, None, ids, display=names,
-                          affinities={i: distances[:, k] for k, i in enumerate(self.ids)})
+        return Prediction(
+            ids, None, ids, display=names, affinities={i: distances[:, k] for k, i in enumerate(self.ids)}
+        )

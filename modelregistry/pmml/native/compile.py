@@ -1,4 +1,5 @@
 """Compile a PMML document into one form that evaluates a record (scalar) or a frame (vectorised)."""
+
 import math
 
 import numpy as np
@@ -63,6 +64,7 @@ def _cast(expr, pmml_type):
         if values.dtype != object and pmml_type not in NUMERIC and pmml_type != "boolean":
             return np.array([None if v != v else coerce(float(v), pmml_type) for v in values], dtype=object)
         return vector_of(values, pmml_type, n)
+
     return Expr(pmml_type, scalar, vector, expr.fields)
 
 
@@ -96,8 +98,9 @@ class FieldPreparation:
         self.checks = bool(self.valid_values is not None or self.intervals or self.invalid_values)
         if self.invalid_treatment == "asIs":
             self.checks = False  # an invalid value is used as it is, so there is nothing to check
-        self.trivial = (not self.checks and self.replacement is None and self.outliers == "asIs"
-                        and not self.missing_values)
+        self.trivial = (
+            not self.checks and self.replacement is None and self.outliers == "asIs" and not self.missing_values
+        )
         self.simple = not self.checks and self.outliers == "asIs" and not self.missing_values
         if self.simple and pmml_type in ("double", "integer"):
             self.prepare_one = self._prepare_number
@@ -125,8 +128,9 @@ class FieldPreparation:
             return value in self.valid_values
         if self.intervals:
             for low, high, closure in self.intervals:
-                if ((value > low or (closure.startswith("closed") and value == low))
-                        and (value < high or (closure.endswith("Closed") and value == high))):
+                if (value > low or (closure.startswith("closed") and value == low)) and (
+                    value < high or (closure.endswith("Closed") and value == high)
+                ):
                     return True
             return False
         return True
@@ -176,8 +180,9 @@ class FieldPreparation:
                     values[invalid] = self.invalid_replacement
                 elif treatment != "asIs":
                     row = int(np.argmax(invalid))
-                    raise EvaluationError(f"invalid value {values[row]!r} for field {self.name!r} in row {row}",
-                                          self.where)
+                    raise EvaluationError(
+                        f"invalid value {values[row]!r} for field {self.name!r} in row {row}", self.where
+                    )
         if self.outliers != "asIs":
             present = ~missing
             low, high = present & (values < self.low), present & (values > self.high)
@@ -233,13 +238,17 @@ class Targets:
             if (factor, constant, cast, low, high) != (1.0, 0.0, None, -math.inf, math.inf):
                 self.rescale = (factor, constant, cast, low, high)
             values = target.findall("TargetValue")
-            self.display.update({v.get("value"): v.get("displayValue") for v in values
-                                 if v.get("displayValue") is not None})
+            self.display.update(
+                {v.get("value"): v.get("displayValue") for v in values if v.get("displayValue") is not None}
+            )
             defaults = [v.get("defaultValue") for v in values if v.get("defaultValue") is not None]
             if defaults:
                 self.default = float(defaults[0])
-            priors = {v.get("value"): float(v.get("priorProbability")) for v in values
-                      if v.get("priorProbability") is not None}
+            priors = {
+                v.get("value"): float(v.get("priorProbability"))
+                for v in values
+                if v.get("priorProbability") is not None
+            }
             if priors:
                 self.priors = priors
 
@@ -253,8 +262,13 @@ class Targets:
                 return Prediction(best, probabilities)
             return prediction
         if self.rescale is not None and categories is None:
-            return Prediction(_rescale(prediction.value, self.rescale), prediction.probabilities,
-                              prediction.entity_id, prediction.reason_codes, prediction.confidences)
+            return Prediction(
+                _rescale(prediction.value, self.rescale),
+                prediction.probabilities,
+                prediction.entity_id,
+                prediction.reason_codes,
+                prediction.confidences,
+            )
         return prediction
 
     def apply_many(self, prediction, categories, n):
@@ -271,8 +285,9 @@ class Targets:
                     value = np.floor(value)
             if self.default is not None:
                 value[np.isnan(value)] = self.default
-            return Prediction(value, prediction.probabilities, prediction.entity_id, prediction.reason_codes,
-                              prediction.confidences)
+            return Prediction(
+                value, prediction.probabilities, prediction.entity_id, prediction.reason_codes, prediction.confidences
+            )
         return prediction
 
 
@@ -302,11 +317,21 @@ def _core_class(tag, node):
         from .scorecard import ScorecardCore
         from .svm import SupportVectorMachineCore
         from .tree import TreeCore
-        CORES.update({"NeuralNetwork": NeuralNetworkCore, "NaiveBayesModel": NaiveBayesCore,
-                      "RuleSetModel": RuleSetCore})
-        CORES.update({"ClusteringModel": ClusteringCore, "SupportVectorMachineModel": SupportVectorMachineCore,
-                      "RegressionModel": RegressionCore, "GeneralRegressionModel": GeneralRegressionCore,
-                      "TreeModel": TreeCore, "Scorecard": ScorecardCore, "MiningModel": MiningCore})
+
+        CORES.update(
+            {"NeuralNetwork": NeuralNetworkCore, "NaiveBayesModel": NaiveBayesCore, "RuleSetModel": RuleSetCore}
+        )
+        CORES.update(
+            {
+                "ClusteringModel": ClusteringCore,
+                "SupportVectorMachineModel": SupportVectorMachineCore,
+                "RegressionModel": RegressionCore,
+                "GeneralRegressionModel": GeneralRegressionCore,
+                "TreeModel": TreeCore,
+                "Scorecard": ScorecardCore,
+                "MiningModel": MiningCore,
+            }
+        )
     if tag not in CORES:
         raise UnsupportedElement(f"{tag} is not supported by the native engine", node.where())
     return CORES[tag]
@@ -356,9 +381,16 @@ class ModelPipeline:
             self.categories = self.core.categories
         self.targets = Targets(node.find("Targets"), self.target_name)
         from .output import OutputFields
+
         self.output = OutputFields(node.find("Output"), scope, self)
-        self.trivial = not self.preparations and not self.derived and self.output.empty and \
-            self.targets.rescale is None and self.targets.default is None and self.targets.priors is None
+        self.trivial = (
+            not self.preparations
+            and not self.derived
+            and self.output.empty
+            and self.targets.rescale is None
+            and self.targets.default is None
+            and self.targets.priors is None
+        )
         self.scope = scope
 
     def predict_one(self, env):
@@ -398,14 +430,17 @@ def _categories_from_model(node, target_type):
 class CompiledDocument:
     def __init__(self, root):
         from ..reader import model_element
+
         self.data_fields = read_data_dictionary(root)
-        scope = Scope({name: field.pmml_type for name, field in self.data_fields.items()},
-                      data_fields=self.data_fields)
+        scope = Scope({name: field.pmml_type for name, field in self.data_fields.items()}, data_fields=self.data_fields)
         dictionary = root.find("TransformationDictionary")
         if dictionary is not None and dictionary.findall("DefineFunction"):
             from .functions_user import compile_define_functions
+
             compile_define_functions(dictionary.findall("DefineFunction"), scope)
-        self.derived = compile_derived_fields(dictionary.findall("DerivedField"), scope) if dictionary is not None else []
+        self.derived = (
+            compile_derived_fields(dictionary.findall("DerivedField"), scope) if dictionary is not None else []
+        )
         self.scope = scope
         self.model = ModelPipeline(model_element(root), scope, self.data_fields, top_level=True)
         # Dictionary-level derived fields are computed after the MiningSchema treatments, like local ones.

@@ -1,4 +1,5 @@
 """Small compile-time helpers shared by model cores."""
+
 import numpy as np
 
 
@@ -13,4 +14,5 @@ def inverse_norm_continuous(node):
         index = np.clip(np.searchsorted(norms, y, side="left"), 1, len(norms) - 1)
         y0, y1, x0, x1 = norms[index - 1], norms[index], origs[index - 1], origs[index]
         return x0 + (y - y0) * (x1 - x0) / (y1 - y0)
+
     return inverse

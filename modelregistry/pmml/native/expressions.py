@@ -4,6 +4,7 @@ A compiled expression is an `Expr(pmml_type, scalar, vector, fields)`: `scalar(e
 Python values, `vector(env, n)` a dict of arrays; `fields` are the names it reads, for ordering
 derived fields. Predicates are three-valued: True/False/None, and 1.0/0.0/NaN in vectors.
 """
+
 import math
 from typing import Callable, NamedTuple
 
@@ -30,8 +31,18 @@ class Predicate(NamedTuple):
     simple: object = None
 
 
-EXPRESSION_TAGS = ("Constant", "FieldRef", "NormContinuous", "NormDiscrete", "Discretize", "MapValues",
-                   "Apply", "TextIndex", "Aggregate", "Lag")
+EXPRESSION_TAGS = (
+    "Constant",
+    "FieldRef",
+    "NormContinuous",
+    "NormDiscrete",
+    "Discretize",
+    "MapValues",
+    "Apply",
+    "TextIndex",
+    "Aggregate",
+    "Lag",
+)
 PREDICATE_TAGS = ("SimplePredicate", "SimpleSetPredicate", "CompoundPredicate", "True", "False")
 
 
@@ -108,6 +119,7 @@ def compile_expression(node, scope):
             out = values.copy()
             out[vector_missing(values)] = replacement
             return out
+
         return Expr(pmml_type, scalar, vector, frozenset([name]))
     if tag == "NormContinuous":
         return _norm_continuous(node, scope)
@@ -119,6 +131,7 @@ def compile_expression(node, scope):
         return _map_values(node, scope)
     if tag == "Apply":
         from .functions import compile_apply
+
         return compile_apply(node, scope)
     raise UnsupportedElement(f"{tag} is not supported by the native engine", node.where())
 
@@ -163,6 +176,7 @@ def _norm_continuous(node, scope):
         if replacement is not None:
             out[np.isnan(x)] = replacement
         return out
+
     return Expr("double", scalar, vector, frozenset([name]))
 
 
@@ -184,6 +198,7 @@ def _norm_discrete(node, scope):
         out = (x == value).astype(np.float64)
         out[vector_missing(x)] = fill
         return out
+
     return Expr("double", scalar, vector, frozenset([name]))
 
 
@@ -197,8 +212,15 @@ def _discretize(node, scope):
         low = float(interval.get("leftMargin", "-inf"))
         high = float(interval.get("rightMargin", "inf"))
         closure = interval.get("closure", "closedClosed")
-        bins.append((low, high, closure.startswith("closed"), closure.endswith("Closed"),
-                     coerce(bin_node.get("binValue"), pmml_type)))
+        bins.append(
+            (
+                low,
+                high,
+                closure.startswith("closed"),
+                closure.endswith("Closed"),
+                coerce(bin_node.get("binValue"), pmml_type),
+            )
+        )
     replacement = _mapped_missing(node, pmml_type)
     default = coerce(node.get("defaultValue"), pmml_type) if node.get("defaultValue") is not None else None
 
@@ -213,6 +235,7 @@ def _discretize(node, scope):
 
     def vector(env, n):
         return vector_of([scalar({name: None if v != v else float(v)}) for v in env[name]], pmml_type, n)
+
     return Expr(pmml_type, scalar, vector, frozenset([name]))
 
 
@@ -246,6 +269,7 @@ def _map_values(node, scope):
         for i in range(n):
             rows.append(scalar({field: _item(column[i]) for field, column in zip(names, columns)}))
         return vector_of(rows, pmml_type, n)
+
     return Expr(pmml_type, scalar, vector, frozenset(names))
 
 
@@ -260,9 +284,12 @@ def _item(value):
 # ---------------------------------------------------------------- predicates
 
 _COMPARE = {
-    "equal": lambda a, b: a == b, "notEqual": lambda a, b: a != b,
-    "lessThan": lambda a, b: a < b, "lessOrEqual": lambda a, b: a <= b,
-    "greaterThan": lambda a, b: a > b, "greaterOrEqual": lambda a, b: a >= b,
+    "equal": lambda a, b: a == b,
+    "notEqual": lambda a, b: a != b,
+    "lessThan": lambda a, b: a < b,
+    "lessOrEqual": lambda a, b: a <= b,
+    "greaterThan": lambda a, b: a > b,
+    "greaterOrEqual": lambda a, b: a >= b,
 }
 
 
@@ -293,8 +320,8 @@ def _simple_predicate(node, scope):
 
         def vector(env, n):
             return (vector_missing(env[name]) == wanted).astype(np.float64)
-        return Predicate(scalar, vector, frozenset([name]),
-                         (name, lambda x: not wanted, (), wanted))
+
+        return Predicate(scalar, vector, frozenset([name]), (name, lambda x: not wanted, (), wanted))
     if operator not in _COMPARE:
         raise ModelLoadError(f"unknown operator {operator!r}", node.where())
     try:
@@ -312,6 +339,7 @@ def _simple_predicate(node, scope):
         out = compare(x, value).astype(np.float64)
         out[vector_missing(x)] = np.nan
         return out
+
     return Predicate(scalar, vector, frozenset([name]), (name, lambda x: compare(x, value), (value,), None))
 
 
@@ -332,8 +360,10 @@ def _set_predicate(node, scope):
         out = np.array([(v in members) == inside for v in x], dtype=np.float64) if len(x) else np.zeros(0)
         out[missing] = np.nan
         return out
-    return Predicate(scalar, vector, frozenset([name]),
-                     (name, lambda x: (x in members) == inside, tuple(members), None))
+
+    return Predicate(
+        scalar, vector, frozenset([name]), (name, lambda x: (x in members) == inside, tuple(members), None)
+    )
 
 
 def parse_array(node):
@@ -367,6 +397,7 @@ def _compound_predicate(node, scope):
     parts = [compile_predicate(child, scope) for child in node.children if child.tag in PREDICATE_TAGS]
     fields = frozenset().union(*(p.fields for p in parts))
     if operator == "surrogate":
+
         def scalar(env):
             for part in parts:
                 result = part.scalar(env)
@@ -381,6 +412,7 @@ def _compound_predicate(node, scope):
                 unset = np.isnan(out)
                 out[unset] = result[unset]
             return out
+
         return Predicate(scalar, vector, fields)
     if operator in ("and", "or"):
         decisive = operator == "or"  # the value that settles the result
@@ -401,8 +433,10 @@ def _compound_predicate(node, scope):
             unknown = np.any(np.isnan(results), axis=0)
             out = np.where(settled, float(decisive), np.where(unknown, np.nan, float(not decisive)))
             return out
+
         return Predicate(scalar, vector, fields)
     if operator == "xor":
+
         def scalar(env):
             results = [part.scalar(env) for part in parts]
             if any(r is None for r in results):
@@ -412,5 +446,6 @@ def _compound_predicate(node, scope):
         def vector(env, n):
             results = np.array([part.vector(env, n) for part in parts])
             return np.sum(results, axis=0) % 2
+
         return Predicate(scalar, vector, fields)
     raise ModelLoadError(f"unknown booleanOperator {operator!r}", node.where())

@@ -1,4 +1,5 @@
 """PMML built-in functions for Apply, with PMML's missing-value rules (missing in -> missing out)."""
+
 import math
 
 import numpy as np
@@ -10,24 +11,41 @@ from .expressions import EXPRESSION_TAGS, Expr, compile_expression
 from .values import NUMERIC, coerce, vector_missing, vector_of
 
 _NUMERIC_2 = {
-    "+": (lambda a, b: a + b, np.add), "-": (lambda a, b: a - b, np.subtract),
-    "*": (lambda a, b: a * b, np.multiply), "/": (lambda a, b: a / b if b != 0 else None, None),
+    "+": (lambda a, b: a + b, np.add),
+    "-": (lambda a, b: a - b, np.subtract),
+    "*": (lambda a, b: a * b, np.multiply),
+    "/": (lambda a, b: a / b if b != 0 else None, None),
     "pow": (lambda a, b: math.pow(a, b), np.power),
 }
 _NUMERIC_1 = {
-    "log10": (math.log10, np.log10), "ln": (math.log, np.log), "sqrt": (math.sqrt, np.sqrt),
-    "abs": (abs, np.abs), "exp": (math.exp, np.exp), "floor": (math.floor, np.floor),
-    "ceil": (math.ceil, np.ceil), "round": (lambda x: math.floor(x + 0.5), lambda x: np.floor(x + 0.5)),
-    "x-atan": (math.atan, np.arctan), "x-tanh": (math.tanh, np.tanh), "x-sin": (math.sin, np.sin),
-    "x-cos": (math.cos, np.cos), "x-expm1": (math.expm1, np.expm1), "x-log1p": (math.log1p, np.log1p),
+    "log10": (math.log10, np.log10),
+    "ln": (math.log, np.log),
+    "sqrt": (math.sqrt, np.sqrt),
+    "abs": (abs, np.abs),
+    "exp": (math.exp, np.exp),
+    "floor": (math.floor, np.floor),
+    "ceil": (math.ceil, np.ceil),
+    "round": (lambda x: math.floor(x + 0.5), lambda x: np.floor(x + 0.5)),
+    "x-atan": (math.atan, np.arctan),
+    "x-tanh": (math.tanh, np.tanh),
+    "x-sin": (math.sin, np.sin),
+    "x-cos": (math.cos, np.cos),
+    "x-expm1": (math.expm1, np.expm1),
+    "x-log1p": (math.log1p, np.log1p),
 }
 _AGGREGATES = {
-    "min": (min, np.min), "max": (max, np.max), "sum": (sum, np.sum),
-    "avg": (lambda xs: sum(xs) / len(xs), np.mean), "product": (math.prod, np.prod),
+    "min": (min, np.min),
+    "max": (max, np.max),
+    "sum": (sum, np.sum),
+    "avg": (lambda xs: sum(xs) / len(xs), np.mean),
+    "product": (math.prod, np.prod),
 }
 _COMPARISONS = {
-    "equal": lambda a, b: a == b, "notEqual": lambda a, b: a != b, "lessThan": lambda a, b: a < b,
-    "lessOrEqual": lambda a, b: a <= b, "greaterThan": lambda a, b: a > b,
+    "equal": lambda a, b: a == b,
+    "notEqual": lambda a, b: a != b,
+    "lessThan": lambda a, b: a < b,
+    "lessOrEqual": lambda a, b: a <= b,
+    "greaterThan": lambda a, b: a > b,
     "greaterOrEqual": lambda a, b: a >= b,
 }
 
@@ -55,6 +73,7 @@ def compile_apply(node, scope):
 
         def vector(env, n):
             return vector_of([scalar(_row(env, arguments, i)) for i in range(n)], pmml_type, n)
+
     return Expr(pmml_type, scalar, vector, fields)
 
 
@@ -74,6 +93,7 @@ def _safe(function):
             return function(*values)
         except (ValueError, TypeError, ZeroDivisionError, OverflowError):
             return None
+
     return call
 
 
@@ -89,6 +109,7 @@ def _function(name, arguments, node):
 
         scalar = _fast_arithmetic(name, left, right) or general
         if vector_op is None:
+
             def vector(env, n):
                 with np.errstate(divide="ignore", invalid="ignore"):
                     b = right.vector(env, n)
@@ -96,9 +117,11 @@ def _function(name, arguments, node):
                 out[b == 0] = np.nan
                 return out
         else:
+
             def vector(env, n):
                 with np.errstate(all="ignore"):
                     return vector_op(left.vector(env, n), right.vector(env, n))
+
         return scalar, vector, "double"
     if name in _NUMERIC_1 and len(arguments) == 1:
         scalar_op, vector_op = _NUMERIC_1[name]
@@ -112,6 +135,7 @@ def _function(name, arguments, node):
         def vector(env, n):
             with np.errstate(all="ignore"):
                 return vector_op(argument.vector(env, n)).astype(np.float64)
+
         return scalar, vector, "integer" if name in ("floor", "ceil", "round") else "double"
     if name in _AGGREGATES:
         scalar_op, vector_op = _AGGREGATES[name]
@@ -122,6 +146,7 @@ def _function(name, arguments, node):
 
         def vector(env, n):
             return vector_op(np.array([a.vector(env, n) for a in arguments]), axis=0)
+
         return scalar, vector, "double"
     if name in ("isMissing", "isNotMissing"):
         (argument,) = arguments
@@ -132,6 +157,7 @@ def _function(name, arguments, node):
 
         def vector(env, n):
             return (vector_missing(argument.vector(env, n)) == wanted).astype(np.float64)
+
         return scalar, vector, "boolean"
     if name in _COMPARISONS:
         compare = _COMPARISONS[name]
@@ -146,6 +172,7 @@ def _function(name, arguments, node):
             out = np.asarray(compare(a, b), dtype=np.float64)
             out[vector_missing(a) | vector_missing(b)] = np.nan
             return out
+
         return scalar, vector, "boolean"
     if name in ("and", "or"):
         combine = all if name == "and" else any
@@ -159,6 +186,7 @@ def _function(name, arguments, node):
             out = (np.all(values == 1.0, axis=0) if name == "and" else np.any(values == 1.0, axis=0)).astype(float)
             out[np.any(np.isnan(values), axis=0)] = np.nan
             return out
+
         return scalar, vector, "boolean"
     if name == "not":
         (argument,) = arguments
@@ -169,6 +197,7 @@ def _function(name, arguments, node):
 
         def vector(env, n):
             return 1.0 - argument.vector(env, n)
+
         return scalar, vector, "boolean"
     if name in ("isIn", "isNotIn"):
         value, *members = arguments
@@ -180,6 +209,7 @@ def _function(name, arguments, node):
 
         def vector(env, n):
             return vector_of([scalar(_row(env, arguments, i)) for i in range(n)], "boolean", n)
+
         return scalar, vector, "boolean"
     if name == "if":
         condition, then = arguments[0], arguments[1]
@@ -197,11 +227,13 @@ def _function(name, arguments, node):
         def vector(env, n):
             if pmml_type in NUMERIC or pmml_type == "boolean":
                 test = condition.vector(env, n)
-                out = np.where(test == 1.0, then.vector(env, n),
-                               otherwise.vector(env, n) if otherwise is not None else np.nan)
+                out = np.where(
+                    test == 1.0, then.vector(env, n), otherwise.vector(env, n) if otherwise is not None else np.nan
+                )
                 out[np.isnan(test)] = np.nan
                 return out.astype(np.float64)
             return vector_of([scalar(_row(env, arguments, i)) for i in range(n)], pmml_type, n)
+
         return scalar, vector, pmml_type
     if name == "threshold":
         left, right = arguments
@@ -215,12 +247,15 @@ def _function(name, arguments, node):
             out = (a > b).astype(np.float64)
             out[np.isnan(a) | np.isnan(b)] = np.nan
             return out
+
         return scalar, vector, "integer"
     string_functions = {
-        "uppercase": lambda s: s.upper(), "lowercase": lambda s: s.lower(),
+        "uppercase": lambda s: s.upper(),
+        "lowercase": lambda s: s.lower(),
         "trimBlanks": lambda s: s.strip(),
     }
     if name in string_functions or name in ("concat", "substring"):
+
         def call(values):
             if name == "concat":
                 parts = [str(v) for v in values]
@@ -228,7 +263,7 @@ def _function(name, arguments, node):
                 return "".join(parts)
             if name == "substring":
                 text, start, length = values
-                return text[int(start) - 1:int(start) - 1 + int(length)]
+                return text[int(start) - 1 : int(start) - 1 + int(length)]
             return string_functions[name](values[0])
 
         call = _safe_but_bounded(call)
@@ -239,6 +274,7 @@ def _function(name, arguments, node):
 
         def vector(env, n):
             return vector_of([scalar(_row(env, arguments, i)) for i in range(n)], "string", n)
+
         return scalar, vector, "string"
     if name == "formatNumber":
         value, pattern = arguments
@@ -260,18 +296,21 @@ def _function(name, arguments, node):
 
         def vector(env, n):
             return vector_of([scalar(_row(env, arguments, i)) for i in range(n)], "string", n)
+
         return scalar, vector, "string"
     raise UnsupportedElement(f"Apply function {name!r} is not supported by the native engine", node.where())
 
 
 def _check_result_length(length, name, node):
     if length > MAX_STRING_RESULT:
-        raise EvaluationError(f"{name} would produce {length:,} characters; the limit is {MAX_STRING_RESULT:,}",
-                              node.where())
+        raise EvaluationError(
+            f"{name} would produce {length:,} characters; the limit is {MAX_STRING_RESULT:,}", node.where()
+        )
 
 
 def _safe_but_bounded(function):
     """Like _safe (bad input -> missing), but a result over the limit is an error, not a missing value."""
+
     def call(*values):
         try:
             return function(*values)
@@ -279,6 +318,7 @@ def _safe_but_bounded(function):
             raise
         except (ValueError, TypeError, ZeroDivisionError, OverflowError):
             return None
+
     return call
 
 
@@ -286,6 +326,7 @@ def _fast_arithmetic(name, left, right):
     """Specialised scalar closures for the shapes exporters write most: (field or expression) op constant,
     e.g. a standard scaler's (x - mean) / scale, which dominate single-record time."""
     import operator
+
     if name not in ("+", "-", "*", "/") or right.constant is None or isinstance(right.constant, bool):
         return None
     c = float(right.constant)
@@ -298,10 +339,12 @@ def _fast_arithmetic(name, left, right):
         def scalar(env):
             a = env[field]
             return None if a is None else op(a, c)
+
         return scalar
     inner = left.scalar
 
     def scalar(env):
         a = inner(env)
         return None if a is None else op(a, c)
+
     return scalar

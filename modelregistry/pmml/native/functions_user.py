@@ -1,4 +1,5 @@
 """DefineFunction: user functions of the TransformationDictionary, inlined at their Apply."""
+
 from ..errors import ModelLoadError, UnsupportedElement
 from .expressions import Expr, Scope, compile_expression, expression_child
 
@@ -24,6 +25,7 @@ def compile_define_functions(nodes, scope):
 def _unsupported(error):
     def build(arguments, node):
         raise error
+
     return build
 
 
@@ -39,8 +41,10 @@ def _user_function(body, parameters, pmml_type):
 
         def vector(env, n):
             return body.vector({p: a.vector(env, n) for p, a in zip(names, arguments)}, n)
+
         fields = frozenset().union(*(a.fields for a in arguments)) if arguments else frozenset()
         return Expr(pmml_type or body.pmml_type, scalar, vector, fields)
+
     return build
 
 

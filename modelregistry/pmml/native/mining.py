@@ -1,5 +1,6 @@
 """MiningModel with Segmentation. Segments that are plain trees are evaluated together through
 one set of tree tables (the ensemble fast path); anything else segment by segment."""
+
 import numpy as np
 
 from ..errors import ModelLoadError, UnsupportedElement
@@ -7,14 +8,24 @@ from .expressions import compile_predicate, predicate_child
 from .prediction import MISSING_PREDICTION, Prediction, argmax_category, vector_argmax
 from .tree import LeafPayload, TreeTables, ensemble_tables_fit
 
-METHODS = ("modelChain", "sum", "average", "weightedAverage", "median", "max", "majorityVote",
-           "weightedMajorityVote", "selectFirst")
+METHODS = (
+    "modelChain",
+    "sum",
+    "average",
+    "weightedAverage",
+    "median",
+    "max",
+    "majorityVote",
+    "weightedMajorityVote",
+    "selectFirst",
+)
 
 
 class MiningCore:
     def __init__(self, node, scope, function_name, target_type, categories):
         from ..reader import MODEL_TAGS
         from .compile import ModelPipeline
+
         segmentation = node.find("Segmentation")
         if segmentation is None:
             raise UnsupportedElement("MiningModel without Segmentation", node.where())
@@ -37,8 +48,7 @@ class MiningCore:
             pipeline = ModelPipeline(models[0], scope.child(), _data_fields_of(scope), top_level=False)
             # Later segments of a chain read the output fields of earlier ones.
             scope.types.update(pipeline.output.types)
-            self.segments.append((predicate, pipeline, float(segment.get("weight", "1")),
-                                  predicate_node.tag == "True"))
+            self.segments.append((predicate, pipeline, float(segment.get("weight", "1")), predicate_node.tag == "True"))
         if not self.segments:
             raise ModelLoadError("Segmentation has no Segment", segmentation.where())
         if self.categories is None and function_name == "classification":
@@ -48,9 +58,13 @@ class MiningCore:
                     break
         self.ensemble = None
         if self.method in ("sum", "average", "weightedAverage", "majorityVote", "weightedMajorityVote") and all(
-                always and pipeline.tag == "TreeModel" and pipeline.trivial and pipeline.core.tables is not None
-                and pipeline.function_name == function_name
-                for _, pipeline, _, always in self.segments):
+            always
+            and pipeline.tag == "TreeModel"
+            and pipeline.trivial
+            and pipeline.core.tables is not None
+            and pipeline.function_name == function_name
+            for _, pipeline, _, always in self.segments
+        ):
             programs = [pipeline.core.program for _, pipeline, _, _ in self.segments]
             if not any(program.synthetic for program in programs) and ensemble_tables_fit(programs):
                 self.ensemble = TreeTables(programs, scope.types)
@@ -139,13 +153,19 @@ class MiningCore:
         if self.method in ("majorityVote", "weightedMajorityVote"):
             votes = weights if self.method == "weightedMajorityVote" else masks.astype(float)
             total = votes.sum(axis=0)
-            probabilities = {c: (votes * np.array([_equals(p.value, c) for _, p in weighted])).sum(axis=0) / total
-                             for c in categories}
+            probabilities = {
+                c: (votes * np.array([_equals(p.value, c) for _, p in weighted])).sum(axis=0) / total
+                for c in categories
+            }
         else:
             probabilities = {}
             for category in categories:
-                values = np.array([p.probabilities.get(category, np.zeros(n)) if p.probabilities else np.full(n, np.nan)
-                                   for _, p in weighted])
+                values = np.array(
+                    [
+                        p.probabilities.get(category, np.zeros(n)) if p.probabilities else np.full(n, np.nan)
+                        for _, p in weighted
+                    ]
+                )
                 probabilities[category] = self._reduce(values, weights, masks)
         return Prediction(vector_argmax(categories, probabilities, n, self.target_type), probabilities)
 
@@ -252,6 +272,7 @@ def _merge(old, new, applies):
         if a is None or b is None:
             return b if a is None else a
         return np.where(applies, b, a)
+
     probabilities = None
     if new.probabilities is not None or old.probabilities is not None:
         keys = set(new.probabilities or {}) | set(old.probabilities or {})

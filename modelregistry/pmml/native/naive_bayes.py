@@ -1,4 +1,5 @@
 """NaiveBayesModel: count tables for discrete inputs, Gaussian densities for continuous ones."""
+
 import math
 
 import numpy as np
@@ -17,8 +18,10 @@ class NaiveBayesCore:
         self.target_type = target_type
         self.threshold = float(node.get("threshold", "0"))
         output = node.find("BayesOutput")
-        priors = {coerce(c.get("value"), target_type): float(c.get("count"))
-                  for c in output.find("TargetValueCounts").findall("TargetValueCount")}
+        priors = {
+            coerce(c.get("value"), target_type): float(c.get("count"))
+            for c in output.find("TargetValueCounts").findall("TargetValueCount")
+        }
         self.categories = list(priors)
         self.priors = np.array([priors[c] for c in self.categories])
         self.inputs = []
@@ -34,16 +37,26 @@ class NaiveBayesCore:
                     distribution = stat.find("GaussianDistribution")
                     if distribution is None:
                         raise UnsupportedElement("TargetValueStat other than GaussianDistribution", stat.where())
-                    gaussians[coerce(stat.get("value"), target_type)] = (float(distribution.get("mean")),
-                                                                         float(distribution.get("variance")))
-                self.inputs.append((name, expression, "gaussian",
-                                    np.array([gaussians[c][0] for c in self.categories]),
-                                    np.array([gaussians[c][1] for c in self.categories])))
+                    gaussians[coerce(stat.get("value"), target_type)] = (
+                        float(distribution.get("mean")),
+                        float(distribution.get("variance")),
+                    )
+                self.inputs.append(
+                    (
+                        name,
+                        expression,
+                        "gaussian",
+                        np.array([gaussians[c][0] for c in self.categories]),
+                        np.array([gaussians[c][1] for c in self.categories]),
+                    )
+                )
                 continue
             table = {}
             for pair in bayes_input.findall("PairCounts"):
-                counts = {coerce(c.get("value"), target_type): float(c.get("count"))
-                          for c in pair.find("TargetValueCounts").findall("TargetValueCount")}
+                counts = {
+                    coerce(c.get("value"), target_type): float(c.get("count"))
+                    for c in pair.find("TargetValueCounts").findall("TargetValueCount")
+                }
                 table[coerce(pair.get("value"), field_type)] = np.array([counts.get(c, 0.0) for c in self.categories])
             totals = np.sum(list(table.values()), axis=0)
             self.inputs.append((name, expression, "counts", table, totals))

@@ -1,4 +1,5 @@
 """NeuralNetwork: feed-forward layers with the PMML activation functions and layer normalisation."""
+
 import math
 
 import numpy as np
@@ -10,10 +11,17 @@ from .prediction import Prediction, first_row, one_row_env, vector_argmax
 from .values import coerce
 
 ACTIVATIONS = {
-    "logistic": lambda z: 1.0 / (1.0 + np.exp(-z)), "tanh": np.tanh, "identity": lambda z: z,
-    "exponential": np.exp, "reciprocal": lambda z: 1.0 / z, "square": lambda z: z * z,
-    "Gauss": lambda z: np.exp(-z * z), "sine": np.sin, "cosine": np.cos,
-    "Elliott": lambda z: z / (1.0 + np.abs(z)), "arctan": lambda z: 2.0 * np.arctan(z) / math.pi,
+    "logistic": lambda z: 1.0 / (1.0 + np.exp(-z)),
+    "tanh": np.tanh,
+    "identity": lambda z: z,
+    "exponential": np.exp,
+    "reciprocal": lambda z: 1.0 / z,
+    "square": lambda z: z * z,
+    "Gauss": lambda z: np.exp(-z * z),
+    "sine": np.sin,
+    "cosine": np.cos,
+    "Elliott": lambda z: z / (1.0 + np.abs(z)),
+    "arctan": lambda z: 2.0 * np.arctan(z) / math.pi,
     "rectifier": lambda z: np.maximum(z, 0.0),
 }
 
@@ -35,7 +43,7 @@ class NeuralNetworkCore:
             activation = layer.get("activationFunction", default_activation)
             if activation == "threshold":
                 threshold = float(layer.get("threshold", default_threshold))
-                function = (lambda t: (lambda z: np.where(z > t, 1.0, 0.0)))(threshold)
+                function = (lambda t: lambda z: np.where(z > t, 1.0, 0.0))(threshold)
             elif activation in ACTIVATIONS:
                 function = ACTIVATIONS[activation]
             else:

@@ -1,14 +1,26 @@
 """Output fields: predicted value, probabilities per class, reason codes by rank, entity ids,
 transformed values. They are written into the environment so later segments can read them."""
+
 import numpy as np
 
 from ..errors import UnsupportedElement
 from .expressions import compile_expression, expression_child
 from .values import coerce
 
-FEATURES = ("predictedValue", "predictedDisplayValue", "probability", "confidence", "affinity",
-            "reasonCode", "entityId", "clusterId", "clusterAffinity", "entityAffinity", "transformedValue",
-            "decision")
+FEATURES = (
+    "predictedValue",
+    "predictedDisplayValue",
+    "probability",
+    "confidence",
+    "affinity",
+    "reasonCode",
+    "entityId",
+    "clusterId",
+    "clusterAffinity",
+    "entityAffinity",
+    "transformedValue",
+    "decision",
+)
 
 
 class OutputFields:
@@ -59,8 +71,11 @@ class OutputFields:
             if feature == "predictedValue":
                 value = prediction.value
             elif feature == "predictedDisplayValue":
-                value = prediction.display if prediction.display is not None else (
-                    None if prediction.value is None else self._display(prediction.value))
+                value = (
+                    prediction.display
+                    if prediction.display is not None
+                    else (None if prediction.value is None else self._display(prediction.value))
+                )
             elif feature == "clusterAffinity":
                 affinities = prediction.affinities or {}
                 value = affinities.get(category if category is not None else prediction.value)
@@ -87,8 +102,9 @@ class OutputFields:
                 if prediction.display is not None:
                     value = prediction.display
                 else:
-                    value = np.array([None if v is None or v != v else self._display(v) for v in prediction.value],
-                                     dtype=object)
+                    value = np.array(
+                        [None if v is None or v != v else self._display(v) for v in prediction.value], dtype=object
+                    )
             elif feature == "clusterAffinity":
                 affinities = prediction.affinities or {}
                 if category is not None:
@@ -112,7 +128,6 @@ class OutputFields:
             if value is None:
                 value = np.full(n, np.nan)
             env[name] = value
-
 
     def _display(self, value):
         text = _text(value)

@@ -1,4 +1,5 @@
 """RegressionModel and GeneralRegressionModel cores."""
+
 import math
 
 import numpy as np
@@ -16,6 +17,7 @@ def _probit(y):
 
 def _vector_probit(y):
     from math import erfc
+
     return np.array([0.5 * erfc(-v / SQRT2) if v == v else np.nan for v in y])
 
 
@@ -60,8 +62,15 @@ class RegressionCore:
                     scope.type_of(name, p)
                 terms.append((names, float(p.get("coefficient"))))
             category = table.get("targetCategory")
-            self.tables.append((coerce(category, target_type) if category is not None else None,
-                                intercept, numeric, list(categorical.items()), terms))
+            self.tables.append(
+                (
+                    coerce(category, target_type) if category is not None else None,
+                    intercept,
+                    numeric,
+                    list(categorical.items()),
+                    terms,
+                )
+            )
         if not self.tables:
             raise ModelLoadError("RegressionModel has no RegressionTable", node.where())
         self.target_type = target_type
@@ -76,7 +85,7 @@ class RegressionCore:
             x = env[name]
             if x is None:
                 return None
-            y += coefficient * (x if exponent == 1.0 else x ** exponent)
+            y += coefficient * (x if exponent == 1.0 else x**exponent)
         for name, coefficients in categorical:
             x = env[name]
             if x is None:
@@ -97,7 +106,7 @@ class RegressionCore:
         y = np.full(n, intercept)
         for name, coefficient, exponent in numeric:
             x = env[name]
-            y += coefficient * (x if exponent == 1.0 else x ** exponent)
+            y += coefficient * (x if exponent == 1.0 else x**exponent)
         for name, coefficients in categorical:
             x = env[name]
             if x.dtype == object:
@@ -173,8 +182,13 @@ class GeneralRegressionCore:
     def __init__(self, node, scope, function_name, target_type, categories):
         self.function_name = function_name
         self.model_type = node.get("modelType")
-        if self.model_type not in ("regression", "generalLinear", "generalizedLinear",
-                                   "multinomialLogistic", "ordinalMultinomial"):
+        if self.model_type not in (
+            "regression",
+            "generalLinear",
+            "generalizedLinear",
+            "multinomialLogistic",
+            "ordinalMultinomial",
+        ):
             raise UnsupportedElement(f"GeneralRegressionModel modelType {self.model_type!r}", node.where())
         self.target_type = target_type
         link = node.get("linkFunction")
@@ -195,7 +209,9 @@ class GeneralRegressionCore:
             name = cell.get("predictorName")
             field_type = scope.type_of(name, cell)
             if name in factors:
-                cells.setdefault(cell.get("parameterName"), []).append((name, True, coerce(cell.get("value"), field_type)))
+                cells.setdefault(cell.get("parameterName"), []).append(
+                    (name, True, coerce(cell.get("value"), field_type))
+                )
             else:
                 cells.setdefault(cell.get("parameterName"), []).append((name, False, float(cell.get("value", "1"))))
         self.parameters = [(p, cells.get(p, [])) for p in parameters]
@@ -226,7 +242,7 @@ class GeneralRegressionCore:
                 v = env[name]
                 if v is None:
                     return None
-                x *= (1.0 if v == value else 0.0) if is_factor else v ** value
+                x *= (1.0 if v == value else 0.0) if is_factor else v**value
             row[parameter] = x
         return row
 
@@ -240,7 +256,7 @@ class GeneralRegressionCore:
                     term = (v == value).astype(np.float64)
                     term[vector_missing(v)] = np.nan
                 else:
-                    term = v ** value
+                    term = v**value
                 x = x * term
             row[parameter] = x
         return row
@@ -269,8 +285,10 @@ class GeneralRegressionCore:
             probabilities[self.categories[-1]] = 1.0 - previous
             return probabilities
         if self.link == "softmax":
-            ys = [self._linear(design, self.betas.get(c, {}), zero) if c != self.reference else zero
-                  for c in self.categories]
+            ys = [
+                self._linear(design, self.betas.get(c, {}), zero) if c != self.reference else zero
+                for c in self.categories
+            ]
             if vector:
                 matrix = normalise_vector("softmax", np.array(ys))
                 return dict(zip(self.categories, matrix))

@@ -1,4 +1,5 @@
 """RuleSetModel: SimpleRules (CompoundRules flattened) with firstHit, weightedSum or weightedMax."""
+
 from ..errors import UnsupportedElement
 from .expressions import compile_predicate, predicate_child
 from .prediction import MISSING_PREDICTION, Prediction, row_env, stack_predictions
@@ -28,9 +29,15 @@ class RuleSetCore:
             if child.tag == "CompoundRule":
                 self._flatten(child, scope, conditions + [predicate])
                 continue
-            self.rules.append((conditions + [predicate], coerce(child.get("score"), self.target_type),
-                               float(child.get("weight", "1")), float(child.get("confidence", "1")),
-                               child.get("id")))
+            self.rules.append(
+                (
+                    conditions + [predicate],
+                    coerce(child.get("score"), self.target_type),
+                    float(child.get("weight", "1")),
+                    float(child.get("confidence", "1")),
+                    child.get("id"),
+                )
+            )
         return self.rules
 
     def predict_one(self, env):
@@ -54,5 +61,6 @@ class RuleSetCore:
         return Prediction(best, None, None, confidences={c: t / len(self.rules) for c, t in totals.items()})
 
     def predict_many(self, env, n):
-        return stack_predictions([self.predict_one(row_env(env, i)) for i in range(n)], self.categories,
-                                 self.target_type, n)
+        return stack_predictions(
+            [self.predict_one(row_env(env, i)) for i in range(n)], self.categories, self.target_type, n
+        )

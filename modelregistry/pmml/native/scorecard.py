@@ -1,4 +1,5 @@
 """Scorecard: partial scores, baselines and reason codes ranked by points lost, never repeated."""
+
 import numpy as np
 
 from ..errors import ModelLoadError
@@ -77,14 +78,17 @@ class ScorecardCore:
         reason_codes = None
         if self.use_reason_codes:
             # Only characteristics that lost points give a reason; each code once, largest loss first.
-            ranked = sorted(((p, i, c) for i, (c, p) in enumerate(points_by_code.items()) if p > 0),
-                            key=lambda item: (-item[0], item[1]))
+            ranked = sorted(
+                ((p, i, c) for i, (c, p) in enumerate(points_by_code.items()) if p > 0),
+                key=lambda item: (-item[0], item[1]),
+            )
             reason_codes = [code for _, _, code in ranked]
         return Prediction(total, None, None, reason_codes)
 
     def predict_many(self, env, n):
         if any(not isinstance(s, float) for _, a in self.characteristics for _, s, _ in a):
             from .prediction import stack_predictions
+
             return stack_predictions([self.predict_one(row_env(env, i)) for i in range(n)], None, "double", n)
         codes = list(dict.fromkeys(code for _, a in self.characteristics for _, _, code in a))
         code_index = {code: i for i, code in enumerate(codes)}

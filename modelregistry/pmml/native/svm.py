@@ -1,4 +1,5 @@
 """SupportVectorMachineModel: kernels over a vector dictionary; OneAgainstOne votes or OneAgainstAll."""
+
 import numpy as np
 
 from ..errors import ModelLoadError, UnsupportedElement
@@ -52,10 +53,16 @@ class SupportVectorMachineCore:
             support = np.array([vectors[i] for i in ids]) if ids else np.zeros((0, len(self.fields)))
             target = machine.get("targetCategory")
             alternate = machine.get("alternateTargetCategory")
-            self.machines.append((support, alphas, float(coefficients.get("absoluteValue", "0")),
-                                  coerce(target, target_type) if target is not None else None,
-                                  coerce(alternate, target_type) if alternate is not None else None,
-                                  float(machine.get("threshold", self.threshold))))
+            self.machines.append(
+                (
+                    support,
+                    alphas,
+                    float(coefficients.get("absoluteValue", "0")),
+                    coerce(target, target_type) if target is not None else None,
+                    coerce(alternate, target_type) if alternate is not None else None,
+                    float(machine.get("threshold", self.threshold)),
+                )
+            )
         if function_name == "classification":
             found = []
             for _, _, _, target, alternate, _ in self.machines:
@@ -107,6 +114,7 @@ class SupportVectorMachineCore:
         for i in range(n):
             rows.append(MISSING_PREDICTION if missing[i] else self._classify([float(d[i]) for d in decisions]))
         from .prediction import stack_predictions
+
         return stack_predictions(rows, self.categories, self.target_type, n)
 
     def _classify(self, decisions):
@@ -129,14 +137,19 @@ class SupportVectorMachineCore:
         return Prediction(winner, None)
 
     def predict_one(self, env):
-        arrays = {name: np.array([env[name]], dtype=object if isinstance(env[name], str) else np.float64)
-                  if env[name] is not None else np.array([np.nan]) for name, _ in self.fields}
+        arrays = {
+            name: np.array([env[name]], dtype=object if isinstance(env[name], str) else np.float64)
+            if env[name] is not None
+            else np.array([np.nan])
+            for name, _ in self.fields
+        }
         prediction = self.predict_many(arrays, 1)
         value = prediction.value[0]
         if isinstance(value, float) and value != value:
             return MISSING_PREDICTION
         if value is None:
             return MISSING_PREDICTION
-        probabilities = ({c: float(p[0]) for c, p in prediction.probabilities.items()}
-                         if prediction.probabilities else None)
+        probabilities = (
+            {c: float(p[0]) for c, p in prediction.probabilities.items()} if prediction.probabilities else None
+        )
         return Prediction(value.item() if hasattr(value, "item") else value, probabilities)

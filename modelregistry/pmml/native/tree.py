@@ -8,6 +8,7 @@ decisions are constant; a table per column gives, per class, the bitmask of leav
 in every tree, and AND-ing one table row per column leaves exactly the exit leaf of each tree
 (several trees at once when they form an ensemble). The scalar path walks the same graph.
 """
+
 import bisect
 
 import numpy as np
@@ -37,8 +38,17 @@ class Decision:
 
 
 class TreeNode:
-    __slots__ = ("id", "score", "probabilities", "confidences", "predicate", "children", "default_child",
-                 "record_count", "xml")
+    __slots__ = (
+        "id",
+        "score",
+        "probabilities",
+        "confidences",
+        "predicate",
+        "children",
+        "default_child",
+        "record_count",
+        "xml",
+    )
 
 
 def _read_node(node, scope, target_type, categories, counter):
@@ -66,15 +76,17 @@ def _read_node(node, scope, target_type, categories, counter):
             else:
                 probabilities[category] = counts.get(category, 0.0) / total if total > 0 else 0.0
         tree_node.probabilities = probabilities
-        tree_node.confidences = {coerce(d.get("value"), target_type): float(d.get("confidence"))
-                                 for d in distributions if d.get("confidence") is not None} or None
+        tree_node.confidences = {
+            coerce(d.get("value"), target_type): float(d.get("confidence"))
+            for d in distributions
+            if d.get("confidence") is not None
+        } or None
         if tree_node.score is None:
             tree_node.score = max(categories, key=lambda c: probabilities.get(c, 0.0))
     else:
         tree_node.probabilities = None
         tree_node.confidences = None
-    tree_node.children = [_read_node(child, scope, target_type, categories, counter)
-                          for child in node.findall("Node")]
+    tree_node.children = [_read_node(child, scope, target_type, categories, counter) for child in node.findall("Node")]
     return tree_node
 
 
@@ -152,7 +164,11 @@ class TreeProgram:
             item = stack.pop()
             if isinstance(item, Leaf):
                 continue
-            for target in {id(item.true): item.true, id(item.false): item.false, id(item.missing): item.missing}.values():
+            for target in {
+                id(item.true): item.true,
+                id(item.false): item.false,
+                id(item.missing): item.missing,
+            }.values():
                 if id(target) in seen:
                     return True
                 seen.add(id(target))
@@ -266,6 +282,7 @@ class ColumnClasses:
             classes[np.isnan(values)] = self.missing_class
             return classes
         import pandas as pd
+
         series = pd.Series(values, dtype=object)
         classes = series.map(self.index).to_numpy(dtype=np.float64, na_value=len(self.points)).copy()
         classes[np.equal(values, None)] = self.missing_class
@@ -293,8 +310,12 @@ class TreeTables:
             for decision in decisions:
                 below = bits[id(decision)]
                 # Row 0/1/2: leaves kept when the decision takes its true/false/missing edge.
-                keep = np.stack([_words(~(below & ~bits[id(target)]) & ((1 << (64 * words)) - 1), words)
-                                 for target in (decision.true, decision.false, decision.missing)])
+                keep = np.stack(
+                    [
+                        _words(~(below & ~bits[id(target)]) & ((1 << (64 * words)) - 1), words)
+                        for target in (decision.true, decision.false, decision.missing)
+                    ]
+                )
                 columns.setdefault(decision.column, []).append((tree, decision, keep))
         self.columns = []
         for column, entries in columns.items():
@@ -317,12 +338,22 @@ class TreeTables:
             start += classes.count
         self._offsets = offsets
         trees, words = len(self.programs), self.words
-        self._stacked = (np.concatenate([table for _, _, table in self.columns]) if self.columns
-                         else np.zeros((0, trees * words), dtype=np.uint64))
+        self._stacked = (
+            np.concatenate([table for _, _, table in self.columns])
+            if self.columns
+            else np.zeros((0, trees * words), dtype=np.uint64)
+        )
         self._stacked = np.concatenate([self._stacked, self.base.reshape(1, trees * words)])
-        self._scalar_columns = [(column, classes.numeric, classes.points.tolist() if classes.numeric else classes.index,
-                                 classes.missing_class, offset)
-                                for (column, classes, _), offset in zip(self.columns, offsets)]
+        self._scalar_columns = [
+            (
+                column,
+                classes.numeric,
+                classes.points.tolist() if classes.numeric else classes.index,
+                classes.missing_class,
+                offset,
+            )
+            for (column, classes, _), offset in zip(self.columns, offsets)
+        ]
 
     def exit_bits_one(self, env):
         """(trees,) exit leaf bits for one record (a dict of Python values)."""
@@ -357,9 +388,12 @@ class TreeTables:
         if n <= block:
             return reduce(self._exit_bits(classes, n))
         # Blocks keep the (rows x trees) masks in cache.
-        return np.concatenate([reduce(self._exit_bits([c[start:start + block] for c in classes],
-                                                      min(block, n - start)))
-                               for start in range(0, n, block)])
+        return np.concatenate(
+            [
+                reduce(self._exit_bits([c[start : start + block] for c in classes], min(block, n - start)))
+                for start in range(0, n, block)
+            ]
+        )
 
     def _exit_bits(self, classes, n):
         trees, words = len(self.programs), self.words
@@ -395,7 +429,9 @@ def _subtree_bits(root, bit_of):
             value = visit(item.true) | visit(item.false) | visit(item.missing)
         bits[key] = value
         return value
+
     import sys
+
     sys.setrecursionlimit(max(10000, sys.getrecursionlimit()))
     visit(root)
     return bits
@@ -444,7 +480,7 @@ class LeafPayload:
                     self.probabilities[tree, bit] = [1.0 if c == node.score else 0.0 for c in categories]
                 if node.confidences is not None:
                     self.has_confidences = True
-                    factor = program.penalty ** leaf.penalty_steps
+                    factor = program.penalty**leaf.penalty_steps
                     self.confidences[tree, bit] = [node.confidences.get(c, 0.0) * factor for c in categories]
 
 
@@ -464,22 +500,29 @@ class TreeCore:
 
     def predict_many(self, env, n):
         from .prediction import rowwise
+
         self.program.synthetic_many(env, n)
         if self.tables is None:
-            return rowwise(lambda row: leaf_prediction(self.program.leaf_one(row), self.program),
-                           env, n, self.categories, self.target_type)
+            return rowwise(
+                lambda row: leaf_prediction(self.program.leaf_one(row), self.program),
+                env,
+                n,
+                self.categories,
+                self.target_type,
+            )
         bits = self.tables.exit_bits(env, n)[:, 0]
         return payload_prediction(self.payload, 0, bits, self.target_type)
 
 
 def leaf_prediction(leaf, program):
     from .prediction import MISSING_PREDICTION, Prediction
+
     node = leaf.node
     if node is None:
         return MISSING_PREDICTION
     confidences = node.confidences
     if confidences is not None and leaf.penalty_steps:
-        factor = program.penalty ** leaf.penalty_steps
+        factor = program.penalty**leaf.penalty_steps
         confidences = {c: v * factor for c, v in confidences.items()}
     probabilities = node.probabilities
     if program.categories is not None and probabilities is None:
@@ -489,6 +532,7 @@ def leaf_prediction(leaf, program):
 
 def payload_prediction(payload, tree, bits, target_type):
     from .prediction import Prediction
+
     entity = payload.entity[tree, bits]
     if payload.categories is None:
         return Prediction(payload.score[tree, bits], None, entity)

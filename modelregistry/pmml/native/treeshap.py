@@ -8,6 +8,7 @@ or a derived field of the model's own transformations). For a `sum` ensemble (bo
 output is the sum of the trees' scores (log-odds for a logistic link); for an `average` ensemble of
 classification trees (a random forest) it is the average probability of `category`.
 """
+
 import numpy as np
 
 from ..errors import UnsupportedElement
@@ -20,8 +21,11 @@ def _ensemble(pipeline):
     core = getattr(pipeline, "core", None)
     if isinstance(core, MiningCore):
         segments = core.segments
-        if core.method in ("sum", "average", "weightedAverage") and segments and all(
-                isinstance(getattr(p, "core", None), TreeCore) for _, p, _, _ in segments):
+        if (
+            core.method in ("sum", "average", "weightedAverage")
+            and segments
+            and all(isinstance(getattr(p, "core", None), TreeCore) for _, p, _, _ in segments)
+        ):
             return core.method, [(weight, p.core.program) for _, p, weight, _ in segments]
         for _, segment_pipeline, _, _ in segments:
             found = _ensemble(segment_pipeline)
@@ -125,8 +129,9 @@ class _Explainer:
             if not len(chosen) and not is_hot:
                 continue
             fraction = len(chosen) / len(rows) if len(rows) else 0.0
-            self._recurse(target, env, chosen, path, fraction * incoming_zero, incoming_one if is_hot else 0.0,
-                          column, phi)
+            self._recurse(
+                target, env, chosen, path, fraction * incoming_zero, incoming_one if is_hot else 0.0, column, phi
+            )
 
 
 def _extend(path, zero, one, feature):

@@ -4,6 +4,7 @@ Scalar path: numbers are Python floats, strings str, booleans bool, missing is N
 Vector path: numeric fields are float64 arrays with NaN for missing; other fields object arrays
 with None for missing; booleans are float arrays of 1.0/0.0 (NaN = unknown).
 """
+
 import math
 
 import numpy as np
@@ -130,6 +131,7 @@ def vector_isin(array, members):
     members = list(members)
     if array.dtype == object:
         import pandas as pd
+
         return pd.Series(array, dtype=object).isin(members).to_numpy()
     return np.isin(array, np.array(members, dtype=np.float64))
 

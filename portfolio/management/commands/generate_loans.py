@@ -7,8 +7,10 @@ from portfolio.demo import synthetic_loans_create
 
 
 class Command(BaseCommand):
-    help = ("Generate N synthetic loans (default 1,000,000), resampled from the Lending Club rows with jitter, "
-            "attributes encrypted; for benchmarks.")
+    help = (
+        "Generate N synthetic loans (default 1,000,000), resampled from the Lending Club rows with jitter, "
+        "attributes encrypted; for benchmarks."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("partner", help="The partner's slug.")
@@ -23,6 +25,9 @@ class Command(BaseCommand):
         started = time.perf_counter()
         timings = synthetic_loans_create(partner=target, count=loans, seed=seed, prefix=prefix)
         elapsed = time.perf_counter() - started
-        self.stdout.write(self.style.SUCCESS(
-            f"{timings['created']} loans in {elapsed:.1f} s (build {timings['build']} s, encrypt {timings['encrypt']} s, "
-            f"insert {timings['insert']} s)."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{timings['created']} loans in {elapsed:.1f} s (build {timings['build']} s, encrypt {timings['encrypt']} s, "
+                f"insert {timings['insert']} s)."
+            )
+        )

@@ -6,8 +6,10 @@ from portfolio.services.loans import loan_import_csv
 
 
 class Command(BaseCommand):
-    help = ("Import loans from a CSV file (external_id, origination_date, balance, status, optional origination_score, "
-            "then data-dictionary names). Nothing is imported while any row is wrong; every bad cell is listed.")
+    help = (
+        "Import loans from a CSV file (external_id, origination_date, balance, status, optional origination_score, "
+        "then data-dictionary names). Nothing is imported while any row is wrong; every bad cell is listed."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("partner", help="The partner's slug.")

@@ -1,4 +1,5 @@
 """FEEL (Friendly Enough Expression Language): parse once, compile to closures, evaluate many."""
+
 import re
 
 from .builtins import MULTI_WORD_BUILTINS, to_text
@@ -28,6 +29,16 @@ def compile_feel_unary_tests(text, known_names=()):
     return tree, compile_unary_tests(tree)
 
 
-__all__ = ['vocabulary', 'compile_feel_expression', 'compile_feel_unary_tests', 'FeelSyntaxError',
-           'FeelEvaluationError', 'Decimal', 'Range', 'YearsMonthsDuration', 'duration_text', 'parse_duration',
-           'to_text']
+__all__ = [
+    "vocabulary",
+    "compile_feel_expression",
+    "compile_feel_unary_tests",
+    "FeelSyntaxError",
+    "FeelEvaluationError",
+    "Decimal",
+    "Range",
+    "YearsMonthsDuration",
+    "duration_text",
+    "parse_duration",
+    "to_text",
+]

@@ -1,4 +1,5 @@
 """FEEL built-in functions (DMN 1.5, 10.3.4); every one returns null on bad arguments."""
+
 import datetime
 import decimal
 import functools
@@ -53,8 +54,15 @@ def _extreme(arguments, sign):
             return None
         if order * sign > 0:
             best = item
-    if len(items) == 1 and kind_of(best) not in ('number', 'string', 'date', 'date and time', 'time',
-                                                  'days and time duration', 'years and months duration'):
+    if len(items) == 1 and kind_of(best) not in (
+        "number",
+        "string",
+        "date",
+        "date and time",
+        "time",
+        "days and time duration",
+        "years and months duration",
+    ):
         return None
     return best
 
@@ -225,14 +233,14 @@ def feel_substring(string, start, length=None):
     characters = list(string)  # FEEL counts code points
     start = int(start.to_integral_value(rounding=decimal.ROUND_HALF_EVEN))
     if start == 0 or abs(start) > len(characters) and start < 0:
-        return None if start == 0 else ''.join(characters[:int(length)] if length is not None else characters)
+        return None if start == 0 else "".join(characters[: int(length)] if length is not None else characters)
     index = start - 1 if start > 0 else len(characters) + start
     if length is not None:
         length = int(length)
         if length < 0:
             return None
     end = len(characters) if length is None else index + length
-    return ''.join(characters[index:end])
+    return "".join(characters[index:end])
 
 
 def feel_string_length(string):
@@ -262,7 +270,7 @@ def feel_ends_with(string, match):
 def feel_substring_before(string, match):
     if type(string) is not str or type(match) is not str:
         return None
-    return string.split(match, 1)[0] if match and match in string else ''
+    return string.split(match, 1)[0] if match and match in string else ""
 
 
 def feel_substring_after(string, match):
@@ -270,10 +278,10 @@ def feel_substring_after(string, match):
         return None
     if not match:
         return string
-    return string.split(match, 1)[1] if match in string else ''
+    return string.split(match, 1)[1] if match in string else ""
 
 
-CLASS_SUBTRACTION = re.compile(r'\[([^\[\]]*)-\[([^\[\]]*)\]\]')
+CLASS_SUBTRACTION = re.compile(r"\[([^\[\]]*)-\[([^\[\]]*)\]\]")
 
 
 def _without_free_spacing(pattern):
@@ -284,21 +292,28 @@ def _without_free_spacing(pattern):
             continue  # dropped even after a backslash: `\ s` is `\s`
         if escaped:
             escaped = False
-        elif character == '\\':
+        elif character == "\\":
             escaped = True
-        elif character == '[':
+        elif character == "[":
             in_class = True
-        elif character == ']':
+        elif character == "]":
             in_class = False
         kept.append(character)
-    return ''.join(kept)
+    return "".join(kept)
 
 
-UNICODE_BLOCKS = {'IsBasicLatin': '\x00-\x7f', 'IsLatin-1Supplement': '\x80-\xff',
-                  'IsLatinExtended-A': '\u0100-\u017f', 'IsLatinExtended-B': '\u0180-\u024f',
-                  'IsGreek': '\u0370-\u03ff', 'IsGreekandCoptic': '\u0370-\u03ff', 'IsCyrillic': '\u0400-\u04ff',
-                  'IsHebrew': '\u0590-\u05ff', 'IsArabic': '\u0600-\u06ff'}
-CATEGORIES = {'L': '[^\\W\\d_]', 'Nd': '\\d', 'N': '\\d'}
+UNICODE_BLOCKS = {
+    "IsBasicLatin": "\x00-\x7f",
+    "IsLatin-1Supplement": "\x80-\xff",
+    "IsLatinExtended-A": "\u0100-\u017f",
+    "IsLatinExtended-B": "\u0180-\u024f",
+    "IsGreek": "\u0370-\u03ff",
+    "IsGreekandCoptic": "\u0370-\u03ff",
+    "IsCyrillic": "\u0400-\u04ff",
+    "IsHebrew": "\u0590-\u05ff",
+    "IsArabic": "\u0600-\u06ff",
+}
+CATEGORIES = {"L": "[^\\W\\d_]", "Nd": "\\d", "N": "\\d"}
 
 
 def _python_pattern(pattern, dot_all):
@@ -307,61 +322,64 @@ def _python_pattern(pattern, dot_all):
     out, index, in_class = [], 0, False
     while index < len(pattern):
         character = pattern[index]
-        if character == '\\' and index + 1 < len(pattern):
+        if character == "\\" and index + 1 < len(pattern):
             following = pattern[index + 1]
             if in_class and following.isdigit():
                 return None
-            if following in 'pP' and pattern[index + 2:index + 3] == '{':
-                end = pattern.find('}', index)
+            if following in "pP" and pattern[index + 2 : index + 3] == "{":
+                end = pattern.find("}", index)
                 if end < 0:
                     return None
-                name = pattern[index + 3:end]
+                name = pattern[index + 3 : end]
                 if name in UNICODE_BLOCKS:
                     ranges = UNICODE_BLOCKS[name]
-                    out.append(ranges if in_class and following == 'p' else
-                               '[%s%s]' % ('^' if following == 'P' else '', ranges))
-                elif name in CATEGORIES and not in_class and following == 'p':
+                    out.append(
+                        ranges
+                        if in_class and following == "p"
+                        else "[%s%s]" % ("^" if following == "P" else "", ranges)
+                    )
+                elif name in CATEGORIES and not in_class and following == "p":
                     out.append(CATEGORIES[name])
                 else:
                     return None
                 index = end + 1
                 continue
-            out.append(pattern[index:index + 2])
+            out.append(pattern[index : index + 2])
             index += 2
             continue
-        if character == '[' and not in_class:
+        if character == "[" and not in_class:
             in_class = True
-        elif character == ']' and in_class:
+        elif character == "]" and in_class:
             in_class = False
-        elif character == '.' and not in_class and not dot_all:
-            character = '[^\\n\\r]'
+        elif character == "." and not in_class and not dot_all:
+            character = "[^\\n\\r]"
         out.append(character)
         index += 1
-    return ''.join(out)
+    return "".join(out)
 
 
 def _pattern(pattern, flags):
     """An XML Schema regular expression (with XPath flags s m i x q) as a compiled Python pattern."""
     if type(pattern) is not str or (flags is not None and type(flags) is not str):
         return None
-    flags = flags or ''
-    if any(f not in 'smixq' for f in flags):
+    flags = flags or ""
+    if any(f not in "smixq" for f in flags):
         return None
     options = 0
-    if 'q' in flags:
+    if "q" in flags:
         pattern = re.escape(pattern)
     else:
-        if 'x' in flags:
+        if "x" in flags:
             pattern = _without_free_spacing(pattern)
-        pattern = CLASS_SUBTRACTION.sub(lambda m: '(?![%s])[%s]' % (m.group(2), m.group(1)), pattern)
-        pattern = _python_pattern(pattern, 's' in flags)
+        pattern = CLASS_SUBTRACTION.sub(lambda m: "(?![%s])[%s]" % (m.group(2), m.group(1)), pattern)
+        pattern = _python_pattern(pattern, "s" in flags)
         if pattern is None:
             return None
-    if 's' in flags:
+    if "s" in flags:
         options |= re.DOTALL
-    if 'm' in flags:
+    if "m" in flags:
         options |= re.MULTILINE
-    if 'i' in flags:
+    if "i" in flags:
         options |= re.IGNORECASE
     try:
         return re.compile(pattern, options)
@@ -382,10 +400,10 @@ def feel_replace(string, pattern, replacement, flags=None):
     compiled = _pattern(pattern, flags)
     if compiled is None:
         return None
-    if flags and 'q' in flags:
-        replacement = replacement.replace('\\', '\\\\')
+    if flags and "q" in flags:
+        replacement = replacement.replace("\\", "\\\\")
     else:
-        replacement = re.sub(r'\$(\d+)', r'\\g<\1>', replacement.replace('\\$', '\x00')).replace('\x00', '$')
+        replacement = re.sub(r"\$(\d+)", r"\\g<\1>", replacement.replace("\\$", "\x00")).replace("\x00", "$")
     try:
         result = compiled.sub(replacement, string)
     except (re.error, IndexError):
@@ -398,7 +416,7 @@ def feel_split(string, delimiter, flags=None):
     if type(string) is not str:
         return None
     compiled = _pattern(delimiter, flags)
-    if compiled is None or compiled.pattern == '':
+    if compiled is None or compiled.pattern == "":
         return None
     return compiled.split(string)
 
@@ -410,7 +428,7 @@ def feel_string_join(items, delimiter=None):
         return None
     if delimiter is not None and type(delimiter) is not str:
         return None
-    return limits.check_string((delimiter or '').join(i for i in items if i is not None))
+    return limits.check_string((delimiter or "").join(i for i in items if i is not None))
 
 
 def feel_string(value):
@@ -421,8 +439,8 @@ def feel_string(value):
 
 def number_text(value):
     if value == 0:
-        return '0'
-    return format(value.normalize(FEEL_CONTEXT), 'f')
+        return "0"
+    return format(value.normalize(FEEL_CONTEXT), "f")
 
 
 def to_text(value, quoted=False):
@@ -430,9 +448,9 @@ def to_text(value, quoted=False):
     if kind is str:
         return '"%s"' % value if quoted else value
     if value is None:
-        return 'null'
+        return "null"
     if kind is bool:
-        return 'true' if value else 'false'
+        return "true" if value else "false"
     if kind is Decimal:
         return number_text(value)
     if kind is datetime.timedelta or kind is NanoDuration:
@@ -442,29 +460,33 @@ def to_text(value, quoted=False):
     if kind is YearsMonthsDuration:
         return str(value)
     if kind is list:
-        return '[' + ', '.join(to_text(v, True) for v in value) + ']'
+        return "[" + ", ".join(to_text(v, True) for v in value) + "]"
     if kind is dict:
-        return '{' + ', '.join('%s: %s' % (k, to_text(v, True)) for k, v in value.items()) + '}'
+        return "{" + ", ".join("%s: %s" % (k, to_text(v, True)) for k, v in value.items()) + "}"
     if kind is Range:
-        return '%s%s..%s%s' % ('[' if value.start_included else '(', to_text(value.start, True),
-                               to_text(value.end, True), ']' if value.end_included else ')')
+        return "%s%s..%s%s" % (
+            "[" if value.start_included else "(",
+            to_text(value.start, True),
+            to_text(value.end, True),
+            "]" if value.end_included else ")",
+        )
     return str(value)
 
 
 def feel_number(text, grouping=None, decimal_separator=None):
     if type(text) is not str:
         return None
-    if grouping is not None and grouping not in (' ', ',', '.'):
+    if grouping is not None and grouping not in (" ", ",", "."):
         return None
-    if decimal_separator is not None and decimal_separator not in ('.', ','):
+    if decimal_separator is not None and decimal_separator not in (".", ","):
         return None
     if grouping is not None and grouping == decimal_separator:
         return None
     if grouping:
-        text = text.replace(grouping, '')
+        text = text.replace(grouping, "")
     if decimal_separator:
-        text = text.replace(decimal_separator, '.')
-    if not re.match(r'^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$', text):
+        text = text.replace(decimal_separator, ".")
+    if not re.match(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$", text):
         return None
     return Decimal(text)
 
@@ -497,10 +519,20 @@ def feel_date_and_time(*arguments):
     if len(arguments) == 2:
         date, time = arguments
         if type(date) in DATES and type(time) in (datetime.time, NanoTime):
-            return make_date(date.year, date.month, date.day, time.hour, time.minute, time.second,
-                             time.microsecond, tzinfo=time.tzinfo, nanoseconds=getattr(time, 'nanoseconds', 0))
+            return make_date(
+                date.year,
+                date.month,
+                date.day,
+                time.hour,
+                time.minute,
+                time.second,
+                time.microsecond,
+                tzinfo=time.tzinfo,
+                nanoseconds=getattr(time, "nanoseconds", 0),
+            )
         if type(date) is datetime.datetime and type(time) is str:
             from .temporal import zone
+
             tz = zone(time)
             return date.replace(tzinfo=tz) if tz else None
     return None
@@ -551,7 +583,7 @@ def feel_years_and_months_duration(start, end):
 def feel_day_of_week(date):
     if type(date) not in DATES:
         return None
-    return ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'][date.weekday()]
+    return ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"][date.weekday()]
 
 
 def feel_day_of_year(date):
@@ -565,8 +597,20 @@ def feel_week_of_year(date):
 def feel_month_of_year(date):
     if type(date) not in DATES:
         return None
-    return ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October',
-            'November', 'December'][date.month - 1]
+    return [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ][date.month - 1]
 
 
 def feel_now():
@@ -583,8 +627,9 @@ def feel_is(first, second):
     if kind_of(first) != kind_of(second):
         return False
     if type(first) in (datetime.datetime, datetime.time):
-        return first.replace(tzinfo=None) == second.replace(tzinfo=None) \
-            and temporal_text(first) == temporal_text(second)
+        return first.replace(tzinfo=None) == second.replace(tzinfo=None) and temporal_text(first) == temporal_text(
+            second
+        )
     return equal(first, second) is True
 
 
@@ -627,7 +672,7 @@ def feel_remove(items, position):
     if type(items) is not list or not _integer(position):
         return None
     index = _position(items, position)
-    return None if index is None else items[:index] + items[index + 1:]
+    return None if index is None else items[:index] + items[index + 1 :]
 
 
 def feel_list_replace(items, position, new_item):
@@ -646,7 +691,7 @@ def feel_list_replace(items, position, new_item):
     if type(position) is not Decimal:
         return None
     index = _position(items, int(position))
-    return None if index is None else items[:index] + [new_item] + items[index + 1:]
+    return None if index is None else items[:index] + [new_item] + items[index + 1 :]
 
 
 def feel_reverse(items):
@@ -694,7 +739,7 @@ def feel_sublist(items, start, length=None):
         return items[index:]
     if length < 0 or index + int(length) > len(items):
         return None
-    return items[index:index + int(length)]
+    return items[index : index + int(length)]
 
 
 def feel_all(*arguments):
@@ -727,12 +772,14 @@ def feel_sort(items, precedes=None):
     if type(items) is not list:
         return None
     if precedes is None:
+
         def order(a, b):
             result = compare(a, b)
             if result is None:
                 raise _Unordered()
             return result
     elif isinstance(precedes, Function):
+
         def order(a, b):
             verdict = precedes.invoke([a, b], None)
             if type(verdict) is not bool:
@@ -754,7 +801,7 @@ def feel_get_value(context, key):
 
 
 def feel_get_entries(context):
-    return [{'key': k, 'value': v} for k, v in context.items()] if type(context) is dict else None
+    return [{"key": k, "value": v} for k, v in context.items()] if type(context) is dict else None
 
 
 def feel_context(entries):
@@ -764,11 +811,11 @@ def feel_context(entries):
         return None
     result = {}
     for entry in entries:
-        if type(entry) is not dict or 'key' not in entry or 'value' not in entry or type(entry['key']) is not str:
+        if type(entry) is not dict or "key" not in entry or "value" not in entry or type(entry["key"]) is not str:
             return None
-        if entry['key'] in result:
+        if entry["key"] in result:
             return None
-        result[entry['key']] = entry['value']
+        result[entry["key"]] = entry["value"]
     return result
 
 
@@ -838,6 +885,7 @@ def _range_relation(check):
             return check(a, b)
         except _Unordered:
             return None
+
     return relation
 
 
@@ -853,45 +901,59 @@ def _meets(a, b):
 def _overlaps(a, b):
     first = _cmp(a.end, b.start, False, True)
     second = _cmp(a.start, b.end, True, False)
-    return (first > 0 or (first == 0 and a.end_included and b.start_included)) and \
-        (second < 0 or (second == 0 and a.start_included and b.end_included))
+    return (first > 0 or (first == 0 and a.end_included and b.start_included)) and (
+        second < 0 or (second == 0 and a.start_included and b.end_included)
+    )
 
 
 def _overlaps_before(a, b):
     starts = _cmp(a.start, b.start, True, True)
     end_start = _cmp(a.end, b.start, False, True)
     ends = _cmp(a.end, b.end, False, False)
-    return (starts < 0 or (starts == 0 and a.start_included and not b.start_included)) and \
-        (end_start > 0 or (end_start == 0 and a.end_included and b.start_included)) and \
-        (ends < 0 or (ends == 0 and (not a.end_included or b.end_included)))
+    return (
+        (starts < 0 or (starts == 0 and a.start_included and not b.start_included))
+        and (end_start > 0 or (end_start == 0 and a.end_included and b.start_included))
+        and (ends < 0 or (ends == 0 and (not a.end_included or b.end_included)))
+    )
 
 
 def _finishes(a, b):
     if a.start == a.end and a.start_included and a.end_included and a.start is not None:  # a point
         return b.end_included and _cmp(a.end, b.end, False, False) == 0
     starts = _cmp(a.start, b.start, True, True)
-    return a.end_included == b.end_included and _cmp(a.end, b.end, False, False) == 0 and \
-        (starts > 0 or (starts == 0 and (not a.start_included or b.start_included)))
+    return (
+        a.end_included == b.end_included
+        and _cmp(a.end, b.end, False, False) == 0
+        and (starts > 0 or (starts == 0 and (not a.start_included or b.start_included)))
+    )
 
 
 def _includes(a, b):
     starts = _cmp(a.start, b.start, True, True)
     ends = _cmp(a.end, b.end, False, False)
-    return (starts < 0 or (starts == 0 and (a.start_included or not b.start_included))) and \
-        (ends > 0 or (ends == 0 and (a.end_included or not b.end_included)))
+    return (starts < 0 or (starts == 0 and (a.start_included or not b.start_included))) and (
+        ends > 0 or (ends == 0 and (a.end_included or not b.end_included))
+    )
 
 
 def _starts(a, b):
     if a.start == a.end and a.start_included and a.end_included and a.start is not None:  # a point
         return b.start_included and _cmp(a.start, b.start, True, True) == 0
     ends = _cmp(a.end, b.end, False, False)
-    return a.start_included == b.start_included and _cmp(a.start, b.start, True, True) == 0 and \
-        (ends < 0 or (ends == 0 and (not a.end_included or b.end_included)))
+    return (
+        a.start_included == b.start_included
+        and _cmp(a.start, b.start, True, True) == 0
+        and (ends < 0 or (ends == 0 and (not a.end_included or b.end_included)))
+    )
 
 
 def _coincides(a, b):
-    return a.start_included == b.start_included and a.end_included == b.end_included and \
-        _cmp(a.start, b.start, True, True) == 0 and _cmp(a.end, b.end, False, False) == 0
+    return (
+        a.start_included == b.start_included
+        and a.end_included == b.end_included
+        and _cmp(a.start, b.start, True, True) == 0
+        and _cmp(a.end, b.end, False, False) == 0
+    )
 
 
 def _swap(check):
@@ -905,13 +967,14 @@ def feel_range(text):
     from .compiler import NOT_LITERAL, compile_expression, literal_value
     from .errors import FeelSyntaxError
     from .parser import parse_expression
+
     try:
         tree = parse_expression(text)
     except FeelSyntaxError:
         return None
-    if tree[0] == 'range':
+    if tree[0] == "range":
         endpoints = [tree[2], tree[3]]
-    elif tree[0] == 'open range':
+    elif tree[0] == "open range":
         endpoints = [tree[2]]
     else:
         return None
@@ -919,8 +982,15 @@ def feel_range(text):
     if any(value is NOT_LITERAL for value in values):
         return None
     kinds = {kind_of(value) for value in values if value is not None}
-    if len(kinds) > 1 or kinds - {'number', 'string', 'date', 'date and time', 'time', 'days and time duration',
-                                  'years and months duration'}:
+    if len(kinds) > 1 or kinds - {
+        "number",
+        "string",
+        "date",
+        "date and time",
+        "time",
+        "days and time duration",
+        "years and months duration",
+    }:
         return None
     if all(value is None for value in values):
         return None
@@ -930,74 +1000,108 @@ def feel_range(text):
 
 
 BUILTINS = {
-    'min': (None, feel_min), 'max': (None, feel_max), 'sum': (None, feel_sum), 'mean': (None, feel_mean),
-    'count': (['list'], feel_count), 'product': (None, feel_product), 'median': (None, feel_median),
-    'stddev': (None, feel_stddev), 'mode': (None, feel_mode), 'abs': (['n'], feel_abs),
-    'floor': (['n', 'scale'], feel_floor), 'ceiling': (['n', 'scale'], feel_ceiling),
-    'decimal': (['n', 'scale'], feel_decimal), 'round half up': (['n', 'scale'], feel_round_half_up),
-    'round half down': (['n', 'scale'], feel_round_half_down), 'round up': (['n', 'scale'], feel_round_up),
-    'round down': (['n', 'scale'], feel_round_down), 'modulo': (['dividend', 'divisor'], feel_modulo),
-    'sqrt': (['number'], feel_sqrt), 'exp': (['number'], feel_exp), 'log': (['number'], feel_log),
-    'odd': (['number'], feel_odd), 'even': (['number'], feel_even),
-    'substring': (['string', 'start position', 'length'], feel_substring),
-    'string length': (['string'], feel_string_length), 'upper case': (['string'], feel_upper_case),
-    'lower case': (['string'], feel_lower_case), 'contains': (['string', 'match'], feel_contains),
-    'starts with': (['string', 'match'], feel_starts_with), 'ends with': (['string', 'match'], feel_ends_with),
-    'substring before': (['string', 'match'], feel_substring_before),
-    'substring after': (['string', 'match'], feel_substring_after),
-    'matches': (['input', 'pattern', 'flags'], feel_matches),
-    'replace': (['input', 'pattern', 'replacement', 'flags'], feel_replace),
-    'split': (['string', 'delimiter', 'flags'], feel_split),
-    'string join': (['list', 'delimiter'], feel_string_join),
-    'string': (['from'], feel_string), 'number': (['from', 'grouping separator', 'decimal separator'], feel_number),
-    'not': (['negand'], feel_not),
-    'date': ([['from'], ['year', 'month', 'day']], feel_date),
-    'date and time': ([['from'], ['date', 'time']], feel_date_and_time),
-    'time': ([['from'], ['hour', 'minute', 'second', 'offset']], feel_time),
-    'duration': (['from'], feel_duration),
-    'years and months duration': (['from', 'to'], feel_years_and_months_duration),
-    'day of week': (['date'], feel_day_of_week), 'day of year': (['date'], feel_day_of_year),
-    'week of year': (['date'], feel_week_of_year), 'month of year': (['date'], feel_month_of_year),
-    'now': ([], feel_now), 'today': ([], feel_today), 'is': (['value1', 'value2'], feel_is),
-    'list contains': (['list', 'element'], feel_list_contains), 'append': (None, feel_append),
-    'concatenate': (None, feel_concatenate), 'insert before': (['list', 'position', 'newItem'], feel_insert_before),
-    'remove': (['list', 'position'], feel_remove), 'reverse': (['list'], feel_reverse),
-    'list replace': ([['list', 'position', 'newItem'], ['list', 'match', 'newItem']], feel_list_replace),
-    'flatten': (['list'], feel_flatten), 'distinct values': (['list'], feel_distinct_values),
-    'union': (None, feel_union),
-    'index of': (['list', 'match'], feel_index_of), 'sublist': (['list', 'start position', 'length'], feel_sublist),
-    'all': (None, feel_all), 'any': (None, feel_any), 'and': (None, feel_all), 'or': (None, feel_any),
-    'sort': (['list', 'precedes'], feel_sort),
-    'get value': (['m', 'key'], feel_get_value), 'get entries': (['m'], feel_get_entries),
-    'context': (['entries'], feel_context),
-    'context put': ([['context', 'key', 'value'], ['context', 'keys', 'value']], feel_context_put),
-    'context merge': (['contexts'], feel_context_merge),
-    'is defined': (['value'], feel_is_defined),
-    'before': (['point1', 'point2'], _range_relation(_before)),
-    'after': (['point1', 'point2'], _range_relation(_swap(_before))),
-    'meets': (['range1', 'range2'], _range_relation(_meets)),
-    'met by': (['range1', 'range2'], _range_relation(_swap(_meets))),
-    'overlaps': (['range1', 'range2'], _range_relation(_overlaps)),
-    'overlaps before': (['range1', 'range2'], _range_relation(_overlaps_before)),
-    'overlaps after': (['range1', 'range2'], _range_relation(_swap(_overlaps_before))),
-    'finishes': (['point', 'range'], _range_relation(_finishes)),
-    'finished by': (['range', 'point'], _range_relation(_swap(_finishes))),
-    'includes': (['range', 'point'], _range_relation(_includes)),
-    'during': (['point', 'range'], _range_relation(_swap(_includes))),
-    'starts': (['point', 'range'], _range_relation(_starts)),
-    'started by': (['range', 'point'], _range_relation(_swap(_starts))),
-    'coincides': (['point1', 'point2'], _range_relation(_coincides)),
-    'range': (['from'], feel_range),
+    "min": (None, feel_min),
+    "max": (None, feel_max),
+    "sum": (None, feel_sum),
+    "mean": (None, feel_mean),
+    "count": (["list"], feel_count),
+    "product": (None, feel_product),
+    "median": (None, feel_median),
+    "stddev": (None, feel_stddev),
+    "mode": (None, feel_mode),
+    "abs": (["n"], feel_abs),
+    "floor": (["n", "scale"], feel_floor),
+    "ceiling": (["n", "scale"], feel_ceiling),
+    "decimal": (["n", "scale"], feel_decimal),
+    "round half up": (["n", "scale"], feel_round_half_up),
+    "round half down": (["n", "scale"], feel_round_half_down),
+    "round up": (["n", "scale"], feel_round_up),
+    "round down": (["n", "scale"], feel_round_down),
+    "modulo": (["dividend", "divisor"], feel_modulo),
+    "sqrt": (["number"], feel_sqrt),
+    "exp": (["number"], feel_exp),
+    "log": (["number"], feel_log),
+    "odd": (["number"], feel_odd),
+    "even": (["number"], feel_even),
+    "substring": (["string", "start position", "length"], feel_substring),
+    "string length": (["string"], feel_string_length),
+    "upper case": (["string"], feel_upper_case),
+    "lower case": (["string"], feel_lower_case),
+    "contains": (["string", "match"], feel_contains),
+    "starts with": (["string", "match"], feel_starts_with),
+    "ends with": (["string", "match"], feel_ends_with),
+    "substring before": (["string", "match"], feel_substring_before),
+    "substring after": (["string", "match"], feel_substring_after),
+    "matches": (["input", "pattern", "flags"], feel_matches),
+    "replace": (["input", "pattern", "replacement", "flags"], feel_replace),
+    "split": (["string", "delimiter", "flags"], feel_split),
+    "string join": (["list", "delimiter"], feel_string_join),
+    "string": (["from"], feel_string),
+    "number": (["from", "grouping separator", "decimal separator"], feel_number),
+    "not": (["negand"], feel_not),
+    "date": ([["from"], ["year", "month", "day"]], feel_date),
+    "date and time": ([["from"], ["date", "time"]], feel_date_and_time),
+    "time": ([["from"], ["hour", "minute", "second", "offset"]], feel_time),
+    "duration": (["from"], feel_duration),
+    "years and months duration": (["from", "to"], feel_years_and_months_duration),
+    "day of week": (["date"], feel_day_of_week),
+    "day of year": (["date"], feel_day_of_year),
+    "week of year": (["date"], feel_week_of_year),
+    "month of year": (["date"], feel_month_of_year),
+    "now": ([], feel_now),
+    "today": ([], feel_today),
+    "is": (["value1", "value2"], feel_is),
+    "list contains": (["list", "element"], feel_list_contains),
+    "append": (None, feel_append),
+    "concatenate": (None, feel_concatenate),
+    "insert before": (["list", "position", "newItem"], feel_insert_before),
+    "remove": (["list", "position"], feel_remove),
+    "reverse": (["list"], feel_reverse),
+    "list replace": ([["list", "position", "newItem"], ["list", "match", "newItem"]], feel_list_replace),
+    "flatten": (["list"], feel_flatten),
+    "distinct values": (["list"], feel_distinct_values),
+    "union": (None, feel_union),
+    "index of": (["list", "match"], feel_index_of),
+    "sublist": (["list", "start position", "length"], feel_sublist),
+    "all": (None, feel_all),
+    "any": (None, feel_any),
+    "and": (None, feel_all),
+    "or": (None, feel_any),
+    "sort": (["list", "precedes"], feel_sort),
+    "get value": (["m", "key"], feel_get_value),
+    "get entries": (["m"], feel_get_entries),
+    "context": (["entries"], feel_context),
+    "context put": ([["context", "key", "value"], ["context", "keys", "value"]], feel_context_put),
+    "context merge": (["contexts"], feel_context_merge),
+    "is defined": (["value"], feel_is_defined),
+    "before": (["point1", "point2"], _range_relation(_before)),
+    "after": (["point1", "point2"], _range_relation(_swap(_before))),
+    "meets": (["range1", "range2"], _range_relation(_meets)),
+    "met by": (["range1", "range2"], _range_relation(_swap(_meets))),
+    "overlaps": (["range1", "range2"], _range_relation(_overlaps)),
+    "overlaps before": (["range1", "range2"], _range_relation(_overlaps_before)),
+    "overlaps after": (["range1", "range2"], _range_relation(_swap(_overlaps_before))),
+    "finishes": (["point", "range"], _range_relation(_finishes)),
+    "finished by": (["range", "point"], _range_relation(_swap(_finishes))),
+    "includes": (["range", "point"], _range_relation(_includes)),
+    "during": (["point", "range"], _range_relation(_swap(_includes))),
+    "starts": (["point", "range"], _range_relation(_starts)),
+    "started by": (["range", "point"], _range_relation(_swap(_starts))),
+    "coincides": (["point1", "point2"], _range_relation(_coincides)),
+    "range": (["from"], feel_range),
 }
 
 # Named-argument spellings the standard uses for some signatures besides the first.
 ALTERNATIVE_PARAMETERS = {
-    'before': [['point', 'range'], ['range', 'point'], ['range1', 'range2']],
-    'after': [['point', 'range'], ['range', 'point'], ['range1', 'range2']],
-    'finishes': [['range1', 'range2']], 'finished by': [['range1', 'range2']],
-    'includes': [['range1', 'range2']], 'during': [['range1', 'range2']],
-    'starts': [['range1', 'range2']], 'started by': [['range1', 'range2']],
-    'coincides': [['range1', 'range2']],
+    "before": [["point", "range"], ["range", "point"], ["range1", "range2"]],
+    "after": [["point", "range"], ["range", "point"], ["range1", "range2"]],
+    "finishes": [["range1", "range2"]],
+    "finished by": [["range1", "range2"]],
+    "includes": [["range1", "range2"]],
+    "during": [["range1", "range2"]],
+    "starts": [["range1", "range2"]],
+    "started by": [["range1", "range2"]],
+    "coincides": [["range1", "range2"]],
 }
 
 
@@ -1007,15 +1111,30 @@ def _signatures(name, parameters):
     return [parameters] + ALTERNATIVE_PARAMETERS.get(name, [])
 
 
-BUILTIN_FUNCTIONS = {name: Function(None if parameters is None else _signatures(name, parameters)[0], body, name)
-                     for name, (parameters, body) in BUILTINS.items()}
-BUILTIN_SIGNATURES = {name: (None if parameters is None else _signatures(name, parameters))
-                      for name, (parameters, _) in BUILTINS.items()}
-MULTI_WORD_BUILTINS = [name for name in BUILTINS if ' ' in name] + ['time offset', 'start included', 'end included']
+BUILTIN_FUNCTIONS = {
+    name: Function(None if parameters is None else _signatures(name, parameters)[0], body, name)
+    for name, (parameters, body) in BUILTINS.items()
+}
+BUILTIN_SIGNATURES = {
+    name: (None if parameters is None else _signatures(name, parameters)) for name, (parameters, _) in BUILTINS.items()
+}
+MULTI_WORD_BUILTINS = [name for name in BUILTINS if " " in name] + ["time offset", "start included", "end included"]
 
 
-TEXT_FUNCTIONS = {'upper case', 'lower case', 'string length', 'substring', 'substring before', 'substring after',
-                  'contains', 'starts with', 'ends with', 'matches', 'replace', 'split'}
+TEXT_FUNCTIONS = {
+    "upper case",
+    "lower case",
+    "string length",
+    "substring",
+    "substring before",
+    "substring after",
+    "contains",
+    "starts with",
+    "ends with",
+    "matches",
+    "replace",
+    "split",
+}
 
 
 def call_builtin(function, positional, named):
@@ -1024,13 +1143,13 @@ def call_builtin(function, positional, named):
     try:
         if named is not None:
             if signatures is None:  # a list function taking items or one list: named, the list
-                return function.body(named['list']) if list(named) == ['list'] else None
-            if function.name == 'context put' and type(named.get('key')) is list:
+                return function.body(named["list"]) if list(named) == ["list"] else None
+            if function.name == "context put" and type(named.get("key")) is list:
                 return None  # `key` names one entry; a path of keys is passed as `keys`
             for parameters in signatures:
                 if all(n in parameters for n in named):
                     last = max(parameters.index(n) for n in named) if named else -1
-                    positional = [named.get(p) for p in parameters[:last + 1]]
+                    positional = [named.get(p) for p in parameters[: last + 1]]
                     try:
                         return function.body(*positional)
                     except TypeError:  # a required parameter not named is null
@@ -1052,4 +1171,4 @@ def call_builtin(function, positional, named):
         return None
 
 
-__all__ = ['BUILTIN_FUNCTIONS', 'MULTI_WORD_BUILTINS', 'call_builtin', 'to_text', 'Range', 'kind_of', 'math']
+__all__ = ["BUILTIN_FUNCTIONS", "MULTI_WORD_BUILTINS", "call_builtin", "to_text", "Range", "kind_of", "math"]

@@ -3,6 +3,7 @@
 Unary tests compile to `test(value, scope) -> True | False | None`; a decision-table rule
 matches only on True, so a null or mistyped input never matches a comparison.
 """
+
 import datetime
 import decimal
 
@@ -30,7 +31,7 @@ from .values import (
     split_far,
 )
 
-INPUT_NAME = '?'
+INPUT_NAME = "?"
 TEMPORAL_TYPES = (datetime.date, datetime.datetime, datetime.time)
 
 
@@ -39,7 +40,7 @@ def uses_input(node):
         if isinstance(node, list):
             return any(uses_input(item) for item in node)
         return False
-    if node == ('input',):
+    if node == ("input",):
         return True
     return any(uses_input(part) for part in node[1:] if isinstance(part, (tuple, list)))
 
@@ -48,7 +49,7 @@ def compile_expression(node):
     kind = node[0]
     handler = _COMPILERS.get(kind)
     if handler is None:
-        raise FeelSyntaxError('%s is not allowed here' % kind.replace('_', ' '))
+        raise FeelSyntaxError("%s is not allowed here" % kind.replace("_", " "))
     return handler(node)
 
 
@@ -58,8 +59,8 @@ def _constant(value):
 
 def _name(node):
     name = node[1]
-    if '.' in name:  # a declared name like 'Person.Gender' is also read as a path where not bound
-        head, *members = name.split('.')
+    if "." in name:  # a declared name like 'Person.Gender' is also read as a path where not bound
+        head, *members = name.split(".")
 
         def dotted(scope):
             if name in scope:
@@ -68,6 +69,7 @@ def _name(node):
             for member in members:
                 value = property_of(value, member)
             return value
+
         return dotted
 
     def lookup(scope):
@@ -75,6 +77,7 @@ def _name(node):
         if value is lookup:
             return BUILTIN_FUNCTIONS.get(name)
         return value
+
     return lookup
 
 
@@ -85,6 +88,7 @@ def _temporal(node):
 
         def invalid(scope):
             raise FeelEvaluationError(message)
+
         return invalid
     return _constant(value)
 
@@ -101,6 +105,7 @@ def _negate(node):
         if type(value) is YearsMonthsDuration:
             return YearsMonthsDuration(-value.months)
         return None
+
     return negate
 
 
@@ -110,19 +115,19 @@ def arithmetic(operator, left, right):
     left_type, right_type = type(left), type(right)
     try:
         if left_type is Decimal and right_type is Decimal:
-            if operator == '+':
+            if operator == "+":
                 return FEEL_CONTEXT.add(left, right)
-            if operator == '-':
+            if operator == "-":
                 return FEEL_CONTEXT.subtract(left, right)
-            if operator == '*':
+            if operator == "*":
                 return FEEL_CONTEXT.multiply(left, right)
-            if operator == '/':
+            if operator == "/":
                 return None if right == 0 else FEEL_CONTEXT.divide(left, right)
-            if operator == '**':
+            if operator == "**":
                 if abs(right) > 999999999:
                     return None
                 return FEEL_CONTEXT.power(left, right)
-        if operator == '+' and left_type is str and right_type is str:
+        if operator == "+" and left_type is str and right_type is str:
             return limits.check_string(left + right)
         if left_type in NANO_TYPES or right_type in NANO_TYPES:  # arithmetic at microseconds
             left, right = plain(left), plain(right)
@@ -162,30 +167,30 @@ def _far_arithmetic(operator, left, right):
 def _temporal_arithmetic(operator, left, right, left_type, right_type):
     if left_type in FAR_TYPES or right_type in FAR_TYPES:
         return _far_arithmetic(operator, left, right)
-    if operator in '+-':
-        sign = 1 if operator == '+' else -1
+    if operator in "+-":
+        sign = 1 if operator == "+" else -1
         if left_type in _DATES and right_type is YearsMonthsDuration:
             return add_months(left, sign * right.months)
-        if left_type is YearsMonthsDuration and right_type in _DATES and operator == '+':
+        if left_type is YearsMonthsDuration and right_type in _DATES and operator == "+":
             return add_months(right, left.months)
         if left_type in _DATES and right_type is datetime.timedelta:
             if left_type is datetime.date:
                 return (datetime.datetime.combine(left, _MIDNIGHT) + sign * right).date()
-            if getattr(left.tzinfo, 'key', None):  # a zone id: move the instant, keep the zone
+            if getattr(left.tzinfo, "key", None):  # a zone id: move the instant, keep the zone
                 return (left.astimezone(datetime.timezone.utc) + sign * right).astimezone(left.tzinfo)
             return left + sign * right
-        if left_type is datetime.timedelta and right_type in _DATES and operator == '+':
-            return _temporal_arithmetic('+', right, left, right_type, left_type)
+        if left_type is datetime.timedelta and right_type in _DATES and operator == "+":
+            return _temporal_arithmetic("+", right, left, right_type, left_type)
         if left_type is datetime.time and right_type is datetime.timedelta:
             moved = datetime.datetime.combine(datetime.date(2000, 1, 1), left) + sign * right
             return moved.timetz()
-        if left_type is datetime.timedelta and right_type is datetime.time and operator == '+':
-            return _temporal_arithmetic('+', right, left, right_type, left_type)
+        if left_type is datetime.timedelta and right_type is datetime.time and operator == "+":
+            return _temporal_arithmetic("+", right, left, right_type, left_type)
         if left_type is datetime.timedelta and right_type is datetime.timedelta:
             return left + sign * right
         if left_type is YearsMonthsDuration and right_type is YearsMonthsDuration:
             return YearsMonthsDuration(left.months + sign * right.months)
-        if operator == '-' and left_type in _DATES and right_type in _DATES:
+        if operator == "-" and left_type in _DATES and right_type in _DATES:
             if left_type is not right_type:  # a date among date-times is midnight UTC
                 left, right = _as_datetime(left, datetime.timezone.utc), _as_datetime(right, datetime.timezone.utc)
             elif left_type is datetime.date:
@@ -193,13 +198,13 @@ def _temporal_arithmetic(operator, left, right, left_type, right_type):
             if (left.tzinfo is None) != (right.tzinfo is None):
                 return None
             return _as_datetime(left) - _as_datetime(right)
-        if operator == '-' and left_type is datetime.time and right_type is datetime.time:
+        if operator == "-" and left_type is datetime.time and right_type is datetime.time:
             if (left.tzinfo is None) != (right.tzinfo is None):
                 return None
             base = datetime.date(2000, 1, 1)
             return datetime.datetime.combine(base, left) - datetime.datetime.combine(base, right)
         return None
-    if operator == '*':
+    if operator == "*":
         if left_type is Decimal and right_type in (datetime.timedelta, YearsMonthsDuration):
             left, right, left_type, right_type = right, left, right_type, left_type
         if left_type is datetime.timedelta and right_type is Decimal:
@@ -207,7 +212,7 @@ def _temporal_arithmetic(operator, left, right, left_type, right_type):
         if left_type is YearsMonthsDuration and right_type is Decimal:
             return YearsMonthsDuration(int((left.months * right).to_integral_value(decimal.ROUND_DOWN)))
         return None
-    if operator == '/':
+    if operator == "/":
         if left_type is datetime.timedelta and right_type is Decimal and right != 0:
             return _seconds_duration(_total_seconds(left) / right)
         if left_type is YearsMonthsDuration and right_type is Decimal and right != 0:
@@ -231,30 +236,32 @@ def _seconds_duration(seconds):
 def _arithmetic(node):
     _, operator, left_node, right_node = node
     left, right = compile_expression(left_node), compile_expression(right_node)
-    if operator == '+':
+    if operator == "+":
+
         def add(scope):
             a, b = left(scope), right(scope)
             if type(a) is Decimal and type(b) is Decimal:
                 return FEEL_CONTEXT.add(a, b)
-            return arithmetic('+', a, b)
+            return arithmetic("+", a, b)
+
         return add
     return lambda scope: arithmetic(operator, left(scope), right(scope))
 
 
 def compare_operator(operator, left, right):
-    if operator == '=':
+    if operator == "=":
         return equal(left, right)
-    if operator == '!=':
+    if operator == "!=":
         result = equal(left, right)
         return None if result is None else not result
     order = compare(left, right)
     if order is None:
         return None
-    if operator == '<':
+    if operator == "<":
         return order < 0
-    if operator == '<=':
+    if operator == "<=":
         return order <= 0
-    if operator == '>':
+    if operator == ">":
         return order > 0
     return order >= 0
 
@@ -270,8 +277,9 @@ def _between(node):
 
     def between(scope):
         item = value(scope)
-        first, second = compare_operator('>=', item, low(scope)), compare_operator('<=', item, high(scope))
+        first, second = compare_operator(">=", item, low(scope)), compare_operator("<=", item, high(scope))
         return _and(first, second)
+
     return between
 
 
@@ -302,6 +310,7 @@ def _conjunction(node):
         first = first if type(first) is bool else None
         second = second if type(second) is bool else None
         return _and(first, second)
+
     return conjunction
 
 
@@ -316,6 +325,7 @@ def _disjunction(node):
         first = first if type(first) is bool else None
         second = second if type(second) is bool else None
         return _or(first, second)
+
     return disjunction
 
 
@@ -341,11 +351,12 @@ def _open_range(node):
 
     def open_range(scope):
         value = end(scope)
-        if operator in ('<', '<='):
-            return Range(None, False, value, operator == '<=', operator)
-        if operator in ('=', '!='):
+        if operator in ("<", "<="):
+            return Range(None, False, value, operator == "<=", operator)
+        if operator in ("=", "!="):
             return Range(value, True, value, True, operator)
-        return Range(value, operator == '>=', None, False, operator)
+        return Range(value, operator == ">=", None, False, operator)
+
     return open_range
 
 
@@ -361,6 +372,7 @@ def _context(node):
         for key, value in entries:
             result[key] = local[key] = value(local)
         return result
+
     return context
 
 
@@ -378,8 +390,12 @@ def property_of(value, name):
     if kind is YearsMonthsDuration or kind is datetime.timedelta or kind is NanoDuration:
         return duration_property(value, name)
     if kind is Range:
-        return {'start': value.start, 'end': value.end, 'start included': value.start_included,
-                'end included': value.end_included}.get(name)
+        return {
+            "start": value.start,
+            "end": value.end,
+            "start included": value.start_included,
+            "end included": value.end_included,
+        }.get(name)
     return None
 
 
@@ -391,7 +407,7 @@ def _path(node):
 def _filter(node):
     target, condition_node = compile_expression(node[1]), node[2]
     condition = compile_expression(condition_node)
-    is_index = condition_node[0] in ('number', 'negate')
+    is_index = condition_node[0] in ("number", "negate")
 
     def filter_list(scope):
         items = target(scope)
@@ -406,7 +422,7 @@ def _filter(node):
         kept = []
         for item in items:
             local = dict(scope)
-            local['item'] = item
+            local["item"] = item
             if type(item) is dict:
                 local.update(item)
             verdict = condition(local)
@@ -415,6 +431,7 @@ def _filter(node):
             elif type(verdict) is Decimal and item is items[0]:
                 return _item_at(items, verdict)
         return kept
+
     return filter_list
 
 
@@ -438,29 +455,39 @@ def _call(node):
     callee = compile_expression(callee_node)
     positional = [compile_expression(n) for n in positional_nodes]
     named = [(name, compile_expression(n)) for name, n in named_nodes] if named_nodes else None
-    if callee_node[0] == 'name' and callee_node[1] in BUILTIN_FUNCTIONS:
+    if callee_node[0] == "name" and callee_node[1] in BUILTIN_FUNCTIONS:
         builtin_name = callee_node[1]
         builtin = BUILTIN_FUNCTIONS[builtin_name]
 
         def call_known(scope):  # a built-in unless the scope shadows its name
             function = scope.get(builtin_name, builtin)
-            return invoke(function, [argument(scope) for argument in positional],
-                          None if named is None else {name: argument(scope) for name, argument in named})
+            return invoke(
+                function,
+                [argument(scope) for argument in positional],
+                None if named is None else {name: argument(scope) for name, argument in named},
+            )
+
         return call_known
     if named is None:
+
         def call(scope):
             return invoke(callee(scope), [argument(scope) for argument in positional], None)
     else:
+
         def call(scope):
-            return invoke(callee(scope), [argument(scope) for argument in positional],
-                          {name: argument(scope) for name, argument in named})
+            return invoke(
+                callee(scope),
+                [argument(scope) for argument in positional],
+                {name: argument(scope) for name, argument in named},
+            )
+
     return call
 
 
 def _function(node):
     _, parameters, body_node = node[:3]
     types = node[3] if len(node) > 3 else None
-    if body_node[0] == 'external':
+    if body_node[0] == "external":
         return _external(parameters, body_node)
     body = compile_expression(body_node)
     names = [p for p in parameters]
@@ -474,7 +501,9 @@ def _function(node):
             local = dict(scope)
             local.update(zip(names, arguments))
             return body(local)
+
         return Function(list(names), run, types=types)
+
     return define
 
 
@@ -485,13 +514,14 @@ def _external(parameters, body_node):
     def define(scope):
         function = java_function(specification(scope))
         return Function(list(parameters), guarded(function) if function else (lambda *arguments: None))
+
     return define
 
 
 def _iterations(iterations):
     compiled = []
     for name, source in iterations:
-        if source[0] == 'numbers':
+        if source[0] == "numbers":
             low, high = compile_expression(source[1]), compile_expression(source[2])
 
             def numbers(scope, low=low, high=high):
@@ -505,6 +535,7 @@ def _iterations(iterations):
                 limits.check_count(abs(last - first) + 1)
                 step = 1 if last >= first else -1
                 return [Decimal(i) for i in range(int(first), int(last) + step, step)]
+
             compiled.append((name, numbers))
         else:
             source_value = compile_expression(source)
@@ -516,6 +547,7 @@ def _iterations(iterations):
                     if items is None:
                         raise _NoIteration()
                 return items
+
             compiled.append((name, items_of))
     return compiled
 
@@ -574,17 +606,18 @@ def _for(node):
         results = []
         try:
             for local in _bindings(compiled, scope, [0]):
-                local['partial'] = results
+                local["partial"] = results
                 results.append(body(local))
         except _NoIteration:
             return None
         return results
+
     return loop
 
 
 def _quantifier(node):
     compiled, condition = _iterations(node[1]), compile_expression(node[2])
-    every = node[0] == 'every'
+    every = node[0] == "every"
 
     def quantified(scope):
         try:
@@ -594,6 +627,7 @@ def _quantifier(node):
         if every:
             return False if any(v is False for v in verdicts) else (True if all(v is True for v in verdicts) else None)
         return True if any(v is True for v in verdicts) else (False if all(v is False for v in verdicts) else None)
+
     return quantified
 
 
@@ -609,18 +643,38 @@ def _in(node):
     def contained(scope):
         item = value(scope)
         return any_of(tests, item, scope)
+
     return contained
 
 
 _COMPILERS = {
-    'number': lambda node: _constant(node[1]), 'string': lambda node: _constant(node[1]),
-    'boolean': lambda node: _constant(node[1]), 'null': lambda node: _constant(None),
-    'name': _name, 'input': lambda node: (lambda scope: scope.get(INPUT_NAME)), 'temporal': _temporal,
-    'negate': _negate, 'arithmetic': _arithmetic, 'compare': _compare, 'between': _between,
-    'and': _conjunction, 'or': _disjunction, 'if': _if, 'list': _list, 'range': _range,
-    'open range': _open_range, 'context': _context, 'path': _path, 'filter': _filter, 'call': _call,
-    'function': _function, 'for': _for, 'some': _quantifier, 'every': _quantifier,
-    'instance of': _instance_of, 'in': _in,
+    "number": lambda node: _constant(node[1]),
+    "string": lambda node: _constant(node[1]),
+    "boolean": lambda node: _constant(node[1]),
+    "null": lambda node: _constant(None),
+    "name": _name,
+    "input": lambda node: lambda scope: scope.get(INPUT_NAME),
+    "temporal": _temporal,
+    "negate": _negate,
+    "arithmetic": _arithmetic,
+    "compare": _compare,
+    "between": _between,
+    "and": _conjunction,
+    "or": _disjunction,
+    "if": _if,
+    "list": _list,
+    "range": _range,
+    "open range": _open_range,
+    "context": _context,
+    "path": _path,
+    "filter": _filter,
+    "call": _call,
+    "function": _function,
+    "for": _for,
+    "some": _quantifier,
+    "every": _quantifier,
+    "instance of": _instance_of,
+    "in": _in,
 }
 
 
@@ -651,13 +705,15 @@ def _list_membership(value, items):
 
 def compile_unary_tests(node):
     """('any',) | ('not', tests) | ('tests', tests) -> test(value, scope) -> True/False/None."""
-    if node[0] == 'any':
+    if node[0] == "any":
         return lambda value, scope: True
     tests = [compile_positive_test(test) for test in node[1]]
-    if node[0] == 'not':
+    if node[0] == "not":
+
         def negated(value, scope):
             verdict = any_of(tests, value, scope)
             return None if verdict is None else not verdict
+
         return negated
     if len(tests) == 1:
         return tests[0]
@@ -667,14 +723,20 @@ def compile_unary_tests(node):
 def literal_value(node):
     """The constant a literal AST node stands for, or a sentinel when it is not a literal."""
     kind = node[0]
-    if kind in ('number', 'string', 'boolean'):
+    if kind in ("number", "string", "boolean"):
         return node[1]
-    if kind == 'null':
+    if kind == "null":
         return None
-    if kind == 'temporal':
+    if kind == "temporal":
         return _temporal(node)(None)
-    if kind == 'call' and node[1][0] == 'name' and node[1][1] in ('date', 'date and time', 'time', 'duration') \
-            and not node[3] and len(node[2]) == 1 and node[2][0][0] == 'string':
+    if (
+        kind == "call"
+        and node[1][0] == "name"
+        and node[1][1] in ("date", "date and time", "time", "duration")
+        and not node[3]
+        and len(node[2]) == 1
+        and node[2][0][0] == "string"
+    ):
         return compile_expression(node)({})
     return NOT_LITERAL
 
@@ -685,25 +747,27 @@ NOT_LITERAL = object()
 def _comparison_test(operator, constant):
     """Fast test against a literal: a value of another type gives None, never a match."""
     constant_type = type(constant)
-    if operator == '<':
+    if operator == "<":
         return lambda value, scope: (value < constant) if type(value) is constant_type else None
-    if operator == '<=':
+    if operator == "<=":
         return lambda value, scope: (value <= constant) if type(value) is constant_type else None
-    if operator == '>':
+    if operator == ">":
         return lambda value, scope: (value > constant) if type(value) is constant_type else None
-    if operator == '>=':
+    if operator == ">=":
         return lambda value, scope: (value >= constant) if type(value) is constant_type else None
-    if operator == '=':
+    if operator == "=":
         if constant is None:
             return lambda value, scope: value is None
-        return lambda value, scope: (value == constant) if type(value) is constant_type else \
-            (False if value is None else None)
-    if operator == '!=':
+        return lambda value, scope: (
+            (value == constant) if type(value) is constant_type else (False if value is None else None)
+        )
+    if operator == "!=":
         if constant is None:
             return lambda value, scope: value is not None
-        return lambda value, scope: (value != constant) if type(value) is constant_type else \
-            (True if value is None else None)
-    raise FeelSyntaxError('unknown comparison %r' % operator)
+        return lambda value, scope: (
+            (value != constant) if type(value) is constant_type else (True if value is None else None)
+        )
+    raise FeelSyntaxError("unknown comparison %r" % operator)
 
 
 def _range_test(low, low_included, high, high_included):
@@ -721,18 +785,26 @@ def _range_test(low, low_included, high, high_included):
 
 def compile_positive_test(test):
     kind = test[0]
-    if kind == 'compare input':
+    if kind == "compare input":
         _, operator, endpoint_node = test
         constant = literal_value(endpoint_node)
-        if constant is not NOT_LITERAL and kind_of(constant) in ('number', 'string', 'date', 'boolean', 'null',
-                                                                 'date and time', 'time', 'days and time duration'):
-            if constant is not None or operator in ('=', '!='):
+        if constant is not NOT_LITERAL and kind_of(constant) in (
+            "number",
+            "string",
+            "date",
+            "boolean",
+            "null",
+            "date and time",
+            "time",
+            "days and time duration",
+        ):
+            if constant is not None or operator in ("=", "!="):
                 return _comparison_test(operator, constant)
         endpoint = compile_expression(endpoint_node)
         return lambda value, scope: compare_operator(operator, value, endpoint(scope))
     expression_node = test[1]
     expression_kind = expression_node[0]
-    if expression_kind == 'range':
+    if expression_kind == "range":
         _, low_included, low_node, high_node, high_included = expression_node
         low, high = literal_value(low_node), literal_value(high_node)
         if low is not NOT_LITERAL and high is not NOT_LITERAL:
@@ -741,19 +813,21 @@ def compile_positive_test(test):
                 return fast
         compiled_range = compile_expression(expression_node)
         return lambda value, scope: compiled_range(scope).contains(value)
-    if expression_kind == 'open range':
-        return compile_positive_test(('compare input', expression_node[1], expression_node[2]))
+    if expression_kind == "open range":
+        return compile_positive_test(("compare input", expression_node[1], expression_node[2]))
     constant = literal_value(expression_node)
     if constant is not NOT_LITERAL and type(constant) is not bool:
-        return _comparison_test('=', constant)
+        return _comparison_test("=", constant)
     if constant is not NOT_LITERAL:  # true/false: equality, so null and non-booleans do not match
         return lambda value, scope: (value is constant) if type(value) is bool else (False if value is None else None)
     expression = compile_expression(expression_node)
     if uses_input(expression_node):
+
         def boolean_test(value, scope):
             local = dict(scope)
             local[INPUT_NAME] = value
             return expression(local)
+
         return boolean_test
 
     def expression_test(value, scope):
@@ -765,7 +839,8 @@ def compile_positive_test(test):
         if type(expected) is bool and type(value) is not bool and value is not None:
             return expected  # a boolean expression of other inputs
         return equal(value, expected)
+
     return expression_test
 
 
-__all__ = ['compile_expression', 'compile_unary_tests', 'to_text', 'uses_input', 'TEMPORAL_TYPES']
+__all__ = ["compile_expression", "compile_unary_tests", "to_text", "uses_input", "TEMPORAL_TYPES"]

@@ -1,6 +1,6 @@
 class FeelSyntaxError(ValueError):
     def __init__(self, message, position=None):
-        super().__init__(message if position is None else '%s at character %d' % (message, position + 1))
+        super().__init__(message if position is None else "%s at character %d" % (message, position + 1))
         self.position = position
 
 

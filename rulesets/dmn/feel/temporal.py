@@ -4,6 +4,7 @@ Python's datetime types carry the values: a time or date and time is local (no t
 fixed offset (datetime.timezone) or a zone id (zoneinfo.ZoneInfo, kept so `@Europe/Paris`
 prints back as written). Years outside 1..9999 are beyond Python's types and give null.
 """
+
 import calendar
 import datetime
 import re
@@ -11,9 +12,9 @@ import zoneinfo
 
 from .values import FAR_TYPES, KINDS, Decimal, NanoDateTime, NanoTime, YearsMonthsDuration, far, make_date, split_far
 
-DATE_PATTERN = re.compile(r'^(-?\d{4,9})-(\d\d)-(\d\d)$')
-TIME_PATTERN = re.compile(r'^(\d\d):(\d\d):(\d\d)(\.\d+)?(?:(Z)|([+-]\d\d:\d\d(?::\d\d)?)|@([A-Za-z][\w/+\-]*))?$')
-DATE_START = re.compile(r'^-?\d{4,9}-\d\d-\d\d')
+DATE_PATTERN = re.compile(r"^(-?\d{4,9})-(\d\d)-(\d\d)$")
+TIME_PATTERN = re.compile(r"^(\d\d):(\d\d):(\d\d)(\.\d+)?(?:(Z)|([+-]\d\d:\d\d(?::\d\d)?)|@([A-Za-z][\w/+\-]*))?$")
+DATE_START = re.compile(r"^-?\d{4,9}-\d\d-\d\d")
 MAX_ZONE_OFFSET = datetime.timedelta(hours=14)
 
 
@@ -29,7 +30,7 @@ def parse_date(text):
     if not match:
         return None
     year, month, day = (int(g) for g in match.groups())
-    if len(match.group(1).lstrip('-')) > 4 and match.group(1).lstrip('-').startswith('0'):
+    if len(match.group(1).lstrip("-")) > 4 and match.group(1).lstrip("-").startswith("0"):
         return None  # a year of more than four digits has no leading zero
     if 1 <= year <= 9999:
         try:
@@ -50,14 +51,14 @@ def _time_parts(text):
         hour = 0  # 24:00:00 is the midnight ending the day
     elif hour > 23 or minute > 59 or second > 59:
         return None
-    digits = (fraction[1:] + '000000000')[:9] if fraction else '0' * 9
+    digits = (fraction[1:] + "000000000")[:9] if fraction else "0" * 9
     microsecond, nanoseconds = int(digits[:6]), int(digits[6:])
     tzinfo = None
     if utc:
         tzinfo = datetime.timezone.utc
     elif offset:
-        sign = -1 if offset[0] == '-' else 1
-        pieces = [int(p) for p in offset[1:].split(':')]
+        sign = -1 if offset[0] == "-" else 1
+        pieces = [int(p) for p in offset[1:].split(":")]
         delta = datetime.timedelta(hours=pieces[0], minutes=pieces[1], seconds=pieces[2] if len(pieces) > 2 else 0)
         if delta > MAX_ZONE_OFFSET:
             return None
@@ -77,15 +78,15 @@ def parse_time(text):
 
 
 def parse_date_and_time(text):
-    if 'T' not in text:
+    if "T" not in text:
         date = parse_date(text)
         return make_date(date.year, date.month, date.day, 0) if date else None
-    date_text, _, time_text = text.partition('T')
+    date_text, _, time_text = text.partition("T")
     date, parts = parse_date(date_text), _time_parts(time_text)
     if date is None or parts is None:
         return None
     value = make_date(date.year, date.month, date.day, *parts[:4], tzinfo=parts[4], nanoseconds=parts[5])
-    if value is not None and time_text.startswith('24'):
+    if value is not None and time_text.startswith("24"):
         cycles, base = split_far(value)
         value = far(base + datetime.timedelta(days=1), cycles)
     return value
@@ -93,38 +94,39 @@ def parse_date_and_time(text):
 
 def parse_temporal(text):
     """An @"..." literal: a duration, date and time, date or time."""
-    if text.startswith(('P', '-P')):
+    if text.startswith(("P", "-P")):
         from .values import parse_duration
+
         return parse_duration(text)
     if DATE_START.match(text):
-        return parse_date_and_time(text) if 'T' in text else parse_date(text)
+        return parse_date_and_time(text) if "T" in text else parse_date(text)
     return parse_time(text)
 
 
 def _seconds_text(value):
-    text = '%02d:%02d:%02d' % (value.hour, value.minute, value.second)
-    nanoseconds = getattr(value, 'nanoseconds', 0)
+    text = "%02d:%02d:%02d" % (value.hour, value.minute, value.second)
+    nanoseconds = getattr(value, "nanoseconds", 0)
     if nanoseconds:
-        text += ('.%06d%03d' % (value.microsecond, nanoseconds)).rstrip('0')
+        text += (".%06d%03d" % (value.microsecond, nanoseconds)).rstrip("0")
     elif value.microsecond:
-        text += ('.%06d' % value.microsecond).rstrip('0')
+        text += (".%06d" % value.microsecond).rstrip("0")
     return text
 
 
 def zone_text(value):
     tz = value.tzinfo
     if tz is None:
-        return ''
-    key = getattr(tz, 'key', None)
+        return ""
+    key = getattr(tz, "key", None)
     if key:
-        return '@' + key
+        return "@" + key
     offset = tz.utcoffset(None)
     if not offset:
-        return 'Z'
-    sign = '-' if offset < datetime.timedelta(0) else '+'
+        return "Z"
+    sign = "-" if offset < datetime.timedelta(0) else "+"
     seconds = int(abs(offset).total_seconds())
-    text = '%s%02d:%02d' % (sign, seconds // 3600, seconds % 3600 // 60)
-    return text + (':%02d' % (seconds % 60) if seconds % 60 else '')
+    text = "%s%02d:%02d" % (sign, seconds // 3600, seconds % 3600 // 60)
+    return text + (":%02d" % (seconds % 60) if seconds % 60 else "")
 
 
 def temporal_text(value):
@@ -132,11 +134,11 @@ def temporal_text(value):
     if kind in FAR_TYPES:
         text = temporal_text(value.base)
         year = value.year
-        return ('-%04d' % -year if year < 0 else '%04d' % year) + text[text.index('-', 1):]
+        return ("-%04d" % -year if year < 0 else "%04d" % year) + text[text.index("-", 1) :]
     if kind is datetime.date:
         return value.isoformat()
     if kind is datetime.datetime or kind is NanoDateTime:
-        return value.date().isoformat() + 'T' + _seconds_text(value) + zone_text(value)
+        return value.date().isoformat() + "T" + _seconds_text(value) + zone_text(value)
     return _seconds_text(value) + zone_text(value)
 
 
@@ -155,9 +157,9 @@ def offset_of(value):
     tz = value.tzinfo
     if tz is None:
         return None
-    if KINDS.get(type(value)) == 'date and time':
+    if KINDS.get(type(value)) == "date and time":
         return value.utcoffset()
-    return tz.utcoffset(None) if not getattr(tz, 'key', None) else None
+    return tz.utcoffset(None) if not getattr(tz, "key", None) else None
 
 
 def _weekday(value):
@@ -165,21 +167,24 @@ def _weekday(value):
 
 
 DATE_PROPERTIES = {
-    'year': lambda v: Decimal(v.year), 'month': lambda v: Decimal(v.month), 'day': lambda v: Decimal(v.day),
-    'weekday': _weekday,
+    "year": lambda v: Decimal(v.year),
+    "month": lambda v: Decimal(v.month),
+    "day": lambda v: Decimal(v.day),
+    "weekday": _weekday,
 }
 TIME_PROPERTIES = {
-    'hour': lambda v: Decimal(v.hour), 'minute': lambda v: Decimal(v.minute),
-    'second': lambda v: Decimal(v.second) + (Decimal(v.microsecond) / Decimal(1000000) if v.microsecond else 0),
-    'time offset': offset_of,
-    'timezone': lambda v: getattr(v.tzinfo, 'key', None),
+    "hour": lambda v: Decimal(v.hour),
+    "minute": lambda v: Decimal(v.minute),
+    "second": lambda v: Decimal(v.second) + (Decimal(v.microsecond) / Decimal(1000000) if v.microsecond else 0),
+    "time offset": offset_of,
+    "timezone": lambda v: getattr(v.tzinfo, "key", None),
 }
 DATE_AND_TIME_PROPERTIES = dict(DATE_PROPERTIES, **TIME_PROPERTIES)
 
 
 def temporal_property(value, name):
     kind = type(value)
-    table = {'date and time': DATE_AND_TIME_PROPERTIES, 'time': TIME_PROPERTIES}.get(KINDS.get(kind), DATE_PROPERTIES)
+    table = {"date and time": DATE_AND_TIME_PROPERTIES, "time": TIME_PROPERTIES}.get(KINDS.get(kind), DATE_PROPERTIES)
     getter = table.get(name)
     return getter(value) if getter else None
 
@@ -187,9 +192,9 @@ def temporal_property(value, name):
 def duration_property(value, name):
     if type(value) is YearsMonthsDuration:
         sign = -1 if value.months < 0 else 1
-        if name == 'years':
+        if name == "years":
             return Decimal(sign * (abs(value.months) // 12))
-        if name == 'months':
+        if name == "months":
             return Decimal(sign * (abs(value.months) % 12))
         return None
     total = value.days * 86400 + value.seconds
@@ -199,11 +204,15 @@ def duration_property(value, name):
         micro = (1000000 - value.microseconds) % 1000000
     else:
         micro = value.microseconds
-    parts = {'days': total // 86400, 'hours': total % 86400 // 3600, 'minutes': total % 3600 // 60,
-             'seconds': total % 60}
+    parts = {
+        "days": total // 86400,
+        "hours": total % 86400 // 3600,
+        "minutes": total % 3600 // 60,
+        "seconds": total % 60,
+    }
     if name not in parts:
         return None
     number = Decimal(parts[name])
-    if name == 'seconds' and micro:
+    if name == "seconds" and micro:
         number += Decimal(micro) / Decimal(1000000)
     return sign * number

@@ -4,6 +4,7 @@ FEEL numbers are decimal.Decimal with 34 significant digits (IEEE 754 decimal128
 standard asks), so 0.1 + 0.2 = 0.3. Every operation on a null or on mismatched types gives
 null instead of raising: that is FEEL's three-valued semantics.
 """
+
 import datetime
 import decimal
 import re
@@ -14,7 +15,8 @@ FEEL_CONTEXT = decimal.Context(prec=34, rounding=decimal.ROUND_HALF_EVEN, Emax=6
 
 class YearsMonthsDuration:
     """A years-and-months duration; Python has no type for it (timedelta is days and time)."""
-    __slots__ = ('months',)
+
+    __slots__ = ("months",)
 
     def __init__(self, months):
         self.months = int(months)
@@ -23,7 +25,7 @@ class YearsMonthsDuration:
         return type(other) is YearsMonthsDuration and other.months == self.months
 
     def __hash__(self):
-        return hash(('ym', self.months))
+        return hash(("ym", self.months))
 
     def __lt__(self, other):
         return self.months < other.months
@@ -40,8 +42,8 @@ class YearsMonthsDuration:
     def __str__(self):
         months = abs(self.months)
         years, months = divmod(months, 12)
-        text = ('%dY' % years if years else '') + ('%dM' % months if months or not years else '')
-        return ('-P' if self.months < 0 else 'P') + text
+        text = ("%dY" % years if years else "") + ("%dM" % months if months or not years else "")
+        return ("-P" if self.months < 0 else "P") + text
 
     __repr__ = __str__
 
@@ -51,7 +53,8 @@ class Range:
 
     `operator` is set for a range written as a unary comparison, `(< 10)`, `(= 10)` or `(!= 10)`:
     it contains the same values as `(null..10)` or `[10..10]`, but is not equal to them."""
-    __slots__ = ('start', 'start_included', 'end', 'end_included', 'operator')
+
+    __slots__ = ("start", "start_included", "end", "end_included", "operator")
 
     def __init__(self, start, start_included, end, end_included, operator=None):
         self.start, self.start_included, self.end, self.end_included = start, start_included, end, end_included
@@ -62,7 +65,7 @@ class Range:
             return None
         if type(value) is Range:
             return None
-        if self.operator == '!=':
+        if self.operator == "!=":
             verdict = equal(value, self.start)
             return None if verdict is None else not verdict
         if self.operator is None and (self.start is None or self.end is None):
@@ -82,10 +85,14 @@ class Range:
         return True
 
     def __eq__(self, other):
-        return isinstance(other, Range) and self.operator == other.operator \
-            and equal(self.start, other.start) is True \
-            and equal(self.end, other.end) is True and self.start_included == other.start_included \
+        return (
+            isinstance(other, Range)
+            and self.operator == other.operator
+            and equal(self.start, other.start) is True
+            and equal(self.end, other.end) is True
+            and self.start_included == other.start_included
             and self.end_included == other.end_included
+        )
 
     __hash__ = None
 
@@ -95,7 +102,8 @@ class Function:
 
     `parameters` None means variadic (a built-in taking any number of arguments); `types` the
     declared parameter types (type ASTs or None), checked by `instance of function<...>`."""
-    __slots__ = ('parameters', 'body', 'name', 'types', 'result_type')
+
+    __slots__ = ("parameters", "body", "name", "types", "result_type")
 
     def __init__(self, parameters, body, name=None, types=None, result_type=None):
         self.parameters, self.body, self.name = parameters, body, name
@@ -115,12 +123,13 @@ class Function:
 
 
 DURATION_PATTERN = re.compile(
-    r'^(-)?P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d*)?)S)?)?$')
+    r"^(-)?P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d*)?)S)?)?$"
+)
 
 
 def parse_duration(text):
     match = DURATION_PATTERN.match(text.strip()) if isinstance(text, str) else None
-    if not match or text.strip().endswith(('P', 'T')):
+    if not match or text.strip().endswith(("P", "T")):
         return None
     sign, years, months, days, hours, minutes, seconds = match.groups()
     if years or months:
@@ -128,8 +137,9 @@ def parse_duration(text):
             return None
         total = int(years or 0) * 12 + int(months or 0)
         return YearsMonthsDuration(-total if sign else total)
-    total = (((int(days or 0) * 24 + int(hours or 0)) * 60 + int(minutes or 0)) * 60 * 10 ** 9
-             + int(Decimal(seconds or 0) * 10 ** 9))
+    total = ((int(days or 0) * 24 + int(hours or 0)) * 60 + int(minutes or 0)) * 60 * 10**9 + int(
+        Decimal(seconds or 0) * 10**9
+    )
     if sign:
         total = -total
     microseconds, nanoseconds = divmod(total, 1000)
@@ -146,23 +156,26 @@ def duration_text(delta):
     total = Decimal(delta.days * 86400 + delta.seconds) + Decimal(delta.microseconds) / Decimal(1000000)
     if type(delta) is NanoDuration:
         total += Decimal(delta.nanoseconds) / Decimal(1000000000)
-    sign = '-' if total < 0 else ''
+    sign = "-" if total < 0 else ""
     total = abs(total)
     days, rest = divmod(total, 86400)
     hours, rest = divmod(rest, 3600)
     minutes, seconds = divmod(rest, 60)
-    text = 'P' + ('%dD' % days if days else '')
-    time = ('%dH' % hours if hours else '') + ('%dM' % minutes if minutes else '') + \
-        (('%sS' % _plain(seconds)) if seconds else '')
+    text = "P" + ("%dD" % days if days else "")
+    time = (
+        ("%dH" % hours if hours else "")
+        + ("%dM" % minutes if minutes else "")
+        + (("%sS" % _plain(seconds)) if seconds else "")
+    )
     if time:
-        text += 'T' + time
-    if text == 'P':
-        text = 'PT0S'
+        text += "T" + time
+    if text == "P":
+        text = "PT0S"
     return sign + text
 
 
 def _plain(number):
-    text = format(number.normalize(), 'f')
+    text = format(number.normalize(), "f")
     return text
 
 
@@ -170,7 +183,8 @@ class NanoDateTime(datetime.datetime):
     """A date and time written with more than six fractional digits: Python keeps microseconds,
     this keeps the nanoseconds below them (0..999) so the value prints back as written.
     Arithmetic works on the microsecond value (see `plain`)."""
-    __slots__ = ('nanoseconds',)
+
+    __slots__ = ("nanoseconds",)
 
     def __new__(cls, *arguments, nanoseconds=0, **keywords):
         value = super().__new__(cls, *arguments, **keywords)
@@ -179,13 +193,23 @@ class NanoDateTime(datetime.datetime):
 
     def replace(self, **changes):
         value = datetime.datetime.replace(plain(self), **changes)
-        return NanoDateTime(value.year, value.month, value.day, value.hour, value.minute, value.second,
-                            value.microsecond, value.tzinfo, nanoseconds=self.nanoseconds)
+        return NanoDateTime(
+            value.year,
+            value.month,
+            value.day,
+            value.hour,
+            value.minute,
+            value.second,
+            value.microsecond,
+            value.tzinfo,
+            nanoseconds=self.nanoseconds,
+        )
 
 
 class NanoDuration(datetime.timedelta):
     """A days-and-time duration written with more than six fractional digits of seconds (see NanoDateTime)."""
-    __slots__ = ('nanoseconds',)
+
+    __slots__ = ("nanoseconds",)
 
     def __new__(cls, *arguments, nanoseconds=0, **keywords):
         value = super().__new__(cls, *arguments, **keywords)
@@ -195,7 +219,8 @@ class NanoDuration(datetime.timedelta):
 
 class NanoTime(datetime.time):
     """A time written with more than six fractional digits (see NanoDateTime)."""
-    __slots__ = ('nanoseconds',)
+
+    __slots__ = ("nanoseconds",)
 
     def __new__(cls, *arguments, nanoseconds=0, **keywords):
         value = super().__new__(cls, *arguments, **keywords)
@@ -210,8 +235,9 @@ def plain(value):
     """The Python value without the nanoseconds below the microsecond."""
     kind = type(value)
     if kind is NanoDateTime:
-        return datetime.datetime(value.year, value.month, value.day, value.hour, value.minute, value.second,
-                                 value.microsecond, value.tzinfo)
+        return datetime.datetime(
+            value.year, value.month, value.day, value.hour, value.minute, value.second, value.microsecond, value.tzinfo
+        )
     if kind is NanoDuration:
         return datetime.timedelta(value.days, value.seconds, value.microseconds)
     if kind is NanoTime:
@@ -228,7 +254,8 @@ class FarDate:
     """A date whose year is outside Python's 1..9999 (FEEL allows -999,999,999..999,999,999):
     the Python date at the same place in the 400-year cycle, and the number of whole cycles
     between. Every calendar question but the year is answered by the Python date."""
-    __slots__ = ('base', 'cycles')
+
+    __slots__ = ("base", "cycles")
 
     def __init__(self, base, cycles):
         self.base, self.cycles = base, cycles
@@ -247,11 +274,12 @@ class FarDate:
         return far(self.base.replace(**changes), self.cycles)
 
     def __repr__(self):
-        return '%s(%r, %d)' % (type(self).__name__, self.base, self.cycles)
+        return "%s(%r, %d)" % (type(self).__name__, self.base, self.cycles)
 
 
 class FarDateTime(FarDate):
     """A date and time whose year is outside 1..9999 (see FarDate)."""
+
     __slots__ = ()
 
 
@@ -307,11 +335,25 @@ def make_date(year, month, day, *time, tzinfo=None, nanoseconds=0):
     return far(base, cycles)
 
 
-KINDS = {Decimal: 'number', bool: 'boolean', str: 'string', datetime.date: 'date',
-         datetime.datetime: 'date and time', datetime.time: 'time', datetime.timedelta: 'days and time duration',
-         YearsMonthsDuration: 'years and months duration', list: 'list', dict: 'context', Range: 'range',
-         Function: 'function', FarDate: 'date', FarDateTime: 'date and time', NanoDateTime: 'date and time',
-         NanoDuration: 'days and time duration', NanoTime: 'time'}
+KINDS = {
+    Decimal: "number",
+    bool: "boolean",
+    str: "string",
+    datetime.date: "date",
+    datetime.datetime: "date and time",
+    datetime.time: "time",
+    datetime.timedelta: "days and time duration",
+    YearsMonthsDuration: "years and months duration",
+    list: "list",
+    dict: "context",
+    Range: "range",
+    Function: "function",
+    FarDate: "date",
+    FarDateTime: "date and time",
+    NanoDateTime: "date and time",
+    NanoDuration: "days and time duration",
+    NanoTime: "time",
+}
 
 
 def kind_of(value):
@@ -319,10 +361,10 @@ def kind_of(value):
     kind = KINDS.get(type(value))
     if kind is not None:
         return kind
-    return 'null' if value is None else 'other'
+    return "null" if value is None else "other"
 
 
-ORDERED = {'number', 'string', 'date', 'date and time', 'time', 'days and time duration', 'years and months duration'}
+ORDERED = {"number", "string", "date", "date and time", "time", "days and time duration", "years and months duration"}
 
 
 def _zone_kind(value):
@@ -330,8 +372,8 @@ def _zone_kind(value):
     tz = value.tzinfo
     if tz is None:
         return None
-    key = getattr(tz, 'key', None)
-    return ('zone', key) if key else ('offset', tz.utcoffset(None))
+    key = getattr(tz, "key", None)
+    return ("zone", key) if key else ("offset", tz.utcoffset(None))
 
 
 def compare(left, right):
@@ -341,11 +383,11 @@ def compare(left, right):
     left_kind = KINDS.get(type(left))
     if left_kind is None or left_kind != KINDS.get(type(right)) or left_kind not in ORDERED:
         return None
-    if left_kind == 'date and time' and (left.tzinfo is None) != (right.tzinfo is None):
+    if left_kind == "date and time" and (left.tzinfo is None) != (right.tzinfo is None):
         return None
     if type(left) in FAR_TYPES or type(right) in FAR_TYPES:
         left, right = split_far(left), split_far(right)
-    if left_kind == 'time':
+    if left_kind == "time":
         left, right = _time_instant(left), _time_instant(right)
         if left is None or right is None:
             return None
@@ -360,10 +402,10 @@ def _time_instant(value):
     tz = value.tzinfo
     seconds = value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6
     if tz is None:
-        return ('local', seconds)
-    if getattr(tz, 'key', None):
+        return ("local", seconds)
+    if getattr(tz, "key", None):
         return None
-    return ('offset', seconds - tz.utcoffset(None).total_seconds())
+    return ("offset", seconds - tz.utcoffset(None).total_seconds())
 
 
 def equal(left, right):
@@ -373,34 +415,34 @@ def equal(left, right):
     left_kind = KINDS.get(type(left))
     if left_kind != KINDS.get(type(right)) or left_kind is None:
         return None
-    if left_kind == 'number' or left_kind == 'string' or left_kind == 'boolean':
+    if left_kind == "number" or left_kind == "string" or left_kind == "boolean":
         return left == right
-    if left_kind == 'list':
+    if left_kind == "list":
         if len(left) != len(right):
             return False
         for a, b in zip(left, right):
             if equal(a, b) is not True:
                 return False
         return True
-    if left_kind == 'context':
+    if left_kind == "context":
         if set(left) != set(right):
             return False
         return all(equal(left[k], right[k]) is True for k in left)
-    if left_kind == 'date and time' or left_kind == 'date':
-        if left_kind == 'date and time' and (left.tzinfo is None) != (right.tzinfo is None):
+    if left_kind == "date and time" or left_kind == "date":
+        if left_kind == "date and time" and (left.tzinfo is None) != (right.tzinfo is None):
             return False
         if type(left) in FAR_TYPES or type(right) in FAR_TYPES:
             return split_far(left) == split_far(right)
         return left == right
-    if left_kind == 'time':
+    if left_kind == "time":
         zones = _zone_kind(left), _zone_kind(right)
-        if zones[0] and zones[0][0] == 'zone' or zones[1] and zones[1][0] == 'zone':
+        if zones[0] and zones[0][0] == "zone" or zones[1] and zones[1][0] == "zone":
             return zones[0] == zones[1] and left.replace(tzinfo=None) == right.replace(tzinfo=None)
         if (zones[0] is None) != (zones[1] is None):
             return False
         return _time_instant(left) == _time_instant(right)
-    if left_kind == 'range':
+    if left_kind == "range":
         return left == right
-    if left_kind == 'function':
+    if left_kind == "function":
         return left is right
     return left == right

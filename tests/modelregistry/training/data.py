@@ -1,4 +1,5 @@
 """The Lending Club training data shared by the engineers' machines (not in the repository)."""
+
 from functools import lru_cache
 from pathlib import Path
 

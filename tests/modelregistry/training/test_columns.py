@@ -7,10 +7,18 @@ from modelregistry.training.columns import camel_case, match_columns, proposed_d
 from modelregistry.training.train import pricing_columns
 
 
-@pytest.mark.parametrize("column, name", [
-    ("annual_inc", "annualInc"), ("Annual Income", "annualIncome"), ("DTI", "dti"), ("revolUtil", "revolUtil"),
-    ("open_il_12m", "openIl12m"), ("12m_inquiries", "field12mInquiries"), ("__", "field"),
-])
+@pytest.mark.parametrize(
+    "column, name",
+    [
+        ("annual_inc", "annualInc"),
+        ("Annual Income", "annualIncome"),
+        ("DTI", "dti"),
+        ("revolUtil", "revolUtil"),
+        ("open_il_12m", "openIl12m"),
+        ("12m_inquiries", "field12mInquiries"),
+        ("__", "field"),
+    ],
+)
 def test_column_names_become_camel_case_dictionary_names(column, name):
     assert camel_case(column) == name
 
@@ -24,10 +32,14 @@ def test_columns_match_existing_entries_and_the_rest_are_proposed_with_unique_na
 
 def test_proposed_types_follow_the_column_values():
     assert [proposed_data_type(pd.Series(v)) for v in ([1, 2], [1.5, None], ["a", "b"], [True, False])] == [
-        "integer", "number", "string", "boolean"]
+        "integer",
+        "number",
+        "string",
+        "boolean",
+    ]
 
 
 def test_pricing_outcome_columns_are_recognised():
-    assert pricing_columns(["funded_amnt", "int_rate", "sub_grade", "grade", "installment", "interestRate",
-                            "annual_inc", "subGrade"]) == [
-        "int_rate", "sub_grade", "grade", "installment", "interestRate", "subGrade"]
+    assert pricing_columns(
+        ["funded_amnt", "int_rate", "sub_grade", "grade", "installment", "interestRate", "annual_inc", "subGrade"]
+    ) == ["int_rate", "sub_grade", "grade", "installment", "interestRate", "subGrade"]

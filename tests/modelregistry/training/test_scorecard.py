@@ -1,4 +1,5 @@
 """The scorecard: monotonic bins, points scaling and reason codes, as the native engine evaluates them."""
+
 import math
 
 import numpy as np

@@ -1,4 +1,5 @@
 """Training each algorithm: the exported PMML, read through the engine door, is the fitted model."""
+
 import numpy as np
 import pytest
 
@@ -64,9 +65,14 @@ def test_the_svm_trains_on_a_sample_of_at_most_its_row_limit_and_exports_calibra
         assert any("known gap of the SVM export" in warning for warning in trained.warnings)
 
 
-@pytest.mark.parametrize("arguments, field", [
-    ({"algorithm": "deep_net"}, "algorithm"), ({"target": "nope"}, "target"), ({"bad_value": "terrible"}, "badValue"),
-])
+@pytest.mark.parametrize(
+    "arguments, field",
+    [
+        ({"algorithm": "deep_net"}, "algorithm"),
+        ({"target": "nope"}, "target"),
+        ({"bad_value": "terrible"}, "badValue"),
+    ],
+)
 def test_unusable_settings_are_refused_naming_the_setting(arguments, field):
     settings = {"target": "Class", "bad_value": "bad", "algorithm": "logistic", **arguments}
     with pytest.raises(TrainingError) as error:
