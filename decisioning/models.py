@@ -27,6 +27,9 @@ class InsightTransaction(models.Model):
     engine_version = models.CharField(max_length=32)
     # {artifact field name: dictionary name} as it was when evaluated, so replay needs no guess.
     field_mapping = models.JSONField(default=dict)
+    # DMN: the registered versions of the models it imports, as evaluated; replay loads exactly these.
+    # [{namespace, model, name, version, sha256}]
+    imported_artifacts = models.JSONField(default=list, blank=True)
     arguments = EncryptedJSONField()
     results = EncryptedJSONField(null=True, blank=True)
     error = EncryptedTextField(null=True, blank=True)

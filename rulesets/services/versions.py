@@ -222,7 +222,10 @@ def ruleset_version_submit(*, version, actor, note="") -> RulesetVersion:
     version = _locked_version(version)
     if version.status != Status.DRAFT:
         raise Conflict(f"{version} is not a draft; only a draft is submitted for review.")
-    run = ruleset_version_test_run(version=version)  # raises on `dmnXml` when the DMN does not load
+    # Imports resolve now, by namespace in the partner's registry; what they resolve to is what the
+    # approver reviews and what publication registers (frozen from here on).
+    imports = selectors.ruleset_version_imports(version)
+    run = ruleset_version_test_run(version=version, imports=imports)  # raises on `dmnXml` when it does not load
     unmapped = [
         row["name"] + f" ({row['problem']})"
         for row in selectors.ruleset_version_field_mapping(version=version)
@@ -244,6 +247,7 @@ def ruleset_version_submit(*, version, actor, note="") -> RulesetVersion:
         )
     previous = version.status
     version.status = Status.IN_REVIEW
+    version.imports = [imported.as_record() for imported in imports]
     version.save()
     _record_transition(
         version=version,
@@ -251,7 +255,7 @@ def ruleset_version_submit(*, version, actor, note="") -> RulesetVersion:
         actor=actor,
         note=note,
         action="submit",
-        data={"test_cases": len(run.results)},
+        data={"test_cases": len(run.results), "imports": version.imports},
     )
     return version
 
@@ -332,6 +336,7 @@ def ruleset_version_publish(*, version, actor, note="") -> RulesetVersion:
         source_format=version.source_format,
         source_name=version.source_name,
         source_file=version.source_file if version.source_format == SourceFormat.XLSX else None,
+        imports=version.imports,
     )
     _apply_mapping(model, mapping, actor)
     previous = version.status
