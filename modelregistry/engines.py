@@ -147,7 +147,7 @@ def dmn_declared_imports(artifact: str):
     return definitions.namespace or "", [declared.namespace for declared in definitions.imports]
 
 
-def _import_resolver(imports):
+def dmn_import_resolver(imports):
     """`import_resolver(namespace)` for the DMN engine: the pinned models' artifacts, read in one
     query on first use (only when compiling, never on a cache hit), each checked against its sha256."""
     if not imports:
@@ -208,7 +208,7 @@ def load(*, engine, artifact, sha256=None, implementation=None, allow_reference_
             return _cache[key]
     options = {"fallback": bool(allow_reference_engine)}
     if engine == "dmn":
-        options["import_resolver"] = _import_resolver(imports)
+        options["import_resolver"] = dmn_import_resolver(imports)
     loaded = engine_package(engine).load(artifact, engine=implementation, **options)
     with _cache_lock:
         _cache[key] = loaded

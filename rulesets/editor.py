@@ -142,7 +142,14 @@ def validation_messages(version, dmn_xml):
             known.setdefault(name, known[target])
             if target in domains:
                 domains.setdefault(name, domains[target])
-    return [message.as_dict() for message in validation.validate(dmn_xml, known_inputs=known, input_domains=domains)]
+    try:
+        imports = selectors.dmn_xml_imports(partner=version.ruleset.partner, dmn_xml=dmn_xml)
+    except ArgumentError as error:  # an import found nowhere: said beside the table, like any load error
+        return [validation.Message(validation.ERROR, "model", error.message).as_dict()]
+    messages = validation.validate(
+        dmn_xml, known_inputs=known, input_domains=domains, import_resolver=engines.dmn_import_resolver(imports)
+    )
+    return [message.as_dict() for message in messages]
 
 
 def editable_xml(dmn_xml):

@@ -100,15 +100,18 @@ def ruleset_version_imports(version) -> tuple:
     when it was submitted."""
     if version.status != RulesetVersionStatus.DRAFT:
         return engines.imports_of(version.imports)
-    namespace, imported_namespaces = engines.dmn_declared_imports(version.dmn_xml)
+    return dmn_xml_imports(partner=version.ruleset.partner, dmn_xml=version.dmn_xml)
+
+
+def dmn_xml_imports(*, partner, dmn_xml) -> tuple:
+    """What the imports of `dmn_xml` resolve to now in `partner`'s registry (ArgumentError on `dmnXml`
+    naming a namespace not found); () when it imports nothing."""
+    namespace, imported_namespaces = engines.dmn_declared_imports(dmn_xml)
     if not imported_namespaces:
         return ()
     return tuple(
         registry_selectors.dmn_imports_resolve(
-            partner=version.ruleset.partner,
-            namespace=namespace,
-            imported_namespaces=imported_namespaces,
-            field="dmnXml",
+            partner=partner, namespace=namespace, imported_namespaces=imported_namespaces, field="dmnXml"
         )
     )
 

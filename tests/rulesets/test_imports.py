@@ -9,6 +9,7 @@ from django.utils import timezone
 from core.exceptions import ArgumentError, Conflict
 from modelregistry import services as registry
 from rulesets import selectors, services
+from rulesets.editor import validation_messages as editor_validation_messages
 from rulesets.models import Ruleset
 from tests.factories import AFFORDABILITY_DMN, AFFORDABILITY_NAMESPACE, importing_knockout_dmn, publish_ruleset
 
@@ -131,3 +132,34 @@ def test_two_rulesets_of_one_namespace_make_an_import_ambiguous(partner, library
         services.artifact_upload(partner=partner, name="Knock-outs", artifact=IMPORTING, created_by=editor)
     assert raised.value.code == "import_ambiguous"
     assert "Affordability, Affordability copy" in raised.value.message
+
+
+TABLE_READING_AN_IMPORT = """<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="bands" name="Bands"
+             namespace="urn:creditbox:test:bands">
+  <import name="aff" namespace="urn:creditbox:test:affordability" locationURI="https://example.invalid/a.dmn"
+          importType="https://www.omg.org/spec/DMN/20191111/MODEL/"/>
+  <decision id="d_ko" name="knockoutReasons">
+    <variable id="v_ko" name="knockoutReasons"/>
+    <informationRequirement id="r1"><requiredDecision href="urn:creditbox:test:affordability#d_band"/></informationRequirement>
+    <decisionTable id="t_ko" hitPolicy="COLLECT">
+      <input id="c_band" label="band"><inputExpression id="e_band" typeRef="string"><text>aff.incomeBand</text></inputExpression></input>
+      <output id="o_ko" name="reasonCode" typeRef="string"/>
+      <rule id="low"><inputEntry id="l1"><text>"low"</text></inputEntry><outputEntry id="l2"><text>"KO03"</text></outputEntry></rule>
+    </decisionTable>
+  </decision>
+</definitions>
+"""
+
+
+def test_the_editor_validates_a_table_reading_an_imported_decision_with_the_partners_registry(
+    partner, ruleset, editor, dictionary
+):
+    version = knockout_draft(ruleset, editor, xml=TABLE_READING_AN_IMPORT)
+    [message] = editor_validation_messages(version, version.dmn_xml)
+    assert message["severity"] == "error" and AFFORDABILITY_NAMESPACE in message["message"]
+    publish_ruleset(partner, "Affordability", AFFORDABILITY_DMN, purpose="routing")
+    messages = editor_validation_messages(version, version.dmn_xml)
+    assert [m for m in messages if m["severity"] == "error"] == []
+    loaded = selectors.ruleset_version_loaded(version)
+    assert loaded.evaluate({"aff.annualIncome": 100})["knockoutReasons"] == ["KO03"]
