@@ -506,7 +506,7 @@ def build_side(partner):
     rules = build_rules(partner, people)
     named_flow = Flow.objects.create(partner=partner, name="Consumer loans", is_default=True)
     flow = DecisionFlowFactory(
-        partner=partner, is_default=True, definition=named_flow, status="published", effective_from=timezone.now()
+        partner=partner, definition=named_flow, status="published", effective_from=timezone.now()
     )
     flow_draft = DecisionFlowFactory(partner=partner, definition=named_flow, created_by=people[PA])
     backtest = Backtest.objects.create(partner=partner, flow=named_flow, candidate=flow_draft, baseline=flow, limit=10)

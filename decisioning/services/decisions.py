@@ -59,7 +59,6 @@ def decision_flow_create(*, partner, name, steps, created_by, is_default=False, 
     latest = DecisionFlow.objects.filter(partner=partner, name=name).order_by("-version").first()
     named, _ = Flow.objects.get_or_create(partner=partner, name=name, defaults={"created_by": created_by})
     if is_default:
-        DecisionFlow.objects.filter(partner=partner, is_default=True).update(is_default=False)
         Flow.objects.filter(partner=partner, is_default=True).exclude(pk=named.pk).update(is_default=False)
         if not named.is_default:
             named.is_default = True
@@ -69,7 +68,6 @@ def decision_flow_create(*, partner, name, steps, created_by, is_default=False, 
         partner=partner,
         name=name,
         version=(latest.version + 1) if latest else 1,
-        is_default=is_default,
         created_by=created_by,
         definition=named,
         status=FlowVersionStatus.PUBLISHED,

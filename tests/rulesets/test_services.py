@@ -347,6 +347,27 @@ def test_an_uploaded_dmn_is_a_draft_and_pmml_is_registered(partner, make_user, d
     assert isinstance(model, PredictiveModel) and model.engine == "pmml"
 
 
+def test_a_pmml_upload_is_read_and_compiled_once(partner, make_user, dictionary, monkeypatch):
+    from modelregistry import engines
+
+    loads, real_load = [], engines.load
+
+    def counted_load(**arguments):
+        loads.append(arguments["engine"])
+        return real_load(**arguments)
+
+    monkeypatch.setattr(engines, "load", counted_load)
+    model = services.artifact_upload(
+        partner=partner, name="PD", created_by=make_user(partner, roles.DATA_SCIENTIST), artifact=LOGISTIC_PMML
+    )
+    assert loads == ["pmml"]
+    assert (model.engine, model.version, [f.name for f in model.fields.order_by("field_type", "position")]) == (
+        "pmml",
+        1,
+        ["annual_inc", "revol_util", "home_ownership", "probability_bad"],
+    )
+
+
 def test_the_registry_refuses_dmn_that_did_not_come_through_a_ruleset(partner, make_user, dictionary):
     with pytest.raises(ArgumentError) as raised:
         registry.predictive_model_register(
