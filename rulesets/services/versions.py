@@ -290,6 +290,29 @@ def ruleset_version_approve(*, version, actor, effective_from, note="") -> Rules
 
 
 @transaction.atomic
+def ruleset_version_approve_and_publish(*, version, actor, effective_from, note="") -> RulesetVersion:
+    """Approve `version` to take effect from `effective_from` and publish it, all or nothing (the rule
+    editor's one step). Refused (on `effectiveFrom`) when that is not after the version in force:
+    decisions follow the published version with the latest `effective_from`, so an earlier one would
+    never be used, which an approver never means."""
+    check_partner(actor, version.ruleset)
+    if not isinstance(effective_from, datetime.datetime):
+        raise ArgumentError("effectiveFrom", "Give the date and time from which the version takes effect.")
+    if timezone.is_naive(effective_from):
+        effective_from = timezone.make_aware(effective_from)
+    current = selectors.ruleset_version_effective(ruleset=version.ruleset)
+    if current is not None and effective_from <= current.effective_from:
+        raise ArgumentError(
+            "effectiveFrom",
+            f"Version {current.number} is in effect from "
+            f"{timezone.localtime(current.effective_from):%Y-%m-%d %H:%M:%S}; choose a later moment "
+            "or this version never takes effect.",
+        )
+    version = ruleset_version_approve(version=version, actor=actor, effective_from=effective_from, note=note)
+    return ruleset_version_publish(version=version, actor=actor, note=note)
+
+
+@transaction.atomic
 def ruleset_version_reject(*, version, actor, note) -> RulesetVersion:
     """Send a version in review (or approved, not yet published) back to draft, saying why."""
     check_partner(actor, version.ruleset)
