@@ -8,6 +8,7 @@ import socket
 import pytest
 from django.utils import timezone
 
+from core.exceptions import ArgumentError
 from decisioning.models import InsightTransaction
 from decisioning.services import decision_create, decision_flow_create, decision_replay
 from modelregistry import engines
@@ -259,3 +260,23 @@ def test_the_compiled_model_is_cached_per_set_of_imported_versions(partner, peop
     assert with_v1.evaluate(record)["knockoutReasons"] == []
     assert with_v2.evaluate(record)["knockoutReasons"] == ["KO03"]
     assert PredictiveModel.objects.filter(namespace=AFFORDABILITY_NAMESPACE, partner=partner).count() == 2
+
+
+def test_retiring_an_imported_model_withdraws_it_from_the_models_importing_it(
+    partner, people, flow, library, knockouts
+):
+    from core.exceptions import ArgumentErrors, EngineError
+    from decisioning.services import insight_create
+    from rulesets import services as rulesets
+
+    assert decide(partner, people, external_id="A").outcome == "APPROVED"
+    rulesets.ruleset_version_retire(version=library, actor=people["approver"], note="wrong threshold")
+    with pytest.raises(EngineError, match="imports Affordability v1, which is retired"):
+        decide(partner, people, external_id="B")
+    with pytest.raises((ArgumentError, ArgumentErrors), match="imports Affordability v1, which is retired"):
+        insight_create(
+            partner=partner,
+            model_id=knockouts.published_model.pk,
+            arguments={"annualIncome": 1, "accountsNowDelinquent": 0},
+            requested_by=people["system"],
+        )
