@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from core.exceptions import ArgumentError, ArgumentErrors
 from modelregistry import engines
 from modelregistry.arguments import arguments_to_record, results_from_engine
-from modelregistry.models import FieldType, ModelStatus
+from modelregistry.models import FieldType, ModelStatus, PredictiveModel
 
 
 @dataclass
@@ -48,10 +48,36 @@ def check_ready(model, argument_fields, *, path=("modelId",)):
         )
 
 
+def retired_imports(model) -> list[str]:
+    """ "name vN" of each model `model` imports (its pinned DMN imports) that is no longer active.
+
+    Retiring a model withdraws it from decisions at once, including where other models import it
+    (the safe side: withdrawn logic is never used); the importing rules are published again to
+    import the version in force. No query for a model that imports nothing.
+    """
+    if not model.imports:
+        return []
+    active = {
+        str(pk)
+        for pk in PredictiveModel.objects.filter(
+            pk__in=[pin["model"] for pin in model.imports], status=ModelStatus.ACTIVE
+        ).values_list("pk", flat=True)
+    }
+    return [f"{pin['name']} v{pin['version']}" for pin in model.imports if pin["model"] not in active]
+
+
 def prepare(model, arguments, *, path=("arguments",), model_path=("modelId",)):
     """Validate `arguments` for `model`; raise ArgumentErrors listing every problem."""
     argument_fields, result_fields = model_fields(model)
     check_ready(model, argument_fields, path=model_path)
+    retired = retired_imports(model)
+    if retired:
+        raise ArgumentError(
+            model_path,
+            f"{model} imports {', '.join(retired)}, which is retired; it cannot be evaluated until its rules are "
+            "published again.",
+            code="retired",
+        )
     record, errors = arguments_to_record(argument_fields, arguments, path=path)
     if errors:
         raise ArgumentErrors(errors)

@@ -109,6 +109,12 @@ def resolve_step(step, *, at) -> ResolvedStep:
             )
     else:
         version, model = None, step.model
+    retired = model_evaluation.retired_imports(model)
+    if retired:
+        raise EngineError(
+            f"Step {step.position} ({step.kind}): {model} imports {', '.join(retired)}, which is retired; "
+            "publish its rules again to import the version in force."
+        )
     arguments, results = model_evaluation.model_fields(model)
     return ResolvedStep(
         step=step, model=model, ruleset_version=version, arguments=tuple(arguments), results=tuple(results)

@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from core import safe_xml
 from core.admin_mixins import PartnerScopedAdmin, ScopedChoicesMixin
 from core.exceptions import ArgumentError, ArgumentErrors
+from rulesets import selectors as ruleset_selectors
 from rulesets import services as ruleset_services
 from rulesets.models import RulesetVersion
 
@@ -326,7 +327,7 @@ class PredictiveModelAdmin(PartnerScopedAdmin):
         if isinstance(created, RulesetVersion):
             # DMN rules are a draft until a rule approver approves them and they are published.
             request._ruleset_draft = created
-            loaded = engines.load(engine="dmn", artifact=created.dmn_xml, sha256=created.sha256)
+            loaded = ruleset_selectors.ruleset_version_loaded(created)
             for warning in getattr(loaded, "warnings", ()):  # e.g. variables a table reads that nothing declares
                 self.message_user(request, f"{created}: {warning}", level=messages.WARNING)
             return

@@ -124,6 +124,20 @@ class PredictiveModel(models.Model):
     source_file = models.BinaryField(
         null=True, blank=True, editable=False, help_text="The uploaded workbook, kept as sent (XML uploads: empty)."
     )
+    namespace = models.CharField(
+        max_length=500,
+        blank=True,
+        db_index=True,
+        editable=False,
+        help_text="DMN: the definitions' namespace, by which the partner's other DMN models import this one.",
+    )
+    imports = models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="DMN: the registered versions of the models it imports (and they import), pinned when it was "
+        "reviewed: [{namespace, model, name, version, sha256}]. What is evaluated and replayed with it.",
+    )
     model_card = models.JSONField(
         null=True,
         blank=True,

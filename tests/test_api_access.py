@@ -19,7 +19,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from decisioning.models import Backtest, Flow, InsightTransaction
+from decisioning.models import Backtest, Flow, FlowStep, InsightTransaction
 from decisioning.services import insight_create
 from partners import roles
 from partners.models import User
@@ -161,6 +161,10 @@ def flow_post(world):
 
 def flow_version_post(world):
     return {"data": {"type": "decisionFlowVersion", "attributes": {"changeNote": "From the API."}}}
+
+
+def flow_transition(**attributes):
+    return lambda world: {"data": {"type": "decisionFlowVersion", "attributes": attributes}}
 
 
 def backtest_post(world):
@@ -385,6 +389,45 @@ ROWS = [
         body=backtest_post,
     ),
     Row("get", "/api/v1/backtests/{backtest}", api(200, **FLOW_READ), api(404, **FLOW_READ)),
+    # Flow versions' path (rows run in order: the version in review is approved, published, then its
+    # rejection is too late and it is retired): the partner admin submits; a rule approver who is
+    # not the author approves, rejects and publishes; approvers and partner admins retire.
+    Row("get", "/api/v1/decision-flow-versions/{flow_draft}", api(200, **FLOW_READ), api(404, **FLOW_READ)),
+    Row(
+        "post",
+        "/api/v1/decision-flow-versions/{flow_submittable}/submit",
+        api(403, partner_admin=200),
+        api(404, **FLOW_READ),
+        body=flow_transition(note="ready"),
+    ),
+    Row(
+        "post",
+        "/api/v1/decision-flow-versions/{flow_in_review}/approve",
+        api(403, rule_approver=200),
+        api(404, **FLOW_READ),
+        body=flow_transition(note="fine"),
+    ),
+    Row(
+        "post",
+        "/api/v1/decision-flow-versions/{flow_in_review}/publish",
+        api(403, rule_approver=200),
+        api(404, **FLOW_READ),
+        body=flow_transition(),
+    ),
+    Row(
+        "post",
+        "/api/v1/decision-flow-versions/{flow_in_review}/reject",
+        api(403, rule_approver=409),
+        api(404, **FLOW_READ),
+        body=flow_transition(note="too late"),
+    ),
+    Row(
+        "post",
+        "/api/v1/decision-flow-versions/{flow_in_review}/retire",
+        api(403, rule_approver=200, partner_admin=409),
+        api(404, **FLOW_READ),
+        body=flow_transition(note="withdrawn"),
+    ),
     Row("get", "/flows/", FLOW_PAGE_READ, None, page=True),
     Row("get", "/flows/{named_flow}/", FLOW_PAGE_READ, FLOW_PAGE_OTHER, page=True),
     Row("get", "/flows/versions/{flow_draft}/", FLOW_PAGE_READ, FLOW_PAGE_OTHER, page=True),
@@ -506,9 +549,26 @@ def build_side(partner):
     rules = build_rules(partner, people)
     named_flow = Flow.objects.create(partner=partner, name="Consumer loans", is_default=True)
     flow = DecisionFlowFactory(
-        partner=partner, is_default=True, definition=named_flow, status="published", effective_from=timezone.now()
+        partner=partner, definition=named_flow, status="published", effective_from=timezone.now()
     )
     flow_draft = DecisionFlowFactory(partner=partner, definition=named_flow, created_by=people[PA])
+
+    def valid_flow_version(status):
+        """A version the partner admin authored that passes every check: one score step."""
+        version = DecisionFlowFactory(
+            partner=partner,
+            definition=named_flow,
+            status=status,
+            created_by=people[PA],
+            score_field="probabilityOfDefault",
+            probability_of_default_field="",
+            reason_code_fields=[],
+            amount_field="annualIncome",
+            cutoff_bands=[{"minimum": None, "outcome": "APPROVE"}],
+        )
+        FlowStep.objects.create(flow=version, position=0, kind="score", model=model)
+        return version
+
     backtest = Backtest.objects.create(partner=partner, flow=named_flow, candidate=flow_draft, baseline=flow, limit=10)
     decision_reviewed = DecisionFactory(partner=partner, flow=flow, requested_by=people[PS])
     case = ReviewCaseFactory(partner=partner, decision=decision_reviewed)
@@ -534,6 +594,8 @@ def build_side(partner):
             "flow": flow.pk,
             "named_flow": named_flow.pk,
             "flow_draft": flow_draft.pk,
+            "flow_submittable": valid_flow_version("draft").pk,
+            "flow_in_review": valid_flow_version("in_review").pk,
             "backtest": backtest.pk,
             "case": case.pk,
             "decision_reviewed": decision_reviewed.pk,

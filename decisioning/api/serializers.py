@@ -13,6 +13,11 @@ class InsightOutputSerializer(ResultsAttributeMixin, serializers.ModelSerializer
     requested_by = serializers.CharField(source="requested_by.username", read_only=True, allow_null=True)
     arguments = serializers.JSONField(read_only=True)
     results = serializers.JSONField(read_only=True, allow_null=True)
+    imported_artifacts = serializers.JSONField(
+        read_only=True,
+        help_text="DMN: the registered versions of the models it imports, as evaluated "
+        "([{namespace, model, name, version, sha256}]); replay uses exactly these.",
+    )
     unmapped_results = serializers.SerializerMethodField(
         help_text="Keys of `results` that are the model's own names, not dictionary names (not mapped yet)."
     )
@@ -30,6 +35,7 @@ class InsightOutputSerializer(ResultsAttributeMixin, serializers.ModelSerializer
             "error",
             "model_version",
             "artifact_sha256",
+            "imported_artifacts",
             "engine_name",
             "engine_version",
             "duration_us",

@@ -36,6 +36,7 @@ def insight_record(*, partner, evaluation, requested_by, **links) -> InsightTran
         partner=partner,
         model=model,
         artifact_sha256=model.sha256,
+        imported_artifacts=model.imports,
         engine_name=evaluation.engine_name,
         engine_version=evaluation.engine_version,
         field_mapping=evaluation.field_mapping,

@@ -48,6 +48,7 @@ def step_records_create(*, partner, decision, evaluations, requested_by) -> list
             partner=partner,
             model=evaluation.model,
             artifact_sha256=evaluation.model.sha256,
+            imported_artifacts=evaluation.model.imports,
             engine_name=evaluation.engine_name,
             engine_version=evaluation.engine_version,
             field_mapping=evaluation.field_mapping,

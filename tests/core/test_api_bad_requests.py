@@ -48,6 +48,7 @@ def world(db):
     job = reevaluation_job_create(partner=demo["partner"], user=admin, flow_id=str(demo["flow"].pk), chunk_size=100)
     return {
         "flow": flow,
+        "flow_version": demo["flow"],
         "backtest": backtest,
         "job": job,
         "client": client,
@@ -103,6 +104,14 @@ ENDPOINTS = {
         lambda w: {"flow_pk": w["flow"].pk},
         {"post": ("decisionFlowVersion", "changeNote")},
     ),
+    "decision-flow-version-detail": (lambda w: {"pk": w["flow_version"].pk}, {}),
+    **{
+        f"decision-flow-version-{verb}": (
+            lambda w: {"pk": w["flow_version"].pk},
+            {"post": ("decisionFlowVersion", "note")},
+        )
+        for verb in ("submit", "approve", "reject", "publish", "retire")
+    },
     "decision-flow-backtest-list": (lambda w: {"flow_pk": w["flow"].pk}, {"post": ("backtest", "candidateId")}),
     "backtest-detail": (lambda w: {"pk": w["backtest"].pk}, {}),
     "reevaluation-job-list": (lambda w: {}, {"post": ("reevaluationJob", "statuses")}),
