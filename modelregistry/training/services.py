@@ -18,6 +18,8 @@ from .columns import match_columns, proposed_data_type
 
 MAX_CSV_BYTES = 100 * 1024 * 1024
 MAX_COLUMNS = 500
+# Rows of the training data kept (encrypted) with the version: TreeSHAP's covers, global importance.
+DEVELOPMENT_SAMPLE_ROWS = 1000
 
 
 @dataclass
@@ -159,6 +161,7 @@ def model_train(
             summary=summary,
             cv=cv,
         )
+        development_sample_store(model=model, frame=model_frame, features=trained.features)
     return TrainingResult(model=model, trained=trained, frame=model_frame)
 
 
@@ -201,6 +204,21 @@ def _register(
         },
     )
     return model
+
+
+def development_sample_store(*, model, frame, features, rows=DEVELOPMENT_SAMPLE_ROWS):
+    """Keep up to `rows` random rows of the model's arguments from `frame` with the version, encrypted."""
+    from ..models import DevelopmentSample
+    from .train import prepare
+
+    if len(frame) > rows:
+        frame = frame.sample(rows, random_state=42).sort_index()
+    x = prepare(frame, list(features))[0]
+    records = [
+        {name: (None if isinstance(value, float) and value != value else value) for name, value in row.items()}
+        for row in x.to_dict(orient="records")
+    ]
+    return DevelopmentSample.objects.create(model=model, rows=records, row_count=len(records))
 
 
 def _describe(series: pd.Series) -> dict:
