@@ -127,6 +127,26 @@ def run(count, warmup):
     rest = median_total - median_sql - median_engines - median_encryption
     print(f"  rest (parse, validate, convert, auth, throttle, render, framework): {ms(rest):6.2f} ms")
 
+    # What explanations add: the same applications decided with and without them, alternately
+    # (so drift hits both arms alike); without = the engines' explainer lookup answers None.
+    from modelregistry import engines as engine_door
+
+    explainer_for = engine_door.explainer_for
+    paired = {"with": [], "without": []}
+    for number in range(min(count, 100)):
+        for arm in ("with", "without") if number % 2 else ("without", "with"):
+            engine_door.explainer_for = explainer_for if arm == "with" else (lambda *_: None)
+            started = time.perf_counter()
+            answer = post(warmup + number, f"pair-{arm}-{number}")
+            paired[arm].append(time.perf_counter() - started)
+            assert answer.status_code == 201, answer.content
+    engine_door.explainer_for = explainer_for
+    with_explanations, without = statistics.median(paired["with"]), statistics.median(paired["without"])
+    print(
+        f"explanations (paired, {len(paired['with'])} decisions each): median {ms(with_explanations):.2f} ms with, "
+        f"{ms(without):.2f} ms without: {ms(with_explanations - without):+.2f} ms per decision"
+    )
+
 
 if __name__ == "__main__":
     main()
