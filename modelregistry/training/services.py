@@ -160,13 +160,26 @@ def model_train(
             algorithm=algorithm,
             summary=summary,
             cv=cv,
+            model_frame=model_frame,
         )
-        development_sample_store(model=model, frame=model_frame, features=trained.features)
     return TrainingResult(model=model, trained=trained, frame=model_frame)
 
 
 def _register(
-    *, partner, name, created_by, trained, card, source_name, frame, proposed, protected, algorithm, summary, cv
+    *,
+    partner,
+    name,
+    created_by,
+    trained,
+    card,
+    source_name,
+    frame,
+    proposed,
+    protected,
+    algorithm,
+    summary,
+    cv,
+    model_frame,
 ):
     for column, new in proposed.items():
         registry_services.data_dictionary_field_create(
@@ -188,6 +201,7 @@ def _register(
         ),
         model_card=card,
     )
+    sample = development_sample_store(model=model, frame=model_frame, features=trained.features)
     audit_event_record(
         actor=created_by,
         action="predictive_model.train",
@@ -201,6 +215,7 @@ def _register(
             "gini": cv["gini"],
             "proposed_fields": proposed,
             "excluded_protected": protected,
+            "development_sample_rows": sample.row_count,
         },
     )
     return model

@@ -91,6 +91,11 @@ def test_a_tree_ensembles_stored_contributions_and_base_value_equal_its_raw_outp
     sample = DevelopmentSample.objects.get(model=model)
     assert sample.row_count == 700 and set(sample.rows[0]) == set(result.trained.features)
     engines._explainers.clear()
+    from decisioning.selectors import model_global_importance
+
+    before_any_evaluation = model_global_importance(partner=partner, model=model)
+    assert before_any_evaluation["source"] == "developmentSample" and before_any_evaluation["count"] == 100
+    assert before_any_evaluation["scale"] == "logOdds" and before_any_evaluation["rows"][0]["value"] > 0
     rows = result.frame.drop(columns=["Class"])
     for position in (0, 7, 123):
         arguments = {name: _plain(rows.iloc[position][name]) for name in result.trained.features}

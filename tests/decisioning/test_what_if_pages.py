@@ -89,3 +89,17 @@ def test_another_partners_flow_and_model_are_404(underwriter, other_partner):
     )
     assert underwriter.get(f"/what-if/flows/{other_flow.pk}/").status_code == 404
     assert underwriter.post(f"/what-if/models/{other_model.pk}/", {}).status_code == 404
+
+
+def test_a_flow_with_no_version_deciding_now_says_so(underwriter, demo):
+    from decisioning.models import Flow
+
+    empty = Flow.objects.create(partner=demo["partner"], name="Not yet published")
+    answer = underwriter.get(f"/what-if/flows/{empty.pk}/")
+    assert answer.status_code == 200 and "no version published" in answer.content.decode()
+
+
+def test_a_number_out_of_range_or_not_finite_is_a_field_error(underwriter, demo):
+    data = {**form_data(demo_application(3)), "annualIncome": "1e400", "fundedAmount": "NaN"}
+    page = underwriter.post(flow_url(demo), data).content.decode()
+    assert 'id="annualIncome-error"' in page and 'id="fundedAmount-error"' in page

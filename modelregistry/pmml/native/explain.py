@@ -61,6 +61,8 @@ def _row(name, fields, value, **extra):
 
 
 def _finish(method, scale, category, base, rows):
+    if not math.isfinite(base) or not all(math.isfinite(row["value"]) for row in rows):
+        return None  # a derived field gave NaN or an infinity: nothing to explain (and not valid JSON)
     rows.sort(key=lambda row: -abs(row["value"]))
     return {
         "method": method,
