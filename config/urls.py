@@ -19,6 +19,7 @@ urlpatterns = [
     path("review/", include("decisioning.review.urls")),
     path("portfolio/", include("portfolio.urls")),
     path("flows/", include("decisioning.flow_pages.urls")),
+    path("what-if/", include("decisioning.what_if.urls")),
     path("", include("partners.urls")),
 ]
 

@@ -33,6 +33,10 @@ class InsightTransaction(models.Model):
     arguments = EncryptedJSONField()
     results = EncryptedJSONField(null=True, blank=True)
     error = EncryptedTextField(null=True, blank=True)
+    # Why the model scored as it did (modelregistry/pmml/native/explain.py), fields named by the
+    # dictionary: scorecard points, TreeSHAP or linear contributions and their base value; null
+    # when the model has none (DMN, a tree ensemble without a development sample).
+    explanation = EncryptedJSONField(null=True, blank=True)
     status = models.CharField(max_length=8, choices=TransactionStatus.choices)
     duration_us = models.PositiveBigIntegerField()
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")

@@ -234,3 +234,49 @@ def load_for(predictive_model):
 
 def load_error_class(engine):
     return engine_package(engine).ModelLoadError
+
+
+_explainers = OrderedDict()
+
+
+def explainer_for(predictive_model, loaded):
+    """What explains `loaded` (the compiled `predictive_model`), built once per process; None when
+    the engine or the model has no explanation (DMN, pypmml, a tree ensemble without a sample).
+
+    A tree ensemble's covers come from the version's development sample, read (and decrypted) only
+    for a tree ensemble and only when its explainer is first built.
+    """
+    make = getattr(loaded, "explainer", None)
+    if make is None:
+        return None
+    key = (predictive_model.pk, loaded.sha256)
+    with _cache_lock:
+        if key in _explainers:
+            _explainers.move_to_end(key)
+            return _explainers[key]
+    explainer = make(reference=lambda: development_frame(predictive_model))
+    with _cache_lock:
+        _explainers[key] = explainer
+        while len(_explainers) > settings.CREDITBOX_ENGINE_CACHE_SIZE:
+            _explainers.popitem(last=False)
+    return explainer
+
+
+def development_frame(predictive_model):
+    """The version's development sample as a pandas frame of arguments, or None when none is stored."""
+    from .models import DevelopmentSample
+
+    sample = DevelopmentSample.objects.filter(model_id=predictive_model.pk).only("rows").first()
+    if sample is None or not sample.rows:
+        return None
+    import pandas as pd
+
+    return pd.DataFrame.from_records(sample.rows)
+
+
+def evaluate_explained(predictive_model, loaded, record):
+    """(results, explanation) of `record`, evaluated once; the explanation names the artifact's fields."""
+    explainer = explainer_for(predictive_model, loaded)
+    if explainer is None:
+        return loaded.evaluate(record), None
+    return loaded.evaluate_explained(record, explainer)

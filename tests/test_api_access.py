@@ -173,6 +173,8 @@ def backtest_post(world):
 
 # Decision flows: the partner admin edits, the approver approves, the auditor reads (decisioning/selectors.py).
 FLOW_READ = {UW: 403, PS: 403, RM: 403}
+WHAT_IF_READ = page(403, underwriter=200, data_scientist=200, risk_manager=200, partner_admin=200)
+WHAT_IF_OTHER = page(403, underwriter=404, data_scientist=404, risk_manager=404, partner_admin=404)
 FLOW_PAGE_READ = page(200, underwriter=403, partner_system=403, risk_manager=403, superuser=403)
 FLOW_PAGE_OTHER = page(404, underwriter=403, partner_system=403, risk_manager=403, superuser=403)
 
@@ -462,6 +464,10 @@ ROWS = [
     # --- API documentation (public) ---
     Row("get", "/api/schema/", expect(200), None, page=True),
     Row("get", "/api/docs/", expect(200), None, page=True),
+    # --- what-if pages: underwriters, data scientists, risk managers, partner admins; nothing stored ---
+    Row("get", "/what-if/", WHAT_IF_READ, None, page=True),
+    Row("get", "/what-if/flows/{named_flow}/", WHAT_IF_READ, WHAT_IF_OTHER, page=True),
+    Row("get", "/what-if/models/{model}/", WHAT_IF_READ, WHAT_IF_OTHER, page=True),
     # --- review queue pages: underwriters of the case's partner ---
     Row("get", "/review/", page(403, underwriter=200), None, page=True),
     Row("get", "/review/{case}/", page(403, underwriter=200), page(403, underwriter=404), page=True),

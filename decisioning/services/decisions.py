@@ -297,7 +297,7 @@ def challenger_run(*, decision, champion, application, catalogue):
     challenger = named.challenger
     try:
         with transaction.atomic():
-            shadow = flows.flow_run(flow=challenger, application=application, catalogue=catalogue)
+            shadow = flows.flow_run(flow=challenger, application=application, catalogue=catalogue, explain=False)
         return ChallengerResult.objects.create(
             partner_id=decision.partner_id,
             decision=decision,

@@ -42,6 +42,7 @@ def insight_record(*, partner, evaluation, requested_by, **links) -> InsightTran
         field_mapping=evaluation.field_mapping,
         arguments=evaluation.arguments,
         results=evaluation.results,
+        explanation=evaluation.explanation,
         error=evaluation.error,
         status=TransactionStatus.OK if evaluation.ok else TransactionStatus.ERROR,
         duration_us=evaluation.duration_us,

@@ -54,6 +54,7 @@ def step_records_create(*, partner, decision, evaluations, requested_by) -> list
             field_mapping=evaluation.field_mapping,
             arguments=evaluation.arguments,
             results=evaluation.results,
+            explanation=evaluation.explanation,
             error=evaluation.error,
             status=TransactionStatus.OK if evaluation.ok else TransactionStatus.ERROR,
             duration_us=evaluation.duration_us,
