@@ -18,6 +18,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("review/", include("decisioning.review.urls")),
     path("portfolio/", include("portfolio.urls")),
+    path("monitoring/", include("monitoring.urls")),
     path("flows/", include("decisioning.flow_pages.urls")),
     path("", include("partners.urls")),
 ]

@@ -78,6 +78,8 @@ def _links_for(user):
     if every or user.has_any_role(roles.DATA_SCIENTIST):
         links.append(("Models", "/admin/modelregistry/predictivemodel/", "Registered models and their field mapping."))
         links.append(("Data dictionary", "/dictionary/", "The shared vocabulary; CSV import and export."))
+    if every or user.has_any_role(roles.RISK_MANAGER, roles.AUDITOR):
+        links.append(("Monitoring", "/monitoring/", "Decisions over time, drift, overrides and the fairness report."))
     if every or user.has_any_role(roles.AUDITOR):
         links.append(("Audit", "/audit/", "Every decision and every change, on the record."))
     if every:

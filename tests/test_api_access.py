@@ -246,6 +246,8 @@ def reevaluation_job_post(world):
 JOB_READ = {RM: 200, AU: 200}
 JOB_READ_OTHER = {RM: 404, AU: 404}
 PORTFOLIO_PAGES = ("", "progress/", "export.csv", "psi.svg")
+# The monitoring pages: risk managers, auditors and partner admins, each of their own partner only.
+MONITORING_READ = {RM: 200, AU: 200, PA: 200}
 
 MODEL_WRITERS = {DS: 201, RE: 201, PA: 201}
 MODEL_READERS = api(200)
@@ -416,6 +418,9 @@ ROWS = [
     ),
     Row("get", "/portfolio/schedule/", page(403, risk_manager=200), None, page=True),
     Row("post", "/portfolio/schedule/", page(403, risk_manager=302), None, page=True),
+    # --- monitoring dashboard and fairness report (monitoring/selectors.py READERS) ---
+    Row("get", "/monitoring/", page(403, **MONITORING_READ), None, page=True),
+    Row("get", "/monitoring/fairness/", page(403, **MONITORING_READ), None, page=True),
     # --- API documentation (public) ---
     Row("get", "/api/schema/", expect(200), None, page=True),
     Row("get", "/api/docs/", expect(200), None, page=True),
