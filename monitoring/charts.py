@@ -4,6 +4,8 @@ put the same numbers in a table beside it for screen readers and for copying.
 Every text that comes from data goes through `escape`; the result is marked safe only here.
 """
 
+import math
+
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
@@ -38,10 +40,13 @@ def _y_axis(parts, *, left, top, plot_height, right, maximum, ticks=4, percent=F
 
 
 def _x_labels(parts, labels, *, x_of, y, every):
+    last = len(labels) - 1
     for index, label in enumerate(labels):
-        if index % every == 0 or index == len(labels) - 1:
+        if index == last or (index % every == 0 and last - index >= every):
+            # The last label ends at its point, so it is never cut off at the right edge.
+            anchor = "end" if index == last and index else "middle"
             parts.append(
-                f'<text x="{x_of(index):.1f}" y="{y}" text-anchor="middle" fill="{MUTED}">{escape(label)}</text>'
+                f'<text x="{x_of(index):.1f}" y="{y}" text-anchor="{anchor}" fill="{MUTED}">{escape(label)}</text>'
             )
 
 
@@ -148,9 +153,21 @@ def paired_histogram(*, labels, expected, actual, label, names=("Development sam
     width, height = 760, 240
     left, top, right, bottom = 48, 24, width - 12, height - 40
     plot_height = bottom - top
-    maximum = max([0.05, *expected, *actual]) * 1.1
+    peak = max([0.01, *expected, *actual])
+    # Gridlines at round shares (every 5%, 10% or 25%), the top one just above the tallest bar.
+    step = 0.05 if peak <= 0.3 else 0.1 if peak <= 0.6 else 0.25
+    maximum = math.ceil(peak / step - 1e-9) * step
     parts = _open(width, height, label)
-    _y_axis(parts, left=left, top=top, plot_height=plot_height, right=right, maximum=maximum, percent=True)
+    _y_axis(
+        parts,
+        left=left,
+        top=top,
+        plot_height=plot_height,
+        right=right,
+        maximum=maximum,
+        percent=True,
+        ticks=round(maximum / step),
+    )
     slot = (right - left) / max(1, len(labels))
     bar = slot * 0.38
     for index, name in enumerate(labels):

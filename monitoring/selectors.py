@@ -233,7 +233,8 @@ def loan_performance(*, partner) -> list:
     latest = loans.order_by("-origination_date").values_list("origination_date", flat=True).first()
     if latest is None:
         return []
-    first_month = (latest.replace(day=1) - datetime.timedelta(days=31 * (PERFORMANCE_MONTHS - 1))).replace(day=1)
+    months = latest.year * 12 + latest.month - 1 - (PERFORMANCE_MONTHS - 1)
+    first_month = datetime.date(months // 12, months % 12 + 1, 1)
     rows = list(
         loans.filter(origination_date__gte=first_month)
         .filter(Q(origination_score__isnull=False) | Q(decision__isnull=False))

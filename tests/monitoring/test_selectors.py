@@ -71,6 +71,9 @@ def test_score_psi_matches_a_direct_computation_against_the_development_sample(d
 
 def test_auc_and_ks_by_origination_month_match_a_pairwise_count(demo_book):
     rows = selectors.dashboard(partner=demo_book["partner"], period=_period())["performance"]
+    # The demo book is originated over 2016 and 2017: the latest 24 months are all of them.
+    assert [row["month"].isoformat() for row in rows][:: len(rows) - 1] == ["2016-01-01", "2017-12-01"]
+    assert len(rows) == selectors.PERFORMANCE_MONTHS
     measured = [row for row in rows if row["auc"] is not None]
     assert measured
     for row in measured:
