@@ -8,6 +8,7 @@ api_v1 = [
     path("", include("decisioning.api.urls")),
     path("", include("rulesets.api.urls")),
     path("", include("portfolio.api.urls")),
+    path("", include("monitoring.api.urls")),
 ]
 
 urlpatterns = [

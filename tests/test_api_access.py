@@ -242,6 +242,10 @@ def reevaluation_job_post(world):
     return {"data": {"type": "reevaluationJob", "attributes": {"flowId": str(world["flow"]), "statuses": ["current"]}}}
 
 
+def protected_characteristics_post(world):
+    return {"data": {"type": "protectedCharacteristics", "attributes": {"values": {"applicantAge": 44}}}}
+
+
 # Portfolio monitoring (portfolio/selectors.py): risk managers run and read jobs, auditors read.
 JOB_READ = {RM: 200, AU: 200}
 JOB_READ_OTHER = {RM: 404, AU: 404}
@@ -418,6 +422,21 @@ ROWS = [
     ),
     Row("get", "/portfolio/schedule/", page(403, risk_manager=200), None, page=True),
     Row("post", "/portfolio/schedule/", page(403, risk_manager=302), None, page=True),
+    # --- protected characteristics beside a decision: those who create decisions, on one they may read ---
+    Row(
+        "post",
+        "/api/v1/decisions/{decision_reviewed}/protected-characteristics",
+        api(403, partner_system=201, partner_admin=201),
+        api(403, partner_system=404, partner_admin=404),
+        body=protected_characteristics_post,
+    ),
+    Row(  # requested by another of the partner's systems: not this system's to read
+        "post",
+        "/api/v1/decisions/{decision_plain}/protected-characteristics",
+        api(403, partner_system=404, partner_admin=201),
+        None,
+        body=protected_characteristics_post,
+    ),
     # --- monitoring dashboard and fairness report (monitoring/selectors.py READERS) ---
     Row("get", "/monitoring/", page(403, **MONITORING_READ), None, page=True),
     Row("get", "/monitoring/fairness/", page(403, **MONITORING_READ), None, page=True),
