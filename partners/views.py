@@ -80,6 +80,8 @@ def _links_for(user):
         links.append(("Data dictionary", "/dictionary/", "The shared vocabulary; CSV import and export."))
     if every or user.has_any_role(roles.UNDERWRITER, roles.DATA_SCIENTIST, roles.RISK_MANAGER):
         links.append(("What-if", "/what-if/", "Try an application on a flow or a model; nothing is kept."))
+    if every or user.has_any_role(roles.RISK_MANAGER, roles.AUDITOR):
+        links.append(("Monitoring", "/monitoring/", "Decisions over time, drift, overrides and the fairness report."))
     if every or user.has_any_role(roles.AUDITOR):
         links.append(("Audit", "/audit/", "Every decision and every change, on the record."))
     if every:

@@ -248,10 +248,16 @@ def reevaluation_job_post(world):
     return {"data": {"type": "reevaluationJob", "attributes": {"flowId": str(world["flow"]), "statuses": ["current"]}}}
 
 
+def protected_characteristics_post(world):
+    return {"data": {"type": "protectedCharacteristics", "attributes": {"values": {"applicantAge": 44}}}}
+
+
 # Portfolio monitoring (portfolio/selectors.py): risk managers run and read jobs, auditors read.
 JOB_READ = {RM: 200, AU: 200}
 JOB_READ_OTHER = {RM: 404, AU: 404}
 PORTFOLIO_PAGES = ("", "progress/", "export.csv", "psi.svg")
+# The monitoring pages: risk managers, auditors and partner admins, each of their own partner only.
+MONITORING_READ = {RM: 200, AU: 200, PA: 200}
 
 MODEL_WRITERS = {DS: 201, RE: 201, PA: 201}
 MODEL_READERS = api(200)
@@ -461,6 +467,24 @@ ROWS = [
     ),
     Row("get", "/portfolio/schedule/", page(403, risk_manager=200), None, page=True),
     Row("post", "/portfolio/schedule/", page(403, risk_manager=302), None, page=True),
+    # --- protected characteristics beside a decision: those who create decisions, on one they may read ---
+    Row(
+        "post",
+        "/api/v1/decisions/{decision_reviewed}/protected-characteristics",
+        api(403, partner_system=201, partner_admin=201),
+        api(403, partner_system=404, partner_admin=404),
+        body=protected_characteristics_post,
+    ),
+    Row(  # requested by another of the partner's systems: not this system's to read
+        "post",
+        "/api/v1/decisions/{decision_plain}/protected-characteristics",
+        api(403, partner_system=404, partner_admin=201),
+        None,
+        body=protected_characteristics_post,
+    ),
+    # --- monitoring dashboard and fairness report (monitoring/selectors.py READERS) ---
+    Row("get", "/monitoring/", page(403, **MONITORING_READ), None, page=True),
+    Row("get", "/monitoring/fairness/", page(403, **MONITORING_READ), None, page=True),
     # --- API documentation (public) ---
     Row("get", "/api/schema/", expect(200), None, page=True),
     Row("get", "/api/docs/", expect(200), None, page=True),

@@ -117,6 +117,10 @@ ENDPOINTS = {
     "reevaluation-job-list": (lambda w: {}, {"post": ("reevaluationJob", "statuses")}),
     "reevaluation-job-detail": (lambda w: {"pk": w["job"].pk}, {}),
     "reevaluation-job-cancel": (lambda w: {"pk": w["job"].pk}, {"post": None}),
+    "decision-protected-characteristics": (
+        lambda w: {"pk": w["decision"].pk},
+        {"post": ("protectedCharacteristics", "values")},
+    ),
 }
 
 
