@@ -8,6 +8,7 @@ api_v1 = [
     path("", include("decisioning.api.urls")),
     path("", include("rulesets.api.urls")),
     path("", include("portfolio.api.urls")),
+    path("", include("batchpredictions.api.urls")),
 ]
 
 urlpatterns = [
@@ -19,6 +20,7 @@ urlpatterns = [
     path("review/", include("decisioning.review.urls")),
     path("portfolio/", include("portfolio.urls")),
     path("flows/", include("decisioning.flow_pages.urls")),
+    path("batch-predictions/", include("batchpredictions.urls")),
     path("", include("partners.urls")),
 ]
 

@@ -247,6 +247,19 @@ JOB_READ = {RM: 200, AU: 200}
 JOB_READ_OTHER = {RM: 404, AU: 404}
 PORTFOLIO_PAGES = ("", "progress/", "export.csv", "psi.svg")
 
+# Batch predictions (batchpredictions/selectors.py): data scientists, risk managers and partner
+# admins score files; the auditor reads and downloads.
+BATCH_RUNNERS = (DS, RM, PA)
+BATCH_READ = {role: 200 for role in (*BATCH_RUNNERS, AU)}
+BATCH_READ_OTHER = {role: 404 for role in (*BATCH_RUNNERS, AU)}
+BATCH_CSV = "ref,annualIncome,revolvingUtilization,homeOwnership\nR-1,45000,62.5,RENT\n"
+BATCH_PAGES = ("", "progress/", "result.csv")
+
+
+def batch_prediction_post(world):
+    return {"data": {"type": "batchPrediction", "attributes": {"modelId": str(world["model"]), "csv": BATCH_CSV}}}
+
+
 MODEL_WRITERS = {DS: 201, RE: 201, PA: 201}
 MODEL_READERS = api(200)
 ROWS = [
@@ -416,6 +429,35 @@ ROWS = [
     ),
     Row("get", "/portfolio/schedule/", page(403, risk_manager=200), None, page=True),
     Row("post", "/portfolio/schedule/", page(403, risk_manager=302), None, page=True),
+    # --- batch predictions ---
+    Row(
+        "get",
+        "/api/v1/batch-predictions",
+        api(403, **BATCH_READ),
+        None,
+        listed={role: {"batch"} for role in BATCH_READ},
+    ),
+    Row(
+        "post",
+        "/api/v1/batch-predictions",
+        api(403, **{role: 202 for role in BATCH_RUNNERS}),
+        api(403, **{role: 404 for role in BATCH_RUNNERS}),
+        body=batch_prediction_post,
+    ),
+    Row("get", "/api/v1/batch-predictions/{batch}", api(403, **BATCH_READ), api(403, **BATCH_READ_OTHER)),
+    Row("get", "/api/v1/batch-predictions/{batch}/result", api(403, **BATCH_READ), api(403, **BATCH_READ_OTHER)),
+    Row("get", "/batch-predictions/", page(403, **BATCH_READ), None, page=True),
+    Row("post", "/batch-predictions/submit/", page(403, **{role: 302 for role in BATCH_RUNNERS}), None, page=True),
+    *(
+        Row(
+            "get",
+            f"/batch-predictions/{{batch}}/{suffix}",
+            page(403, **BATCH_READ),
+            page(403, **BATCH_READ_OTHER),
+            page=True,
+        )
+        for suffix in BATCH_PAGES
+    ),
     # --- API documentation (public) ---
     Row("get", "/api/schema/", expect(200), None, page=True),
     Row("get", "/api/docs/", expect(200), None, page=True),
@@ -528,6 +570,7 @@ def build_side(partner):
         "people": people,
         "ids": {
             "job": job.pk,
+            "batch": build_batch_prediction(partner, people[DS], model),
             "partner": partner.pk,
             "model": model.pk,
             "field": model.fields.get(name="annual_inc").pk,
@@ -546,6 +589,16 @@ def build_side(partner):
             **rules,
         },
     }
+
+
+def build_batch_prediction(partner, user, model):
+    """A completed batch prediction of one row (its chunk run here, so its result can be downloaded)."""
+    from batchpredictions.services.chunks import batch_prediction_chunk_run
+    from batchpredictions.services.jobs import batch_prediction_create
+
+    job = batch_prediction_create(partner=partner, user=user, data=BATCH_CSV, model_id=model.pk)
+    batch_prediction_chunk_run(chunk_id=job.chunks.get().pk)
+    return job.pk
 
 
 def build_rules(partner, people):
