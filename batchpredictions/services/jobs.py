@@ -47,9 +47,15 @@ def batch_prediction_submit(
         for chunk_id in job.chunks.order_by("index").values_list("pk", flat=True):
             job_submit(batch_prediction_chunk, chunk_id)
     except Exception:
-        BatchPrediction.objects.filter(pk=job.pk).update(
-            status=BatchPredictionStatus.FAILED, finished=timezone.now(), error="The job queue could not be reached."
-        )
+        # Queued chunks would find their rows gone and write nothing: the rows are not kept for a
+        # job that cannot run.
+        with transaction.atomic():
+            BatchPredictionChunk.objects.filter(job=job).delete()
+            BatchPrediction.objects.filter(pk=job.pk).update(
+                status=BatchPredictionStatus.FAILED,
+                finished=timezone.now(),
+                error="The job queue could not be reached; the file was not kept. Submit it again.",
+            )
         raise
     job.refresh_from_db()
     return job

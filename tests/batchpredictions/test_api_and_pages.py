@@ -2,16 +2,21 @@
 
 import csv
 import io
+import json
+import socket
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from batchpredictions.models import BatchPrediction, BatchPredictionStatus
+from batchpredictions.services.chunks import batch_prediction_chunk_run
 from core.models import AuditEvent
 from partners import roles
+from partners.services import api_token_create
 from tests.decisioning.test_insights_api import register_mapped_logistic
 from tests.factories import logistic_probability
+from tests.processes import run_django
 
 pytestmark = pytest.mark.django_db
 
@@ -28,6 +33,16 @@ def logistic(partner, scientist, dictionary):
     return register_mapped_logistic(partner, scientist)
 
 
+def score_here(job):
+    """Run the job's chunks in this process: a no-op once eager tasks ran them; with a worker, this
+    test's transaction is invisible to it (the browser test follows the worker's path)."""
+    for chunk_id in job.chunks.values_list("pk", flat=True):
+        batch_prediction_chunk_run(chunk_id=chunk_id)
+    job.refresh_from_db()
+    assert job.status == BatchPredictionStatus.COMPLETED
+    return job
+
+
 def document(**attributes):
     return {"data": {"type": "batchPrediction", "attributes": attributes}}
 
@@ -42,9 +57,7 @@ def test_the_api_accepts_a_csv_scores_it_and_serves_the_result(api_as, scientist
     # Without REDIS_URL the tasks ran eagerly; with a worker they may still be running.
     assert attributes["total"] == 2 and attributes["sourceName"] == "two.csv"
     assert attributes["resultColumns"] == ["probabilityOfDefault"] and attributes["modelId"] == str(logistic.pk)
-    job = BatchPrediction.objects.get(pk=created.json()["data"]["id"])
-    if job.status != BatchPredictionStatus.COMPLETED:
-        pytest.skip("scored by a worker; the browser test watches that path")
+    job = score_here(BatchPrediction.objects.get(pk=created.json()["data"]["id"]))
     read = client.get(f"/api/v1/batch-predictions/{job.pk}").json()["data"]["attributes"]
     assert (read["status"], read["done"], read["failed"], read["progress"]) == ("completed", 1, 1, 100.0)
     result = client.client.get(f"/api/v1/batch-predictions/{job.pk}/result", HTTP_ACCEPT="text/csv")
@@ -92,8 +105,7 @@ def test_the_page_uploads_a_file_and_shows_the_job_then_the_download(partner, sc
     assert AuditEvent.objects.filter(action="batch_prediction.create", object_id=str(job.pk)).exists()
     progress = client.get(f"/batch-predictions/{job.pk}/progress/").json()
     assert progress["total"] == 2
-    if job.status == BatchPredictionStatus.QUEUED:
-        return  # a worker scores it; the browser test follows that path to the end
+    score_here(job)
     detail = client.get(f"/batch-predictions/{job.pk}/").content.decode()
     assert "Download the result" in detail and "must be a number, not &#x27;many&#x27;" in detail
     download = client.get(f"/batch-predictions/{job.pk}/result.csv")
@@ -136,3 +148,33 @@ def test_an_upload_over_the_size_limit_is_refused_before_it_is_read(scientist, l
     )
     assert "the limit is 50" in " ".join(str(m) for m in response.context["messages"])
     assert not BatchPrediction.objects.exists()
+
+
+CLOSED_REDIS_PORT = 9339  # in this checkout's port range; nothing listens there
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_redis_down_a_submission_is_a_503_and_the_rows_are_not_kept(partner, make_user, dictionary):
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", CLOSED_REDIS_PORT)) != 0
+    scientist = make_user(partner, roles.DATA_SCIENTIST)
+    model = register_mapped_logistic(partner, scientist)
+    token = api_token_create(user=scientist)
+    body = json.dumps(document(modelId=str(model.pk), csv=CSV))
+    answer = run_django(
+        f"""
+import time
+started = time.monotonic()
+response = Client().post("/api/v1/batch-predictions", data={body!r}, content_type="application/vnd.api+json",
+                         HTTP_ACCEPT="application/vnd.api+json", HTTP_AUTHORIZATION="Token {token}")
+print(json.dumps({{"status": response.status_code, "body": json.loads(response.content),
+                   "retryAfter": response.get("Retry-After"), "seconds": time.monotonic() - started}}))
+""",
+        env={"REDIS_URL": f"redis://127.0.0.1:{CLOSED_REDIS_PORT}/3"},
+    )
+    assert answer["status"] == 503, answer
+    assert answer["body"]["errors"][0]["code"] == "service_unavailable" and int(answer["retryAfter"]) > 0
+    assert answer["seconds"] < 10, "the submission must answer, not hang on the broker"
+    job = BatchPrediction.objects.get()
+    assert job.status == BatchPredictionStatus.FAILED and "queue could not be reached" in job.error
+    assert not job.chunks.exists()
