@@ -288,6 +288,9 @@ BATCH_PREDICTION_MAX_ROWS = env.int("BATCH_PREDICTION_MAX_ROWS", default=100_000
 BATCH_PREDICTION_MAX_COLUMNS = env.int("BATCH_PREDICTION_MAX_COLUMNS", default=300)
 BATCH_PREDICTION_CHUNK_ROWS = env.int("BATCH_PREDICTION_CHUNK_ROWS", default=500)  # rows per Celery task
 
+# The training page (modelregistry/training/jobs.py): the largest CSV of historical loans it takes.
+TRAINING_UPLOAD_MAX_BYTES = env.int("TRAINING_UPLOAD_MAX_BYTES", default=50 * 1024 * 1024)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -21,6 +21,7 @@ urlpatterns = [
     path("portfolio/", include("portfolio.urls")),
     path("flows/", include("decisioning.flow_pages.urls")),
     path("batch-predictions/", include("batchpredictions.urls")),
+    path("training/", include("modelregistry.urls")),
     path("", include("partners.urls")),
 ]
 

@@ -78,6 +78,7 @@ def _links_for(user):
     if every or user.has_any_role(roles.DATA_SCIENTIST):
         links.append(("Models", "/admin/modelregistry/predictivemodel/", "Registered models and their field mapping."))
         links.append(("Data dictionary", "/dictionary/", "The shared vocabulary; CSV import and export."))
+        links.append(("Training", "/training/", "Train a model on historical loans and register it."))
     if every or user.has_any_role(roles.DATA_SCIENTIST, roles.RISK_MANAGER, roles.AUDITOR):
         links.append(
             ("Batch predictions", "/batch-predictions/", "Score a CSV of applications with a model or a flow.")

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from decisioning.models import Backtest, Flow, InsightTransaction
 from decisioning.services import insight_create
+from modelregistry.models import TrainingJob, TrainingJobStatus
 from partners import roles
 from partners.models import User
 from partners.services import user_roles_set
@@ -260,6 +261,9 @@ def batch_prediction_post(world):
     return {"data": {"type": "batchPrediction", "attributes": {"modelId": str(world["model"]), "csv": BATCH_CSV}}}
 
 
+TRAIN_PAGE = {DS: 200, PA: 200}
+TRAIN_OTHER = {DS: 404, PA: 404}
+
 MODEL_WRITERS = {DS: 201, RE: 201, PA: 201}
 MODEL_READERS = api(200)
 ROWS = [
@@ -458,6 +462,18 @@ ROWS = [
         )
         for suffix in BATCH_PAGES
     ),
+    # --- the training page (modelregistry/views.py): data scientists and partner admins ---
+    Row("get", "/training/", page(403, **TRAIN_PAGE), None, page=True),
+    Row("post", "/training/", page(403, **TRAIN_PAGE), None, page=True),  # an empty form: named on the page
+    Row("get", "/training/{training_job}/", page(403, **TRAIN_PAGE), page(403, **TRAIN_OTHER), page=True),
+    Row("get", "/training/{training_job}/progress/", page(403, **TRAIN_PAGE), page(403, **TRAIN_OTHER), page=True),
+    Row(
+        "post",
+        "/training/{training_job}/confirm/",
+        page(403, **{role: 302 for role in TRAIN_PAGE}),
+        page(403, **TRAIN_OTHER),
+        page=True,
+    ),  # the job has ended: nothing to confirm, said on the job's page
     # --- API documentation (public) ---
     Row("get", "/api/schema/", expect(200), None, page=True),
     Row("get", "/api/docs/", expect(200), None, page=True),
@@ -571,6 +587,17 @@ def build_side(partner):
         "ids": {
             "job": job.pk,
             "batch": build_batch_prediction(partner, people[DS], model),
+            "training_job": TrainingJob.objects.create(
+                partner=partner,
+                created_by=people[DS],
+                source_sha256="0" * 64,
+                target="Class",
+                bad_value="bad",
+                algorithm="logistic",
+                name="PD",
+                status=TrainingJobStatus.COMPLETED,
+                model=model,
+            ).pk,
             "partner": partner.pk,
             "model": model.pk,
             "field": model.fields.get(name="annual_inc").pk,
