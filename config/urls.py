@@ -9,6 +9,7 @@ api_v1 = [
     path("", include("rulesets.api.urls")),
     path("", include("portfolio.api.urls")),
     path("", include("monitoring.api.urls")),
+    path("", include("batchpredictions.api.urls")),
 ]
 
 urlpatterns = [
@@ -22,6 +23,8 @@ urlpatterns = [
     path("monitoring/", include("monitoring.urls")),
     path("flows/", include("decisioning.flow_pages.urls")),
     path("what-if/", include("decisioning.what_if.urls")),
+    path("batch-predictions/", include("batchpredictions.urls")),
+    path("training/", include("modelregistry.urls")),
     path("", include("partners.urls")),
 ]
 

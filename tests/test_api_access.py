@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from decisioning.models import Backtest, Flow, FlowStep, InsightTransaction
 from decisioning.services import insight_create
+from modelregistry.models import TrainingJob, TrainingJobStatus
 from partners import roles
 from partners.models import User
 from partners.services import user_roles_set
@@ -259,6 +260,22 @@ PORTFOLIO_PAGES = ("", "progress/", "export.csv", "psi.svg")
 # The monitoring pages: risk managers, auditors and partner admins, each of their own partner only.
 MONITORING_READ = {RM: 200, AU: 200, PA: 200}
 
+# Batch predictions (batchpredictions/selectors.py): data scientists, risk managers and partner
+# admins score files; the auditor reads and downloads.
+BATCH_RUNNERS = (DS, RM, PA)
+BATCH_READ = {role: 200 for role in (*BATCH_RUNNERS, AU)}
+BATCH_READ_OTHER = {role: 404 for role in (*BATCH_RUNNERS, AU)}
+BATCH_CSV = "ref,annualIncome,revolvingUtilization,homeOwnership\nR-1,45000,62.5,RENT\n"
+BATCH_PAGES = ("", "progress/", "result.csv")
+
+
+def batch_prediction_post(world):
+    return {"data": {"type": "batchPrediction", "attributes": {"modelId": str(world["model"]), "csv": BATCH_CSV}}}
+
+
+TRAIN_PAGE = {DS: 200, PA: 200}
+TRAIN_OTHER = {DS: 404, PA: 404}
+
 MODEL_WRITERS = {DS: 201, RE: 201, PA: 201}
 MODEL_READERS = api(200)
 ROWS = [
@@ -485,6 +502,47 @@ ROWS = [
     # --- monitoring dashboard and fairness report (monitoring/selectors.py READERS) ---
     Row("get", "/monitoring/", page(403, **MONITORING_READ), None, page=True),
     Row("get", "/monitoring/fairness/", page(403, **MONITORING_READ), None, page=True),
+    # --- batch predictions ---
+    Row(
+        "get",
+        "/api/v1/batch-predictions",
+        api(403, **BATCH_READ),
+        None,
+        listed={role: {"batch"} for role in BATCH_READ},
+    ),
+    Row(
+        "post",
+        "/api/v1/batch-predictions",
+        api(403, **{role: 202 for role in BATCH_RUNNERS}),
+        api(403, **{role: 404 for role in BATCH_RUNNERS}),
+        body=batch_prediction_post,
+    ),
+    Row("get", "/api/v1/batch-predictions/{batch}", api(403, **BATCH_READ), api(403, **BATCH_READ_OTHER)),
+    Row("get", "/api/v1/batch-predictions/{batch}/result", api(403, **BATCH_READ), api(403, **BATCH_READ_OTHER)),
+    Row("get", "/batch-predictions/", page(403, **BATCH_READ), None, page=True),
+    Row("post", "/batch-predictions/submit/", page(403, **{role: 302 for role in BATCH_RUNNERS}), None, page=True),
+    *(
+        Row(
+            "get",
+            f"/batch-predictions/{{batch}}/{suffix}",
+            page(403, **BATCH_READ),
+            page(403, **BATCH_READ_OTHER),
+            page=True,
+        )
+        for suffix in BATCH_PAGES
+    ),
+    # --- the training page (modelregistry/views.py): data scientists and partner admins ---
+    Row("get", "/training/", page(403, **TRAIN_PAGE), None, page=True),
+    Row("post", "/training/", page(403, **TRAIN_PAGE), None, page=True),  # an empty form: named on the page
+    Row("get", "/training/{training_job}/", page(403, **TRAIN_PAGE), page(403, **TRAIN_OTHER), page=True),
+    Row("get", "/training/{training_job}/progress/", page(403, **TRAIN_PAGE), page(403, **TRAIN_OTHER), page=True),
+    Row(
+        "post",
+        "/training/{training_job}/confirm/",
+        page(403, **{role: 302 for role in TRAIN_PAGE}),
+        page(403, **TRAIN_OTHER),
+        page=True,
+    ),  # the job has ended: nothing to confirm, said on the job's page
     # --- API documentation (public) ---
     Row("get", "/api/schema/", expect(200), None, page=True),
     Row("get", "/api/docs/", expect(200), None, page=True),
@@ -618,6 +676,18 @@ def build_side(partner):
         "people": people,
         "ids": {
             "job": job.pk,
+            "batch": build_batch_prediction(partner, people[DS], model),
+            "training_job": TrainingJob.objects.create(
+                partner=partner,
+                created_by=people[DS],
+                source_sha256="0" * 64,
+                target="Class",
+                bad_value="bad",
+                algorithm="logistic",
+                name="PD",
+                status=TrainingJobStatus.COMPLETED,
+                model=model,
+            ).pk,
             "partner": partner.pk,
             "model": model.pk,
             "field": model.fields.get(name="annual_inc").pk,
@@ -638,6 +708,16 @@ def build_side(partner):
             **rules,
         },
     }
+
+
+def build_batch_prediction(partner, user, model):
+    """A completed batch prediction of one row (its chunk run here, so its result can be downloaded)."""
+    from batchpredictions.services.chunks import batch_prediction_chunk_run
+    from batchpredictions.services.jobs import batch_prediction_create
+
+    job = batch_prediction_create(partner=partner, user=user, data=BATCH_CSV, model_id=model.pk)
+    batch_prediction_chunk_run(chunk_id=job.chunks.get().pk)
+    return job.pk
 
 
 def build_rules(partner, people):

@@ -72,13 +72,15 @@ def model_train(
     svm_max_rows=None,
     sample_rows=None,
     scorecard_options=None,
+    progress=None,
 ) -> TrainingResult:
     """Train `algorithm` on the CSV `data` and register it as the next version of `name`.
 
     Columns are matched to dictionary entries by name; a column without one is proposed as a new
     entry, created only when `accept_proposed_fields` says a person confirmed it (otherwise an
     ArgumentError lists the proposals and nothing is stored). Protected dictionary fields are left out.
-    `sample_rows` trains on a random sample of that many rows (for quick runs).
+    `sample_rows` trains on a random sample of that many rows (for quick runs). `progress(fraction,
+    stage)` is called as training goes (modelregistry.training.train).
 
     Training runs outside any transaction (it takes minutes); the new dictionary entries, the
     registration and the audit events are written together in one transaction at the end.
@@ -123,6 +125,7 @@ def model_train(
             model_name=name,
             scorecard_options=scorecard_options,
             pricing_source_names=[c for c in frame.columns if c in renames and c not in protected],
+            progress=progress,
             **options,
         )
     except TrainingError as error:

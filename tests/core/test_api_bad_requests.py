@@ -8,8 +8,10 @@ import json
 
 import pytest
 from django.urls import get_resolver
+from django.utils import timezone
 from rest_framework.test import APIClient
 
+from batchpredictions.models import BatchPrediction
 from decisioning.demo import demo_application, demo_load
 from decisioning.models import Decision
 from decisioning.services.backtests import backtest_create
@@ -46,7 +48,11 @@ def world(db):
     flow = demo["flow"].definition
     backtest = backtest_create(flow=flow, actor=demo["people"][roles.RULE_APPROVER][0], candidate=demo["flow"], limit=5)
     job = reevaluation_job_create(partner=demo["partner"], user=admin, flow_id=str(demo["flow"].pk), chunk_size=100)
+    batch = BatchPrediction.objects.create(
+        partner=demo["partner"], model=model, versions_at=timezone.now(), expires=timezone.now(), created_by=admin
+    )
     return {
+        "batch": batch,
         "flow": flow,
         "flow_version": demo["flow"],
         "backtest": backtest,
@@ -121,6 +127,9 @@ ENDPOINTS = {
         lambda w: {"pk": w["decision"].pk},
         {"post": ("protectedCharacteristics", "values")},
     ),
+    "batch-prediction-list": (lambda w: {}, {"post": ("batchPrediction", "csv")}),
+    "batch-prediction-detail": (lambda w: {"pk": w["batch"].pk}, {}),
+    "batch-prediction-result": (lambda w: {"pk": w["batch"].pk}, {}),
 }
 
 
