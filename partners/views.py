@@ -22,8 +22,8 @@ from . import roles, selectors, services
 
 PARTNER_HOMES = {
     roles.UNDERWRITER: "/review/",
-    roles.RULE_EDITOR: "/admin/rulesets/",
-    roles.RULE_APPROVER: "/admin/rulesets/",
+    roles.RULE_EDITOR: "/admin/rulesets/ruleset/",
+    roles.RULE_APPROVER: "/admin/rulesets/ruleset/",
     roles.DATA_SCIENTIST: "/admin/modelregistry/predictivemodel/",
     roles.AUDITOR: "/audit/",
     roles.PARTNER_ADMIN: "/overview/",
@@ -72,7 +72,7 @@ def _links_for(user):
     if every or user.has_any_role(roles.UNDERWRITER):
         links.append(("Review queue", "/review/", "Referred applications waiting for an underwriter."))
     if every or user.has_any_role(roles.RULE_EDITOR, roles.RULE_APPROVER):
-        links.append(("Rulesets", "/admin/rulesets/", "Decision tables: drafts, review, publication."))
+        links.append(("Rulesets", "/admin/rulesets/ruleset/", "Decision tables: drafts, review, publication."))
     if every or user.has_any_role(roles.RULE_EDITOR, roles.RULE_APPROVER, roles.DATA_SCIENTIST, roles.AUDITOR):
         links.append(("Decision flows", "/flows/", "Flow versions, backtests and challengers."))
     if every or user.has_any_role(roles.DATA_SCIENTIST):
@@ -89,7 +89,14 @@ def _links_for(user):
 @require_GET
 @partner_member_required()
 def overview(request):
-    return render(request, "partners/overview.html", {"links": _links_for(request.user)})
+    user = request.user
+    first_steps = selectors.partner_first_steps(partner=user.partner) if user.has_any_role(roles.PARTNER_ADMIN) else []
+    return render(
+        request,
+        "partners/overview.html",
+        # The checklist shows until the partner's first flow decides.
+        {"links": _links_for(user), "first_steps": first_steps if not all(s[2] for s in first_steps) else []},
+    )
 
 
 ASSIGNABLE_ROLES = [(name, roles.DESCRIPTIONS[name]) for name in roles.ALL]

@@ -5,6 +5,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -24,6 +25,9 @@ from ..services.flow_versions import FLOW_APPROVERS, FLOW_AUTHORS
 from . import charts
 from .forms import (
     BandFormSet,
+    BlankBandFormSet,
+    BlankStepFormSet,
+    FlowCreateForm,
     FlowSettingsForm,
     StepFormSet,
     step_initial,
@@ -61,11 +65,36 @@ def _error_messages(request, error):
             messages.error(request, str(problem))
 
 
-@require_GET
 @flow_reader_required
 def flow_list(request):
-    flows = selectors.flow_list(partner=request.user.partner, user=request.user).prefetch_related("versions")
-    return render(request, "flows/list.html", {"flows": flows})
+    """The partner's flows; a partner admin creates one here, with its first (empty) draft."""
+    partner, user = request.user.partner, request.user
+    flows = selectors.flow_list(partner=partner, user=user).prefetch_related("versions")
+    can_author = user.has_any_role(*FLOW_AUTHORS)
+    form = FlowCreateForm(request.POST or None, initial={"is_default": not flows.exists()})
+    if request.method == "POST":
+        if not can_author:
+            raise PermissionDenied("Only partner admins create decision flows.")
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    flow = services.flow_create(
+                        partner=partner,
+                        name=form.cleaned_data["name"],
+                        actor=user,
+                        is_default=form.cleaned_data["is_default"],
+                    )
+                    draft = services.flow_version_create_draft(flow=flow, actor=user)
+            except DomainError as error:
+                _error_messages(request, error)
+            else:
+                messages.success(
+                    request,
+                    f"{flow.name} created. Choose its steps, fields and bands, then submit it: a rule approver "
+                    "publishes it.",
+                )
+                return redirect("flows:version", version_id=draft.pk)
+    return render(request, "flows/list.html", {"flows": flows, "can_author": can_author, "create_form": form})
 
 
 @flow_reader_required
@@ -136,8 +165,9 @@ def _forms(request, version, data=None):
             "override_confirmation_amount": partner.override_confirmation_amount,
         },
     )
-    bands = BandFormSet(data, prefix="bands", initial=version.cutoff_bands)
-    steps = StepFormSet(
+    blank = not version.cutoff_bands and not version.steps.exists()
+    bands = (BlankBandFormSet if blank else BandFormSet)(data, prefix="bands", initial=version.cutoff_bands)
+    steps = (BlankStepFormSet if blank else StepFormSet)(
         data,
         prefix="steps",
         initial=[step_initial(step) for step in version.steps.order_by("position")],
@@ -212,7 +242,10 @@ def _render_version(request, version, editable, settings, bands, steps):
             "step_forms": steps,
             "steps": version.steps.select_related("ruleset", "model", "ruleset_version").order_by("position"),
             "problems": services.flow_version_problems(version=version),
-            "can_backtest": user.has_any_role(*BACKTEST_ROLES) and version.status != FlowVersionStatus.RETIRED,
+            # A backtest compares with the published version: a flow's first draft has none.
+            "can_backtest": user.has_any_role(*BACKTEST_ROLES)
+            and version.status != FlowVersionStatus.RETIRED
+            and selectors.flow_version_effective(flow=version.definition) is not None,
             "can_approve": user.has_any_role(*FLOW_APPROVERS)
             and version.status == FlowVersionStatus.IN_REVIEW
             and version.created_by_id != user.pk,

@@ -55,8 +55,8 @@ def test_a_superuser_adds_a_partner_with_its_admin_in_the_admin():
     ("role_list", "home"),
     [
         ([roles.UNDERWRITER], "/review/"),
-        ([roles.RULE_EDITOR], "/admin/rulesets/"),
-        ([roles.RULE_EDITOR, roles.RULE_APPROVER], "/admin/rulesets/"),
+        ([roles.RULE_EDITOR], "/admin/rulesets/ruleset/"),
+        ([roles.RULE_EDITOR, roles.RULE_APPROVER], "/admin/rulesets/ruleset/"),
         ([roles.DATA_SCIENTIST], "/admin/modelregistry/predictivemodel/"),
         ([roles.AUDITOR], "/audit/"),
         ([roles.PARTNER_ADMIN], "/overview/"),
