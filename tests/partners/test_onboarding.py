@@ -92,3 +92,18 @@ def test_a_partner_admin_cannot_issue_tokens_for_another_partners_user(make_user
     client.force_login(make_user(partner, roles.PARTNER_ADMIN))
     client.post("/people/tokens/", {"user": stranger.pk})
     assert not AuthToken.objects.filter(user=stranger).exists()
+
+
+def test_the_overview_shows_a_new_partners_first_steps_ticking_them_off(make_user, partner):
+    client = Client()
+    admin = make_user(partner, roles.PARTNER_ADMIN)
+    client.force_login(admin)
+    page = client.get("/overview/").content.decode()
+    assert "From nothing to a first decision" in page and "✓" not in page
+    client.post("/people/add/", {"username": "los-system", "roles": [roles.PARTNER_SYSTEM]})
+    client.post("/people/tokens/", {"user": User.objects.get(username="los-system").pk})
+    page = client.get("/overview/").content.decode()
+    assert "✓ Add your people" in page and "✓ Create an API token" in page
+    assert '<a href="/dictionary/">Import the data dictionary' in page
+    client.force_login(make_user(partner, roles.AUDITOR, roles.UNDERWRITER))
+    assert "From nothing to a first decision" not in client.get("/overview/").content.decode()  # admins' list
