@@ -230,6 +230,7 @@ def version_detail(request, version_id):
 
 def _render_version(request, version, editable, settings, bands, steps):
     user = request.user
+    effective = selectors.flow_version_effective(flow=version.definition)
     return render(
         request,
         "flows/version.html",
@@ -242,10 +243,12 @@ def _render_version(request, version, editable, settings, bands, steps):
             "step_forms": steps,
             "steps": version.steps.select_related("ruleset", "model", "ruleset_version").order_by("position"),
             "problems": services.flow_version_problems(version=version),
-            # A backtest compares with the published version: a flow's first draft has none.
+            # A backtest compares with the published version: a flow's first draft has none, and
+            # the version deciding now has nothing to be compared with but itself.
             "can_backtest": user.has_any_role(*BACKTEST_ROLES)
             and version.status != FlowVersionStatus.RETIRED
-            and selectors.flow_version_effective(flow=version.definition) is not None,
+            and effective is not None
+            and effective.pk != version.pk,
             "can_approve": user.has_any_role(*FLOW_APPROVERS)
             and version.status == FlowVersionStatus.IN_REVIEW
             and version.created_by_id != user.pk,
