@@ -27,6 +27,7 @@ PARTNER_HOMES = {
     roles.DATA_SCIENTIST: "/admin/modelregistry/predictivemodel/",
     roles.AUDITOR: "/audit/",
     roles.PARTNER_ADMIN: "/overview/",
+    roles.RISK_MANAGER: "/portfolio/jobs/",
 }
 # Rule editing and approving share one home, so a person with both still has one place to go.
 SAME_HOME = {roles.RULE_APPROVER: roles.RULE_EDITOR}
@@ -69,7 +70,7 @@ def _links_for(user):
     """The product's areas this user may open, in the navigation bar's order."""
     every = user.has_any_role(roles.PARTNER_ADMIN)
     links = []
-    if every or user.has_any_role(roles.UNDERWRITER):
+    if user.has_any_role(roles.UNDERWRITER):  # the queue is the underwriters' alone (others read /audit/)
         links.append(("Review queue", "/review/", "Referred applications waiting for an underwriter."))
     if every or user.has_any_role(roles.RULE_EDITOR, roles.RULE_APPROVER):
         links.append(("Rulesets", "/admin/rulesets/ruleset/", "Decision tables: drafts, review, publication."))
@@ -80,6 +81,8 @@ def _links_for(user):
         links.append(("Data dictionary", "/dictionary/", "The shared vocabulary; CSV import and export."))
     if every or user.has_any_role(roles.AUDITOR):
         links.append(("Audit", "/audit/", "Every decision and every change, on the record."))
+    if user.has_any_role(roles.RISK_MANAGER, roles.AUDITOR):  # the portfolio's readers (portfolio/selectors.py)
+        links.append(("Portfolio", "/portfolio/jobs/", "Re-evaluations of the loan book: migration, drift, warnings."))
     if every:
         links.append(("People & tokens", "/people/", "Add people with roles; tokens for your systems."))
     links.append(("API docs", "/api/docs/", "The REST API (OpenAPI)."))

@@ -60,7 +60,9 @@ def test_a_superuser_adds_a_partner_with_its_admin_in_the_admin():
         ([roles.DATA_SCIENTIST], "/admin/modelregistry/predictivemodel/"),
         ([roles.AUDITOR], "/audit/"),
         ([roles.PARTNER_ADMIN], "/overview/"),
+        ([roles.RISK_MANAGER], "/portfolio/jobs/"),
         ([roles.UNDERWRITER, roles.AUDITOR], "/overview/"),
+        ([roles.PARTNER_SYSTEM], "/overview/"),  # a system's people see the API docs from there
     ],
 )
 def test_home_sends_each_role_to_its_page(make_user, partner, role_list, home):
@@ -107,3 +109,31 @@ def test_the_overview_shows_a_new_partners_first_steps_ticking_them_off(make_use
     assert '<a href="/dictionary/">Import the data dictionary' in page
     client.force_login(make_user(partner, roles.AUDITOR, roles.UNDERWRITER))
     assert "From nothing to a first decision" not in client.get("/overview/").content.decode()  # admins' list
+
+
+def test_the_navigation_offers_each_role_the_pages_it_may_open(make_user, partner):
+    client = Client()
+    for role_list, present, absent in (
+        ([roles.RISK_MANAGER], ["/portfolio/jobs/"], ["/review/", "/audit/", "/people/"]),
+        ([roles.AUDITOR], ["/audit/", "/portfolio/jobs/", "/flows/"], ["/review/", "/people/"]),
+        ([roles.PARTNER_ADMIN], ["/people/", "/dictionary/", "/flows/", "/audit/"], ["/review/", "/portfolio/jobs/"]),
+        ([roles.UNDERWRITER], ["/review/"], ["/audit/", "/flows/"]),
+    ):
+        client.force_login(make_user(partner, *role_list))
+        nav = client.get("/overview/").content.decode().split('aria-label="Product"')[1].split("</nav>")[0]
+        for url in present:
+            assert f'href="{url}"' in nav, (role_list, url)
+            assert client.get(url).status_code == 200, (role_list, url)
+        for url in absent:
+            assert f'href="{url}"' not in nav, (role_list, url)
+
+
+@pytest.mark.parametrize("role", roles.ALL)
+def test_every_link_a_role_is_offered_opens(make_user, partner, role):
+    from partners.views import _links_for
+
+    client = Client()
+    user = make_user(partner, role)
+    client.force_login(user)
+    for title, url, _ in _links_for(user):
+        assert client.get(url).status_code == 200, (role, title, url)
