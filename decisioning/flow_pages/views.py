@@ -56,11 +56,40 @@ def _found(getter, **kwargs):
         raise Http404("Not found.") from None
 
 
+# The services name what is wrong by the API's attribute names; the page by its own labels.
+FIELD_LABELS = {
+    "scoreField": "Score field",
+    "probabilityOfDefaultField": "Probability-of-default field",
+    "reasonCodeFields": "Reason-code fields",
+    "amountField": "Amount field",
+    "cutoffBands": "Score bands",
+    "reviewSlaHours": "Review SLA",
+    "overrideConfirmationAmount": "Override limit",
+    "challengerShare": "Share of traffic",
+    "steps": "Steps",
+    "name": "Name",
+}
+
+
+def where_on_the_page(field):
+    """("steps", "1", "resultField") -> "Step 2, result the flow reads"; ("cutoffBands", "0") -> "Score band 1"."""
+    parts = [part for item in field for part in str(item).split("/")]  # some pointers come as one "a/0"
+    if parts[:1] == ["steps"] and len(parts) > 1 and parts[1].isdigit():
+        label = f"Step {int(parts[1]) + 1}"
+        rest = {"resultField": "result the flow reads", "kind": "kind"}
+        return label + "".join(f", {rest.get(part, part)}" for part in parts[2:])
+    if parts[:1] == ["cutoffBands"] and len(parts) > 1 and parts[1].isdigit():
+        return f"Score band {int(parts[1]) + 1}" + "".join(f", {part}" for part in parts[2:])
+    if parts[:1] == ["reasonCodeFields"] and len(parts) > 1 and parts[1].isdigit():
+        return f"Reason-code field {int(parts[1]) + 1}"
+    return FIELD_LABELS.get(parts[0], parts[0]) if len(parts) == 1 else "/".join(parts)
+
+
 def _error_messages(request, error):
     problems = error.errors if isinstance(error, ArgumentErrors) else [error]
     for problem in problems:
         if isinstance(problem, ArgumentError):
-            messages.error(request, f"{'/'.join(problem.field)}: {problem.message}")
+            messages.error(request, f"{where_on_the_page(problem.field)}: {problem.message}")
         else:
             messages.error(request, str(problem))
 
@@ -166,7 +195,14 @@ def _forms(request, version, data=None):
         },
     )
     blank = not version.cutoff_bands and not version.steps.exists()
-    bands = (BlankBandFormSet if blank else BandFormSet)(data, prefix="bands", initial=version.cutoff_bands)
+    # A whole minimum reads as 700, not 700.0 (stored as a float).
+    shown_bands = [
+        {**band, "minimum": int(band["minimum"])}
+        if isinstance(band.get("minimum"), float) and band["minimum"].is_integer()
+        else band
+        for band in version.cutoff_bands
+    ]
+    bands = (BlankBandFormSet if blank else BandFormSet)(data, prefix="bands", initial=shown_bands)
     steps = (BlankStepFormSet if blank else StepFormSet)(
         data,
         prefix="steps",
@@ -242,7 +278,10 @@ def _render_version(request, version, editable, settings, bands, steps):
             "band_forms": bands,
             "step_forms": steps,
             "steps": version.steps.select_related("ruleset", "model", "ruleset_version").order_by("position"),
-            "problems": services.flow_version_problems(version=version),
+            "problems": [
+                {"where": where_on_the_page(problem.field), "message": problem.message}
+                for problem in services.flow_version_problems(version=version)
+            ],
             # A backtest compares with the published version: a flow's first draft has none, and
             # the version deciding now has nothing to be compared with but itself.
             "can_backtest": user.has_any_role(*BACKTEST_ROLES)

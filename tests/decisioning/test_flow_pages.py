@@ -156,6 +156,24 @@ def test_a_partner_admin_creates_a_flow_on_the_flows_page_and_lands_on_its_blank
     assert page.count('class="step-row"') == 3 and page.count('class="band-row"') == 3
     assert "run-backtest" not in page  # nothing published to compare with yet
 
+    assert "<strong>Score field</strong>: Choose a field from the data dictionary." in page  # labels, not keys
     again = client.post("/flows/", {"name": "Consumer"}, follow=True).content.decode()
-    assert "name: The partner has a flow named &#x27;Consumer&#x27; already." in again
+    assert "Name: The partner has a flow named &#x27;Consumer&#x27; already." in again
     assert Flow.objects.filter(partner=partner).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("field", "shown"),
+    [
+        (("scoreField",), "Score field"),
+        (("steps", "1", "resultField"), "Step 2, result the flow reads"),
+        (("steps",), "Steps"),
+        (("cutoffBands", "0", "outcome"), "Score band 1, outcome"),
+        (("reasonCodeFields", "2"), "Reason-code field 3"),
+        (("reasonCodeFields/2",), "Reason-code field 3"),
+    ],
+)
+def test_problems_are_named_by_the_pages_labels(field, shown):
+    from decisioning.flow_pages.views import where_on_the_page
+
+    assert where_on_the_page(field) == shown

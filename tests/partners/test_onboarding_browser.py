@@ -208,6 +208,9 @@ def test_a_new_partner_goes_from_nothing_to_decisions_through_the_product(live_s
             page.locator("input[name=_save]").click()
             expect(page.locator("#rule-editor[data-ready=true]")).to_be_attached()
             expect(page.locator(".messagelist")).to_contain_text("draft version 1")
+            page.locator("#submit-review").click()  # too early: the file's own names map onto nothing yet
+            expect(page.locator("#editor-status")).to_contain_text("Not submitted: Every input must map")
+            expect(page.locator("#editor-status")).to_contain_text("monthly_net_income")
             mapping = page.locator("#field-mapping")
             for column, concept in DMN_MAPPING.items():
                 mapping.locator(f"select[name='map:{column}']").select_option(concept)
@@ -274,7 +277,7 @@ def test_a_new_partner_goes_from_nothing_to_decisions_through_the_product(live_s
             steps.nth(0).locator("select[name$=-target]").select_option(
                 label="Ruleset Avslagsregler — follow the effective version"
             )
-            steps.nth(0).locator("select[name$=-result_field]").select_option("refusalCodes")
+            steps.nth(0).locator("select[name$=-result_field]").select_option("creditPoints")  # a slip, fixed below
             steps.nth(1).locator("select[name$=-kind]").select_option("score")
             steps.nth(1).locator("select[name$=-target]").select_option(
                 label="Model Poengmodell — follow the latest active version"
@@ -289,7 +292,14 @@ def test_a_new_partner_goes_from_nothing_to_decisions_through_the_product(live_s
             page.select_option("#id_settings-amount_field", "requestedLoanAmount")
             page.select_option("#id_settings-reason_code_fields", [])
             page.fill("#id_settings-change_note", "First flow: refusal rules, then points.")
+            page.locator("#submit").click()
+            # Saved, not submitted: the message names the step and the setting, in the page's words.
+            expect(page.locator(".messages")).to_contain_text(
+                "Step 1, result the flow reads: Step 1 (knockout, Avslagsregler) does not produce 'creditPoints'"
+            )
+            expect(page.locator("#version-status")).to_have_text("Draft")
             shot("onboarding-10-flow-draft")
+            page.locator("tr.step-row").nth(0).locator("select[name$=-result_field]").select_option("refusalCodes")
             page.locator("#submit").click()
             expect(page.locator("#version-status")).to_have_text("In review")
             expect(page.locator("#problems")).to_have_count(0)
