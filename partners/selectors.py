@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.db.models import QuerySet
 
 from core.exceptions import ArgumentError
@@ -20,8 +21,10 @@ def user_get(*, partner, user_id) -> User:
 
 
 def partner_first_steps(*, partner) -> list[tuple[str, str, bool]]:
-    """[(step, page, done)]: the way from a new partner to its first decision, for the admin's overview."""
-    from django.apps import apps
+    """[(step, page, done)]: the way from a new partner to its first decision, for the admin's overview.
+
+    Models of other apps are looked up by label: those apps import this one.
+    """
 
     def exists(label, **lookup):
         return apps.get_model(label).objects.filter(**lookup).exists()

@@ -98,7 +98,11 @@ def overview(request):
         request,
         "partners/overview.html",
         # The checklist shows until the partner's first flow decides.
-        {"links": _links_for(user), "first_steps": first_steps if not all(s[2] for s in first_steps) else []},
+        {
+            "links": _links_for(user),
+            "first_steps": first_steps if not all(s[2] for s in first_steps) else [],
+            "role_labels": sorted(name.replace("_", " ").capitalize() for name in user.role_names()),
+        },
     )
 
 

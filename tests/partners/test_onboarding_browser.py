@@ -74,6 +74,7 @@ PEOPLE = {
     "fjord-auditor": "auditor",
     "fjord-scientist": "data_scientist",
     "fjord-editor": "rule_editor",
+    "fjord-risk": "risk_manager",
 }
 
 
@@ -349,6 +350,7 @@ def test_a_new_partner_goes_from_nothing_to_decisions_through_the_product(live_s
                 ("fjord-auditor", "/audit/", "home-auditor"),
                 ("fjord-scientist", "/admin/modelregistry/predictivemodel/", "home-data-scientist"),
                 ("fjord-editor", "/admin/rulesets/ruleset/", "home-rule-editor"),
+                ("fjord-risk", "/portfolio/jobs/", "home-risk-manager"),
             ):
                 sign_in(username, passwords[username])
                 assert page.url.endswith(home), (username, page.url)
