@@ -1,3 +1,5 @@
+import json
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -138,6 +140,18 @@ class PredictiveModelFieldInline(ScopedChoicesMixin, admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # The admin wraps the widget (add/view buttons) after formfield_for_foreignkey: unwrap it here.
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "supported_field":
+            # Mapping chooses among the dictionary's entries: named and labelled, with no "add"
+            # or "view" buttons beside the choice (entries are added by CSV on /dictionary/).
+            field.label = "Data dictionary field"
+            field.empty_label = "— not mapped —"
+            field.label_from_instance = lambda entry: f"{entry.name} ({entry.label})" if entry.label else entry.name
+            field.widget = getattr(field.widget, "widget", field.widget)
+        return field
+
 
 @admin.register(PredictiveModel)
 class PredictiveModelAdmin(PartnerScopedAdmin):
@@ -151,7 +165,7 @@ class PredictiveModelAdmin(PartnerScopedAdmin):
         "engine",
         "status",
         "sha256",
-        "warnings",
+        "warnings_list",
         "allow_reference_engine",
         "source_format",
         "source_name",
@@ -171,7 +185,7 @@ class PredictiveModelAdmin(PartnerScopedAdmin):
         "status",
         "description",
         "sha256",
-        "warnings",
+        "warnings_list",
         "allow_reference_engine",
         "source_format",
         "source_name",
@@ -191,10 +205,6 @@ class PredictiveModelAdmin(PartnerScopedAdmin):
         card = getattr(obj, "model_card", None)
         if not card:
             return "-"
-        import json
-
-        from django.utils.html import format_html_join
-
         cv = card.get("metrics", {}).get("crossValidation", {})
         headline = format_html(
             "<p><strong>{}</strong> on {} rows ({} bad): AUC {}, KS {}, Gini {}, Brier {} ({}-fold CV)</p>",
@@ -248,6 +258,12 @@ class PredictiveModelAdmin(PartnerScopedAdmin):
             chart,
             table,
         )
+
+    @admin.display(description="Warnings")
+    def warnings_list(self, obj):
+        if not obj.warnings:
+            return "-"
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((w,) for w in obj.warnings)))
 
     @admin.display(description="Artifact")
     def artifact_text(self, obj):
@@ -379,13 +395,27 @@ class PredictiveModelAdmin(PartnerScopedAdmin):
     def response_add(self, request, obj, post_url_continue=None):
         draft = getattr(request, "_ruleset_draft", None)
         if draft is None:
-            return super().response_add(request, obj, post_url_continue)
+            unmapped = list(obj.fields.filter(supported_field__isnull=True).values_list("name", flat=True))
+            response = super().response_add(request, obj, post_url_continue)
+            if unmapped and "_addanother" not in request.POST:
+                # What the uploader does next is map these: the model's page, where the mapping is.
+                self.message_user(
+                    request,
+                    f"Map {', '.join(unmapped)} onto the data dictionary below: unmapped inputs cannot be "
+                    "given, and unmapped results are returned under the model's own names.",
+                    level=messages.WARNING,
+                )
+                return HttpResponseRedirect(reverse("admin:modelregistry_predictivemodel_change", args=[obj.pk]))
+            return response
         self.message_user(
             request,
-            f"Saved as draft version {draft.number} of the ruleset “{draft.ruleset.name}”. The rules reach "
-            "decisions once a rule approver approves the version and it is published.",
+            f"Saved as draft version {draft.number} of the ruleset “{draft.ruleset.name}”. Map its columns onto "
+            "the data dictionary and submit it for review: the rules reach decisions once a rule approver "
+            "approves the version and it is published.",
             level=messages.SUCCESS,
         )
+        if request.user.has_perm("rulesets.view_ruleset"):
+            return HttpResponseRedirect(reverse("admin:rulesets_ruleset_editor", args=[draft.pk]))
         return HttpResponseRedirect(reverse("admin:modelregistry_predictivemodel_changelist"))
 
     def add_view(self, request, form_url="", extra_context=None):

@@ -378,7 +378,7 @@ def _register(*, partner, name, created_by, prepared, description, audit=None, m
     if unmapped_results:
         model.warnings = model.warnings + [
             f"Result {name!r} is not mapped onto the data dictionary: the API returns it under this raw name and "
-            "lists it in `unmappedResults` until it is mapped (PATCH …/fields/{id})."
+            "lists it in `unmappedResults` until it is mapped (on the model's page, or PATCH …/fields/{id})."
             for name in unmapped_results
         ]
         PredictiveModel.objects.filter(pk=model.pk).update(warnings=model.warnings)

@@ -8,6 +8,7 @@ become the API's JSON error objects, so the page shows the same words the API wo
 import datetime
 import json
 
+from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
@@ -19,7 +20,8 @@ from django.utils.dateparse import parse_datetime
 from core.api.exceptions import _domain_errors
 from core.exceptions import ArgumentError, DomainError, NotFound
 from modelregistry import engines
-from modelregistry.models import DataDictionaryField
+from modelregistry.arguments import is_compatible
+from modelregistry.models import DataDictionaryField, FieldType
 from partners import roles
 from rulesets.dmn import read_model, validation
 from rulesets.dmn.errors import DmnError
@@ -201,11 +203,34 @@ def open_editor(model_admin, request, ruleset_id):
     return redirect(reverse("admin:rulesets_ruleset_editor", args=[target.pk]))
 
 
+def mapping_rows(version, dictionary_fields):
+    """Each DMN input and result with the dictionary field it maps to and the fields it may map to.
+
+    Choices are the dictionary fields of a compatible type (never a protected characteristic as an
+    input), labelled by their labels; nothing when the DMN does not load (validation says why).
+    """
+    try:
+        rows = selectors.ruleset_version_field_mapping(version=version)
+    except DomainError:
+        return []
+    explicit = version.field_mapping or {}
+    for row in rows:
+        row["explicit"] = explicit.get(row["name"], "")
+        row["choices"] = [
+            (field.name, f"{field.name} ({field.label})" if field.label else field.name)
+            for field in dictionary_fields
+            if is_compatible(row["dataType"], field.data_type, row["fieldType"])
+            and not (field.protected and row["fieldType"] == FieldType.ARGUMENT)
+        ]
+    return rows
+
+
 def editor_page(model_admin, request, version_id):
     version = _version_for(request, version_id)
     user = request.user
     is_author_role = user.is_superuser or user.has_any_role(*services.AUTHOR_ROLES)
     is_approver = user.has_any_role(roles.RULE_APPROVER)
+    dictionary_fields = list(DataDictionaryField.objects.order_by("name"))
     dictionary = [
         {
             "name": f.name,
@@ -214,10 +239,11 @@ def editor_page(model_admin, request, version_id):
             "description": f.description,
             "protected": f.protected,
         }
-        for f in DataDictionaryField.objects.order_by("name")
+        for f in dictionary_fields
     ]
     cases = list(version.ruleset.test_cases.order_by("name"))
     dmn_xml, conversion_note = editable_xml(version.dmn_xml)
+    rows = mapping_rows(version, dictionary_fields)
     context = {
         **model_admin.admin_site.each_context(request),
         "opts": model_admin.model._meta,
@@ -233,7 +259,9 @@ def editor_page(model_admin, request, version_id):
         and is_approver
         and version.author_id == user.pk,
         "conversion_note": conversion_note,
+        "mapping_rows": rows,
         "editor_data": {
+            "mapping": {row["name"]: row["supportedFieldName"] for row in rows if row["supportedFieldName"]},
             "dmnXml": dmn_xml,
             "version": _version_state(version),
             "dictionary": dictionary,
@@ -245,6 +273,35 @@ def editor_page(model_admin, request, version_id):
         },
     }
     return TemplateResponse(request, "rulesets/editor.html", context)
+
+
+def save_mapping(model_admin, request, version_id):
+    """The mapping form beside the editor: `map:<DMN name>` = a dictionary name, or empty for the
+    default (the published version's mapping, else the dictionary field of the same name)."""
+    version = _version_for(request, version_id)
+    mapping = {
+        key.removeprefix("map:"): value.strip()
+        for key, value in request.POST.items()
+        if key.startswith("map:") and value.strip()
+    }
+    try:
+        services.ruleset_version_update_draft(version=version, actor=request.user, field_mapping=mapping)
+    except DomainError as error:
+        problems = getattr(error, "errors", None) or [error]
+        for problem in problems:
+            column = problem.field[-1] if getattr(problem, "field", None) else ""  # the DMN name
+            model_admin.message_user(
+                request, f"Mapping not saved: {column + ': ' if column else ''}{problem.message}", level=messages.ERROR
+            )
+    else:
+        unmapped = [row["name"] for row in selectors.ruleset_version_field_mapping(version=version) if row["problem"]]
+        if unmapped:
+            model_admin.message_user(
+                request, f"Mapping saved; still unmapped: {', '.join(unmapped)}.", level=messages.WARNING
+            )
+        else:
+            model_admin.message_user(request, "Mapping saved: every column maps onto the data dictionary.")
+    return redirect(reverse("admin:rulesets_ruleset_editor", args=[version.pk]))
 
 
 # ---------------------------------------------------------------- JSON calls

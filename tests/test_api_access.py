@@ -352,6 +352,15 @@ ROWS = [
     ),
     Row("delete", "/api/v1/rulesets/{ruleset}/test-cases/{test_case}", by_authors(204), RULE_OTHER),
     Row("delete", "/api/v1/ruleset-versions/{scrap}", by_authors(204), RULE_OTHER),
+    # The rule editor's mapping form (admin): a redirect back to the editor with the service's
+    # answer as a message; the draft is in review by now, so nothing changes whoever posts.
+    Row(
+        "post",
+        "/admin/rulesets/ruleset/version/{draft}/editor/mapping/",
+        admin_page(302, data_scientist=404, superuser=302),
+        admin_page(404, data_scientist=404, superuser=302),
+        page=True,
+    ),
     # --- insights ---
     Row("get", "/api/v1/insights", api(200, **NO_READ), None, listed=listed(INSIGHTS_READ_BY)),
     Row(
@@ -456,6 +465,8 @@ ROWS = [
     Row("get", "/flows/", FLOW_PAGE_READ, None, page=True),
     Row("get", "/flows/{named_flow}/", FLOW_PAGE_READ, FLOW_PAGE_OTHER, page=True),
     Row("get", "/flows/versions/{flow_draft}/", FLOW_PAGE_READ, FLOW_PAGE_OTHER, page=True),
+    # Creating a flow: a partner admin's empty form comes back with its errors (200).
+    Row("post", "/flows/", page(403, partner_admin=200), None, page=True),
     Row(
         "post",
         "/flows/versions/{flow_draft}/backtests/",

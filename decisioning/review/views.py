@@ -61,15 +61,6 @@ def _amount(decision):
     return (decision.application or {}).get(decision.flow.amount_field)
 
 
-def _display(value):
-    """A step result as an underwriter reads it: lists as comma-separated codes, not Python reprs."""
-    if isinstance(value, (list, tuple)):
-        return ", ".join(str(item) for item in value) if value else "(none)"
-    if value is None:
-        return "(none)"
-    return value
-
-
 def _percent(value):
     try:
         return float(value) * 100
@@ -163,11 +154,12 @@ def _case_page(request, case, *, draft=None):
     history = list(selectors.review_case_history(case=case))
     steps = [
         {
-            "position": step.step_position,
+            "number": step.step_position + 1 if step.step_position is not None else None,
             "kind": step.step_kind,
             "model": step.model,
             "status": step.status,
-            "results": [(name, _display(value)) for name, value in (step.results or {}).items()],
+            # [(label, dictionary name, value as formatted by the dictionary)], as the application is shown
+            "results": display.labelled(step.results or {}),
             "error": step.error,
             "duration_us": step.duration_us,
             "explanation": explanations.labelled(step.explanation, values=decision.application or {}),
@@ -186,6 +178,9 @@ def _case_page(request, case, *, draft=None):
         "application": display.labelled(decision.application or {}),
         "amount_text": display.format_value(
             display.dictionary_of([decision.flow.amount_field]).get(decision.flow.amount_field), _amount(decision)
+        ),
+        "score_text": display.format_value(
+            display.dictionary_of([decision.flow.score_field]).get(decision.flow.score_field), outputs.get("score")
         ),
         "score_band_explained": SCORE_BANDS.get(case.score_band, ""),
         "outputs": outputs,
