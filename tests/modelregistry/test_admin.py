@@ -215,3 +215,19 @@ def test_a_camunda_file_uploads_with_its_implicit_inputs_shown_as_warnings(clien
         "guestsWithChildren",
         "season",
     ]
+
+
+def test_in_the_admin_an_import_resolves_in_the_partners_registry_or_the_upload_is_refused_naming_it(
+    client, partner, editor
+):
+    from tests.factories import AFFORDABILITY_DMN, AFFORDABILITY_NAMESPACE, importing_knockout_dmn, publish_ruleset
+
+    importing = importing_knockout_dmn("file:///etc/passwd").encode()
+    response = upload(client, partner, "Knock-outs", importing, "knockouts.dmn")
+    messages = [str(m) for m in response.wsgi_request._messages]
+    assert any(m.startswith("Not registered") and AFFORDABILITY_NAMESPACE in m for m in messages), messages
+    assert not RulesetVersion.objects.filter(ruleset__name="Knock-outs").exists()
+    publish_ruleset(partner, "Affordability", AFFORDABILITY_DMN, purpose="routing")
+    response = upload(client, partner, "Knock-outs", importing, "knockouts.dmn")
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert RulesetVersion.objects.get(ruleset__name="Knock-outs").status == "draft"
