@@ -280,3 +280,18 @@ def test_retiring_an_imported_model_withdraws_it_from_the_models_importing_it(
             arguments={"annualIncome": 1, "accountsNowDelinquent": 0},
             requested_by=people["system"],
         )
+
+
+def test_hostile_imports_are_bounded_before_the_registry_is_asked(scientist_api, django_assert_max_num_queries):
+    many = importing_knockout_dmn().replace(
+        "<inputData",
+        "".join(f'<import name="m{i}" namespace="urn:many:{i}" locationURI="x"/>\n  ' for i in range(500))
+        + "<inputData",
+        1,
+    )
+    long_namespace = importing_knockout_dmn(namespace="urn:" + "x" * 100_000)
+    for artifact, message in ((many, "at most 20"), (long_namespace, "longer than 500 characters")):
+        with django_assert_max_num_queries(12):
+            response = scientist_api.post("/api/v1/predictive-models", upload_document("Knock-outs", artifact))
+        assert response.status_code == 400
+        assert message in response.json()["errors"][0]["detail"]
