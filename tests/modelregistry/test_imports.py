@@ -15,6 +15,7 @@ from modelregistry import engines
 from modelregistry.models import PredictiveModel
 from partners import roles
 from rulesets.models import RulesetVersion
+from tests.conftest import JsonApiClient
 from tests.decisioning.test_flow_binding import CUTOFF_DMN
 from tests.factories import (
     AFFORDABILITY_DMN,
@@ -226,6 +227,18 @@ def test_a_decision_records_the_imported_versions_and_replay_uses_them(partner, 
     step = decision.steps.get(step_position=0)
     assert [(pin["model"], pin["sha256"]) for pin in step.imported_artifacts] == [
         (str(library.published_model.pk), library.published_model.sha256)
+    ]
+    shown = JsonApiClient(people["system"]).get(f"/api/v1/decisions/{decision.pk}").json()["data"]["attributes"]
+    assert [step["importedModels"] for step in shown["steps"]] == [
+        [
+            {
+                "namespace": AFFORDABILITY_NAMESPACE,
+                "model": str(library.published_model.pk),
+                "name": "Affordability",
+                "version": 1,
+            }
+        ],
+        [],
     ]
     stricter_library(partner, people)
     # the knock-out rules were reviewed with v1 of the library: they keep it until published again
