@@ -88,6 +88,9 @@ def data_dictionary_csv() -> str:
     return dictionary_csv.write_rows(data_dictionary_list())
 
 
+MAX_DMN_IMPORTS = 20  # an upload's imports are looked up one query each: bounded like every other input
+
+
 def dmn_imports_resolve(*, partner, namespace, imported_namespaces, field="artifact", at=None) -> list:
     """The `engines.ImportedModel`s that the imports of a DMN model (its own `namespace`, and the
     `imported_namespaces` it declares: `engines.dmn_declared_imports`) resolve to in `partner`'s registry.
@@ -99,6 +102,20 @@ def dmn_imports_resolve(*, partner, namespace, imported_namespaces, field="artif
     Raises ArgumentError on `field` naming the namespace when an import is not found, names models
     of two rulesets, or reaches a model in two versions.
     """
+    imported_namespaces = list(dict.fromkeys(imported_namespaces))
+    if len(imported_namespaces) > MAX_DMN_IMPORTS:
+        raise ArgumentError(
+            field, f"The model imports {len(imported_namespaces):,} namespaces; at most {MAX_DMN_IMPORTS} are taken."
+        )
+    max_length = PredictiveModel._meta.get_field("namespace").max_length
+    for imported_namespace in imported_namespaces:
+        if len(imported_namespace) > max_length:
+            raise ArgumentError(
+                field,
+                f"The model imports a namespace longer than {max_length} characters ({imported_namespace[:80]}…); "
+                "no registered model has one.",
+                code="import_not_found",
+            )
     at = at or timezone.now()
     pinned = {}
 
@@ -113,7 +130,7 @@ def dmn_imports_resolve(*, partner, namespace, imported_namespaces, field="artif
                 code="import_conflict",
             )
 
-    for imported_namespace in dict.fromkeys(imported_namespaces):
+    for imported_namespace in imported_namespaces:
         if imported_namespace == namespace:
             raise ArgumentError(field, f"The model imports its own namespace {namespace}.", code="import_cycle")
         model = _dmn_model_in_force(partner=partner, namespace=imported_namespace, at=at, field=field)

@@ -128,6 +128,10 @@ class DecisionOutputSerializer(serializers.ModelSerializer):
                 "durationUs": step.duration_us,
                 "insightId": str(step.pk),
                 "rulesetVersion": _ruleset_version_of(step.model),
+                "importedModels": [
+                    {key: pin[key] for key in ("namespace", "model", "name", "version")}
+                    for pin in step.imported_artifacts or ()
+                ],
             }
             for step in sorted(decision.steps.all(), key=lambda step: step.step_position)
         ]

@@ -250,3 +250,19 @@ def test_a_dmn_upload_by_a_partner_admin_opens_the_rule_editor_on_its_draft(clie
     assert response["Location"] == f"/admin/rulesets/ruleset/version/{draft.pk}/editor/"
     page = client.get(response["Location"]).content.decode()
     assert 'name="map:monthly_net_income"' in page and 'name="map:refusal_codes"' in page
+
+
+def test_in_the_admin_an_import_resolves_in_the_partners_registry_or_the_upload_is_refused_naming_it(
+    client, partner, editor
+):
+    from tests.factories import AFFORDABILITY_DMN, AFFORDABILITY_NAMESPACE, importing_knockout_dmn, publish_ruleset
+
+    importing = importing_knockout_dmn("file:///etc/passwd").encode()
+    response = upload(client, partner, "Knock-outs", importing, "knockouts.dmn")
+    messages = [str(m) for m in response.wsgi_request._messages]
+    assert any(m.startswith("Not registered") and AFFORDABILITY_NAMESPACE in m for m in messages), messages
+    assert not RulesetVersion.objects.filter(ruleset__name="Knock-outs").exists()
+    publish_ruleset(partner, "Affordability", AFFORDABILITY_DMN, purpose="routing")
+    response = upload(client, partner, "Knock-outs", importing, "knockouts.dmn")
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert RulesetVersion.objects.get(ruleset__name="Knock-outs").status == "draft"

@@ -15,6 +15,7 @@ from modelregistry import engines
 from modelregistry.models import PredictiveModel
 from partners import roles
 from rulesets.models import RulesetVersion
+from tests.conftest import JsonApiClient
 from tests.decisioning.test_flow_binding import CUTOFF_DMN
 from tests.factories import (
     AFFORDABILITY_DMN,
@@ -227,6 +228,18 @@ def test_a_decision_records_the_imported_versions_and_replay_uses_them(partner, 
     assert [(pin["model"], pin["sha256"]) for pin in step.imported_artifacts] == [
         (str(library.published_model.pk), library.published_model.sha256)
     ]
+    shown = JsonApiClient(people["system"]).get(f"/api/v1/decisions/{decision.pk}").json()["data"]["attributes"]
+    assert [step["importedModels"] for step in shown["steps"]] == [
+        [
+            {
+                "namespace": AFFORDABILITY_NAMESPACE,
+                "model": str(library.published_model.pk),
+                "name": "Affordability",
+                "version": 1,
+            }
+        ],
+        [],
+    ]
     stricter_library(partner, people)
     # the knock-out rules were reviewed with v1 of the library: they keep it until published again
     assert decide(partner, people, external_id="B").outcome == "APPROVED"
@@ -280,3 +293,18 @@ def test_retiring_an_imported_model_withdraws_it_from_the_models_importing_it(
             arguments={"annualIncome": 1, "accountsNowDelinquent": 0},
             requested_by=people["system"],
         )
+
+
+def test_hostile_imports_are_bounded_before_the_registry_is_asked(scientist_api, django_assert_max_num_queries):
+    many = importing_knockout_dmn().replace(
+        "<inputData",
+        "".join(f'<import name="m{i}" namespace="urn:many:{i}" locationURI="x"/>\n  ' for i in range(500))
+        + "<inputData",
+        1,
+    )
+    long_namespace = importing_knockout_dmn(namespace="urn:" + "x" * 100_000)
+    for artifact, message in ((many, "at most 20"), (long_namespace, "longer than 500 characters")):
+        with django_assert_max_num_queries(12):
+            response = scientist_api.post("/api/v1/predictive-models", upload_document("Knock-outs", artifact))
+        assert response.status_code == 400
+        assert message in response.json()["errors"][0]["detail"]
