@@ -308,7 +308,9 @@ def fairness_report(*, partner, period, attribute=None, reference=None) -> dict:
     outcome counts where the decision is linked to a loan (bad: delinquent or charged off).
     """
     records = list(
-        ProtectedCharacteristics.objects.filter(decision__in=decisions_in(partner=partner, period=period))
+        ProtectedCharacteristics.objects.filter(
+            partner=partner, decision__in=decisions_in(partner=partner, period=period)
+        )
         .order_by("-decision__created")
         .values_list("decision_id", "values", "synthetic", "decision__final_outcome")[:MAX_DECRYPTED]
     )
