@@ -18,7 +18,7 @@ from modelregistry.models import DataDictionaryField, PredictiveModel
 from portfolio.models import Loan
 
 from .models import ProtectedCharacteristics
-from .services import development_sample_record, protected_characteristics_record
+from .services import development_sample_score, protected_characteristics_record
 
 PROTECTED_FIELD = "ageBand"
 AGE_BANDS = ("under_25", "25_to_61", "62_and_over")
@@ -86,15 +86,16 @@ def _development_sample(partner, actor):
     if model is None:
         return 0
     frame = pd.read_csv(DEMO_DIR / "data" / "lending_club_modeldata.csv").drop(columns=["Class"])
-    scores = engines.load_for(model).evaluate_batch(frame)["score"].astype(float).tolist()
-    development_sample_record(
+    development_sample_score(
         partner=partner,
         model=model,
         score_field="creditScore",
-        scores=scores,
+        frame=frame,
         actor=actor,
         description="Lending Club 2016 Q1, the demo file the scorecard was built on",
     )
+    # The same rows as the demo book: each loan's origination score is its row's score.
+    scores = engines.load_for(model).evaluate_batch(frame)["score"].astype(float).tolist()
     loans = list(
         Loan.objects.filter(partner=partner, external_id__startswith="LC-L-", origination_score__isnull=True).only(
             "pk", "external_id"

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from core.exceptions import ParameterError
 from decisioning.models import Decision, Outcome, ReviewCase, ReviewStatus
-from modelregistry.models import FieldType, PredictiveModelField
+from modelregistry.models import DataDictionaryField, FieldType, PredictiveModelField
 from partners import roles
 from portfolio import drift
 from portfolio.models import Loan, LoanStatus
@@ -308,7 +308,9 @@ def fairness_report(*, partner, period, attribute=None, reference=None) -> dict:
     outcome counts where the decision is linked to a loan (bad: delinquent or charged off).
     """
     records = list(
-        ProtectedCharacteristics.objects.filter(decision__in=decisions_in(partner=partner, period=period))
+        ProtectedCharacteristics.objects.filter(
+            partner=partner, decision__in=decisions_in(partner=partner, period=period)
+        )
         .order_by("-decision__created")
         .values_list("decision_id", "values", "synthetic", "decision__final_outcome")[:MAX_DECRYPTED]
     )
@@ -329,9 +331,12 @@ def fairness_report(*, partner, period, attribute=None, reference=None) -> dict:
         for decision_id, values, _, final_outcome in records
         if attribute and (values or {}).get(attribute) is not None
     ]
+    field = DataDictionaryField.objects.filter(name=attribute).first() if attribute else None
     return {
         "period": period,
         "attribute": attribute,
+        "attribute_label": field.display_label if field else attribute,
+        "value_labels": (field.value_labels or {}) if field else {},
         "attributes": attributes,
         "records": len(records),
         "synthetic": sum(1 for record in records if record[2]),

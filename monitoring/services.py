@@ -4,8 +4,9 @@ from django.db import transaction
 
 from core.exceptions import ArgumentError, ArgumentErrors
 from core.services import audit_event_record
+from modelregistry import engines
 from modelregistry.arguments import convert_value
-from modelregistry.models import DataDictionaryField
+from modelregistry.models import DataDictionaryField, FieldType
 from portfolio import drift
 
 from .models import DevelopmentSample, ProtectedCharacteristics
@@ -79,3 +80,35 @@ def development_sample_record(*, partner, model, score_field, scores, actor, des
         data={"model": str(model.pk), "scoreField": score_field, "size": len(present)},
     )
     return sample
+
+
+MAX_SAMPLE_ROWS = 2_000_000
+
+
+def development_sample_score(*, partner, model, score_field, frame, actor, description="") -> DevelopmentSample:
+    """Score `frame` (the development data: columns named by the data dictionary or by the model's
+    own field names) with `model`, and record the distribution of its `score_field` result."""
+    if len(frame) > MAX_SAMPLE_ROWS:
+        raise ArgumentError("data", f"At most {MAX_SAMPLE_ROWS:,} rows.")
+    fields = list(model.fields.select_related("supported_field"))
+    result = next(
+        (
+            f.name
+            for f in fields
+            if f.field_type == FieldType.RESULT and f.supported_field and f.supported_field.name == score_field
+        ),
+        None,
+    )
+    if result is None:
+        raise ArgumentError("scoreField", f"{model} has no result mapped to {score_field!r}.")
+    to_artifact = {
+        f.supported_field.name: f.name for f in fields if f.field_type == FieldType.ARGUMENT and f.supported_field
+    }
+    frame = frame.rename(columns={c: to_artifact[c] for c in frame.columns if c in to_artifact})
+    missing = [f.name for f in fields if f.field_type == FieldType.ARGUMENT and f.name not in frame.columns]
+    if missing:
+        raise ArgumentError("data", "The data has no column for: " + ", ".join(missing) + ".")
+    scores = engines.load_for(model).evaluate_batch(frame)[result].tolist()
+    return development_sample_record(
+        partner=partner, model=model, score_field=score_field, scores=scores, actor=actor, description=description
+    )

@@ -108,14 +108,17 @@ def fairness(request):
         reference=request.GET.get("reference") or None,
     )
     groups = data["report"]["groups"]
+    for entry in groups:
+        entry["label"] = data["value_labels"].get(entry["group"], entry["group"])
     context = {
         **data,
         "error": error,
         "applications_total": sum(entry["applications"] for entry in groups),
+        "flagged_labels": [entry["label"] for entry in groups if entry["belowFourFifths"]],
         "approval_chart": charts.horizontal_bars(
             rows=[
                 (
-                    entry["group"],
+                    entry["label"],
                     entry["approvalRate"],
                     "#b42318" if entry["belowFourFifths"] else "#1d4f91",
                 )
@@ -129,7 +132,7 @@ def fairness(request):
         else None,
         "ratio_chart": charts.horizontal_bars(
             rows=[
-                (entry["group"], entry["ratio"] or 0.0, "#b42318" if entry["belowFourFifths"] else "#067647")
+                (entry["label"], entry["ratio"] or 0.0, "#b42318" if entry["belowFourFifths"] else "#067647")
                 for entry in groups
             ],
             label="Approval-rate ratio to the reference group, with the four-fifths line",

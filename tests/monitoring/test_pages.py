@@ -59,3 +59,14 @@ def test_a_bad_date_is_a_400_naming_the_parameter(demo_book, make_user):
     response = _client(make_user(demo_book["partner"], roles.AUDITOR)).get("/monitoring/?from=2026-02-30")
     assert response.status_code == 400
     assert "from must be a date as YYYY-MM-DD" in response.content.decode()
+
+
+def test_a_partner_without_decisions_sees_empty_pages_not_errors(partner, make_user):
+    client = _client(make_user(partner, roles.RISK_MANAGER))
+    dashboard = client.get("/monitoring/")
+    assert dashboard.status_code == 200
+    html = dashboard.content.decode()
+    assert "No reason code in the period." in html and "No booked loan with a recorded outcome" in html
+    fairness = client.get("/monitoring/fairness/")
+    assert fairness.status_code == 200
+    assert "No protected characteristic is recorded" in fairness.content.decode()

@@ -67,7 +67,7 @@ class Command(BaseCommand):
         )
         write(f"API documentation: {base_url}/api/docs/")
         write(
-            f"\nImported {loans} demo loans (ids, dates, balances and statuses generated: portfolio/demo.py); "
+            f"\nImported {loans} demo loans (ids, dates and balances generated, statuses from the file's outcomes: portfolio/demo.py); "
             f"re-evaluate the book as demo_risk_manager at {base_url}/portfolio/jobs/"
         )
         write(
