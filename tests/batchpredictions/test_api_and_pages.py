@@ -174,7 +174,9 @@ print(json.dumps({{"status": response.status_code, "body": json.loads(response.c
     )
     assert answer["status"] == 503, answer
     assert answer["body"]["errors"][0]["code"] == "service_unavailable" and int(answer["retryAfter"]) > 0
-    assert answer["seconds"] < 10, "the submission must answer, not hang on the broker"
+    # A bound far above the expected time (the first request in a process also pays imports): a submission
+    # hanging on the broker would wait for its retries for minutes.
+    assert answer["seconds"] < 45, "the submission must answer, not hang on the broker"
     job = BatchPrediction.objects.get()
     assert job.status == BatchPredictionStatus.FAILED and "queue could not be reached" in job.error
     assert not job.chunks.exists()
