@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "rulesets",
     "decisioning",
     "portfolio",
+    "monitoring",
+    "batchpredictions",
 ]
 
 MIDDLEWARE = [
@@ -204,6 +206,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Display only: decisions read effective_from, never these states.
     "ruleset-live-states": {"task": "rulesets.tasks.ruleset_live_states_refresh", "schedule": 60.0},
+    # Batch predictions' inputs and results are deleted once their download window has passed.
+    "expire-batch-predictions": {
+        "task": "batchpredictions.tasks.batch_predictions_expire",
+        "schedule": env.int("BATCH_PREDICTION_EXPIRY_INTERVAL_SECONDS", default=60 * 60),
+    },
 }
 
 REST_FRAMEWORK = {
@@ -274,6 +281,16 @@ CREDITBOX_ENGINE_CACHE_SIZE = env.int("ENGINE_CACHE_SIZE", default=64)
 # a workbook of that size sent base64 in JSON is ~27 MiB, so the request bodies Django accepts are larger.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=32 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=32 * 1024 * 1024)
+
+# Batch predictions (batchpredictions/): an uploaded CSV of applications scored in Celery chunks.
+BATCH_PREDICTION_RETENTION_DAYS = env.int("BATCH_PREDICTION_RETENTION_DAYS", default=7)  # the download window
+BATCH_PREDICTION_MAX_BYTES = env.int("BATCH_PREDICTION_MAX_BYTES", default=20 * 1024 * 1024)
+BATCH_PREDICTION_MAX_ROWS = env.int("BATCH_PREDICTION_MAX_ROWS", default=100_000)
+BATCH_PREDICTION_MAX_COLUMNS = env.int("BATCH_PREDICTION_MAX_COLUMNS", default=300)
+BATCH_PREDICTION_CHUNK_ROWS = env.int("BATCH_PREDICTION_CHUNK_ROWS", default=500)  # rows per Celery task
+
+# The training page (modelregistry/training/jobs.py): the largest CSV of historical loans it takes.
+TRAINING_UPLOAD_MAX_BYTES = env.int("TRAINING_UPLOAD_MAX_BYTES", default=50 * 1024 * 1024)
 
 LOGGING = {
     "version": 1,

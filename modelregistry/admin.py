@@ -11,6 +11,9 @@ from django.utils.html import format_html, format_html_join
 from core import safe_xml
 from core.admin_mixins import PartnerScopedAdmin, ScopedChoicesMixin
 from core.exceptions import ArgumentError, ArgumentErrors
+from decisioning import explanations
+from decisioning.selectors import model_global_importance
+from rulesets import selectors as ruleset_selectors
 from rulesets import services as ruleset_services
 from rulesets.models import RulesetVersion
 
@@ -172,6 +175,7 @@ class PredictiveModelAdmin(PartnerScopedAdmin):
         "created",
         "artifact_text",
         "model_card_display",
+        "global_importance_display",
     )
     fields = (
         "partner",
@@ -190,6 +194,7 @@ class PredictiveModelAdmin(PartnerScopedAdmin):
         "created_by",
         "created",
         "model_card_display",
+        "global_importance_display",
         "artifact_text",
     )
     inlines = [PredictiveModelFieldInline]
@@ -222,6 +227,37 @@ class PredictiveModelAdmin(PartnerScopedAdmin):
             json.dumps(card, indent=2),
         )
         return format_html("{}{}{}{}", headline, warnings, features, body)
+
+    @admin.display(description="Global importance")
+    def global_importance_display(self, obj):
+        """Mean |contribution| per field over the partner's explained evaluations of this version."""
+        if obj is None or obj.pk is None or obj.engine != "pmml":
+            return "-"
+        importance = model_global_importance(partner=obj.partner, model=obj)
+        if importance is None:
+            return "No explained evaluations yet (a tree ensemble needs a development sample)."
+        rows = explanations.labelled({"contributions": importance["rows"], "scale": importance["scale"]}, top=15)
+        shown = [{"label": row["label"], "value": row["value"]} for row in rows["shown"]]
+        chart = explanations.importance_chart_svg(shown, title=f"Mean |contribution| of {obj}")
+        source = (
+            f"over the latest {importance['count']} explained evaluations"
+            if importance["source"] == "evaluations"
+            else f"over {importance['count']} rows of the development sample"
+        )
+        table = format_html_join(
+            "",
+            '<tr><th scope="row">{}</th><td style="text-align:right">{}</td></tr>',
+            ((row["label"], f"{row['value']:.4f}") for row in rows["rows"]),
+        )
+        return format_html(
+            '<div class="global-importance"><p>Mean |contribution| ({}) {}.</p>{}<details><summary>As a table</summary>'
+            "<table><thead><tr><th>Field</th><th>Mean |contribution|</th></tr></thead><tbody>{}</tbody></table>"
+            "</details></div>",
+            rows["scale_text"],
+            source,
+            chart,
+            table,
+        )
 
     @admin.display(description="Warnings")
     def warnings_list(self, obj):
@@ -342,7 +378,7 @@ class PredictiveModelAdmin(PartnerScopedAdmin):
         if isinstance(created, RulesetVersion):
             # DMN rules are a draft until a rule approver approves them and they are published.
             request._ruleset_draft = created
-            loaded = engines.load(engine="dmn", artifact=created.dmn_xml, sha256=created.sha256)
+            loaded = ruleset_selectors.ruleset_version_loaded(created)
             for warning in getattr(loaded, "warnings", ()):  # e.g. variables a table reads that nothing declares
                 self.message_user(request, f"{created}: {warning}", level=messages.WARNING)
             return

@@ -136,3 +136,27 @@ def results_from_engine(result_fields, output):
         key = field.supported_field.name if field.supported_field_id else field.name
         results[key] = plain_value(output.get(field.name))
     return results
+
+
+def convert_text(dictionary_field, text):
+    """A CSV cell (text) as the dictionary's type says: an empty cell is a missing value.
+
+    Raises ValueError with a message, as convert_value does (bounds and allowed values included).
+    """
+    if text is None or text.strip() == "":
+        return None
+    text = text.strip()
+    data_type = dictionary_field.data_type
+    if data_type in (DataType.NUMBER, DataType.INTEGER):
+        try:
+            number = float(text)
+        except ValueError:
+            raise ValueError(f"must be a {data_type}, not {text!r}") from None
+        if number.is_integer() and abs(number) < 2**53:
+            number = int(number)  # as written: "-5" is reported as -5, not -5.0
+        return convert_value(dictionary_field, number)
+    if data_type == DataType.BOOLEAN:
+        if text.lower() not in ("true", "false"):
+            raise ValueError(f"must be true or false, not {text!r}")
+        return text.lower() == "true"
+    return convert_value(dictionary_field, text)

@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 
+from core.fields import EncryptedJSONField, EncryptedTextField
+
 
 class DataType(models.TextChoices):
     NUMBER = "number"
@@ -124,6 +126,20 @@ class PredictiveModel(models.Model):
     source_file = models.BinaryField(
         null=True, blank=True, editable=False, help_text="The uploaded workbook, kept as sent (XML uploads: empty)."
     )
+    namespace = models.CharField(
+        max_length=500,
+        blank=True,
+        db_index=True,
+        editable=False,
+        help_text="DMN: the definitions' namespace, by which the partner's other DMN models import this one.",
+    )
+    imports = models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="DMN: the registered versions of the models it imports (and they import), pinned when it was "
+        "reviewed: [{namespace, model, name, version, sha256}]. What is evaluated and replayed with it.",
+    )
     model_card = models.JSONField(
         null=True,
         blank=True,
@@ -146,6 +162,20 @@ class PredictiveModel(models.Model):
             if stored is not None and stored != self.artifact:
                 raise ValidationError("A registered model's artifact never changes; register a new version.")
         super().save(*args, **kwargs)
+
+
+class DevelopmentSample(models.Model):
+    """Rows of the data a model version was trained on (its arguments, as the artifact names them),
+    encrypted: the covers TreeSHAP weighs a tree ensemble's paths by, and the population its global
+    importance is averaged over. Kept apart from the model so that reading a model never decrypts it."""
+
+    model = models.OneToOneField(PredictiveModel, on_delete=models.CASCADE, related_name="development_sample")
+    rows = EncryptedJSONField()
+    row_count = models.PositiveIntegerField()
+    created = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"Development sample of {self.model} ({self.row_count} rows)"
 
 
 class FieldType(models.TextChoices):
@@ -189,3 +219,55 @@ class PredictiveModelField(models.Model):
     def __str__(self):
         target = self.supported_field.name if self.supported_field_id else "unmapped"
         return f"{self.model}: {self.name} → {target}"
+
+
+class TrainingJobStatus(models.TextChoices):
+    AWAITING_CONFIRMATION = "awaiting_confirmation", "Awaiting confirmation of the column mapping"
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    COMPLETED = "completed", "Completed"
+    FAILED = "failed", "Failed"
+
+
+class TrainingJob(models.Model):
+    """A model trained from an uploaded CSV on the training page, in the Celery worker.
+
+    The CSV (historical loans: applicants' data) is stored encrypted only until training ends;
+    the mapping (column names to dictionary names) is plain and is what a person confirmed.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    partner = models.ForeignKey("partners.Partner", on_delete=models.PROTECT, related_name="training_jobs")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+    source_name = models.CharField(max_length=255, blank=True)
+    source_sha256 = models.CharField(max_length=64)
+    data = EncryptedTextField(blank=True, help_text="The uploaded CSV; emptied when training ends.")
+    rows = models.PositiveIntegerField(default=0)
+    target = models.CharField(max_length=200)
+    bad_value = models.CharField(max_length=200)
+    algorithm = models.CharField(max_length=32)
+    name = models.CharField(max_length=200)
+    date_column = models.CharField(max_length=200, blank=True)
+    sample_rows = models.PositiveIntegerField(null=True, blank=True)
+    # {"matched": {column: entry}, "proposed": {column: {"name", "dataType"}}, "protected": [column]}
+    mapping = models.JSONField(default=dict)
+    status = models.CharField(
+        max_length=24, choices=TrainingJobStatus.choices, default=TrainingJobStatus.AWAITING_CONFIRMATION
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed = models.DateTimeField(null=True, blank=True)
+    progress = models.FloatField(default=0.0)
+    stage = models.CharField(max_length=200, blank=True)
+    started = models.DateTimeField(null=True, blank=True)
+    finished = models.DateTimeField(null=True, blank=True)
+    model = models.ForeignKey(PredictiveModel, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self):
+        return f"training {self.name} ({self.algorithm})"

@@ -79,6 +79,15 @@ def _links_for(user):
     if every or user.has_any_role(roles.DATA_SCIENTIST):
         links.append(("Models", "/admin/modelregistry/predictivemodel/", "Registered models and their field mapping."))
         links.append(("Data dictionary", "/dictionary/", "The shared vocabulary; CSV import and export."))
+        links.append(("Training", "/training/", "Train a model on historical loans and register it."))
+    if every or user.has_any_role(roles.UNDERWRITER, roles.DATA_SCIENTIST, roles.RISK_MANAGER):
+        links.append(("What-if", "/what-if/", "Try an application on a flow or a model; nothing is kept."))
+    if every or user.has_any_role(roles.RISK_MANAGER, roles.AUDITOR):
+        links.append(("Monitoring", "/monitoring/", "Decisions over time, drift, overrides and the fairness report."))
+    if every or user.has_any_role(roles.DATA_SCIENTIST, roles.RISK_MANAGER, roles.AUDITOR):
+        links.append(
+            ("Batch predictions", "/batch-predictions/", "Score a CSV of applications with a model or a flow.")
+        )
     if every or user.has_any_role(roles.AUDITOR):
         links.append(("Audit", "/audit/", "Every decision and every change, on the record."))
     if user.has_any_role(roles.RISK_MANAGER, roles.AUDITOR):  # the portfolio's readers (portfolio/selectors.py)

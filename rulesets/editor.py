@@ -144,7 +144,14 @@ def validation_messages(version, dmn_xml):
             known.setdefault(name, known[target])
             if target in domains:
                 domains.setdefault(name, domains[target])
-    return [message.as_dict() for message in validation.validate(dmn_xml, known_inputs=known, input_domains=domains)]
+    try:
+        imports = selectors.dmn_xml_imports(partner=version.ruleset.partner, dmn_xml=dmn_xml)
+    except ArgumentError as error:  # an import found nowhere: said beside the table, like any load error
+        return [validation.Message(validation.ERROR, "model", error.message).as_dict()]
+    messages = validation.validate(
+        dmn_xml, known_inputs=known, input_domains=domains, import_resolver=engines.dmn_import_resolver(imports)
+    )
+    return [message.as_dict() for message in messages]
 
 
 def editable_xml(dmn_xml):
@@ -361,21 +368,9 @@ def approve(model_admin, request, version_id):
     version = _version_for(request, version_id)
     body = _body(request)
     effective_from = _effective_from(_text(body, "effectiveFrom", required=True))
-    note = _text(body, "note") or ""
-    current = selectors.ruleset_version_effective(ruleset=version.ruleset)
-    if current is not None and effective_from <= current.effective_from:
-        # Decisions follow the published version with the latest effective_from: an earlier one
-        # would never be used, which an approver never means.
-        raise ArgumentError(
-            "effectiveFrom",
-            f"Version {current.number} is in effect from "
-            f"{timezone.localtime(current.effective_from):%Y-%m-%d %H:%M:%S}; choose a later moment "
-            "or this version never takes effect.",
-        )
-    version = services.ruleset_version_approve(
-        version=version, actor=request.user, effective_from=effective_from, note=note
+    version = services.ruleset_version_approve_and_publish(
+        version=version, actor=request.user, effective_from=effective_from, note=_text(body, "note") or ""
     )
-    version = services.ruleset_version_publish(version=version, actor=request.user, note=note)
     return JsonResponse({"version": _version_state(version), "effectiveFrom": version.effective_from.isoformat()})
 
 

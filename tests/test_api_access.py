@@ -19,8 +19,9 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from decisioning.models import Backtest, Flow, InsightTransaction
+from decisioning.models import Backtest, Flow, FlowStep, InsightTransaction
 from decisioning.services import insight_create
+from modelregistry.models import TrainingJob, TrainingJobStatus
 from partners import roles
 from partners.models import User
 from partners.services import user_roles_set
@@ -163,12 +164,18 @@ def flow_version_post(world):
     return {"data": {"type": "decisionFlowVersion", "attributes": {"changeNote": "From the API."}}}
 
 
+def flow_transition(**attributes):
+    return lambda world: {"data": {"type": "decisionFlowVersion", "attributes": attributes}}
+
+
 def backtest_post(world):
     return {"data": {"type": "backtest", "attributes": {"candidateId": str(world["flow_draft"]), "limit": 10}}}
 
 
 # Decision flows: the partner admin edits, the approver approves, the auditor reads (decisioning/selectors.py).
 FLOW_READ = {UW: 403, PS: 403, RM: 403}
+WHAT_IF_READ = page(403, underwriter=200, data_scientist=200, risk_manager=200, partner_admin=200)
+WHAT_IF_OTHER = page(403, underwriter=404, data_scientist=404, risk_manager=404, partner_admin=404)
 FLOW_PAGE_READ = page(200, underwriter=403, partner_system=403, risk_manager=403, superuser=403)
 FLOW_PAGE_OTHER = page(404, underwriter=403, partner_system=403, risk_manager=403, superuser=403)
 
@@ -242,10 +249,32 @@ def reevaluation_job_post(world):
     return {"data": {"type": "reevaluationJob", "attributes": {"flowId": str(world["flow"]), "statuses": ["current"]}}}
 
 
+def protected_characteristics_post(world):
+    return {"data": {"type": "protectedCharacteristics", "attributes": {"values": {"applicantAge": 44}}}}
+
+
 # Portfolio monitoring (portfolio/selectors.py): risk managers run and read jobs, auditors read.
 JOB_READ = {RM: 200, AU: 200}
 JOB_READ_OTHER = {RM: 404, AU: 404}
 PORTFOLIO_PAGES = ("", "progress/", "export.csv", "psi.svg")
+# The monitoring pages: risk managers, auditors and partner admins, each of their own partner only.
+MONITORING_READ = {RM: 200, AU: 200, PA: 200}
+
+# Batch predictions (batchpredictions/selectors.py): data scientists, risk managers and partner
+# admins score files; the auditor reads and downloads.
+BATCH_RUNNERS = (DS, RM, PA)
+BATCH_READ = {role: 200 for role in (*BATCH_RUNNERS, AU)}
+BATCH_READ_OTHER = {role: 404 for role in (*BATCH_RUNNERS, AU)}
+BATCH_CSV = "ref,annualIncome,revolvingUtilization,homeOwnership\nR-1,45000,62.5,RENT\n"
+BATCH_PAGES = ("", "progress/", "result.csv")
+
+
+def batch_prediction_post(world):
+    return {"data": {"type": "batchPrediction", "attributes": {"modelId": str(world["model"]), "csv": BATCH_CSV}}}
+
+
+TRAIN_PAGE = {DS: 200, PA: 200}
+TRAIN_OTHER = {DS: 404, PA: 404}
 
 MODEL_WRITERS = {DS: 201, RE: 201, PA: 201}
 MODEL_READERS = api(200)
@@ -394,6 +423,45 @@ ROWS = [
         body=backtest_post,
     ),
     Row("get", "/api/v1/backtests/{backtest}", api(200, **FLOW_READ), api(404, **FLOW_READ)),
+    # Flow versions' path (rows run in order: the version in review is approved, published, then its
+    # rejection is too late and it is retired): the partner admin submits; a rule approver who is
+    # not the author approves, rejects and publishes; approvers and partner admins retire.
+    Row("get", "/api/v1/decision-flow-versions/{flow_draft}", api(200, **FLOW_READ), api(404, **FLOW_READ)),
+    Row(
+        "post",
+        "/api/v1/decision-flow-versions/{flow_submittable}/submit",
+        api(403, partner_admin=200),
+        api(404, **FLOW_READ),
+        body=flow_transition(note="ready"),
+    ),
+    Row(
+        "post",
+        "/api/v1/decision-flow-versions/{flow_in_review}/approve",
+        api(403, rule_approver=200),
+        api(404, **FLOW_READ),
+        body=flow_transition(note="fine"),
+    ),
+    Row(
+        "post",
+        "/api/v1/decision-flow-versions/{flow_in_review}/publish",
+        api(403, rule_approver=200),
+        api(404, **FLOW_READ),
+        body=flow_transition(),
+    ),
+    Row(
+        "post",
+        "/api/v1/decision-flow-versions/{flow_in_review}/reject",
+        api(403, rule_approver=409),
+        api(404, **FLOW_READ),
+        body=flow_transition(note="too late"),
+    ),
+    Row(
+        "post",
+        "/api/v1/decision-flow-versions/{flow_in_review}/retire",
+        api(403, rule_approver=200, partner_admin=409),
+        api(404, **FLOW_READ),
+        body=flow_transition(note="withdrawn"),
+    ),
     Row("get", "/flows/", FLOW_PAGE_READ, None, page=True),
     Row("get", "/flows/{named_flow}/", FLOW_PAGE_READ, FLOW_PAGE_OTHER, page=True),
     Row("get", "/flows/versions/{flow_draft}/", FLOW_PAGE_READ, FLOW_PAGE_OTHER, page=True),
@@ -427,9 +495,72 @@ ROWS = [
     ),
     Row("get", "/portfolio/schedule/", page(403, risk_manager=200), None, page=True),
     Row("post", "/portfolio/schedule/", page(403, risk_manager=302), None, page=True),
+    # --- protected characteristics beside a decision: those who create decisions, on one they may read ---
+    Row(
+        "post",
+        "/api/v1/decisions/{decision_reviewed}/protected-characteristics",
+        api(403, partner_system=201, partner_admin=201),
+        api(403, partner_system=404, partner_admin=404),
+        body=protected_characteristics_post,
+    ),
+    Row(  # requested by another of the partner's systems: not this system's to read
+        "post",
+        "/api/v1/decisions/{decision_plain}/protected-characteristics",
+        api(403, partner_system=404, partner_admin=201),
+        None,
+        body=protected_characteristics_post,
+    ),
+    # --- monitoring dashboard and fairness report (monitoring/selectors.py READERS) ---
+    Row("get", "/monitoring/", page(403, **MONITORING_READ), None, page=True),
+    Row("get", "/monitoring/fairness/", page(403, **MONITORING_READ), None, page=True),
+    # --- batch predictions ---
+    Row(
+        "get",
+        "/api/v1/batch-predictions",
+        api(403, **BATCH_READ),
+        None,
+        listed={role: {"batch"} for role in BATCH_READ},
+    ),
+    Row(
+        "post",
+        "/api/v1/batch-predictions",
+        api(403, **{role: 202 for role in BATCH_RUNNERS}),
+        api(403, **{role: 404 for role in BATCH_RUNNERS}),
+        body=batch_prediction_post,
+    ),
+    Row("get", "/api/v1/batch-predictions/{batch}", api(403, **BATCH_READ), api(403, **BATCH_READ_OTHER)),
+    Row("get", "/api/v1/batch-predictions/{batch}/result", api(403, **BATCH_READ), api(403, **BATCH_READ_OTHER)),
+    Row("get", "/batch-predictions/", page(403, **BATCH_READ), None, page=True),
+    Row("post", "/batch-predictions/submit/", page(403, **{role: 302 for role in BATCH_RUNNERS}), None, page=True),
+    *(
+        Row(
+            "get",
+            f"/batch-predictions/{{batch}}/{suffix}",
+            page(403, **BATCH_READ),
+            page(403, **BATCH_READ_OTHER),
+            page=True,
+        )
+        for suffix in BATCH_PAGES
+    ),
+    # --- the training page (modelregistry/views.py): data scientists and partner admins ---
+    Row("get", "/training/", page(403, **TRAIN_PAGE), None, page=True),
+    Row("post", "/training/", page(403, **TRAIN_PAGE), None, page=True),  # an empty form: named on the page
+    Row("get", "/training/{training_job}/", page(403, **TRAIN_PAGE), page(403, **TRAIN_OTHER), page=True),
+    Row("get", "/training/{training_job}/progress/", page(403, **TRAIN_PAGE), page(403, **TRAIN_OTHER), page=True),
+    Row(
+        "post",
+        "/training/{training_job}/confirm/",
+        page(403, **{role: 302 for role in TRAIN_PAGE}),
+        page(403, **TRAIN_OTHER),
+        page=True,
+    ),  # the job has ended: nothing to confirm, said on the job's page
     # --- API documentation (public) ---
     Row("get", "/api/schema/", expect(200), None, page=True),
     Row("get", "/api/docs/", expect(200), None, page=True),
+    # --- what-if pages: underwriters, data scientists, risk managers, partner admins; nothing stored ---
+    Row("get", "/what-if/", WHAT_IF_READ, None, page=True),
+    Row("get", "/what-if/flows/{named_flow}/", WHAT_IF_READ, WHAT_IF_OTHER, page=True),
+    Row("get", "/what-if/models/{model}/", WHAT_IF_READ, WHAT_IF_OTHER, page=True),
     # --- review queue pages: underwriters of the case's partner ---
     Row("get", "/review/", page(403, underwriter=200), None, page=True),
     Row("get", "/review/{case}/", page(403, underwriter=200), page(403, underwriter=404), page=True),
@@ -517,9 +648,26 @@ def build_side(partner):
     rules = build_rules(partner, people)
     named_flow = Flow.objects.create(partner=partner, name="Consumer loans", is_default=True)
     flow = DecisionFlowFactory(
-        partner=partner, is_default=True, definition=named_flow, status="published", effective_from=timezone.now()
+        partner=partner, definition=named_flow, status="published", effective_from=timezone.now()
     )
     flow_draft = DecisionFlowFactory(partner=partner, definition=named_flow, created_by=people[PA])
+
+    def valid_flow_version(status):
+        """A version the partner admin authored that passes every check: one score step."""
+        version = DecisionFlowFactory(
+            partner=partner,
+            definition=named_flow,
+            status=status,
+            created_by=people[PA],
+            score_field="probabilityOfDefault",
+            probability_of_default_field="",
+            reason_code_fields=[],
+            amount_field="annualIncome",
+            cutoff_bands=[{"minimum": None, "outcome": "APPROVE"}],
+        )
+        FlowStep.objects.create(flow=version, position=0, kind="score", model=model)
+        return version
+
     backtest = Backtest.objects.create(partner=partner, flow=named_flow, candidate=flow_draft, baseline=flow, limit=10)
     decision_reviewed = DecisionFactory(partner=partner, flow=flow, requested_by=people[PS])
     case = ReviewCaseFactory(partner=partner, decision=decision_reviewed)
@@ -539,12 +687,26 @@ def build_side(partner):
         "people": people,
         "ids": {
             "job": job.pk,
+            "batch": build_batch_prediction(partner, people[DS], model),
+            "training_job": TrainingJob.objects.create(
+                partner=partner,
+                created_by=people[DS],
+                source_sha256="0" * 64,
+                target="Class",
+                bad_value="bad",
+                algorithm="logistic",
+                name="PD",
+                status=TrainingJobStatus.COMPLETED,
+                model=model,
+            ).pk,
             "partner": partner.pk,
             "model": model.pk,
             "field": model.fields.get(name="annual_inc").pk,
             "flow": flow.pk,
             "named_flow": named_flow.pk,
             "flow_draft": flow_draft.pk,
+            "flow_submittable": valid_flow_version("draft").pk,
+            "flow_in_review": valid_flow_version("in_review").pk,
             "backtest": backtest.pk,
             "case": case.pk,
             "decision_reviewed": decision_reviewed.pk,
@@ -557,6 +719,16 @@ def build_side(partner):
             **rules,
         },
     }
+
+
+def build_batch_prediction(partner, user, model):
+    """A completed batch prediction of one row (its chunk run here, so its result can be downloaded)."""
+    from batchpredictions.services.chunks import batch_prediction_chunk_run
+    from batchpredictions.services.jobs import batch_prediction_create
+
+    job = batch_prediction_create(partner=partner, user=user, data=BATCH_CSV, model_id=model.pk)
+    batch_prediction_chunk_run(chunk_id=job.chunks.get().pk)
+    return job.pk
 
 
 def build_rules(partner, people):

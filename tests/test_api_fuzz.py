@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from batchpredictions.services.chunks import batch_prediction_chunk_run
+from batchpredictions.services.jobs import batch_prediction_create
 from decisioning.demo import demo_application, demo_load
 from decisioning.services import decision_create
 from decisioning.services.backtests import backtest_create
@@ -56,6 +58,18 @@ def test_schemathesis_finds_no_server_error_and_no_response_off_the_schema(live_
         flow=flow.definition, actor=demo["people"][roles.RULE_APPROVER][0], candidate=flow, limit=10
     )
     job = reevaluation_job_create(partner=demo["partner"], user=admin, flow_id=str(demo["flow"].pk), chunk_size=100)
+    # A completed batch prediction of two demo applications, so its detail and result answer 200.
+    batch_csv = "\n".join(
+        [
+            ",".join(demo_application(0)),
+            *(",".join("" if v is None else str(v) for v in demo_application(n).values()) for n in (0, 1)),
+        ]
+    )
+    batch = batch_prediction_create(
+        partner=demo["partner"], user=admin, data=batch_csv, flow_id=str(flow.definition_id)
+    )
+    for chunk_id in batch.chunks.values_list("pk", flat=True):
+        batch_prediction_chunk_run(chunk_id=chunk_id)
     schema = tmp_path / "schema.yaml"
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(schema))
     REPORTS.mkdir(parents=True, exist_ok=True)
@@ -71,6 +85,7 @@ def test_schemathesis_finds_no_server_error_and_no_response_off_the_schema(live_
         "CREDITBOX_FUZZ_FLOW_ID": str(flow.definition_id),
         "CREDITBOX_FUZZ_BACKTEST_ID": str(backtest.pk),
         "CREDITBOX_FUZZ_REEVALUATION_JOB_ID": str(job.pk),
+        "CREDITBOX_FUZZ_BATCH_PREDICTION_ID": str(batch.pk),
     }
     result = subprocess.run(
         [

@@ -17,6 +17,7 @@ from core.exceptions import ArgumentError, DomainError, NotFound
 from modelregistry import display
 from partners import roles
 
+from .. import explanations
 from ..models import Outcome, ReviewActionKind, ReviewStatus
 from . import selectors, services
 
@@ -161,9 +162,15 @@ def _case_page(request, case, *, draft=None):
             "results": display.labelled(step.results or {}),
             "error": step.error,
             "duration_us": step.duration_us,
+            "explanation": explanations.labelled(step.explanation, values=decision.application or {}),
         }
         for step in decision.steps.select_related("model").order_by("step_position", "created")
     ]
+    for step in steps:
+        if step["explanation"]:
+            step["chart"] = explanations.contribution_chart_svg(
+                step["explanation"], title=f"Contributions to {step['model'].name} v{step['model'].version}"
+            )
     context = {
         "case": case,
         "decision": decision,

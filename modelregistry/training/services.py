@@ -18,6 +18,8 @@ from .columns import match_columns, proposed_data_type
 
 MAX_CSV_BYTES = 100 * 1024 * 1024
 MAX_COLUMNS = 500
+# Rows of the training data kept (encrypted) with the version: TreeSHAP's covers, global importance.
+DEVELOPMENT_SAMPLE_ROWS = 1000
 
 
 @dataclass
@@ -70,13 +72,15 @@ def model_train(
     svm_max_rows=None,
     sample_rows=None,
     scorecard_options=None,
+    progress=None,
 ) -> TrainingResult:
     """Train `algorithm` on the CSV `data` and register it as the next version of `name`.
 
     Columns are matched to dictionary entries by name; a column without one is proposed as a new
     entry, created only when `accept_proposed_fields` says a person confirmed it (otherwise an
     ArgumentError lists the proposals and nothing is stored). Protected dictionary fields are left out.
-    `sample_rows` trains on a random sample of that many rows (for quick runs).
+    `sample_rows` trains on a random sample of that many rows (for quick runs). `progress(fraction,
+    stage)` is called as training goes (modelregistry.training.train).
 
     Training runs outside any transaction (it takes minutes); the new dictionary entries, the
     registration and the audit events are written together in one transaction at the end.
@@ -121,6 +125,7 @@ def model_train(
             model_name=name,
             scorecard_options=scorecard_options,
             pricing_source_names=[c for c in frame.columns if c in renames and c not in protected],
+            progress=progress,
             **options,
         )
     except TrainingError as error:
@@ -158,12 +163,26 @@ def model_train(
             algorithm=algorithm,
             summary=summary,
             cv=cv,
+            model_frame=model_frame,
         )
     return TrainingResult(model=model, trained=trained, frame=model_frame)
 
 
 def _register(
-    *, partner, name, created_by, trained, card, source_name, frame, proposed, protected, algorithm, summary, cv
+    *,
+    partner,
+    name,
+    created_by,
+    trained,
+    card,
+    source_name,
+    frame,
+    proposed,
+    protected,
+    algorithm,
+    summary,
+    cv,
+    model_frame,
 ):
     for column, new in proposed.items():
         registry_services.data_dictionary_field_create(
@@ -185,6 +204,7 @@ def _register(
         ),
         model_card=card,
     )
+    sample = development_sample_store(model=model, frame=model_frame, features=trained.features)
     audit_event_record(
         actor=created_by,
         action="predictive_model.train",
@@ -198,9 +218,25 @@ def _register(
             "gini": cv["gini"],
             "proposed_fields": proposed,
             "excluded_protected": protected,
+            "development_sample_rows": sample.row_count,
         },
     )
     return model
+
+
+def development_sample_store(*, model, frame, features, rows=DEVELOPMENT_SAMPLE_ROWS):
+    """Keep up to `rows` random rows of the model's arguments from `frame` with the version, encrypted."""
+    from ..models import DevelopmentSample
+    from .train import prepare
+
+    if len(frame) > rows:
+        frame = frame.sample(rows, random_state=42).sort_index()
+    x = prepare(frame, list(features))[0]
+    records = [
+        {name: (None if isinstance(value, float) and value != value else value) for name, value in row.items()}
+        for row in x.to_dict(orient="records")
+    ]
+    return DevelopmentSample.objects.create(model=model, rows=records, row_count=len(records))
 
 
 def _describe(series: pd.Series) -> dict:

@@ -106,13 +106,18 @@ def train(
     seed=SEED,
     scorecard_options=None,
     pricing_source_names=None,
+    progress=None,
 ) -> TrainedModel:
     """Fit `algorithm` on `frame` (columns named as the model's fields) and cross-validate it.
 
     `bad_value`: the target's value meaning a bad loan (compared as text). Metrics are out-of-fold
     (stratified `folds`-fold) and, with `date_column`, also on the latest 20% of loans by date
     after training on the earlier 80% (out of time). The returned PMML is fitted on all rows.
+    `progress(fraction, stage)`, when given, is called before each fit and before the export.
     """
+    report = progress or (lambda fraction, stage: None)
+    steps = folds + (1 if date_column else 0) + 2
+    done = 0
     if algorithm not in ALGORITHMS:
         raise TrainingError(f"Unknown algorithm {algorithm!r}; choose one of {', '.join(ALGORITHMS)}.", "algorithm")
     if target not in frame.columns:
@@ -151,7 +156,11 @@ def train(
     # cross-validation: out-of-fold probabilities
     out_of_fold = np.zeros(len(x))
     fold_aucs = []
-    for train_index, test_index in StratifiedKFold(folds, shuffle=True, random_state=seed).split(x, is_bad):
+    for fold, (train_index, test_index) in enumerate(
+        StratifiedKFold(folds, shuffle=True, random_state=seed).split(x, is_bad), start=1
+    ):
+        report(done / steps, f"cross-validation: fold {fold} of {folds}")
+        done += 1
         fitted = fitter(x.iloc[train_index], is_bad[train_index], numeric, categorical, seed, options, names)
         out_of_fold[test_index] = fitted.predict(x.iloc[test_index])
         fold_aucs.append(metrics.summary(is_bad[test_index], out_of_fold[test_index])["auc"])
@@ -175,6 +184,8 @@ def train(
         early, late = order[:cut], order[cut:]
         if len(set(is_bad[late])) < 2 or len(set(is_bad[early])) < 2:
             raise TrainingError("The out-of-time part has only goods or only bads.", "dateColumn")
+        report(done / steps, "out-of-time check")
+        done += 1
         fitted = fitter(x.iloc[early], is_bad[early], numeric, categorical, seed, options, names)
         late_probability = fitted.predict(x.iloc[late])
         result_metrics["outOfTime"] = {
@@ -184,7 +195,10 @@ def train(
             "calibration": metrics.calibration_table(is_bad[late], late_probability),
         }
 
+    report(done / steps, "fitting on all rows")
+    done += 1
     final = fitter(x, is_bad, numeric, categorical, seed, options, names)
+    report(done / steps, "exporting PMML")
     pmml = final.export(model_name=model_name, target=target, bad_value=bad_label, good_value=good_label)
     if getattr(final, "export_difference", 0) > 1e-9:
         warnings.append(

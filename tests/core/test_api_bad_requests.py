@@ -8,8 +8,10 @@ import json
 
 import pytest
 from django.urls import get_resolver
+from django.utils import timezone
 from rest_framework.test import APIClient
 
+from batchpredictions.models import BatchPrediction
 from decisioning.demo import demo_application, demo_load
 from decisioning.models import Decision
 from decisioning.services.backtests import backtest_create
@@ -46,8 +48,13 @@ def world(db):
     flow = demo["flow"].definition
     backtest = backtest_create(flow=flow, actor=demo["people"][roles.RULE_APPROVER][0], candidate=demo["flow"], limit=5)
     job = reevaluation_job_create(partner=demo["partner"], user=admin, flow_id=str(demo["flow"].pk), chunk_size=100)
+    batch = BatchPrediction.objects.create(
+        partner=demo["partner"], model=model, versions_at=timezone.now(), expires=timezone.now(), created_by=admin
+    )
     return {
+        "batch": batch,
         "flow": flow,
+        "flow_version": demo["flow"],
         "backtest": backtest,
         "job": job,
         "client": client,
@@ -103,11 +110,26 @@ ENDPOINTS = {
         lambda w: {"flow_pk": w["flow"].pk},
         {"post": ("decisionFlowVersion", "changeNote")},
     ),
+    "decision-flow-version-detail": (lambda w: {"pk": w["flow_version"].pk}, {}),
+    **{
+        f"decision-flow-version-{verb}": (
+            lambda w: {"pk": w["flow_version"].pk},
+            {"post": ("decisionFlowVersion", "note")},
+        )
+        for verb in ("submit", "approve", "reject", "publish", "retire")
+    },
     "decision-flow-backtest-list": (lambda w: {"flow_pk": w["flow"].pk}, {"post": ("backtest", "candidateId")}),
     "backtest-detail": (lambda w: {"pk": w["backtest"].pk}, {}),
     "reevaluation-job-list": (lambda w: {}, {"post": ("reevaluationJob", "statuses")}),
     "reevaluation-job-detail": (lambda w: {"pk": w["job"].pk}, {}),
     "reevaluation-job-cancel": (lambda w: {"pk": w["job"].pk}, {"post": None}),
+    "decision-protected-characteristics": (
+        lambda w: {"pk": w["decision"].pk},
+        {"post": ("protectedCharacteristics", "values")},
+    ),
+    "batch-prediction-list": (lambda w: {}, {"post": ("batchPrediction", "csv")}),
+    "batch-prediction-detail": (lambda w: {"pk": w["batch"].pk}, {}),
+    "batch-prediction-result": (lambda w: {"pk": w["batch"].pk}, {}),
 }
 
 

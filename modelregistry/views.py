@@ -1,0 +1,121 @@
+"""The training page: upload historical loans, confirm the column mapping, train in the worker, read the card."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from core.exceptions import DomainError
+from core.ids import parse_uuid
+from partners.views import partner_member_required
+
+from .models import TrainingJob, TrainingJobStatus
+from .training import ALGORITHMS
+from .training.jobs import TRAINERS, training_job_confirm, training_job_create
+
+ALGORITHM_LABELS = {
+    "scorecard": "Scorecard (binned logistic regression, points and reason codes)",
+    "logistic": "Logistic regression",
+    "random_forest": "Random forest",
+    "lightgbm": "LightGBM (gradient-boosted trees)",
+    "xgboost": "XGBoost (gradient-boosted trees)",
+    "svm": "SVM with calibrated probabilities (at most 5,000 sampled rows)",
+}
+
+
+def _job_or_404(request, job_id):
+    job = TrainingJob.objects.filter(partner=request.user.partner, pk=parse_uuid(job_id)).first()
+    if job is None:
+        raise Http404("No such training job.")
+    return job
+
+
+@require_http_methods(["GET", "POST"])
+@partner_member_required(*TRAINERS)
+def training(request):
+    partner = request.user.partner
+    form = {"target": "", "bad_value": "", "algorithm": "scorecard", "name": "", "date_column": "", "sample_rows": ""}
+    if request.method == "POST":
+        form.update({key: request.POST.get(key, default).strip() for key, default in form.items()})
+        upload = request.FILES.get("file")
+        max_bytes = settings.TRAINING_UPLOAD_MAX_BYTES
+        if upload is None:
+            messages.error(request, "Choose a CSV file of historical loans.")
+        elif upload.size > max_bytes:  # refused before it is read
+            messages.error(request, f"The file is {upload.size:,} bytes; the limit is {max_bytes:,}.")
+        elif form["sample_rows"] and not form["sample_rows"].isdigit():
+            messages.error(request, "Sample rows: a whole number, or empty for all rows.")
+        else:
+            try:
+                job = training_job_create(
+                    partner=partner,
+                    user=request.user,
+                    data=upload.read(),
+                    source_name=upload.name or "",
+                    target=form["target"],
+                    bad_value=form["bad_value"],
+                    algorithm=form["algorithm"],
+                    name=form["name"],
+                    date_column=form["date_column"],
+                    sample_rows=int(form["sample_rows"]) if form["sample_rows"] else None,
+                )
+            except DomainError as error:
+                messages.error(request, str(error))
+            else:
+                return redirect("modelregistry:training-job", job_id=job.pk)
+    return render(
+        request,
+        "modelregistry/training.html",
+        {
+            "form": form,
+            "algorithms": [(name, ALGORITHM_LABELS.get(name, name)) for name in ALGORITHMS],
+            "jobs": TrainingJob.objects.filter(partner=partner).select_related("model", "created_by")[:50],
+            "max_megabytes": settings.TRAINING_UPLOAD_MAX_BYTES / (1024 * 1024),
+        },
+    )
+
+
+def _progress(job):
+    return {"status": job.status, "progress": job.progress, "stage": job.stage}
+
+
+@require_GET
+@partner_member_required(*TRAINERS)
+def training_job(request, job_id):
+    job = _job_or_404(request, job_id)
+    card = job.model.model_card if job.model_id and job.model.model_card else None
+    metrics = (card or {}).get("metrics", {})
+    return render(
+        request,
+        "modelregistry/training_job.html",
+        {
+            "job": job,
+            "progress": _progress(job),
+            "algorithm_label": ALGORITHM_LABELS.get(job.algorithm, job.algorithm),
+            "matched": sorted(job.mapping.get("matched", {}).items()),
+            "proposed": sorted(job.mapping.get("proposed", {}).items()),
+            "protected": job.mapping.get("protected", []),
+            "card": card,
+            "cv": metrics.get("crossValidation"),
+            "oot": metrics.get("outOfTime"),
+            "waiting": job.status in (TrainingJobStatus.QUEUED, TrainingJobStatus.RUNNING),
+        },
+    )
+
+
+@require_POST
+@partner_member_required(*TRAINERS)
+def training_job_confirm_view(request, job_id):
+    job = _job_or_404(request, job_id)
+    try:
+        training_job_confirm(job=job, user=request.user)
+    except DomainError as error:
+        messages.error(request, str(error))
+    return redirect("modelregistry:training-job", job_id=job.pk)
+
+
+@require_GET
+@partner_member_required(*TRAINERS)
+def training_job_progress(request, job_id):
+    return JsonResponse(_progress(_job_or_404(request, job_id)))
