@@ -131,14 +131,18 @@ class PredictiveModelUploadForm(forms.ModelForm):
 
 class PredictiveModelFieldInline(ScopedChoicesMixin, admin.TabularInline):
     model = PredictiveModelField
-    fields = ("name", "field_type", "data_type", "allowed_values", "supported_field", "protected_use_allowed_by")
-    readonly_fields = ("name", "field_type", "data_type", "allowed_values", "protected_use_allowed_by")
+    fields = ("name", "field_type", "data_type", "allowed_values_list", "supported_field", "protected_use_allowed_by")
+    readonly_fields = ("name", "field_type", "data_type", "allowed_values_list", "protected_use_allowed_by")
     extra = 0
     can_delete = False
     ordering = ("field_type", "position")
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="Allowed values")
+    def allowed_values_list(self, obj):
+        return ", ".join(str(value) for value in obj.allowed_values) if obj.allowed_values else "-"
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         # The admin wraps the widget (add/view buttons) after formfield_for_foreignkey: unwrap it here.

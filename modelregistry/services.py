@@ -85,7 +85,7 @@ def data_dictionary_import_csv(*, text, actor) -> DictionaryImport:
             try:
                 candidate.full_clean()
             except ValidationError as error:
-                for column, messages in error.message_dict.items():
+                for column, messages in _validation_messages(candidate, error).items():
                     column = column if column != "__all__" else "name"
                     errors.append(ArgumentError(("rows", str(number), column), " ".join(messages)))
                 continue
@@ -126,11 +126,26 @@ def data_dictionary_import_csv(*, text, actor) -> DictionaryImport:
     return result
 
 
+def _validation_messages(instance, error) -> dict[str, list[str]]:
+    """`error.message_dict`, with a choice that is not one of the field's choices naming them all."""
+    problems = {}
+    for column, column_errors in error.error_dict.items():
+        messages = []
+        for problem in column_errors:
+            if problem.code == "invalid_choice" and column != "__all__":
+                choices = [str(value) for value, _ in instance._meta.get_field(column).flatchoices]
+                messages.append(f"{getattr(instance, column)!r} is not one of {', '.join(choices)}.")
+            else:
+                messages.extend(problem.messages)
+        problems[column] = messages
+    return problems
+
+
 def _full_clean(instance):
     try:
         instance.full_clean()
     except ValidationError as error:
-        problems = error.message_dict
+        problems = _validation_messages(instance, error)
         field, messages = next(iter(problems.items()))
         raise ArgumentError(field if field != "__all__" else "data", " ".join(messages)) from None
 

@@ -72,7 +72,7 @@ def _links_for(user):
     links = []
     if user.has_any_role(roles.UNDERWRITER):  # the queue is the underwriters' alone (others read /audit/)
         links.append(("Review queue", "/review/", "Referred applications waiting for an underwriter."))
-    if every or user.has_any_role(roles.RULE_EDITOR, roles.RULE_APPROVER):
+    if every or user.has_any_role(roles.RULE_EDITOR, roles.RULE_APPROVER, roles.DATA_SCIENTIST):
         links.append(("Rulesets", "/admin/rulesets/ruleset/", "Decision tables: drafts, review, publication."))
     if every or user.has_any_role(roles.RULE_EDITOR, roles.RULE_APPROVER, roles.DATA_SCIENTIST, roles.AUDITOR):
         links.append(("Decision flows", "/flows/", "Flow versions, backtests and challengers."))

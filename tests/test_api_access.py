@@ -357,8 +357,8 @@ ROWS = [
     Row(
         "post",
         "/admin/rulesets/ruleset/version/{draft}/editor/mapping/",
-        admin_page(302, data_scientist=404, superuser=302),
-        admin_page(404, data_scientist=404, superuser=302),
+        admin_page(302, superuser=302),
+        admin_page(404, superuser=302),
         page=True,
     ),
     # --- insights ---

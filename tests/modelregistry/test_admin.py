@@ -241,6 +241,7 @@ def test_a_partner_admin_uploads_a_model_and_is_sent_to_map_its_own_column_names
     page = client.get(response["Location"]).content.decode()
     assert "monthlyNetIncome (Monthly net income)" in page  # choices by name and label
     assert "add_id_fields-0-supported_field" not in page  # no "add another" beside the choice
+    assert "OWN, RENT, LODGER" in page  # a categorical column's values as a list, not JSON
 
 
 def test_a_dmn_upload_by_a_partner_admin_opens_the_rule_editor_on_its_draft(client, partner, partner_admin):

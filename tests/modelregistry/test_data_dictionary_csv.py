@@ -51,6 +51,17 @@ def test_row_errors_name_row_and_column_and_nothing_is_half_imported(api_as, par
     assert not DataDictionaryField.objects.filter(name="monthlyNetSalary").exists()
 
 
+def test_a_type_or_format_that_is_not_a_choice_names_the_choices(api_as, partner, make_user):
+    client = api_as(make_user(partner, roles.PARTNER_ADMIN))
+    response = post_csv(client, "name,data_type,display_format\nloanSize,colour,\nrate,number,fraction\n")
+    assert response.status_code == 400
+    details = {error["source"]["pointer"]: error["detail"] for error in response.json()["errors"]}
+    assert details == {
+        "/data/attributes/rows/2/data_type": "'colour' is not one of number, integer, boolean, string, date, list, object.",
+        "/data/attributes/rows/3/display_format": "'fraction' is not one of currency, percent, number, enumeration, text.",
+    }
+
+
 def test_a_partner_never_changes_an_existing_entry(api_as, partner, make_user, dictionary):
     client = api_as(make_user(partner, roles.DATA_SCIENTIST))
     before = DataDictionaryField.objects.get(name="annualIncome")

@@ -174,6 +174,7 @@ def test_a_new_partner_goes_from_nothing_to_decisions_through_the_product(live_s
             expect(errors).to_have_count(2)
             expect(errors.first).to_contain_text("name")
             expect(errors.nth(1)).to_contain_text("data_type")
+            expect(errors.nth(1)).to_contain_text("'colour' is not one of number, integer")
             shot("onboarding-3-dictionary-errors")
             assert not DataDictionaryField.objects.exists()
             page.set_input_files(
