@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.exceptions import ArgumentError, ArgumentErrors, EngineError, NotFound
@@ -62,6 +63,7 @@ def _explained(evaluation, application):
     return explained
 
 
+@never_cache  # the answer shows the values typed: not for a browser's or a proxy's cache
 @require_http_methods(["GET", "POST"])
 @what_if_required
 def flow_page(request, flow_id):
@@ -107,6 +109,7 @@ def flow_page(request, flow_id):
     )
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 @what_if_required
 def model_page(request, model_id):

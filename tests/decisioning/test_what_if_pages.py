@@ -53,6 +53,7 @@ def test_deciding_shows_outcome_reasons_and_contributions_and_stores_nothing(und
     assert 'id="what-if-outcome"' in page
     assert "contribution-chart" in page and "<table" in page and "Base value" in page
     assert counts() == before  # no decision, step record, case, audit event or audit queue row
+    assert "no-store" in answer["Cache-Control"]
 
 
 def test_bad_input_shows_the_field_error_and_never_a_500(underwriter, demo):
