@@ -14,7 +14,7 @@ from modelregistry.models import Engine, ModelStatus
 from modelregistry.selectors import predictive_model_list
 from partners import roles
 
-from .. import explanations, services
+from .. import explanations, selectors, services
 from ..models import Flow
 from .forms import ApplicationForm
 
@@ -134,5 +134,28 @@ def model_page(request, model_id):
     return render(
         request,
         "decisioning/what_if.html",
-        {"title": f"{model.name} v{model.version}", "subject": "model", "form": form, "result": result},
+        {
+            "title": f"{model.name} v{model.version}",
+            "subject": "model",
+            "form": form,
+            "result": result,
+            "importance": _importance(partner, model),
+        },
     )
+
+
+def _importance(partner, model):
+    """The model version's global importance (an aggregate over evaluations, no one's values)."""
+    importance = selectors.model_global_importance(partner=partner, model=model)
+    if importance is None:
+        return None
+    labelled = explanations.labelled({"contributions": importance["rows"], "scale": importance["scale"]}, top=15)
+    return {
+        **importance,
+        "rows": labelled["rows"],
+        "scale_text": labelled["scale_text"],
+        "chart": explanations.importance_chart_svg(
+            [{"label": row["label"], "value": row["value"]} for row in labelled["shown"]],
+            title=f"Mean |contribution| of {model}",
+        ),
+    }
