@@ -108,8 +108,10 @@ def contribution_chart_svg(explained, *, title="Contributions", legend=True):
         length = half * abs(row["value"]) / peak
         x = zero if row["value"] >= 0 else zero - length
         colour = POSITIVE if row["value"] >= 0 else NEGATIVE
-        label = row["label"] if len(row["label"]) <= 38 else row["label"][:37] + "…"
-        detail = f"{row['label']}: {_number(row['value'], scale)}"
+        label = row["label"] if len(row["label"]) <= 34 else row["label"][:33] + "…"
+        # magnitudes (global importance) carry no sign
+        shown = _number(row["value"], scale) if legend else _number(row["value"], scale).lstrip("+")
+        detail = f"{row['label']}: {shown}"
         if row.get("value_text"):
             detail += f" (value {row['value_text']})"
         parts.append(
@@ -118,7 +120,7 @@ def contribution_chart_svg(explained, *, title="Contributions", legend=True):
             f'<rect class="bar {"positive" if row["value"] >= 0 else "negative"}" x="{x:.1f}" y="{y}" '
             f'width="{max(length, 1):.1f}" height="{bar_height}" fill="{colour}"><title>{escape(detail)}</title></rect>'
             f'<text x="{width - 4}" y="{y + bar_height * 0.7:.1f}" font-size="12" text-anchor="end" '
-            f'fill="{colour}">{escape(_number(row["value"], scale))}</text>'
+            f'fill="{colour}">{escape(shown)}</text>'
         )
     bottom = top + len(rows) * (bar_height + gap)
     parts.append(

@@ -244,7 +244,7 @@ class PredictiveModelAdmin(PartnerScopedAdmin):
         shown = [{"label": row["label"], "value": row["value"]} for row in rows["shown"]]
         chart = explanations.importance_chart_svg(shown, title=f"Mean |contribution| of {obj}")
         source = (
-            f"over the latest {importance['count']} explained evaluations"
+            f"over the latest {importance['count']} explained evaluation{'s' if importance['count'] != 1 else ''}"
             if importance["source"] == "evaluations"
             else f"over {importance['count']} rows of the development sample"
         )

@@ -7,6 +7,7 @@ engines are slow to start (pyDMNrules ~13 s, pypmml a JVM) and must stay off sta
 
 import hashlib
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from importlib import import_module
@@ -237,6 +238,9 @@ def load_error_class(engine):
 
 
 _explainers = OrderedDict()
+# A tree ensemble without a development sample is looked at again after this many seconds (one
+# query), so a sample attached later (attach_development_sample) is picked up by every process.
+SAMPLE_RECHECK_SECONDS = 60
 
 
 def explainer_for(predictive_model, loaded):
@@ -250,13 +254,21 @@ def explainer_for(predictive_model, loaded):
     if make is None:
         return None
     key = (predictive_model.pk, loaded.sha256)
+    now = time.monotonic()
     with _cache_lock:
-        if key in _explainers:
+        if key in _explainers and (_explainers[key][1] is None or now < _explainers[key][1]):
             _explainers.move_to_end(key)
-            return _explainers[key]
-    explainer = make(reference=lambda: development_frame(predictive_model))
+            return _explainers[key][0]
+    wanted = []
+
+    def reference():
+        wanted.append(True)
+        return development_frame(predictive_model)
+
+    explainer = make(reference=reference)
+    recheck = now + SAMPLE_RECHECK_SECONDS if explainer is None and wanted else None
     with _cache_lock:
-        _explainers[key] = explainer
+        _explainers[key] = (explainer, recheck)
         while len(_explainers) > settings.CREDITBOX_ENGINE_CACHE_SIZE:
             _explainers.popitem(last=False)
     return explainer

@@ -1,4 +1,6 @@
 import hashlib
+import io
+import math
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -12,6 +14,7 @@ from . import dictionary_csv, engines, selectors
 from .arguments import is_compatible
 from .models import (
     DataDictionaryField,
+    DevelopmentSample,
     Engine,
     FieldType,
     ModelStatus,
@@ -499,3 +502,69 @@ def predictive_model_retire(*, model, actor) -> PredictiveModel:
     model.save(update_fields=["status"])
     audit_event_record(actor=actor, action="predictive_model.retire", obj=model)
     return model
+
+
+# A development sample attached to an uploaded model: the CSV's size and the rows kept.
+DEVELOPMENT_SAMPLE_MAX_BYTES = 20 * 1024 * 1024
+DEVELOPMENT_SAMPLE_ROWS = 1000
+
+
+@transaction.atomic
+def development_sample_attach(*, partner, model_id, data: bytes, actor) -> DevelopmentSample:
+    """Keep up to 1,000 random rows of a CSV of the data an uploaded PMML model was trained on, encrypted,
+    as its development sample: a tree ensemble's TreeSHAP covers and its global importance.
+
+    Columns are the model's arguments, by the artifact's names or their dictionary names; every
+    argument must be there (extra columns are ignored). A version's sample never changes once kept
+    (explanations already stored were computed with it). Raises ArgumentError naming `data`.
+    """
+    import pandas as pd  # on first use: start-up stays free of it
+
+    model = selectors.predictive_model_get(partner=partner, model_id=model_id)
+    if model.engine != Engine.PMML:
+        raise ArgumentError("modelId", f"{model} is a DMN model; only PMML models take a development sample.")
+    if DevelopmentSample.objects.filter(model=model).exists():
+        raise ArgumentError("modelId", f"{model} has a development sample already; it never changes.")
+    if not data or len(data) > DEVELOPMENT_SAMPLE_MAX_BYTES:
+        raise ArgumentError("data", f"Send a CSV of 1 to {DEVELOPMENT_SAMPLE_MAX_BYTES:,} bytes.")
+    try:
+        frame = pd.read_csv(io.BytesIO(bytes(data)), dtype=str, keep_default_na=False)
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as error:
+        raise ArgumentError("data", f"The CSV cannot be read: {error}") from None
+    arguments = list(model.fields.filter(field_type="argument").select_related("supported_field"))
+    columns, missing = {}, []
+    for field in arguments:
+        names = [field.name] + ([field.supported_field.name] if field.supported_field_id else [])
+        found = next((name for name in names if name in frame.columns), None)
+        if found is None:
+            missing.append(field.name)
+        else:
+            columns[field] = found
+    if missing:
+        raise ArgumentError("data", f"The CSV has no column for the model's arguments {', '.join(missing)}.")
+    if frame.empty:
+        raise ArgumentError("data", "The CSV has no rows.")
+    if len(frame) > DEVELOPMENT_SAMPLE_ROWS:
+        frame = frame.sample(DEVELOPMENT_SAMPLE_ROWS, random_state=42).sort_index()
+    rows = []
+    for number, values in enumerate(frame.to_dict(orient="records"), start=2):
+        row = {}
+        for field, column in columns.items():
+            text = values[column].strip()
+            if text == "":
+                row[field.name] = None
+            elif field.data_type in ("number", "integer"):
+                try:
+                    row[field.name] = float(text)
+                except ValueError:
+                    raise ArgumentError(
+                        "data", f"Row {number}, column {column!r}: {text[:40]!r} is not a number."
+                    ) from None
+                if not math.isfinite(row[field.name]):
+                    raise ArgumentError("data", f"Row {number}, column {column!r}: not a finite number.")
+            else:
+                row[field.name] = text
+        rows.append(row)
+    sample = DevelopmentSample.objects.create(model=model, rows=rows, row_count=len(rows))
+    audit_event_record(actor=actor, action="predictive_model.development_sample", obj=model, data={"rows": len(rows)})
+    return sample

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.exceptions import ArgumentError, ArgumentErrors, EngineError, NotFound
@@ -13,7 +14,7 @@ from modelregistry.models import Engine, ModelStatus
 from modelregistry.selectors import predictive_model_list
 from partners import roles
 
-from .. import explanations, services
+from .. import explanations, selectors, services
 from ..models import Flow
 from .forms import ApplicationForm
 
@@ -62,6 +63,7 @@ def _explained(evaluation, application):
     return explained
 
 
+@never_cache  # the answer shows the values typed: not for a browser's or a proxy's cache
 @require_http_methods(["GET", "POST"])
 @what_if_required
 def flow_page(request, flow_id):
@@ -107,6 +109,7 @@ def flow_page(request, flow_id):
     )
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 @what_if_required
 def model_page(request, model_id):
@@ -131,5 +134,28 @@ def model_page(request, model_id):
     return render(
         request,
         "decisioning/what_if.html",
-        {"title": f"{model.name} v{model.version}", "subject": "model", "form": form, "result": result},
+        {
+            "title": f"{model.name} v{model.version}",
+            "subject": "model",
+            "form": form,
+            "result": result,
+            "importance": _importance(partner, model),
+        },
     )
+
+
+def _importance(partner, model):
+    """The model version's global importance (an aggregate over evaluations, no one's values)."""
+    importance = selectors.model_global_importance(partner=partner, model=model)
+    if importance is None:
+        return None
+    labelled = explanations.labelled({"contributions": importance["rows"], "scale": importance["scale"]}, top=15)
+    return {
+        **importance,
+        "rows": labelled["rows"],
+        "scale_text": labelled["scale_text"],
+        "chart": explanations.importance_chart_svg(
+            [{"label": row["label"], "value": row["value"]} for row in labelled["shown"]],
+            title=f"Mean |contribution| of {model}",
+        ),
+    }

@@ -77,6 +77,16 @@ def test_the_case_page_charts_contributions_and_the_what_if_page_decides_without
             expect(page.locator("#annualIncome-error")).to_be_visible()
             expect(page.locator("#what-if-outcome")).to_have_count(0)
             page.screenshot(path=str(ARTIFACTS / "what-if-field-error.png"), full_page=True)
+
+            # the scorecard's global importance, over the decisions above, on its admin page
+            scientist, scientist_password = demo["people"][roles.DATA_SCIENTIST]
+            page.context.clear_cookies()
+            sign_in(page, live_server.url, scientist.username, scientist_password)
+            scorecard = InsightTransaction.objects.filter(decision=case.decision, step_kind="score").first().model
+            page.goto(f"{live_server.url}/admin/modelregistry/predictivemodel/{scorecard.pk}/change/")
+            importance = page.locator(".global-importance")
+            expect(importance.locator("svg.contribution-chart")).to_be_visible()
+            importance.screenshot(path=str(ARTIFACTS / "explanation-global-importance.png"))
         finally:
             browser.close()
     assert (Decision.objects.count(), InsightTransaction.objects.count()) == stored

@@ -53,6 +53,7 @@ def test_deciding_shows_outcome_reasons_and_contributions_and_stores_nothing(und
     assert 'id="what-if-outcome"' in page
     assert "contribution-chart" in page and "<table" in page and "Base value" in page
     assert counts() == before  # no decision, step record, case, audit event or audit queue row
+    assert "no-store" in answer["Cache-Control"]
 
 
 def test_bad_input_shows_the_field_error_and_never_a_500(underwriter, demo):
@@ -77,6 +78,13 @@ def test_a_model_what_if_evaluates_the_model_with_its_contributions(underwriter,
     page = answer.content.decode()
     assert answer.status_code == 200 and "contribution-chart" in page and "log-odds" in page
     assert counts() == before
+    # the same page shows the version's global importance once it has explained evaluations
+    assert "global-importance" not in page
+    from decisioning.services import insight_create
+
+    insight_create(partner=demo["partner"], model_id=model.pk, arguments=demo_arguments(model, 5), requested_by=None)
+    page = underwriter.get(f"/what-if/models/{model.pk}/").content.decode()
+    assert "Global importance" in page and "global-importance" in page
 
 
 def test_another_partners_flow_and_model_are_404(underwriter, other_partner):
@@ -103,3 +111,8 @@ def test_a_number_out_of_range_or_not_finite_is_a_field_error(underwriter, demo)
     data = {**form_data(demo_application(3)), "annualIncome": "1e400", "fundedAmount": "NaN"}
     page = underwriter.post(flow_url(demo), data).content.decode()
     assert 'id="annualIncome-error"' in page and 'id="fundedAmount-error"' in page
+
+
+def demo_arguments(model, number):
+    names = {f.supported_field.name for f in model.fields.filter(field_type="argument", supported_field__isnull=False)}
+    return {name: value for name, value in demo_application(number).items() if name in names}

@@ -98,3 +98,24 @@ def test_a_trained_lightgbm_with_categories_is_explained_from_its_registered_pmm
         # LightGBM's raw output is the log-odds of its second class, "good" (classes sort "bad" < "good")
         assert abs(base + sum(contributions.values()) - np.log((1 - bad) / bad)) < 1e-6
         assert any(abs(value) > 1e-6 for value in contributions.values())
+
+
+@pytest.mark.parametrize("algorithm", ["lightgbm", "random_forest", "xgboost"])
+def test_the_vectorised_leaf_tables_agree_with_the_recursion_tree_by_tree(algorithm):
+    from modelregistry.pmml.native.treeshap import TreeExplainer
+    from modelregistry.training import train
+    from modelregistry.training.train import prepare
+
+    frame = lending_club_sample(500, seed=6)
+    trained = train(frame, target="Class", bad_value="bad", algorithm=algorithm)
+    model = pmml.load(trained.pmml, engine="native")
+    category = "bad" if algorithm == "random_forest" else None  # boosted trees score their leaves
+    explainer = TreeExplainer(model, prepare(frame, trained.features)[0], category=category)
+    records = frame.drop(columns=["Class"])
+    for position in (0, 11, 42):
+        env, _ = model._predict_one(records.iloc[position].to_dict())
+        base, vectorised = explainer.explain(dict(env))
+        same_base, recursive = explainer.explain_recursively(dict(env))
+        assert base == same_base
+        assert max(abs(vectorised.get(c, 0.0) - recursive.get(c, 0.0)) for c in {*vectorised, *recursive}) < 1e-12
+        assert max(abs(value) for value in vectorised.values()) > 1e-6
