@@ -10,6 +10,7 @@ from core.exceptions import DomainError
 from core.ids import parse_uuid
 from partners.views import partner_member_required
 
+from .charts import calibration_svg
 from .models import TrainingJob, TrainingJobStatus
 from .training import ALGORITHMS
 from .training.jobs import TRAINERS, training_job_confirm, training_job_create
@@ -99,6 +100,9 @@ def training_job(request, job_id):
             "card": card,
             "cv": metrics.get("crossValidation"),
             "oot": metrics.get("outOfTime"),
+            "calibration_chart": calibration_svg(metrics.get("crossValidation", {}).get("calibration", []))
+            if card
+            else "",
             "waiting": job.status in (TrainingJobStatus.QUEUED, TrainingJobStatus.RUNNING),
         },
     )
