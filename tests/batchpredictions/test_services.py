@@ -5,6 +5,7 @@ import datetime
 import io
 
 import pytest
+from django.conf import settings
 from django.db import connection
 
 from batchpredictions.models import BatchPrediction, BatchPredictionChunk, BatchPredictionStatus
@@ -144,15 +145,20 @@ def test_inputs_and_results_are_deleted_after_the_download_window_and_the_counts
     assert batch_predictions_expire(now=job.finished + datetime.timedelta(days=30)) == 0  # safe twice
 
 
-def test_the_expiry_task_runs_the_same_service(partner, scientist, logistic):
+@pytest.mark.django_db(transaction=True)
+def test_the_scheduled_expiry_runs_on_the_worker_and_is_safe_twice(partner, scientist, logistic, celery_worker_process):
     from batchpredictions.tasks import batch_predictions_expire as task
 
     job = batch_prediction_create(
         partner=partner, user=scientist, data=f"{HEADER}\nC-1,45000,62.5,RENT\n", model_id=logistic.pk
     )
     BatchPrediction.objects.filter(pk=job.pk).update(expires=job.created - datetime.timedelta(seconds=1))
-    assert task.apply().get() == 1
+    assert task.delay().get(timeout=60) == 1
+    assert task.delay().get(timeout=60) == 0
     assert not BatchPredictionChunk.objects.filter(job=job).exists()
+    assert settings.CELERY_BEAT_SCHEDULE["expire-batch-predictions"]["task"] == task.name
+    if settings.REDIS_URL:
+        assert celery_worker_process is not None and celery_worker_process.poll() is None
 
 
 def test_a_redelivered_chunk_writes_nothing_twice(partner, scientist, logistic):

@@ -188,6 +188,7 @@ def test_an_upload_nobody_confirms_is_deleted_after_the_window(partner, scientis
     job.refresh_from_db()
     assert job.status == TrainingJobStatus.FAILED and job.data == "" and "not confirmed within 7 days" in job.error
     assert training_jobs_unconfirmed_expire() == 0  # safe twice
+    assert settings.CELERY_BEAT_SCHEDULE["expire-unconfirmed-training"]["task"] == training_jobs_expire.name
 
 
 CLOSED_REDIS_PORT = 9338  # in this checkout's port range; nothing listens there
