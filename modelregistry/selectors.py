@@ -4,9 +4,10 @@ from django.db.models import QuerySet
 
 from core.exceptions import NotFound, ParameterError
 from core.ids import parse_uuid
+from partners import roles
 
 from . import dictionary_csv, engines
-from .models import DataDictionaryField, PredictiveModel, PredictiveModelField, SourceFormat
+from .models import DataDictionaryField, PredictiveModel, PredictiveModelField, SourceFormat, TrainingJob
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -85,3 +86,19 @@ def data_dictionary_list() -> QuerySet:
 
 def data_dictionary_csv() -> str:
     return dictionary_csv.write_rows(data_dictionary_list())
+
+
+# Who trains models on the training page (the model's authors who work with data).
+TRAINERS = (roles.DATA_SCIENTIST, roles.PARTNER_ADMIN)
+
+
+def training_job_list(*, partner) -> QuerySet:
+    return TrainingJob.objects.filter(partner=partner).select_related("model", "created_by", "confirmed_by")
+
+
+def training_job_get(*, partner, job_id) -> TrainingJob:
+    pk = parse_uuid(job_id)
+    job = training_job_list(partner=partner).filter(pk=pk).first() if pk else None
+    if job is None:
+        raise NotFound(f"No training job {job_id}.")
+    return job
