@@ -239,3 +239,21 @@ def test_a_file_is_scored_by_a_flow_as_decisions_are_made(db):
     for row in rows:
         assert row["error"] == "", row
         assert row["outcome"] == decided[row["external_id"]]
+
+
+def test_a_fault_that_is_no_rows_fails_the_job_saying_so_instead_of_leaving_it_running(
+    partner, scientist, logistic, monkeypatch
+):
+    from batchpredictions.services import chunks
+
+    def broken(target, header, rows):
+        raise RuntimeError("the scoring path broke")
+
+    job = batch_prediction_create(
+        partner=partner, user=scientist, data=f"{HEADER}\nG-1,45000,62.5,RENT\n", model_id=logistic.pk
+    )
+    monkeypatch.setattr(chunks, "score_rows", broken)
+    batch_prediction_chunk_run(chunk_id=job.chunks.get().pk)
+    job.refresh_from_db()
+    assert job.status == BatchPredictionStatus.FAILED and job.finished is not None
+    assert "could not be scored: RuntimeError: the scoring path broke" in job.error
