@@ -127,6 +127,55 @@ def run(count, warmup):
     rest = median_total - median_sql - median_engines - median_encryption
     print(f"  rest (parse, validate, convert, auth, throttle, render, framework): {ms(rest):6.2f} ms")
 
+    # What explanations add: the same applications decided with and without them, alternately
+    # (so drift hits both arms alike); without = the engines' explainer lookup answers None.
+    from modelregistry import engines as engine_door
+
+    explainer_for = engine_door.explainer_for
+    paired = {"with": [], "without": []}
+    for number in range(min(count, 100)):
+        for arm in ("with", "without") if number % 2 else ("without", "with"):
+            engine_door.explainer_for = explainer_for if arm == "with" else (lambda *_: None)
+            started = time.perf_counter()
+            answer = post(warmup + number, f"pair-{arm}-{number}")
+            paired[arm].append(time.perf_counter() - started)
+            assert answer.status_code == 201, answer.content
+    engine_door.explainer_for = explainer_for
+    with_explanations, without = statistics.median(paired["with"]), statistics.median(paired["without"])
+    print(
+        f"explanations end to end (paired, {len(paired['with'])} decisions each): median {ms(with_explanations):.2f} ms "
+        f"with, {ms(without):.2f} ms without: {ms(with_explanations - without):+.2f} ms per decision"
+    )
+    # The same, without the noise of HTTP and SQL: the flow alone, then encrypting what it explained.
+    from django.utils import timezone
+
+    from decisioning import flows, plan_cache
+    from decisioning.models import InsightTransaction
+
+    at = timezone.now()
+    plan, catalogue = plan_cache.flow_plan(demo["flow"], at=at), plan_cache.reason_catalogue(demo["partner"])
+    explanation_field = InsightTransaction._meta.get_field("explanation")
+    flow_times, encrypting = {True: [], False: []}, []
+    for number in range(min(count, 200)):
+        application = demo_application(number)
+        for explain in (True, False) if number % 2 else (False, True):
+            started = time.perf_counter()
+            result = flows.flow_run(
+                flow=demo["flow"], application=application, catalogue=catalogue, at=at, plan=plan, explain=explain
+            )
+            flow_times[explain].append(time.perf_counter() - started)
+            if explain:
+                explained = result
+        started = time.perf_counter()
+        for _, evaluation in explained.evaluations:
+            explanation_field.get_db_prep_save(evaluation.explanation, connection)
+        encrypting.append(time.perf_counter() - started)
+    flow_with, flow_without = statistics.median(flow_times[True]), statistics.median(flow_times[False])
+    print(
+        f"explanations in the flow alone (paired): median {ms(flow_with):.3f} ms with, {ms(flow_without):.3f} ms "
+        f"without: {ms(flow_with - flow_without):+.3f} ms; encrypting them: {ms(statistics.median(encrypting)):.3f} ms"
+    )
+
 
 if __name__ == "__main__":
     main()

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "rulesets",
     "decisioning",
     "portfolio",
+    "monitoring",
     "batchpredictions",
 ]
 

@@ -8,6 +8,7 @@ api_v1 = [
     path("", include("decisioning.api.urls")),
     path("", include("rulesets.api.urls")),
     path("", include("portfolio.api.urls")),
+    path("", include("monitoring.api.urls")),
     path("", include("batchpredictions.api.urls")),
 ]
 
@@ -19,7 +20,9 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("review/", include("decisioning.review.urls")),
     path("portfolio/", include("portfolio.urls")),
+    path("monitoring/", include("monitoring.urls")),
     path("flows/", include("decisioning.flow_pages.urls")),
+    path("what-if/", include("decisioning.what_if.urls")),
     path("batch-predictions/", include("batchpredictions.urls")),
     path("training/", include("modelregistry.urls")),
     path("", include("partners.urls")),

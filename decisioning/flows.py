@@ -109,6 +109,12 @@ def resolve_step(step, *, at) -> ResolvedStep:
             )
     else:
         version, model = None, step.model
+    retired = model_evaluation.retired_imports(model)
+    if retired:
+        raise EngineError(
+            f"Step {step.position} ({step.kind}): {model} imports {', '.join(retired)}, which is retired; "
+            "publish its rules again to import the version in force."
+        )
     arguments, results = model_evaluation.model_fields(model)
     return ResolvedStep(
         step=step, model=model, ruleset_version=version, arguments=tuple(arguments), results=tuple(results)
@@ -158,7 +164,7 @@ def validate_application(plan, application, *, path=("application",)):
     return converted
 
 
-def _run_step(resolved, available):
+def _run_step(resolved, available, *, explain=True):
     model = resolved.model
     arguments = {
         f.supported_field.name: available.get(f.supported_field.name)
@@ -171,7 +177,7 @@ def _run_step(resolved, available):
         raise ArgumentErrors(errors)
     mapping = {f.name: f.supported_field.name for f in resolved.arguments + resolved.results if f.supported_field_id}
     return model_evaluation.evaluate(
-        model, arguments, record=record, result_fields=list(resolved.results), mapping=mapping
+        model, arguments, record=record, result_fields=list(resolved.results), mapping=mapping, explain=explain
     )
 
 
@@ -205,14 +211,16 @@ def _band(flow, score):
     return None
 
 
-def flow_run(*, flow, application, catalogue, at=None, plan=None) -> FlowResult:
-    """Decide `application` with `flow` as it resolves at `at` (default now); `plan`: flow_plan's, if known."""
+def flow_run(*, flow, application, catalogue, at=None, plan=None, explain=True) -> FlowResult:
+    """Decide `application` with `flow` as it resolves at `at` (default now); `plan`: flow_plan's, if known.
+
+    `explain`: each model step also says why it scored so (False for a shadow run nobody reads)."""
     steps = plan if plan is not None else flow_plan(flow, at=at or timezone.now())
     available = validate_application(steps, application)
     evaluations, knockout_codes, model_codes, referral_codes = [], [], [], []
     cutoff = None
     for step in steps:
-        result = _run_step(step, available)
+        result = _run_step(step, available, explain=explain)
         evaluations.append((step, result))
         if not result.ok:
             raise EngineError(

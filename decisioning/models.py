@@ -27,9 +27,16 @@ class InsightTransaction(models.Model):
     engine_version = models.CharField(max_length=32)
     # {artifact field name: dictionary name} as it was when evaluated, so replay needs no guess.
     field_mapping = models.JSONField(default=dict)
+    # DMN: the registered versions of the models it imports, as evaluated; replay loads exactly these.
+    # [{namespace, model, name, version, sha256}]
+    imported_artifacts = models.JSONField(default=list, blank=True)
     arguments = EncryptedJSONField()
     results = EncryptedJSONField(null=True, blank=True)
     error = EncryptedTextField(null=True, blank=True)
+    # Why the model scored as it did (modelregistry/pmml/native/explain.py), fields named by the
+    # dictionary: scorecard points, TreeSHAP or linear contributions and their base value; null
+    # when the model has none (DMN, a tree ensemble without a development sample).
+    explanation = EncryptedJSONField(null=True, blank=True)
     status = models.CharField(max_length=8, choices=TransactionStatus.choices)
     duration_us = models.PositiveBigIntegerField()
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
@@ -135,7 +142,6 @@ class DecisionFlow(models.Model):
     partner = models.ForeignKey("partners.Partner", on_delete=models.PROTECT, related_name="flows")
     name = models.CharField(max_length=200)
     version = models.PositiveIntegerField()
-    is_default = models.BooleanField(default=False)
     # Dictionary names of what the flow reads from the score step(s) and the application.
     score_field = models.CharField(max_length=64, help_text="Dictionary name of the score, e.g. creditScore.")
     probability_of_default_field = models.CharField(max_length=64, blank=True)
@@ -161,9 +167,6 @@ class DecisionFlow(models.Model):
         ordering = ["name", "-version"]
         constraints = [
             models.UniqueConstraint(fields=["partner", "name", "version"], name="flow_version_unique"),
-            models.UniqueConstraint(
-                fields=["partner"], condition=models.Q(is_default=True), name="one_default_flow_per_partner"
-            ),
         ]
 
     def __str__(self):

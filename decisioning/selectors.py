@@ -13,8 +13,11 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from core.exceptions import NotFound
 from core.ids import parse_uuid
+from modelregistry import engines
+from modelregistry.models import DevelopmentSample
 from partners import roles
 
+from .evaluation import explanation_in_dictionary_names
 from .models import Decision, InsightTransaction, ReviewAction
 
 # Who reads every decision and evaluation of their partner.
@@ -204,3 +207,63 @@ def challenger_report(*, flow, challenger=None) -> dict:
         "newlyDeclined": len(swaps["newlyDeclined"]),
         "examples": {key: value[:10] for key, value in swaps.items()},
     }
+
+
+# How many of the latest explained evaluations a model's global importance averages over.
+IMPORTANCE_EVALUATIONS = 2000
+# How many development-sample rows are explained when the version has no explained evaluations yet
+# (a 200-tree forest takes ~70 ms a row; the result is kept per process: sample and artifact never change).
+IMPORTANCE_SAMPLE_ROWS = 100
+_sample_importance = {}
+
+
+def model_global_importance(*, partner, model, limit=IMPORTANCE_EVALUATIONS) -> dict | None:
+    """Mean |contribution| per field of `model` (one version) over the partner's latest `limit`
+    explained evaluations of it (decisions' steps and insights alike), else over its development
+    sample; an aggregate, so no single applicant's values are shown. None when there is neither.
+
+    {"source": "evaluations" | "developmentSample", "count": n, "scale": ..., "rows": [{"name", "fields", "value"}]}
+    """
+    explanations = [
+        explanation
+        for explanation in InsightTransaction.objects.filter(partner=partner, model=model, status="ok")
+        .order_by("-created")
+        .values_list("explanation", flat=True)[:limit]
+        if explanation
+    ]
+    source = "evaluations"
+    if not explanations:
+        explanations, source = _development_sample_explanations(model), "developmentSample"
+    if not explanations:
+        return None
+    totals, fields = {}, {}
+    for explanation in explanations:
+        for row in explanation["contributions"]:
+            totals[row["name"]] = totals.get(row["name"], 0.0) + abs(row["value"])
+            fields[row["name"]] = row["fields"]
+    rows = [
+        {"name": name, "fields": fields[name], "value": total / len(explanations)} for name, total in totals.items()
+    ]
+    rows.sort(key=lambda row: -row["value"])
+    return {"source": source, "count": len(explanations), "scale": explanations[0]["scale"], "rows": rows}
+
+
+def _development_sample_explanations(model, rows=IMPORTANCE_SAMPLE_ROWS):
+    key = (model.pk, model.sha256, rows)
+    if key not in _sample_importance:
+        _sample_importance[key] = _explain_development_sample(model, rows)
+    return _sample_importance[key]
+
+
+def _explain_development_sample(model, rows):
+    sample = DevelopmentSample.objects.filter(model=model).first()
+    if sample is None or model.engine != "pmml":
+        return []
+    loaded = engines.load_for(model)
+    mapping = dict(model.fields.filter(supported_field__isnull=False).values_list("name", "supported_field__name"))
+    explained = []
+    for record in sample.rows[:rows]:
+        _, explanation = engines.evaluate_explained(model, loaded, record)
+        if explanation is not None:
+            explained.append(explanation_in_dictionary_names(explanation, mapping))
+    return explained

@@ -1,14 +1,19 @@
+import json
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from core import safe_xml
 from core.admin_mixins import PartnerScopedAdmin, ScopedChoicesMixin
 from core.exceptions import ArgumentError, ArgumentErrors
+from decisioning import explanations
+from decisioning.selectors import model_global_importance
+from rulesets import selectors as ruleset_selectors
 from rulesets import services as ruleset_services
 from rulesets.models import RulesetVersion
 
@@ -135,6 +140,18 @@ class PredictiveModelFieldInline(ScopedChoicesMixin, admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # The admin wraps the widget (add/view buttons) after formfield_for_foreignkey: unwrap it here.
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "supported_field":
+            # Mapping chooses among the dictionary's entries: named and labelled, with no "add"
+            # or "view" buttons beside the choice (entries are added by CSV on /dictionary/).
+            field.label = "Data dictionary field"
+            field.empty_label = "— not mapped —"
+            field.label_from_instance = lambda entry: f"{entry.name} ({entry.label})" if entry.label else entry.name
+            field.widget = getattr(field.widget, "widget", field.widget)
+        return field
+
 
 @admin.register(PredictiveModel)
 class PredictiveModelAdmin(PartnerScopedAdmin):
@@ -148,7 +165,7 @@ class PredictiveModelAdmin(PartnerScopedAdmin):
         "engine",
         "status",
         "sha256",
-        "warnings",
+        "warnings_list",
         "allow_reference_engine",
         "source_format",
         "source_name",
@@ -158,6 +175,7 @@ class PredictiveModelAdmin(PartnerScopedAdmin):
         "created",
         "artifact_text",
         "model_card_display",
+        "global_importance_display",
     )
     fields = (
         "partner",
@@ -167,7 +185,7 @@ class PredictiveModelAdmin(PartnerScopedAdmin):
         "status",
         "description",
         "sha256",
-        "warnings",
+        "warnings_list",
         "allow_reference_engine",
         "source_format",
         "source_name",
@@ -176,6 +194,7 @@ class PredictiveModelAdmin(PartnerScopedAdmin):
         "created_by",
         "created",
         "model_card_display",
+        "global_importance_display",
         "artifact_text",
     )
     inlines = [PredictiveModelFieldInline]
@@ -186,10 +205,6 @@ class PredictiveModelAdmin(PartnerScopedAdmin):
         card = getattr(obj, "model_card", None)
         if not card:
             return "-"
-        import json
-
-        from django.utils.html import format_html_join
-
         cv = card.get("metrics", {}).get("crossValidation", {})
         headline = format_html(
             "<p><strong>{}</strong> on {} rows ({} bad): AUC {}, KS {}, Gini {}, Brier {} ({}-fold CV)</p>",
@@ -212,6 +227,43 @@ class PredictiveModelAdmin(PartnerScopedAdmin):
             json.dumps(card, indent=2),
         )
         return format_html("{}{}{}{}", headline, warnings, features, body)
+
+    @admin.display(description="Global importance")
+    def global_importance_display(self, obj):
+        """Mean |contribution| per field over the partner's explained evaluations of this version."""
+        if obj is None or obj.pk is None or obj.engine != "pmml":
+            return "-"
+        importance = model_global_importance(partner=obj.partner, model=obj)
+        if importance is None:
+            return "No explained evaluations yet (a tree ensemble needs a development sample)."
+        rows = explanations.labelled({"contributions": importance["rows"], "scale": importance["scale"]}, top=15)
+        shown = [{"label": row["label"], "value": row["value"]} for row in rows["shown"]]
+        chart = explanations.importance_chart_svg(shown, title=f"Mean |contribution| of {obj}")
+        source = (
+            f"over the latest {importance['count']} explained evaluations"
+            if importance["source"] == "evaluations"
+            else f"over {importance['count']} rows of the development sample"
+        )
+        table = format_html_join(
+            "",
+            '<tr><th scope="row">{}</th><td style="text-align:right">{}</td></tr>',
+            ((row["label"], f"{row['value']:.4f}") for row in rows["rows"]),
+        )
+        return format_html(
+            '<div class="global-importance"><p>Mean |contribution| ({}) {}.</p>{}<details><summary>As a table</summary>'
+            "<table><thead><tr><th>Field</th><th>Mean |contribution|</th></tr></thead><tbody>{}</tbody></table>"
+            "</details></div>",
+            rows["scale_text"],
+            source,
+            chart,
+            table,
+        )
+
+    @admin.display(description="Warnings")
+    def warnings_list(self, obj):
+        if not obj.warnings:
+            return "-"
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((w,) for w in obj.warnings)))
 
     @admin.display(description="Artifact")
     def artifact_text(self, obj):
@@ -326,7 +378,7 @@ class PredictiveModelAdmin(PartnerScopedAdmin):
         if isinstance(created, RulesetVersion):
             # DMN rules are a draft until a rule approver approves them and they are published.
             request._ruleset_draft = created
-            loaded = engines.load(engine="dmn", artifact=created.dmn_xml, sha256=created.sha256)
+            loaded = ruleset_selectors.ruleset_version_loaded(created)
             for warning in getattr(loaded, "warnings", ()):  # e.g. variables a table reads that nothing declares
                 self.message_user(request, f"{created}: {warning}", level=messages.WARNING)
             return
@@ -343,13 +395,27 @@ class PredictiveModelAdmin(PartnerScopedAdmin):
     def response_add(self, request, obj, post_url_continue=None):
         draft = getattr(request, "_ruleset_draft", None)
         if draft is None:
-            return super().response_add(request, obj, post_url_continue)
+            unmapped = list(obj.fields.filter(supported_field__isnull=True).values_list("name", flat=True))
+            response = super().response_add(request, obj, post_url_continue)
+            if unmapped and "_addanother" not in request.POST:
+                # What the uploader does next is map these: the model's page, where the mapping is.
+                self.message_user(
+                    request,
+                    f"Map {', '.join(unmapped)} onto the data dictionary below: unmapped inputs cannot be "
+                    "given, and unmapped results are returned under the model's own names.",
+                    level=messages.WARNING,
+                )
+                return HttpResponseRedirect(reverse("admin:modelregistry_predictivemodel_change", args=[obj.pk]))
+            return response
         self.message_user(
             request,
-            f"Saved as draft version {draft.number} of the ruleset “{draft.ruleset.name}”. The rules reach "
-            "decisions once a rule approver approves the version and it is published.",
+            f"Saved as draft version {draft.number} of the ruleset “{draft.ruleset.name}”. Map its columns onto "
+            "the data dictionary and submit it for review: the rules reach decisions once a rule approver "
+            "approves the version and it is published.",
             level=messages.SUCCESS,
         )
+        if request.user.has_perm("rulesets.view_ruleset"):
+            return HttpResponseRedirect(reverse("admin:rulesets_ruleset_editor", args=[draft.pk]))
         return HttpResponseRedirect(reverse("admin:modelregistry_predictivemodel_changelist"))
 
     def add_view(self, request, form_url="", extra_context=None):

@@ -58,7 +58,8 @@ def format_value(field, value):
         # A unit of "fraction" says the value is stored as 0.135 for 13.5 %.
         shown = number * 100 if field.unit == "fraction" else number
         return f"{shown.normalize():f}%" if shown == shown.to_integral() else f"{shown:,.2f}%"
-    text = f"{number:,}" if number == number.to_integral() else f"{number:,.2f}"
+    # 540.0 reads as 540: the Decimal of a float keeps its ".0" unless made an int.
+    text = f"{int(number):,}" if number == number.to_integral() else f"{number:,.2f}"
     return f"{text} {field.unit}".strip() if field.unit else text
 
 

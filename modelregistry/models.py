@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 
-from core.fields import EncryptedTextField
+from core.fields import EncryptedJSONField, EncryptedTextField
 
 
 class DataType(models.TextChoices):
@@ -126,6 +126,20 @@ class PredictiveModel(models.Model):
     source_file = models.BinaryField(
         null=True, blank=True, editable=False, help_text="The uploaded workbook, kept as sent (XML uploads: empty)."
     )
+    namespace = models.CharField(
+        max_length=500,
+        blank=True,
+        db_index=True,
+        editable=False,
+        help_text="DMN: the definitions' namespace, by which the partner's other DMN models import this one.",
+    )
+    imports = models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="DMN: the registered versions of the models it imports (and they import), pinned when it was "
+        "reviewed: [{namespace, model, name, version, sha256}]. What is evaluated and replayed with it.",
+    )
     model_card = models.JSONField(
         null=True,
         blank=True,
@@ -148,6 +162,20 @@ class PredictiveModel(models.Model):
             if stored is not None and stored != self.artifact:
                 raise ValidationError("A registered model's artifact never changes; register a new version.")
         super().save(*args, **kwargs)
+
+
+class DevelopmentSample(models.Model):
+    """Rows of the data a model version was trained on (its arguments, as the artifact names them),
+    encrypted: the covers TreeSHAP weighs a tree ensemble's paths by, and the population its global
+    importance is averaged over. Kept apart from the model so that reading a model never decrypts it."""
+
+    model = models.OneToOneField(PredictiveModel, on_delete=models.CASCADE, related_name="development_sample")
+    rows = EncryptedJSONField()
+    row_count = models.PositiveIntegerField()
+    created = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"Development sample of {self.model} ({self.row_count} rows)"
 
 
 class FieldType(models.TextChoices):

@@ -1,13 +1,22 @@
 import re
 
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
 
-from core.exceptions import NotFound, ParameterError
+from core.exceptions import ArgumentError, NotFound, ParameterError
 from core.ids import parse_uuid
 from partners import roles
 
 from . import dictionary_csv, engines
-from .models import DataDictionaryField, PredictiveModel, PredictiveModelField, SourceFormat, TrainingJob
+from .models import (
+    DataDictionaryField,
+    Engine,
+    ModelStatus,
+    PredictiveModel,
+    PredictiveModelField,
+    SourceFormat,
+    TrainingJob,
+)
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -86,6 +95,83 @@ def data_dictionary_list() -> QuerySet:
 
 def data_dictionary_csv() -> str:
     return dictionary_csv.write_rows(data_dictionary_list())
+
+
+def dmn_imports_resolve(*, partner, namespace, imported_namespaces, field="artifact", at=None) -> list:
+    """The `engines.ImportedModel`s that the imports of a DMN model (its own `namespace`, and the
+    `imported_namespaces` it declares: `engines.dmn_declared_imports`) resolve to in `partner`'s registry.
+
+    An import is found by its namespace alone, among the partner's own active DMN models (never
+    another partner's; a locationURI is never read): the version of that model in force at `at`
+    (default now; a published ruleset version whose `effective_from` has passed). The models those
+    import come with them, as they were pinned when registered, so the list is the whole closure.
+    Raises ArgumentError on `field` naming the namespace when an import is not found, names models
+    of two rulesets, or reaches a model in two versions.
+    """
+    at = at or timezone.now()
+    pinned = {}
+
+    def pin(imported, via):
+        held = pinned.setdefault(imported.namespace, imported)
+        if held.model_id != imported.model_id:
+            raise ArgumentError(
+                field,
+                f"Namespace {imported.namespace} would be imported in two versions: {held.name} v{held.version} "
+                f"and {imported.name} v{imported.version} (through {via}). Publish the importing models again so "
+                "they import one version.",
+                code="import_conflict",
+            )
+
+    for imported_namespace in dict.fromkeys(imported_namespaces):
+        if imported_namespace == namespace:
+            raise ArgumentError(field, f"The model imports its own namespace {namespace}.", code="import_cycle")
+        model = _dmn_model_in_force(partner=partner, namespace=imported_namespace, at=at, field=field)
+        pin(
+            engines.ImportedModel(
+                namespace=imported_namespace,
+                model_id=str(model.pk),
+                name=model.name,
+                version=model.version,
+                sha256=model.sha256,
+            ),
+            via="this model",
+        )
+        for imported in engines.imports_of(model.imports):
+            pin(imported, via=f"{model.name} v{model.version}")
+    return list(pinned.values())
+
+
+def _dmn_model_in_force(*, partner, namespace, at, field):
+    candidates = (
+        PredictiveModel.objects.filter(
+            partner=partner, engine=Engine.DMN, status=ModelStatus.ACTIVE, namespace=namespace
+        )
+        .filter(
+            Q(ruleset_version__isnull=True)
+            | Q(ruleset_version__status="published", ruleset_version__effective_from__lte=at)
+        )
+        .order_by("name", F("ruleset_version__effective_from").desc(nulls_last=True), "-version")
+        .only("pk", "name", "version", "sha256", "imports")
+    )
+    in_force = {}
+    for model in candidates:
+        in_force.setdefault(model.name, model)
+    if not in_force:
+        raise ArgumentError(
+            field,
+            f"The model imports namespace {namespace}, and none of the partner's published DMN models in force has "
+            "that namespace: publish the imported model first (imports are found by namespace in the partner's "
+            "registry; a locationURI is never followed).",
+            code="import_not_found",
+        )
+    if len(in_force) > 1:
+        raise ArgumentError(
+            field,
+            f"The model imports namespace {namespace}, which several of the partner's DMN models have "
+            f"({', '.join(sorted(in_force))}); give each model a namespace of its own.",
+            code="import_ambiguous",
+        )
+    return next(iter(in_force.values()))
 
 
 # Who trains models on the training page (the model's authors who work with data).

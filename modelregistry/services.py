@@ -8,7 +8,7 @@ from core.exceptions import ArgumentError, ArgumentErrors, Conflict
 from core.services import audit_event_record
 from partners.models import Partner
 
-from . import dictionary_csv, engines
+from . import dictionary_csv, engines, selectors
 from .arguments import is_compatible
 from .models import (
     DataDictionaryField,
@@ -135,6 +135,9 @@ def _full_clean(instance):
         raise ArgumentError(field if field != "__all__" else "data", " ".join(messages)) from None
 
 
+MAX_NAMESPACE_CHARS = PredictiveModel._meta.get_field("namespace").max_length
+
+
 @dataclass
 class PreparedArtifact:
     """An upload read and compiled, not stored: what the registry or a ruleset draft is made from."""
@@ -146,16 +149,22 @@ class PreparedArtifact:
     field: str  # the attribute an error about this upload names: "artifact" or "workbook"
     source: dict
     allow_reference_engine: bool = False
+    namespace: str = ""  # DMN: the definitions' namespace, by which other models import this one
+    imports: tuple = ()  # DMN: the engines.ImportedModel its imports resolved to
 
 
 def artifact_prepare(
-    *, name, artifact=None, workbook=None, source_name="", allow_reference_engine=False
+    *, name, artifact=None, workbook=None, source_name="", allow_reference_engine=False, partner=None, imports=None
 ) -> PreparedArtifact:
     """Read and compile `artifact` (PMML or DMN XML) or `workbook` (an Excel rule workbook, bytes).
 
     A workbook is converted to DMN XML; the XML is what is evaluated and the workbook is kept as
     uploaded. Nothing is stored: an invalid upload is refused with the engine's message (what is
     wrong and where).
+
+    DMN imports: `imports` (engines.ImportedModel, pinned earlier) when given, else resolved by
+    namespace in `partner`'s registry (selectors.dmn_imports_resolve); an import found in neither
+    is refused naming its namespace.
 
     `allow_reference_engine` is the uploader's explicit choice to let the pypmml reference engine
     evaluate a PMML model the native engine cannot; it is stored on the version and audited.
@@ -181,9 +190,23 @@ def artifact_prepare(
     if workbook is None:
         source["source_sha256"] = sha256
     field = "workbook" if workbook is not None else "artifact"
+    namespace = ""
+    if engine == Engine.DMN:
+        namespace, imported_namespaces = engines.dmn_declared_imports(artifact)
+        if len(namespace) > MAX_NAMESPACE_CHARS:
+            raise ArgumentError(field, f"The DMN model's namespace is longer than {MAX_NAMESPACE_CHARS:,} characters.")
+        if imports is None and imported_namespaces and partner is not None:
+            imports = selectors.dmn_imports_resolve(
+                partner=partner, namespace=namespace, imported_namespaces=imported_namespaces, field=field
+            )
+    imports = tuple(imports or ())
     try:
         loaded = engines.load(
-            engine=engine, artifact=artifact, sha256=sha256, allow_reference_engine=allow_reference_engine
+            engine=engine,
+            artifact=artifact,
+            sha256=sha256,
+            allow_reference_engine=allow_reference_engine,
+            imports=imports,
         )
     except engines.load_error_class(engine) as error:
         location = getattr(error, "location", None)
@@ -205,6 +228,8 @@ def artifact_prepare(
         field=field,
         source=source,
         allow_reference_engine=bool(allow_reference_engine),
+        namespace=namespace,
+        imports=imports,
     )
 
 
@@ -220,22 +245,25 @@ def predictive_model_register(
     description="",
     allow_reference_engine=False,
     model_card=None,
+    prepared=None,
 ) -> PredictiveModel:
     """Register a PMML `artifact` as the next version of the partner's model `name`.
 
     `model_card`: what training recorded about a model trained here (stored as given, JSON).
+    `prepared`: the upload as `artifact_prepare` read and compiled it already (it is not compiled again).
 
     DMN rules (XML or an Excel workbook) are refused here: they reach decisions only as a ruleset
     version that a second person approved (rulesets.services.artifact_upload makes the draft;
     publishing it calls predictive_model_register_ruleset_version).
     """
-    prepared = artifact_prepare(
-        name=name,
-        artifact=artifact,
-        workbook=workbook,
-        source_name=source_name,
-        allow_reference_engine=allow_reference_engine,
-    )
+    if prepared is None:
+        prepared = artifact_prepare(
+            name=name,
+            artifact=artifact,
+            workbook=workbook,
+            source_name=source_name,
+            allow_reference_engine=allow_reference_engine,
+        )
     if prepared.engine == Engine.DMN:
         raise ArgumentError(
             prepared.field,
@@ -265,9 +293,29 @@ def predictive_model_register_ruleset_version(
     source_format=SourceFormat.XML,
     source_name="",
     source_file=None,
+    imports=(),
 ) -> PredictiveModel:
-    """Register the DMN XML of an approved ruleset version being published (its only way in)."""
-    prepared = artifact_prepare(name=name, artifact=artifact)
+    """Register the DMN XML of an approved ruleset version being published (its only way in).
+
+    `imports`: the version's pinned imports (records, as `ImportedModel.as_record`), resolved when it
+    was submitted; each must still be an active model of the partner, else nothing is registered.
+    """
+    pinned = engines.imports_of(imports)
+    if pinned:
+        active = set(
+            PredictiveModel.objects.filter(
+                partner=partner, status=ModelStatus.ACTIVE, pk__in=[imported.model_id for imported in pinned]
+            ).values_list("pk", flat=True)
+        )
+        gone = [
+            f"{i.name} v{i.version} ({i.namespace})" for i in pinned if i.model_id not in {str(pk) for pk in active}
+        ]
+        if gone:
+            raise Conflict(
+                f"Models this version imports were retired since it was reviewed: {', '.join(gone)}. "
+                "Reject it and submit it again to import the versions in force."
+            )
+    prepared = artifact_prepare(name=name, artifact=artifact, imports=pinned)
     if prepared.engine != Engine.DMN:
         raise ArgumentError("artifact", "A ruleset version is DMN XML.")
     prepared.source = {
@@ -303,6 +351,8 @@ def _register(*, partner, name, created_by, prepared, description, audit=None, m
         description=description,
         warnings=list(getattr(loaded, "warnings", []) or []),
         allow_reference_engine=prepared.allow_reference_engine,
+        namespace=prepared.namespace,
+        imports=[imported.as_record() for imported in prepared.imports],
         model_card=model_card,
         created_by=created_by,
         **prepared.source,
@@ -328,7 +378,7 @@ def _register(*, partner, name, created_by, prepared, description, audit=None, m
     if unmapped_results:
         model.warnings = model.warnings + [
             f"Result {name!r} is not mapped onto the data dictionary: the API returns it under this raw name and "
-            "lists it in `unmappedResults` until it is mapped (PATCH …/fields/{id})."
+            "lists it in `unmappedResults` until it is mapped (on the model's page, or PATCH …/fields/{id})."
             for name in unmapped_results
         ]
         PredictiveModel.objects.filter(pk=model.pk).update(warnings=model.warnings)
@@ -346,6 +396,7 @@ def _register(*, partner, name, created_by, prepared, description, audit=None, m
             "source_format": model.source_format,
             "source_name": model.source_name,
             "source_sha256": model.source_sha256,
+            "imports": model.imports,
             **(audit or {}),
         },
     )

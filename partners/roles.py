@@ -66,7 +66,10 @@ PERMISSIONS = {
         "rulesets.view_ruleset",
         "rulesets.view_rulesetversion",
     ),
+    # The API lets a partner admin upload models and rules and map their fields; so does the admin,
+    # so a new partner's admin can go from nothing to a first decision before hiring anyone.
     PARTNER_ADMIN: _VIEW_REGISTRY
+    + _AUTHOR_MODELS
     + _ADD_DICTIONARY
     + (
         "partners.view_user",
@@ -79,7 +82,11 @@ PERMISSIONS = {
         "decisioning.view_insighttransaction",
         "core.view_auditevent",
         "rulesets.view_ruleset",
+        "rulesets.add_ruleset",
+        "rulesets.change_ruleset",
         "rulesets.view_rulesetversion",
+        "rulesets.add_rulesetversion",
+        "rulesets.change_rulesetversion",
     ),
     UNDERWRITER: (),
     RISK_MANAGER: (),  # works in the API and /portfolio/ pages, not the admin

@@ -22,11 +22,12 @@ from . import roles, selectors, services
 
 PARTNER_HOMES = {
     roles.UNDERWRITER: "/review/",
-    roles.RULE_EDITOR: "/admin/rulesets/",
-    roles.RULE_APPROVER: "/admin/rulesets/",
+    roles.RULE_EDITOR: "/admin/rulesets/ruleset/",
+    roles.RULE_APPROVER: "/admin/rulesets/ruleset/",
     roles.DATA_SCIENTIST: "/admin/modelregistry/predictivemodel/",
     roles.AUDITOR: "/audit/",
     roles.PARTNER_ADMIN: "/overview/",
+    roles.RISK_MANAGER: "/portfolio/jobs/",
 }
 # Rule editing and approving share one home, so a person with both still has one place to go.
 SAME_HOME = {roles.RULE_APPROVER: roles.RULE_EDITOR}
@@ -69,22 +70,28 @@ def _links_for(user):
     """The product's areas this user may open, in the navigation bar's order."""
     every = user.has_any_role(roles.PARTNER_ADMIN)
     links = []
-    if every or user.has_any_role(roles.UNDERWRITER):
+    if user.has_any_role(roles.UNDERWRITER):  # the queue is the underwriters' alone (others read /audit/)
         links.append(("Review queue", "/review/", "Referred applications waiting for an underwriter."))
     if every or user.has_any_role(roles.RULE_EDITOR, roles.RULE_APPROVER):
-        links.append(("Rulesets", "/admin/rulesets/", "Decision tables: drafts, review, publication."))
+        links.append(("Rulesets", "/admin/rulesets/ruleset/", "Decision tables: drafts, review, publication."))
     if every or user.has_any_role(roles.RULE_EDITOR, roles.RULE_APPROVER, roles.DATA_SCIENTIST, roles.AUDITOR):
         links.append(("Decision flows", "/flows/", "Flow versions, backtests and challengers."))
     if every or user.has_any_role(roles.DATA_SCIENTIST):
         links.append(("Models", "/admin/modelregistry/predictivemodel/", "Registered models and their field mapping."))
         links.append(("Data dictionary", "/dictionary/", "The shared vocabulary; CSV import and export."))
         links.append(("Training", "/training/", "Train a model on historical loans and register it."))
+    if every or user.has_any_role(roles.UNDERWRITER, roles.DATA_SCIENTIST, roles.RISK_MANAGER):
+        links.append(("What-if", "/what-if/", "Try an application on a flow or a model; nothing is kept."))
+    if every or user.has_any_role(roles.RISK_MANAGER, roles.AUDITOR):
+        links.append(("Monitoring", "/monitoring/", "Decisions over time, drift, overrides and the fairness report."))
     if every or user.has_any_role(roles.DATA_SCIENTIST, roles.RISK_MANAGER, roles.AUDITOR):
         links.append(
             ("Batch predictions", "/batch-predictions/", "Score a CSV of applications with a model or a flow.")
         )
     if every or user.has_any_role(roles.AUDITOR):
         links.append(("Audit", "/audit/", "Every decision and every change, on the record."))
+    if user.has_any_role(roles.RISK_MANAGER, roles.AUDITOR):  # the portfolio's readers (portfolio/selectors.py)
+        links.append(("Portfolio", "/portfolio/jobs/", "Re-evaluations of the loan book: migration, drift, warnings."))
     if every:
         links.append(("People & tokens", "/people/", "Add people with roles; tokens for your systems."))
     links.append(("API docs", "/api/docs/", "The REST API (OpenAPI)."))
@@ -94,7 +101,18 @@ def _links_for(user):
 @require_GET
 @partner_member_required()
 def overview(request):
-    return render(request, "partners/overview.html", {"links": _links_for(request.user)})
+    user = request.user
+    first_steps = selectors.partner_first_steps(partner=user.partner) if user.has_any_role(roles.PARTNER_ADMIN) else []
+    return render(
+        request,
+        "partners/overview.html",
+        # The checklist shows until the partner's first flow decides.
+        {
+            "links": _links_for(user),
+            "first_steps": first_steps if not all(s[2] for s in first_steps) else [],
+            "role_labels": sorted(name.replace("_", " ").capitalize() for name in user.role_names()),
+        },
+    )
 
 
 ASSIGNABLE_ROLES = [(name, roles.DESCRIPTIONS[name]) for name in roles.ALL]

@@ -5,7 +5,10 @@ deterministically from the row number (so every load gives the same book):
 - external id  LC-L-<row, 5 digits>
 - origination  2016-01-01 plus (row × 7) mod 730 days
 - balance      funded amount × (1 − ((row × 13) mod 37) / 40), rounded to cents
-- status       by (row × 31) mod 100: < 85 current, < 93 delinquent, < 97 charged-off, else closed
+- status       the file's own outcome: a `bad` loan is delinquent or charged-off, a `good` one current or
+               closed, split by (row × 31) mod 100 (bad: < 50 delinquent; good: < 90 current)
+Synthetic books (`synthetic_loans_create`) keep statuses by (row × 31) mod 100 alone:
+< 85 current, < 93 delinquent, < 97 charged-off, else closed.
 """
 
 import csv
@@ -39,6 +42,14 @@ def _status(number):
     )
 
 
+def _demo_status(number, target):
+    """The Lending Club outcome as a loan status, so the demo book's outcomes are the real ones."""
+    bucket = (number * 31) % 100
+    if target == "bad":
+        return LoanStatus.DELINQUENT if bucket < 50 else LoanStatus.CHARGED_OFF
+    return LoanStatus.CURRENT if bucket < 90 else LoanStatus.CLOSED
+
+
 def demo_loan_rows(limit=None):
     """The demo CSV as import rows (text cells keyed by dictionary names, plus the generated columns)."""
     mapping = source_column_mapping()
@@ -54,7 +65,7 @@ def demo_loan_rows(limit=None):
                 "balance": str(
                     (funded * (1 - decimal.Decimal((number * 13) % 37) / 40)).quantize(decimal.Decimal("0.01"))
                 ),
-                "status": _status(number),
+                "status": _demo_status(number, source["Class"]),
             }
             row.update({concept: source[column] for column, concept in mapping.items()})
             rows.append(row)

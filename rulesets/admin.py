@@ -106,6 +106,11 @@ class RulesetAdmin(PartnerScopedAdmin):
                 name="rulesets_ruleset_editor_save",
             ),
             path(
+                "version/<uuid:version_id>/editor/mapping/",
+                wrap(editor.save_mapping, require_POST),
+                name="rulesets_ruleset_editor_mapping",
+            ),
+            path(
                 "version/<uuid:version_id>/editor/validate/",
                 wrap(editor.validate, lambda view: view),
                 name="rulesets_ruleset_editor_validate",

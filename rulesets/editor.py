@@ -8,6 +8,7 @@ become the API's JSON error objects, so the page shows the same words the API wo
 import datetime
 import json
 
+from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
@@ -19,7 +20,8 @@ from django.utils.dateparse import parse_datetime
 from core.api.exceptions import _domain_errors
 from core.exceptions import ArgumentError, DomainError, NotFound
 from modelregistry import engines
-from modelregistry.models import DataDictionaryField
+from modelregistry.arguments import is_compatible
+from modelregistry.models import DataDictionaryField, FieldType
 from partners import roles
 from rulesets.dmn import read_model, validation
 from rulesets.dmn.errors import DmnError
@@ -142,7 +144,14 @@ def validation_messages(version, dmn_xml):
             known.setdefault(name, known[target])
             if target in domains:
                 domains.setdefault(name, domains[target])
-    return [message.as_dict() for message in validation.validate(dmn_xml, known_inputs=known, input_domains=domains)]
+    try:
+        imports = selectors.dmn_xml_imports(partner=version.ruleset.partner, dmn_xml=dmn_xml)
+    except ArgumentError as error:  # an import found nowhere: said beside the table, like any load error
+        return [validation.Message(validation.ERROR, "model", error.message).as_dict()]
+    messages = validation.validate(
+        dmn_xml, known_inputs=known, input_domains=domains, import_resolver=engines.dmn_import_resolver(imports)
+    )
+    return [message.as_dict() for message in messages]
 
 
 def editable_xml(dmn_xml):
@@ -194,11 +203,34 @@ def open_editor(model_admin, request, ruleset_id):
     return redirect(reverse("admin:rulesets_ruleset_editor", args=[target.pk]))
 
 
+def mapping_rows(version, dictionary_fields):
+    """Each DMN input and result with the dictionary field it maps to and the fields it may map to.
+
+    Choices are the dictionary fields of a compatible type (never a protected characteristic as an
+    input), labelled by their labels; nothing when the DMN does not load (validation says why).
+    """
+    try:
+        rows = selectors.ruleset_version_field_mapping(version=version)
+    except DomainError:
+        return []
+    explicit = version.field_mapping or {}
+    for row in rows:
+        row["explicit"] = explicit.get(row["name"], "")
+        row["choices"] = [
+            (field.name, f"{field.name} ({field.label})" if field.label else field.name)
+            for field in dictionary_fields
+            if is_compatible(row["dataType"], field.data_type, row["fieldType"])
+            and not (field.protected and row["fieldType"] == FieldType.ARGUMENT)
+        ]
+    return rows
+
+
 def editor_page(model_admin, request, version_id):
     version = _version_for(request, version_id)
     user = request.user
     is_author_role = user.is_superuser or user.has_any_role(*services.AUTHOR_ROLES)
     is_approver = user.has_any_role(roles.RULE_APPROVER)
+    dictionary_fields = list(DataDictionaryField.objects.order_by("name"))
     dictionary = [
         {
             "name": f.name,
@@ -207,10 +239,11 @@ def editor_page(model_admin, request, version_id):
             "description": f.description,
             "protected": f.protected,
         }
-        for f in DataDictionaryField.objects.order_by("name")
+        for f in dictionary_fields
     ]
     cases = list(version.ruleset.test_cases.order_by("name"))
     dmn_xml, conversion_note = editable_xml(version.dmn_xml)
+    rows = mapping_rows(version, dictionary_fields)
     context = {
         **model_admin.admin_site.each_context(request),
         "opts": model_admin.model._meta,
@@ -226,7 +259,9 @@ def editor_page(model_admin, request, version_id):
         and is_approver
         and version.author_id == user.pk,
         "conversion_note": conversion_note,
+        "mapping_rows": rows,
         "editor_data": {
+            "mapping": {row["name"]: row["supportedFieldName"] for row in rows if row["supportedFieldName"]},
             "dmnXml": dmn_xml,
             "version": _version_state(version),
             "dictionary": dictionary,
@@ -238,6 +273,35 @@ def editor_page(model_admin, request, version_id):
         },
     }
     return TemplateResponse(request, "rulesets/editor.html", context)
+
+
+def save_mapping(model_admin, request, version_id):
+    """The mapping form beside the editor: `map:<DMN name>` = a dictionary name, or empty for the
+    default (the published version's mapping, else the dictionary field of the same name)."""
+    version = _version_for(request, version_id)
+    mapping = {
+        key.removeprefix("map:"): value.strip()
+        for key, value in request.POST.items()
+        if key.startswith("map:") and value.strip()
+    }
+    try:
+        services.ruleset_version_update_draft(version=version, actor=request.user, field_mapping=mapping)
+    except DomainError as error:
+        problems = getattr(error, "errors", None) or [error]
+        for problem in problems:
+            column = problem.field[-1] if getattr(problem, "field", None) else ""  # the DMN name
+            model_admin.message_user(
+                request, f"Mapping not saved: {column + ': ' if column else ''}{problem.message}", level=messages.ERROR
+            )
+    else:
+        unmapped = [row["name"] for row in selectors.ruleset_version_field_mapping(version=version) if row["problem"]]
+        if unmapped:
+            model_admin.message_user(
+                request, f"Mapping saved; still unmapped: {', '.join(unmapped)}.", level=messages.WARNING
+            )
+        else:
+            model_admin.message_user(request, "Mapping saved: every column maps onto the data dictionary.")
+    return redirect(reverse("admin:rulesets_ruleset_editor", args=[version.pk]))
 
 
 # ---------------------------------------------------------------- JSON calls
@@ -304,21 +368,9 @@ def approve(model_admin, request, version_id):
     version = _version_for(request, version_id)
     body = _body(request)
     effective_from = _effective_from(_text(body, "effectiveFrom", required=True))
-    note = _text(body, "note") or ""
-    current = selectors.ruleset_version_effective(ruleset=version.ruleset)
-    if current is not None and effective_from <= current.effective_from:
-        # Decisions follow the published version with the latest effective_from: an earlier one
-        # would never be used, which an approver never means.
-        raise ArgumentError(
-            "effectiveFrom",
-            f"Version {current.number} is in effect from "
-            f"{timezone.localtime(current.effective_from):%Y-%m-%d %H:%M:%S}; choose a later moment "
-            "or this version never takes effect.",
-        )
-    version = services.ruleset_version_approve(
-        version=version, actor=request.user, effective_from=effective_from, note=note
+    version = services.ruleset_version_approve_and_publish(
+        version=version, actor=request.user, effective_from=effective_from, note=_text(body, "note") or ""
     )
-    version = services.ruleset_version_publish(version=version, actor=request.user, note=note)
     return JsonResponse({"version": _version_state(version), "effectiveFrom": version.effective_from.isoformat()})
 
 

@@ -103,6 +103,9 @@ class RulesetVersion(models.Model):
     # that map themselves and the previous version's mapping.
     field_mapping = models.JSONField(default=dict, blank=True)
     change_note = models.TextField(blank=True)
+    # The registered DMN models its imports resolved to when it was submitted (frozen from review
+    # on, registered with it on publication): [{namespace, model, name, version, sha256}].
+    imports = models.JSONField(default=list, blank=True)
     based_on = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     approver = models.ForeignKey(

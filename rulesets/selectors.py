@@ -6,6 +6,7 @@ from django.utils import timezone
 from core.exceptions import ArgumentError, NotFound
 from core.ids import parse_uuid
 from modelregistry import engines
+from modelregistry import selectors as registry_selectors
 from modelregistry.arguments import is_compatible
 from modelregistry.models import DataDictionaryField, FieldType
 
@@ -93,10 +94,35 @@ def ruleset_test_case_get(*, partner, test_case_id, ruleset_id=None) -> RulesetT
     return case
 
 
-def ruleset_version_loaded(version):
-    """The compiled DMN of `version` (cached by sha256); ArgumentError on `dmnXml` when it does not load."""
+def ruleset_version_imports(version) -> tuple:
+    """The `engines.ImportedModel`s `version`'s DMN imports: a draft's resolved now in its partner's
+    registry (ArgumentError on `dmnXml` naming a namespace not found), from review on those pinned
+    when it was submitted."""
+    if version.status != RulesetVersionStatus.DRAFT:
+        return engines.imports_of(version.imports)
+    return dmn_xml_imports(partner=version.ruleset.partner, dmn_xml=version.dmn_xml)
+
+
+def dmn_xml_imports(*, partner, dmn_xml) -> tuple:
+    """What the imports of `dmn_xml` resolve to now in `partner`'s registry (ArgumentError on `dmnXml`
+    naming a namespace not found); () when it imports nothing."""
+    namespace, imported_namespaces = engines.dmn_declared_imports(dmn_xml)
+    if not imported_namespaces:
+        return ()
+    return tuple(
+        registry_selectors.dmn_imports_resolve(
+            partner=partner, namespace=namespace, imported_namespaces=imported_namespaces, field="dmnXml"
+        )
+    )
+
+
+def ruleset_version_loaded(version, *, imports=None):
+    """The compiled DMN of `version` (cached by sha256 and imports); ArgumentError on `dmnXml` when it does
+    not load. `imports`: `ruleset_version_imports(version)` when the caller has it already."""
+    if imports is None:
+        imports = ruleset_version_imports(version)
     try:
-        return engines.load(engine="dmn", artifact=version.dmn_xml, sha256=version.sha256)
+        return engines.load(engine="dmn", artifact=version.dmn_xml, sha256=version.sha256, imports=imports)
     except engines.load_error_class("dmn") as error:
         location = getattr(error, "location", None)
         where = f" (at {location})" if location and str(location) not in str(error) else ""
@@ -107,7 +133,8 @@ def ruleset_version_field_mapping(*, version) -> list[dict]:
     """Each DMN input and result with the dictionary field it will be mapped to on publication.
 
     In order of precedence: the version's own `field_mapping`, the mapping of the ruleset's
-    latest published version, a dictionary field of the same name. Incompatible types and
+    latest published version, a dictionary field of the same name (for an imported model's input,
+    `prefix.name`, of the name without the prefix). Incompatible types and
     protected characteristics as arguments are never mapped. `supportedFieldName` is None where
     nothing maps.
     """
@@ -131,6 +158,8 @@ def ruleset_version_field_mapping(*, version) -> list[dict]:
     for spec in loaded.fields:
         explicit = (version.field_mapping or {}).get(spec.name)
         target_name = explicit or previous_mapping.get((spec.name, spec.field_type)) or spec.name
+        if not explicit and target_name not in dictionary and "." in target_name:
+            target_name = target_name.rsplit(".", 1)[-1]  # an imported model's input: `prefix.name`
         target = dictionary.get(target_name)
         problem = None
         if target is None:

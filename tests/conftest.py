@@ -104,6 +104,11 @@ def celery_worker_process(django_db_setup, django_db_blocker):
     import tempfile
 
     env = _subprocess_environment()
+    from config.celery import app
+
+    # Tests on rolled-back transactions (the non-transactional ones, run before this fixture is first
+    # used) queued tasks for rows that were never committed; the worker would start on that backlog.
+    app.control.purge()
     # The worker's output goes to a file, never to an unread pipe (a full pipe blocks the worker),
     # and its tail is shown when the worker does not come up.
     log = tempfile.NamedTemporaryFile(prefix="celery-worker-", suffix=".log", delete=False)
@@ -124,7 +129,6 @@ def celery_worker_process(django_db_setup, django_db_blocker):
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    from config.celery import app
 
     def worker_output():
         with open(log.name, "rb") as handle:

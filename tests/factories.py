@@ -272,3 +272,43 @@ def publish_draft(version, *, approver=None, effective_from=None):
     effective_from = effective_from or timezone.now() - datetime.timedelta(seconds=1)
     rulesets.ruleset_version_approve(version=version, actor=approver, effective_from=effective_from)
     return rulesets.ruleset_version_publish(version=version, actor=approver)
+
+
+# A library model other DMN models import by its namespace (tests of imports).
+AFFORDABILITY_NAMESPACE = "urn:creditbox:test:affordability"
+AFFORDABILITY_DMN = """<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="affordability"
+             name="Affordability" namespace="urn:creditbox:test:affordability">
+  <inputData id="i_income" name="annualIncome">
+    <variable id="v_income" name="annualIncome" typeRef="number"/>
+  </inputData>
+  <decision id="d_band" name="incomeBand">
+    <variable id="v_band" name="incomeBand" typeRef="string"/>
+    <informationRequirement id="r1"><requiredInput href="#i_income"/></informationRequirement>
+    <literalExpression id="e_band"><text>if annualIncome &gt;= 30000 then "high" else "low"</text></literalExpression>
+  </decision>
+</definitions>
+"""
+
+
+def importing_knockout_dmn(location_uri="affordability.dmn", *, namespace=AFFORDABILITY_NAMESPACE):
+    """Knock-out rules importing the affordability model as `aff` (found by `namespace` only; the
+    `location_uri` is what a tool wrote and is never read)."""
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="knockouts_with_affordability"
+             name="Knock-outs with affordability" namespace="urn:creditbox:test:knockouts">
+  <import name="aff" namespace="{namespace}" locationURI="{location_uri}"
+          importType="https://www.omg.org/spec/DMN/20191111/MODEL/"/>
+  <inputData id="i_delinquent" name="accountsNowDelinquent">
+    <variable id="v_delinquent" name="accountsNowDelinquent" typeRef="number"/>
+  </inputData>
+  <decision id="d_knockout" name="knockoutReasons">
+    <variable id="v_knockout" name="knockoutReasons"/>
+    <informationRequirement id="r1"><requiredInput href="#i_delinquent"/></informationRequirement>
+    <informationRequirement id="r2"><requiredDecision href="{namespace}#d_band"/></informationRequirement>
+    <literalExpression id="e_knockout">
+      <text>concatenate(if aff.incomeBand = "low" then ["KO03"] else [], if accountsNowDelinquent &gt; 0 then ["KO01"] else [])</text>
+    </literalExpression>
+  </decision>
+</definitions>
+"""

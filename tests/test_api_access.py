@@ -19,7 +19,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from decisioning.models import Backtest, Flow, InsightTransaction
+from decisioning.models import Backtest, Flow, FlowStep, InsightTransaction
 from decisioning.services import insight_create
 from modelregistry.models import TrainingJob, TrainingJobStatus
 from partners import roles
@@ -164,12 +164,18 @@ def flow_version_post(world):
     return {"data": {"type": "decisionFlowVersion", "attributes": {"changeNote": "From the API."}}}
 
 
+def flow_transition(**attributes):
+    return lambda world: {"data": {"type": "decisionFlowVersion", "attributes": attributes}}
+
+
 def backtest_post(world):
     return {"data": {"type": "backtest", "attributes": {"candidateId": str(world["flow_draft"]), "limit": 10}}}
 
 
 # Decision flows: the partner admin edits, the approver approves, the auditor reads (decisioning/selectors.py).
 FLOW_READ = {UW: 403, PS: 403, RM: 403}
+WHAT_IF_READ = page(403, underwriter=200, data_scientist=200, risk_manager=200, partner_admin=200)
+WHAT_IF_OTHER = page(403, underwriter=404, data_scientist=404, risk_manager=404, partner_admin=404)
 FLOW_PAGE_READ = page(200, underwriter=403, partner_system=403, risk_manager=403, superuser=403)
 FLOW_PAGE_OTHER = page(404, underwriter=403, partner_system=403, risk_manager=403, superuser=403)
 
@@ -243,10 +249,16 @@ def reevaluation_job_post(world):
     return {"data": {"type": "reevaluationJob", "attributes": {"flowId": str(world["flow"]), "statuses": ["current"]}}}
 
 
+def protected_characteristics_post(world):
+    return {"data": {"type": "protectedCharacteristics", "attributes": {"values": {"applicantAge": 44}}}}
+
+
 # Portfolio monitoring (portfolio/selectors.py): risk managers run and read jobs, auditors read.
 JOB_READ = {RM: 200, AU: 200}
 JOB_READ_OTHER = {RM: 404, AU: 404}
 PORTFOLIO_PAGES = ("", "progress/", "export.csv", "psi.svg")
+# The monitoring pages: risk managers, auditors and partner admins, each of their own partner only.
+MONITORING_READ = {RM: 200, AU: 200, PA: 200}
 
 # Batch predictions (batchpredictions/selectors.py): data scientists, risk managers and partner
 # admins score files; the auditor reads and downloads.
@@ -340,6 +352,15 @@ ROWS = [
     ),
     Row("delete", "/api/v1/rulesets/{ruleset}/test-cases/{test_case}", by_authors(204), RULE_OTHER),
     Row("delete", "/api/v1/ruleset-versions/{scrap}", by_authors(204), RULE_OTHER),
+    # The rule editor's mapping form (admin): a redirect back to the editor with the service's
+    # answer as a message; the draft is in review by now, so nothing changes whoever posts.
+    Row(
+        "post",
+        "/admin/rulesets/ruleset/version/{draft}/editor/mapping/",
+        admin_page(302, data_scientist=404, superuser=302),
+        admin_page(404, data_scientist=404, superuser=302),
+        page=True,
+    ),
     # --- insights ---
     Row("get", "/api/v1/insights", api(200, **NO_READ), None, listed=listed(INSIGHTS_READ_BY)),
     Row(
@@ -402,9 +423,50 @@ ROWS = [
         body=backtest_post,
     ),
     Row("get", "/api/v1/backtests/{backtest}", api(200, **FLOW_READ), api(404, **FLOW_READ)),
+    # Flow versions' path (rows run in order: the version in review is approved, published, then its
+    # rejection is too late and it is retired): the partner admin submits; a rule approver who is
+    # not the author approves, rejects and publishes; approvers and partner admins retire.
+    Row("get", "/api/v1/decision-flow-versions/{flow_draft}", api(200, **FLOW_READ), api(404, **FLOW_READ)),
+    Row(
+        "post",
+        "/api/v1/decision-flow-versions/{flow_submittable}/submit",
+        api(403, partner_admin=200),
+        api(404, **FLOW_READ),
+        body=flow_transition(note="ready"),
+    ),
+    Row(
+        "post",
+        "/api/v1/decision-flow-versions/{flow_in_review}/approve",
+        api(403, rule_approver=200),
+        api(404, **FLOW_READ),
+        body=flow_transition(note="fine"),
+    ),
+    Row(
+        "post",
+        "/api/v1/decision-flow-versions/{flow_in_review}/publish",
+        api(403, rule_approver=200),
+        api(404, **FLOW_READ),
+        body=flow_transition(),
+    ),
+    Row(
+        "post",
+        "/api/v1/decision-flow-versions/{flow_in_review}/reject",
+        api(403, rule_approver=409),
+        api(404, **FLOW_READ),
+        body=flow_transition(note="too late"),
+    ),
+    Row(
+        "post",
+        "/api/v1/decision-flow-versions/{flow_in_review}/retire",
+        api(403, rule_approver=200, partner_admin=409),
+        api(404, **FLOW_READ),
+        body=flow_transition(note="withdrawn"),
+    ),
     Row("get", "/flows/", FLOW_PAGE_READ, None, page=True),
     Row("get", "/flows/{named_flow}/", FLOW_PAGE_READ, FLOW_PAGE_OTHER, page=True),
     Row("get", "/flows/versions/{flow_draft}/", FLOW_PAGE_READ, FLOW_PAGE_OTHER, page=True),
+    # Creating a flow: a partner admin's empty form comes back with its errors (200).
+    Row("post", "/flows/", page(403, partner_admin=200), None, page=True),
     Row(
         "post",
         "/flows/versions/{flow_draft}/backtests/",
@@ -433,6 +495,24 @@ ROWS = [
     ),
     Row("get", "/portfolio/schedule/", page(403, risk_manager=200), None, page=True),
     Row("post", "/portfolio/schedule/", page(403, risk_manager=302), None, page=True),
+    # --- protected characteristics beside a decision: those who create decisions, on one they may read ---
+    Row(
+        "post",
+        "/api/v1/decisions/{decision_reviewed}/protected-characteristics",
+        api(403, partner_system=201, partner_admin=201),
+        api(403, partner_system=404, partner_admin=404),
+        body=protected_characteristics_post,
+    ),
+    Row(  # requested by another of the partner's systems: not this system's to read
+        "post",
+        "/api/v1/decisions/{decision_plain}/protected-characteristics",
+        api(403, partner_system=404, partner_admin=201),
+        None,
+        body=protected_characteristics_post,
+    ),
+    # --- monitoring dashboard and fairness report (monitoring/selectors.py READERS) ---
+    Row("get", "/monitoring/", page(403, **MONITORING_READ), None, page=True),
+    Row("get", "/monitoring/fairness/", page(403, **MONITORING_READ), None, page=True),
     # --- batch predictions ---
     Row(
         "get",
@@ -477,6 +557,10 @@ ROWS = [
     # --- API documentation (public) ---
     Row("get", "/api/schema/", expect(200), None, page=True),
     Row("get", "/api/docs/", expect(200), None, page=True),
+    # --- what-if pages: underwriters, data scientists, risk managers, partner admins; nothing stored ---
+    Row("get", "/what-if/", WHAT_IF_READ, None, page=True),
+    Row("get", "/what-if/flows/{named_flow}/", WHAT_IF_READ, WHAT_IF_OTHER, page=True),
+    Row("get", "/what-if/models/{model}/", WHAT_IF_READ, WHAT_IF_OTHER, page=True),
     # --- review queue pages: underwriters of the case's partner ---
     Row("get", "/review/", page(403, underwriter=200), None, page=True),
     Row("get", "/review/{case}/", page(403, underwriter=200), page(403, underwriter=404), page=True),
@@ -564,9 +648,26 @@ def build_side(partner):
     rules = build_rules(partner, people)
     named_flow = Flow.objects.create(partner=partner, name="Consumer loans", is_default=True)
     flow = DecisionFlowFactory(
-        partner=partner, is_default=True, definition=named_flow, status="published", effective_from=timezone.now()
+        partner=partner, definition=named_flow, status="published", effective_from=timezone.now()
     )
     flow_draft = DecisionFlowFactory(partner=partner, definition=named_flow, created_by=people[PA])
+
+    def valid_flow_version(status):
+        """A version the partner admin authored that passes every check: one score step."""
+        version = DecisionFlowFactory(
+            partner=partner,
+            definition=named_flow,
+            status=status,
+            created_by=people[PA],
+            score_field="probabilityOfDefault",
+            probability_of_default_field="",
+            reason_code_fields=[],
+            amount_field="annualIncome",
+            cutoff_bands=[{"minimum": None, "outcome": "APPROVE"}],
+        )
+        FlowStep.objects.create(flow=version, position=0, kind="score", model=model)
+        return version
+
     backtest = Backtest.objects.create(partner=partner, flow=named_flow, candidate=flow_draft, baseline=flow, limit=10)
     decision_reviewed = DecisionFactory(partner=partner, flow=flow, requested_by=people[PS])
     case = ReviewCaseFactory(partner=partner, decision=decision_reviewed)
@@ -604,6 +705,8 @@ def build_side(partner):
             "flow": flow.pk,
             "named_flow": named_flow.pk,
             "flow_draft": flow_draft.pk,
+            "flow_submittable": valid_flow_version("draft").pk,
+            "flow_in_review": valid_flow_version("in_review").pk,
             "backtest": backtest.pk,
             "case": case.pk,
             "decision_reviewed": decision_reviewed.pk,

@@ -54,6 +54,20 @@ REPLAY_DOCUMENT = {
                             "insightId": {"type": "string", "format": "uuid"},
                             "model": {"type": "string"},
                             "modelVersion": {"type": "integer"},
+                            "importedModels": {
+                                "type": "array",
+                                "description": "DMN: the registered versions of the models it imports, as "
+                                "recorded when it was evaluated; the replay used exactly these.",
+                                "items": {
+                                    "type": "object",
+                                    "properties": {
+                                        "namespace": {"type": "string"},
+                                        "model": {"type": "string", "format": "uuid"},
+                                        "name": {"type": "string"},
+                                        "version": {"type": "integer"},
+                                    },
+                                },
+                            },
                             "engine": {"type": "string"},
                             "identical": {"type": "boolean"},
                             "recorded": {"type": "object", "nullable": True, "additionalProperties": True},

@@ -70,6 +70,19 @@ class FlowVersionInputSerializer(serializers.Serializer):
         return [dict(band) for band in bands]
 
 
+class FlowVersionTransitionInputSerializer(serializers.Serializer):
+    note = StrictCharField(required=False, allow_blank=True, default="", max_length=5000)
+    effective_from = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Approval only: when the version takes effect (default: now).",
+    )
+
+    class Meta:
+        resource_name = "decisionFlowVersion"
+
+
 class FlowVersionOutputSerializer(serializers.ModelSerializer):
     status = StrictCharField()
     steps = serializers.SerializerMethodField()

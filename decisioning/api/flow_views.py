@@ -16,6 +16,7 @@ from .flow_serializers import (
     FlowOutputSerializer,
     FlowVersionInputSerializer,
     FlowVersionOutputSerializer,
+    FlowVersionTransitionInputSerializer,
 )
 
 # Who reads flows; the services decide who writes (partner admin edits, approver approves).
@@ -91,6 +92,61 @@ class FlowVersionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         if submit:
             version = services.flow_version_submit(version=version, actor=request.user)
         return Response(FlowVersionOutputSerializer(version).data, status=status.HTTP_201_CREATED)
+
+
+class FlowVersionTransitionViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """One flow version by id, and its path: submit, approve, reject, publish, retire.
+
+    The services decide who may: the partner admin submits; a rule approver who is not the author
+    approves, rejects and publishes; a rule approver or the partner admin retires.
+    """
+
+    resource_name = "decisionFlowVersion"
+    permission_classes = [FlowPeople]
+    # The transitions read an optional `note` (and approval's `effectiveFrom`): no body is no note.
+    body_optional_actions = ("submit", "approve", "reject", "publish", "retire")
+    serializer_class = FlowVersionOutputSerializer
+    queryset = DecisionFlow.objects.none()
+
+    def get_object(self):
+        return selectors.flow_version_get(
+            partner=self.request.user.partner, user=self.request.user, version_id=self.kwargs["pk"]
+        )
+
+    def _transition(self, request, verb, **extra):
+        payload = FlowVersionTransitionInputSerializer(data=request.data if request.body else {})
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        if verb == "approve":
+            extra["effective_from"] = data["effective_from"]
+        service = getattr(services, f"flow_version_{verb}")
+        version = service(version=self.get_object(), actor=request.user, note=data["note"], **extra)
+        return Response(FlowVersionOutputSerializer(version).data)
+
+    @extend_schema(request=FlowVersionTransitionInputSerializer(), responses=FlowVersionOutputSerializer())
+    def submit(self, request, pk=None):
+        """Submit a draft for review (the partner admin); refused with every problem named while it has any."""
+        return self._transition(request, "submit")
+
+    @extend_schema(request=FlowVersionTransitionInputSerializer(), responses=FlowVersionOutputSerializer())
+    def approve(self, request, pk=None):
+        """Approve a version in review, from `effectiveFrom` (default now): rule approvers, never the author."""
+        return self._transition(request, "approve")
+
+    @extend_schema(request=FlowVersionTransitionInputSerializer(), responses=FlowVersionOutputSerializer())
+    def reject(self, request, pk=None):
+        """Send a version in review or approved back to draft, with a `note` saying why (rule approvers)."""
+        return self._transition(request, "reject")
+
+    @extend_schema(request=FlowVersionTransitionInputSerializer(), responses=FlowVersionOutputSerializer())
+    def publish(self, request, pk=None):
+        """Publish an approved version: from its `effectiveFrom` on, new decisions use it (rule approvers)."""
+        return self._transition(request, "publish")
+
+    @extend_schema(request=FlowVersionTransitionInputSerializer(), responses=FlowVersionOutputSerializer())
+    def retire(self, request, pk=None):
+        """Withdraw a published version at once (rule approvers, partner admins)."""
+        return self._transition(request, "retire")
 
 
 class FlowBacktestViewSet(viewsets.GenericViewSet):

@@ -1,10 +1,13 @@
 from django.core.exceptions import ObjectDoesNotExist
+from drf_spectacular.utils import extend_schema_field
 from rest_framework_json_api import serializers
 from rest_framework_json_api.relations import ResourceRelatedField
 
 from core.api.serializers import ResultsAttributeMixin, StrictCharField
 from decisioning.models import InsightTransaction
 from modelregistry.models import PredictiveModel
+
+from .explanations import STEPS_SCHEMA, ExplanationField
 
 
 class InsightOutputSerializer(ResultsAttributeMixin, serializers.ModelSerializer):
@@ -13,6 +16,12 @@ class InsightOutputSerializer(ResultsAttributeMixin, serializers.ModelSerializer
     requested_by = serializers.CharField(source="requested_by.username", read_only=True, allow_null=True)
     arguments = serializers.JSONField(read_only=True)
     results = serializers.JSONField(read_only=True, allow_null=True)
+    imported_artifacts = serializers.JSONField(
+        read_only=True,
+        help_text="DMN: the registered versions of the models it imports, as evaluated "
+        "([{namespace, model, name, version, sha256}]); replay uses exactly these.",
+    )
+    explanation = ExplanationField(read_only=True, allow_null=True)
     unmapped_results = serializers.SerializerMethodField(
         help_text="Keys of `results` that are the model's own names, not dictionary names (not mapped yet)."
     )
@@ -27,9 +36,11 @@ class InsightOutputSerializer(ResultsAttributeMixin, serializers.ModelSerializer
             "arguments",
             "results",
             "unmapped_results",
+            "explanation",
             "error",
             "model_version",
             "artifact_sha256",
+            "imported_artifacts",
             "engine_name",
             "engine_version",
             "duration_us",
@@ -103,6 +114,7 @@ class DecisionOutputSerializer(serializers.ModelSerializer):
     def get_probability_of_default(self, decision) -> float | None:
         return decision.outputs.get("probabilityOfDefault")
 
+    @extend_schema_field(STEPS_SCHEMA)
     def get_steps(self, decision) -> list[dict]:
         return [
             {
@@ -112,6 +124,7 @@ class DecisionOutputSerializer(serializers.ModelSerializer):
                 "version": step.model.version,
                 "engine": step.engine_name,
                 "outputs": step.results,
+                "explanation": step.explanation,
                 "durationUs": step.duration_us,
                 "insightId": str(step.pk),
                 "rulesetVersion": _ruleset_version_of(step.model),

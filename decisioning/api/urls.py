@@ -1,7 +1,13 @@
 from django.urls import path
 
 from .decision_views import DecisionViewSet
-from .flow_views import BacktestViewSet, FlowBacktestViewSet, FlowVersionViewSet, FlowViewSet
+from .flow_views import (
+    BacktestViewSet,
+    FlowBacktestViewSet,
+    FlowVersionTransitionViewSet,
+    FlowVersionViewSet,
+    FlowViewSet,
+)
 from .replay_job_views import ReplayJobView
 from .views import InsightViewSet
 
@@ -19,6 +25,19 @@ urlpatterns = [
         FlowVersionViewSet.as_view({"get": "list", "post": "create"}),
         name="decision-flow-version-list",
     ),
+    path(
+        "decision-flow-versions/<str:pk>",
+        FlowVersionTransitionViewSet.as_view({"get": "retrieve"}),
+        name="decision-flow-version-detail",
+    ),
+    *[
+        path(
+            f"decision-flow-versions/<str:pk>/{verb}",
+            FlowVersionTransitionViewSet.as_view({"post": verb}),
+            name=f"decision-flow-version-{verb}",
+        )
+        for verb in ("submit", "approve", "reject", "publish", "retire")
+    ],
     path(
         "decision-flows/<str:flow_pk>/backtests",
         FlowBacktestViewSet.as_view({"post": "create"}),

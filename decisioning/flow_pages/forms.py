@@ -12,8 +12,9 @@ NUMERIC = (DataType.NUMBER, DataType.INTEGER)
 
 
 def _dictionary_choices(types, blank=True):
-    names = DataDictionaryField.objects.filter(data_type__in=types).order_by("name").values_list("name", flat=True)
-    return ([("", "—")] if blank else []) + [(name, name) for name in names]
+    """Dictionary names of `types`, shown with their labels (the names are what the API speaks)."""
+    entries = DataDictionaryField.objects.filter(data_type__in=types).order_by("name").values_list("name", "label")
+    return ([("", "—")] if blank else []) + [(name, f"{name} ({label})" if label else name) for name, label in entries]
 
 
 class FlowSettingsForm(forms.Form):
@@ -46,6 +47,9 @@ class BandForm(forms.Form):
 
 
 BandFormSet = forms.formset_factory(BandForm, extra=1, can_delete=True, max_num=20)
+# A draft started from nothing shows room for a whole first flow (knock-out, score, cut-off or
+# review steps; three bands), so its author does not save once per row.
+BlankBandFormSet = forms.formset_factory(BandForm, extra=3, can_delete=True, max_num=20)
 
 
 def target_choices(partner):
@@ -81,6 +85,14 @@ class StepForm(forms.Form):
 
 
 StepFormSet = forms.formset_factory(StepForm, extra=1, can_delete=True, max_num=20)
+BlankStepFormSet = forms.formset_factory(StepForm, extra=3, can_delete=True, max_num=20)
+
+
+class FlowCreateForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=200)
+    is_default = forms.BooleanField(
+        label="Default flow (decides requests that name no flow)", required=False, initial=False
+    )
 
 
 def step_initial(step):

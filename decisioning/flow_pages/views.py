@@ -5,6 +5,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -24,6 +25,9 @@ from ..services.flow_versions import FLOW_APPROVERS, FLOW_AUTHORS
 from . import charts
 from .forms import (
     BandFormSet,
+    BlankBandFormSet,
+    BlankStepFormSet,
+    FlowCreateForm,
     FlowSettingsForm,
     StepFormSet,
     step_initial,
@@ -52,20 +56,74 @@ def _found(getter, **kwargs):
         raise Http404("Not found.") from None
 
 
+# The services name what is wrong by the API's attribute names; the page by its own labels.
+FIELD_LABELS = {
+    "scoreField": "Score field",
+    "probabilityOfDefaultField": "Probability-of-default field",
+    "reasonCodeFields": "Reason-code fields",
+    "amountField": "Amount field",
+    "cutoffBands": "Score bands",
+    "reviewSlaHours": "Review SLA",
+    "overrideConfirmationAmount": "Override limit",
+    "challengerShare": "Share of traffic",
+    "steps": "Steps",
+    "name": "Name",
+}
+
+
+def where_on_the_page(field):
+    """("steps", "1", "resultField") -> "Step 2, result the flow reads"; ("cutoffBands", "0") -> "Score band 1"."""
+    parts = [part for item in field for part in str(item).split("/")]  # some pointers come as one "a/0"
+    if parts[:1] == ["steps"] and len(parts) > 1 and parts[1].isdigit():
+        label = f"Step {int(parts[1]) + 1}"
+        rest = {"resultField": "result the flow reads", "kind": "kind"}
+        return label + "".join(f", {rest.get(part, part)}" for part in parts[2:])
+    if parts[:1] == ["cutoffBands"] and len(parts) > 1 and parts[1].isdigit():
+        return f"Score band {int(parts[1]) + 1}" + "".join(f", {part}" for part in parts[2:])
+    if parts[:1] == ["reasonCodeFields"] and len(parts) > 1 and parts[1].isdigit():
+        return f"Reason-code field {int(parts[1]) + 1}"
+    return FIELD_LABELS.get(parts[0], parts[0]) if len(parts) == 1 else "/".join(parts)
+
+
 def _error_messages(request, error):
     problems = error.errors if isinstance(error, ArgumentErrors) else [error]
     for problem in problems:
         if isinstance(problem, ArgumentError):
-            messages.error(request, f"{'/'.join(problem.field)}: {problem.message}")
+            messages.error(request, f"{where_on_the_page(problem.field)}: {problem.message}")
         else:
             messages.error(request, str(problem))
 
 
-@require_GET
 @flow_reader_required
 def flow_list(request):
-    flows = selectors.flow_list(partner=request.user.partner, user=request.user).prefetch_related("versions")
-    return render(request, "flows/list.html", {"flows": flows})
+    """The partner's flows; a partner admin creates one here, with its first (empty) draft."""
+    partner, user = request.user.partner, request.user
+    flows = selectors.flow_list(partner=partner, user=user).prefetch_related("versions")
+    can_author = user.has_any_role(*FLOW_AUTHORS)
+    form = FlowCreateForm(request.POST or None, initial={"is_default": not flows.exists()})
+    if request.method == "POST":
+        if not can_author:
+            raise PermissionDenied("Only partner admins create decision flows.")
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    flow = services.flow_create(
+                        partner=partner,
+                        name=form.cleaned_data["name"],
+                        actor=user,
+                        is_default=form.cleaned_data["is_default"],
+                    )
+                    draft = services.flow_version_create_draft(flow=flow, actor=user)
+            except DomainError as error:
+                _error_messages(request, error)
+            else:
+                messages.success(
+                    request,
+                    f"{flow.name} created. Choose its steps, fields and bands, then submit it: a rule approver "
+                    "publishes it.",
+                )
+                return redirect("flows:version", version_id=draft.pk)
+    return render(request, "flows/list.html", {"flows": flows, "can_author": can_author, "create_form": form})
 
 
 @flow_reader_required
@@ -136,8 +194,16 @@ def _forms(request, version, data=None):
             "override_confirmation_amount": partner.override_confirmation_amount,
         },
     )
-    bands = BandFormSet(data, prefix="bands", initial=version.cutoff_bands)
-    steps = StepFormSet(
+    blank = not version.cutoff_bands and not version.steps.exists()
+    # A whole minimum reads as 700, not 700.0 (stored as a float).
+    shown_bands = [
+        {**band, "minimum": int(band["minimum"])}
+        if isinstance(band.get("minimum"), float) and band["minimum"].is_integer()
+        else band
+        for band in version.cutoff_bands
+    ]
+    bands = (BlankBandFormSet if blank else BandFormSet)(data, prefix="bands", initial=shown_bands)
+    steps = (BlankStepFormSet if blank else StepFormSet)(
         data,
         prefix="steps",
         initial=[step_initial(step) for step in version.steps.order_by("position")],
@@ -200,6 +266,7 @@ def version_detail(request, version_id):
 
 def _render_version(request, version, editable, settings, bands, steps):
     user = request.user
+    effective = selectors.flow_version_effective(flow=version.definition)
     return render(
         request,
         "flows/version.html",
@@ -211,8 +278,16 @@ def _render_version(request, version, editable, settings, bands, steps):
             "band_forms": bands,
             "step_forms": steps,
             "steps": version.steps.select_related("ruleset", "model", "ruleset_version").order_by("position"),
-            "problems": services.flow_version_problems(version=version),
-            "can_backtest": user.has_any_role(*BACKTEST_ROLES) and version.status != FlowVersionStatus.RETIRED,
+            "problems": [
+                {"where": where_on_the_page(problem.field), "message": problem.message}
+                for problem in services.flow_version_problems(version=version)
+            ],
+            # A backtest compares with the published version: a flow's first draft has none, and
+            # the version deciding now has nothing to be compared with but itself.
+            "can_backtest": user.has_any_role(*BACKTEST_ROLES)
+            and version.status != FlowVersionStatus.RETIRED
+            and effective is not None
+            and effective.pk != version.pk,
             "can_approve": user.has_any_role(*FLOW_APPROVERS)
             and version.status == FlowVersionStatus.IN_REVIEW
             and version.created_by_id != user.pk,

@@ -17,6 +17,7 @@ from core.exceptions import ArgumentError, DomainError, NotFound
 from modelregistry import display
 from partners import roles
 
+from .. import explanations
 from ..models import Outcome, ReviewActionKind, ReviewStatus
 from . import selectors, services
 
@@ -58,15 +59,6 @@ def _case_or_404(request, case_id):
 
 def _amount(decision):
     return (decision.application or {}).get(decision.flow.amount_field)
-
-
-def _display(value):
-    """A step result as an underwriter reads it: lists as comma-separated codes, not Python reprs."""
-    if isinstance(value, (list, tuple)):
-        return ", ".join(str(item) for item in value) if value else "(none)"
-    if value is None:
-        return "(none)"
-    return value
 
 
 def _percent(value):
@@ -162,16 +154,23 @@ def _case_page(request, case, *, draft=None):
     history = list(selectors.review_case_history(case=case))
     steps = [
         {
-            "position": step.step_position,
+            "number": step.step_position + 1 if step.step_position is not None else None,
             "kind": step.step_kind,
             "model": step.model,
             "status": step.status,
-            "results": [(name, _display(value)) for name, value in (step.results or {}).items()],
+            # [(label, dictionary name, value as formatted by the dictionary)], as the application is shown
+            "results": display.labelled(step.results or {}),
             "error": step.error,
             "duration_us": step.duration_us,
+            "explanation": explanations.labelled(step.explanation, values=decision.application or {}),
         }
         for step in decision.steps.select_related("model").order_by("step_position", "created")
     ]
+    for step in steps:
+        if step["explanation"]:
+            step["chart"] = explanations.contribution_chart_svg(
+                step["explanation"], title=f"Contributions to {step['model'].name} v{step['model'].version}"
+            )
     context = {
         "case": case,
         "decision": decision,
@@ -179,6 +178,9 @@ def _case_page(request, case, *, draft=None):
         "application": display.labelled(decision.application or {}),
         "amount_text": display.format_value(
             display.dictionary_of([decision.flow.amount_field]).get(decision.flow.amount_field), _amount(decision)
+        ),
+        "score_text": display.format_value(
+            display.dictionary_of([decision.flow.score_field]).get(decision.flow.score_field), outputs.get("score")
         ),
         "score_band_explained": SCORE_BANDS.get(case.score_band, ""),
         "outputs": outputs,

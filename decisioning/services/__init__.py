@@ -27,6 +27,7 @@ from .flow_versions import (
 )
 from .insights import insight_create, insight_record
 from .replays import replay_job_run, replay_job_summary
+from .what_if import what_if_flow, what_if_flow_fields, what_if_model, what_if_model_fields
 
 __all__ = [
     "challenger_assigned",
@@ -55,4 +56,8 @@ __all__ = [
     "backtest_run",
     "replay_job_run",
     "replay_job_summary",
+    "what_if_flow",
+    "what_if_flow_fields",
+    "what_if_model",
+    "what_if_model_fields",
 ]

@@ -59,7 +59,6 @@ def decision_flow_create(*, partner, name, steps, created_by, is_default=False, 
     latest = DecisionFlow.objects.filter(partner=partner, name=name).order_by("-version").first()
     named, _ = Flow.objects.get_or_create(partner=partner, name=name, defaults={"created_by": created_by})
     if is_default:
-        DecisionFlow.objects.filter(partner=partner, is_default=True).update(is_default=False)
         Flow.objects.filter(partner=partner, is_default=True).exclude(pk=named.pk).update(is_default=False)
         if not named.is_default:
             named.is_default = True
@@ -69,7 +68,6 @@ def decision_flow_create(*, partner, name, steps, created_by, is_default=False, 
         partner=partner,
         name=name,
         version=(latest.version + 1) if latest else 1,
-        is_default=is_default,
         created_by=created_by,
         definition=named,
         status=FlowVersionStatus.PUBLISHED,
@@ -299,7 +297,7 @@ def challenger_run(*, decision, champion, application, catalogue):
     challenger = named.challenger
     try:
         with transaction.atomic():
-            shadow = flows.flow_run(flow=challenger, application=application, catalogue=catalogue)
+            shadow = flows.flow_run(flow=challenger, application=application, catalogue=catalogue, explain=False)
         return ChallengerResult.objects.create(
             partner_id=decision.partner_id,
             decision=decision,
@@ -320,7 +318,8 @@ IMPLEMENTATION_OF = {"dmn-native": "native", "pydmnrules": "pydmnrules", "pmml-n
 
 
 def insight_replay(insight):
-    """Evaluate a stored transaction again on its exact model version and engine; compare outputs."""
+    """Evaluate a stored transaction again on its exact model version and engine, and the exact
+    versions of the models it imported as recorded on the transaction; compare outputs."""
     model = insight.model
     to_artifact = {concept: name for name, concept in insight.field_mapping.items()}
     record = {to_artifact.get(concept, concept): value for concept, value in insight.arguments.items()}
@@ -329,6 +328,7 @@ def insight_replay(insight):
         artifact=model.artifact,
         sha256=model.sha256,
         implementation=IMPLEMENTATION_OF.get(insight.engine_name),
+        imports=engines.imports_of(insight.imported_artifacts),
     )
     output = loaded.evaluate(record)
     result_names = model.fields.filter(field_type="result").values_list("name", flat=True)
@@ -337,6 +337,10 @@ def insight_replay(insight):
         "insightId": str(insight.pk),
         "model": str(model),
         "modelVersion": model.version,
+        "importedModels": [
+            {"namespace": i["namespace"], "model": i["model"], "name": i["name"], "version": i["version"]}
+            for i in insight.imported_artifacts or ()
+        ],
         "engine": loaded.engine_name,
         "identical": dumps(replayed) == dumps(insight.results),
         "recorded": insight.results,

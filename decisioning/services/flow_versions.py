@@ -411,7 +411,7 @@ def flow_version_reject(*, version, actor, note="") -> DecisionFlow:
 
 
 @transaction.atomic
-def flow_version_publish(*, version, actor) -> DecisionFlow:
+def flow_version_publish(*, version, actor, note="") -> DecisionFlow:
     """Publish an approved version: from its `effective_from` on, new decisions use it."""
     _check_partner(actor, version.partner_id, f"decision flow version {version.pk}")
     _require(actor, FLOW_APPROVERS, "publish decision flows")
@@ -420,12 +420,12 @@ def flow_version_publish(*, version, actor) -> DecisionFlow:
         raise Conflict(f"{version} is not approved; only an approved version is published.")
     version.status = Status.PUBLISHED
     version.save(update_fields=["status"])
-    _event(actor, "publish", version, effective_from=version.effective_from.isoformat())
+    _event(actor, "publish", version, effective_from=version.effective_from.isoformat(), note=note)
     return version
 
 
 @transaction.atomic
-def flow_version_retire(*, version, actor) -> DecisionFlow:
+def flow_version_retire(*, version, actor, note="") -> DecisionFlow:
     _check_partner(actor, version.partner_id, f"decision flow version {version.pk}")
     _require(actor, FLOW_APPROVERS + FLOW_AUTHORS, "retire decision flows")
     version = DecisionFlow.objects.select_for_update().get(pk=version.pk)
@@ -433,7 +433,7 @@ def flow_version_retire(*, version, actor) -> DecisionFlow:
         raise Conflict(f"{version} is not published.")
     version.status = Status.RETIRED
     version.save(update_fields=["status"])
-    _event(actor, "retire", version)
+    _event(actor, "retire", version, note=note)
     return version
 
 

@@ -8,6 +8,11 @@ from rulesets.models import RulesetPurpose
 
 class PredictiveModelOutputSerializer(serializers.ModelSerializer):
     created_by = serializers.CharField(source="created_by.username", read_only=True, allow_null=True)
+    imports = serializers.JSONField(
+        read_only=True,
+        help_text="DMN: the registered versions of the models it imports (by namespace, in the partner's "
+        "registry), pinned when it was reviewed: [{namespace, model, name, version, sha256}].",
+    )
     unmapped_arguments = serializers.SerializerMethodField()
     unmapped_results = serializers.SerializerMethodField(
         help_text="Results not mapped onto the data dictionary: returned under the model's own names until mapped."
@@ -29,6 +34,8 @@ class PredictiveModelOutputSerializer(serializers.ModelSerializer):
             "source_format",
             "source_name",
             "source_sha256",
+            "namespace",
+            "imports",
             "unmapped_arguments",
             "unmapped_results",
             "created_by",

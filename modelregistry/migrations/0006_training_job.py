@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('modelregistry', '0005_predictive_model_model_card'),
+        ('modelregistry', '0006_development_sample'),
         ('partners', '0004_role_permissions'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -18,6 +18,8 @@ from .columns import match_columns, proposed_data_type
 
 MAX_CSV_BYTES = 100 * 1024 * 1024
 MAX_COLUMNS = 500
+# Rows of the training data kept (encrypted) with the version: TreeSHAP's covers, global importance.
+DEVELOPMENT_SAMPLE_ROWS = 1000
 
 
 @dataclass
@@ -161,12 +163,26 @@ def model_train(
             algorithm=algorithm,
             summary=summary,
             cv=cv,
+            model_frame=model_frame,
         )
     return TrainingResult(model=model, trained=trained, frame=model_frame)
 
 
 def _register(
-    *, partner, name, created_by, trained, card, source_name, frame, proposed, protected, algorithm, summary, cv
+    *,
+    partner,
+    name,
+    created_by,
+    trained,
+    card,
+    source_name,
+    frame,
+    proposed,
+    protected,
+    algorithm,
+    summary,
+    cv,
+    model_frame,
 ):
     for column, new in proposed.items():
         registry_services.data_dictionary_field_create(
@@ -188,6 +204,7 @@ def _register(
         ),
         model_card=card,
     )
+    sample = development_sample_store(model=model, frame=model_frame, features=trained.features)
     audit_event_record(
         actor=created_by,
         action="predictive_model.train",
@@ -201,9 +218,25 @@ def _register(
             "gini": cv["gini"],
             "proposed_fields": proposed,
             "excluded_protected": protected,
+            "development_sample_rows": sample.row_count,
         },
     )
     return model
+
+
+def development_sample_store(*, model, frame, features, rows=DEVELOPMENT_SAMPLE_ROWS):
+    """Keep up to `rows` random rows of the model's arguments from `frame` with the version, encrypted."""
+    from ..models import DevelopmentSample
+    from .train import prepare
+
+    if len(frame) > rows:
+        frame = frame.sample(rows, random_state=42).sort_index()
+    x = prepare(frame, list(features))[0]
+    records = [
+        {name: (None if isinstance(value, float) and value != value else value) for name, value in row.items()}
+        for row in x.to_dict(orient="records")
+    ]
+    return DevelopmentSample.objects.create(model=model, rows=records, row_count=len(records))
 
 
 def _describe(series: pd.Series) -> dict:

@@ -1,6 +1,7 @@
 from rest_framework_json_api import serializers
 
 from core.api.serializers import StrictCharField
+from rulesets import selectors
 from rulesets.models import Ruleset, RulesetPurpose, RulesetTestCase, RulesetVersion
 
 
@@ -29,6 +30,12 @@ class RulesetVersionOutputSerializer(serializers.ModelSerializer):
     approver = serializers.CharField(source="approver.username", read_only=True, allow_null=True)
     published_model_id = serializers.CharField(source="published_model.pk", read_only=True, allow_null=True)
     based_on_id = serializers.CharField(read_only=True, allow_null=True)
+    imports = serializers.JSONField(
+        read_only=True,
+        help_text="The registered DMN models its imports resolved to (by namespace, in the partner's registry) "
+        "when it was submitted: what the approver reviews and publication registers. Empty for a draft, whose "
+        "imports resolve when it is tested.",
+    )
 
     class Meta:
         model = RulesetVersion
@@ -44,6 +51,7 @@ class RulesetVersionOutputSerializer(serializers.ModelSerializer):
             "sha256",
             "change_note",
             "field_mapping",
+            "imports",
             "author",
             "approver",
             "published_model_id",
@@ -64,9 +72,7 @@ class RulesetDraftUploadSerializer(RulesetVersionOutputSerializer):
         fields = RulesetVersionOutputSerializer.Meta.fields + ("warnings",)
 
     def get_warnings(self, version) -> list[str]:
-        from modelregistry import engines
-
-        loaded = engines.load(engine="dmn", artifact=version.dmn_xml, sha256=version.sha256)
+        loaded = selectors.ruleset_version_loaded(version)
         return list(getattr(loaded, "warnings", ()) or ())
 
 

@@ -1,5 +1,7 @@
 """The native DMN model: a requirements graph of compiled decisions, BKMs and decision services."""
 
+import dataclasses
+
 from . import reader
 from .errors import EvaluationError, ModelLoadError
 from .feel import FeelSyntaxError, compile_feel_expression, vocabulary
@@ -295,6 +297,8 @@ class NativeModel:
         self.warnings = list(definitions.warnings)
         self._definitions = definitions
         self._imports = self._load_imports(definitions, import_resolver, _importing)
+        if self._imports:
+            self.fields = self._with_imported_arguments(self.fields, self._imports)
         # output names of required decision tables, per decision (as Camunda resolves them)
         self._aliases = {name: seen for name, seen in visible_aliases(definitions).items() if seen}
         compiler = Compiler(definitions, self._imports, self._aliases)
@@ -413,6 +417,22 @@ class NativeModel:
             )
             imports.append((declared.name, imported))
         return imports
+
+    @staticmethod
+    def _with_imported_arguments(fields, imports):
+        """`fields` with the input data of imported models as arguments named `prefix.name` (as
+        `evaluate` takes them), after the model's own arguments: a caller mapping arguments sees
+        everything the model reads."""
+        taken = {field.name for field in fields}
+        imported = []
+        for prefix, model in imports:
+            for field in model.fields:
+                name = prefix + "." + field.name
+                if field.field_type == "argument" and name not in taken:
+                    taken.add(name)
+                    imported.append(dataclasses.replace(field, name=name))
+        arguments = [field for field in fields if field.field_type == "argument"]
+        return arguments + imported + [field for field in fields if field.field_type != "argument"]
 
     def qualified_names(self):
         """Names of this model's elements and item definitions as an importer sees them (without its prefix)."""

@@ -711,12 +711,13 @@ def _earlier_high(a, b):
 
 
 # ---------------------------------------------------------------- the model
-def validate(source, *, known_inputs=None, input_domains=None):
+def validate(source, *, known_inputs=None, input_domains=None, import_resolver=None):
     """Messages about a DMN model (path, text or bytes), most serious first.
 
     `known_inputs`: when given, {name: data type or None} of what a table input may read besides the
     model's own decisions (the data dictionary); every other input is an error naming its column,
-    and so is a column whose typeRef contradicts the dictionary's type.
+    and so is a column whose typeRef contradicts the dictionary's type. A name of an imported model
+    (`prefix.name`) is left to the engine, which loads the model with `import_resolver` (as `load`).
     `input_domains`: {input name: FEEL unary tests} narrowing a column's values for the gap check
     (the dictionary's bounds or allowed values).
     """
@@ -735,6 +736,7 @@ def validate(source, *, known_inputs=None, input_domains=None):
         for clause in d.expression.outputs
         if clause.name
     }
+    imported = tuple(declared.name + "." for declared in definitions.imports if declared.name)
     for decision in definitions.decisions:
         table = decision.expression
         if not isinstance(table, reader.DecisionTable):
@@ -743,6 +745,8 @@ def validate(source, *, known_inputs=None, input_domains=None):
         if known_inputs is not None:
             for column in check.columns:
                 name = column.expression.strip()
+                if imported and name.startswith(imported):
+                    continue
                 if name not in known_inputs and name not in decision_names:
                     check.add(
                         ERROR,
@@ -767,7 +771,7 @@ def validate(source, *, known_inputs=None, input_domains=None):
     too_large = any(m.code == "too-large" for m in messages)
     if not too_large and not any(m.severity == ERROR for m in messages):
         try:
-            load(source)
+            load(source, import_resolver=import_resolver)
         except DmnError as error:
             messages.append(Message(ERROR, "model", str(error)))
     order = {ERROR: 0, WARNING: 1, INFO: 2}

@@ -1,7 +1,7 @@
 """Business verbs of rulesets (writes: keyword-only, one transaction each, with the audit trail).
 
 - versions: ruleset_create, ruleset_version_create_draft / _update_draft / _submit / _approve /
-  _reject / _publish / _retire / _discard, ruleset_version_live_states_refresh
+  _approve_and_publish / _reject / _publish / _retire / _discard, ruleset_version_live_states_refresh
 - cases: ruleset_test_case_create / _update / _delete, ruleset_test_cases_import_csv,
   ruleset_version_test_run (writes nothing)
 - uploads: artifact_upload (PMML registered; DMN XML or a workbook becomes a draft)
@@ -24,6 +24,7 @@ from .versions import (
     MAX_DMN_XML_CHARS,
     ruleset_create,
     ruleset_version_approve,
+    ruleset_version_approve_and_publish,
     ruleset_version_create_draft,
     ruleset_version_discard,
     ruleset_version_live_states_refresh,
@@ -49,6 +50,7 @@ __all__ = [
     "ruleset_test_case_update",
     "ruleset_test_cases_import_csv",
     "ruleset_version_approve",
+    "ruleset_version_approve_and_publish",
     "ruleset_version_create_draft",
     "ruleset_version_discard",
     "ruleset_version_live_states_refresh",

@@ -347,12 +347,13 @@ def _engine_input(value, data_type):
     return value
 
 
-def ruleset_version_test_run(*, version, test_cases=None) -> TestRun:
+def ruleset_version_test_run(*, version, test_cases=None, imports=None) -> TestRun:
     """Run the ruleset's test cases on `version`'s XML (draft or not) through the DMN engine.
 
-    Writes nothing. Raises ArgumentError on `dmnXml` when the DMN does not load.
+    Writes nothing. Raises ArgumentError on `dmnXml` when the DMN does not load. `imports`: the
+    models its imports resolve to, when the caller has resolved them (selectors.ruleset_version_imports).
     """
-    loaded = selectors.ruleset_version_loaded(version)
+    loaded = selectors.ruleset_version_loaded(version, imports=imports)
     argument_types = {f.name: f.data_type for f in loaded.fields if f.field_type == FieldType.ARGUMENT}
     result_names = {f.name for f in loaded.fields if f.field_type == FieldType.RESULT}
     cases = list(test_cases) if test_cases is not None else list(version.ruleset.test_cases.order_by("name"))

@@ -26,6 +26,8 @@ def artifact_upload(
     workbook becomes a DRAFT version of the ruleset `name` (created with `purpose` when new).
 
     Returns the PredictiveModel or the RulesetVersion. No rules reach decisions without approval.
+    The upload is read and compiled once. A DMN import is resolved by namespace among the partner's
+    published models in force; one not found is refused (400) naming its namespace.
     `allow_reference_engine` (PMML only) lets pypmml evaluate what the native engine cannot.
     """
     prepared = registry.artifact_prepare(
@@ -34,17 +36,11 @@ def artifact_upload(
         workbook=workbook,
         source_name=source_name,
         allow_reference_engine=allow_reference_engine,
+        partner=partner,
     )
     if prepared.engine != Engine.DMN:
         return registry.predictive_model_register(
-            partner=partner,
-            name=name,
-            created_by=created_by,
-            artifact=artifact,
-            workbook=workbook,
-            source_name=source_name,
-            description=description,
-            allow_reference_engine=allow_reference_engine,
+            partner=partner, name=name, created_by=created_by, description=description, prepared=prepared
         )
     return _draft_from_upload(
         partner=partner,

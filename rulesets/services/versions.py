@@ -222,7 +222,10 @@ def ruleset_version_submit(*, version, actor, note="") -> RulesetVersion:
     version = _locked_version(version)
     if version.status != Status.DRAFT:
         raise Conflict(f"{version} is not a draft; only a draft is submitted for review.")
-    run = ruleset_version_test_run(version=version)  # raises on `dmnXml` when the DMN does not load
+    # Imports resolve now, by namespace in the partner's registry; what they resolve to is what the
+    # approver reviews and what publication registers (frozen from here on).
+    imports = selectors.ruleset_version_imports(version)
+    run = ruleset_version_test_run(version=version, imports=imports)  # raises on `dmnXml` when it does not load
     unmapped = [
         row["name"] + f" ({row['problem']})"
         for row in selectors.ruleset_version_field_mapping(version=version)
@@ -244,6 +247,7 @@ def ruleset_version_submit(*, version, actor, note="") -> RulesetVersion:
         )
     previous = version.status
     version.status = Status.IN_REVIEW
+    version.imports = [imported.as_record() for imported in imports]
     version.save()
     _record_transition(
         version=version,
@@ -251,7 +255,7 @@ def ruleset_version_submit(*, version, actor, note="") -> RulesetVersion:
         actor=actor,
         note=note,
         action="submit",
-        data={"test_cases": len(run.results)},
+        data={"test_cases": len(run.results), "imports": version.imports},
     )
     return version
 
@@ -283,6 +287,29 @@ def ruleset_version_approve(*, version, actor, effective_from, note="") -> Rules
         data={"effective_from": effective_from.isoformat()},
     )
     return version
+
+
+@transaction.atomic
+def ruleset_version_approve_and_publish(*, version, actor, effective_from, note="") -> RulesetVersion:
+    """Approve `version` to take effect from `effective_from` and publish it, all or nothing (the rule
+    editor's one step). Refused (on `effectiveFrom`) when that is not after the version in force:
+    decisions follow the published version with the latest `effective_from`, so an earlier one would
+    never be used, which an approver never means."""
+    check_partner(actor, version.ruleset)
+    if not isinstance(effective_from, datetime.datetime):
+        raise ArgumentError("effectiveFrom", "Give the date and time from which the version takes effect.")
+    if timezone.is_naive(effective_from):
+        effective_from = timezone.make_aware(effective_from)
+    current = selectors.ruleset_version_effective(ruleset=version.ruleset)
+    if current is not None and effective_from <= current.effective_from:
+        raise ArgumentError(
+            "effectiveFrom",
+            f"Version {current.number} is in effect from "
+            f"{timezone.localtime(current.effective_from):%Y-%m-%d %H:%M:%S}; choose a later moment "
+            "or this version never takes effect.",
+        )
+    version = ruleset_version_approve(version=version, actor=actor, effective_from=effective_from, note=note)
+    return ruleset_version_publish(version=version, actor=actor, note=note)
 
 
 @transaction.atomic
@@ -332,6 +359,7 @@ def ruleset_version_publish(*, version, actor, note="") -> RulesetVersion:
         source_format=version.source_format,
         source_name=version.source_name,
         source_file=version.source_file if version.source_format == SourceFormat.XLSX else None,
+        imports=version.imports,
     )
     _apply_mapping(model, mapping, actor)
     previous = version.status

@@ -54,6 +54,7 @@ def world(db):
     return {
         "batch": batch,
         "flow": flow,
+        "flow_version": demo["flow"],
         "backtest": backtest,
         "job": job,
         "client": client,
@@ -109,11 +110,23 @@ ENDPOINTS = {
         lambda w: {"flow_pk": w["flow"].pk},
         {"post": ("decisionFlowVersion", "changeNote")},
     ),
+    "decision-flow-version-detail": (lambda w: {"pk": w["flow_version"].pk}, {}),
+    **{
+        f"decision-flow-version-{verb}": (
+            lambda w: {"pk": w["flow_version"].pk},
+            {"post": ("decisionFlowVersion", "note")},
+        )
+        for verb in ("submit", "approve", "reject", "publish", "retire")
+    },
     "decision-flow-backtest-list": (lambda w: {"flow_pk": w["flow"].pk}, {"post": ("backtest", "candidateId")}),
     "backtest-detail": (lambda w: {"pk": w["backtest"].pk}, {}),
     "reevaluation-job-list": (lambda w: {}, {"post": ("reevaluationJob", "statuses")}),
     "reevaluation-job-detail": (lambda w: {"pk": w["job"].pk}, {}),
     "reevaluation-job-cancel": (lambda w: {"pk": w["job"].pk}, {"post": None}),
+    "decision-protected-characteristics": (
+        lambda w: {"pk": w["decision"].pk},
+        {"post": ("protectedCharacteristics", "values")},
+    ),
     "batch-prediction-list": (lambda w: {}, {"post": ("batchPrediction", "csv")}),
     "batch-prediction-detail": (lambda w: {"pk": w["batch"].pk}, {}),
     "batch-prediction-result": (lambda w: {"pk": w["batch"].pk}, {}),

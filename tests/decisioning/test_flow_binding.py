@@ -254,3 +254,22 @@ def test_flow_steps_bind_only_what_can_run(partner, other_partner, people, knock
         make_flow(partner, people, [("knockout", stranger.ruleset, "knockoutReasons")])
     assert DecisionFlow.objects.filter(partner=partner).count() == 0
     assert InsightTransaction.objects.count() == 0
+
+
+def test_the_default_flow_is_the_named_flow_marked_default_and_versions_carry_no_flag_of_their_own(
+    partner, people, knockout, cutoff
+):
+    first = make_flow(partner, people, [("cutoff", cutoff.ruleset, "cutoffOutcome")])
+    second = decision_flow_create(
+        partner=partner,
+        name="Card loans",
+        created_by=people["author"],
+        is_default=True,
+        steps=[("knockout", knockout.ruleset, "knockoutReasons"), ("cutoff", cutoff.ruleset, "cutoffOutcome")],
+        score_field="creditScore",
+        amount_field="annualIncome",
+    )
+    first.definition.refresh_from_db()
+    assert (first.definition.is_default, second.definition.is_default) == (False, True)
+    assert decide(partner, people).flow == second
+    assert not any(field.name == "is_default" for field in DecisionFlow._meta.get_fields())

@@ -133,3 +133,47 @@ def test_an_approver_starts_and_stops_a_challenger_on_the_flow_page_and_others_c
     client.post(f"/flows/{flow.pk}/", {"action": "challenger", "version": "", "share": "0"})
     flow.refresh_from_db()
     assert flow.challenger_id is None
+
+
+@pytest.mark.django_db
+def test_a_partner_admin_creates_a_flow_on_the_flows_page_and_lands_on_its_blank_draft(client, partner, make_user):
+    from decisioning.models import Flow
+
+    admin, approver = make_user(partner, "partner_admin"), make_user(partner, "rule_approver")
+    client.force_login(approver)
+    assert "Create a flow" not in client.get("/flows/").content.decode()
+    assert client.post("/flows/", {"name": "Consumer"}).status_code == 403
+
+    client.force_login(admin)
+    # The first flow decides by default.
+    assert re.search(r'<input[^>]*name="is_default"[^>]*checked', client.get("/flows/").content.decode())
+    response = client.post("/flows/", {"name": "Consumer", "is_default": "on"})
+    flow = Flow.objects.get(partner=partner, name="Consumer")
+    draft = flow.versions.get()
+    assert (flow.is_default, draft.status, draft.created_by) == (True, FlowVersionStatus.DRAFT, admin)
+    assert response.status_code == 302 and response["Location"] == f"/flows/versions/{draft.pk}/"
+    page = client.get(response["Location"]).content.decode()
+    assert page.count('class="step-row"') == 3 and page.count('class="band-row"') == 3
+    assert "run-backtest" not in page  # nothing published to compare with yet
+
+    assert "<strong>Score field</strong>: Choose a field from the data dictionary." in page  # labels, not keys
+    again = client.post("/flows/", {"name": "Consumer"}, follow=True).content.decode()
+    assert "Name: The partner has a flow named &#x27;Consumer&#x27; already." in again
+    assert Flow.objects.filter(partner=partner).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("field", "shown"),
+    [
+        (("scoreField",), "Score field"),
+        (("steps", "1", "resultField"), "Step 2, result the flow reads"),
+        (("steps",), "Steps"),
+        (("cutoffBands", "0", "outcome"), "Score band 1, outcome"),
+        (("reasonCodeFields", "2"), "Reason-code field 3"),
+        (("reasonCodeFields/2",), "Reason-code field 3"),
+    ],
+)
+def test_problems_are_named_by_the_pages_labels(field, shown):
+    from decisioning.flow_pages.views import where_on_the_page
+
+    assert where_on_the_page(field) == shown

@@ -4,6 +4,7 @@ import time
 
 import pytest
 
+from core.models import AuditEvent
 from decisioning.demo import demo_decisions_run, demo_load
 from decisioning.models import DecisionFlow
 from decisioning.services import flow_version_approve, flow_version_publish
@@ -69,6 +70,67 @@ def test_a_partner_admin_drafts_and_submits_a_version_and_flow_id_takes_the_publ
         },
     ).json()["data"]["attributes"]
     assert pinned["flowVersion"]["number"] == 1
+
+
+def transition(note="", **attributes):
+    return {"data": {"type": "decisionFlowVersion", "attributes": {"note": note, **attributes}}}
+
+
+def test_flow_versions_move_through_maker_checker_over_the_api(demo):
+    from partners import roles
+    from partners.services import user_roles_set
+
+    flow = demo["flow"].definition
+    author = demo["people"]["partner_admin"][0]
+    user_roles_set(user=author, roles=[roles.PARTNER_ADMIN, roles.RULE_APPROVER], record=False)
+    admin, approver = JsonApiClient(author), JsonApiClient(demo["people"]["rule_approver"][0])
+    draft = admin.post(
+        f"/api/v1/decision-flows/{flow.pk}/versions",
+        {"data": {"type": "decisionFlowVersion", "attributes": {"changeNote": "Same steps, new number."}}},
+    ).json()["data"]
+    url = f"/api/v1/decision-flow-versions/{draft['id']}"
+    assert approver.get(url).json()["data"]["attributes"]["status"] == "draft"
+    assert approver.post(f"{url}/submit", transition()).status_code == 403  # only the partner admin submits
+    submitted = admin.post(f"{url}/submit", transition("ready"))
+    assert (submitted.status_code, submitted.json()["data"]["attributes"]["status"]) == (200, "in_review")
+
+    refused = admin.post(f"{url}/approve", transition())  # a rule approver, but the author
+    assert refused.status_code == 403 and "author" in refused.json()["errors"][0]["detail"]
+    rejected = approver.post(f"{url}/reject", transition("say why the bands moved"))
+    assert rejected.json()["data"]["attributes"]["status"] == "draft"
+    admin.post(f"{url}/submit", transition())
+    unreadable = approver.post(f"{url}/approve", transition(effectiveFrom="tomorrow"))
+    assert unreadable.status_code == 400
+    assert unreadable.json()["errors"][0]["source"]["pointer"] == "/data/attributes/effectiveFrom"
+    approved = approver.post(f"{url}/approve", transition("from now"))
+    assert approved.status_code == 200, approved.json()
+    assert (approved.json()["data"]["attributes"]["approver"], approved.json()["data"]["attributes"]["status"]) == (
+        "demo_rule_approver",
+        "approved",
+    )
+    assert approver.post(f"{url}/approve", transition()).status_code == 409  # not in review any more
+    published = approver.post(f"{url}/publish", transition("go"))
+    assert published.json()["data"]["attributes"]["status"] == "published"
+    system = JsonApiClient(token=demo["token"])
+    from decisioning.demo import demo_application
+
+    def decided_version():
+        body = {
+            "data": {"type": "decision", "attributes": {"flowId": str(flow.pk), "application": demo_application(7)}}
+        }
+        return system.post("/api/v1/decisions", body).json()["data"]["attributes"]["flowVersion"]["number"]
+
+    assert decided_version() == 2
+    retired = admin.post(f"{url}/retire", transition("back to version 1"))
+    assert (retired.status_code, retired.json()["data"]["attributes"]["status"]) == (200, "retired")
+    assert decided_version() == 1
+    actions = set(
+        AuditEvent.objects.filter(object_id=draft["id"], action__startswith="flow_version.").values_list(
+            "action", flat=True
+        )
+    )
+    assert {"flow_version.submit", "flow_version.reject", "flow_version.approve", "flow_version.publish"} <= actions
+    assert "flow_version.retire" in actions
 
 
 def test_a_version_naming_a_field_no_step_provides_or_of_the_wrong_type_cannot_be_submitted(demo):

@@ -215,3 +215,38 @@ def test_a_camunda_file_uploads_with_its_implicit_inputs_shown_as_warnings(clien
         "guestsWithChildren",
         "season",
     ]
+
+
+ONBOARDING = Path(__file__).resolve().parents[1] / "data" / "onboarding"
+
+
+@pytest.fixture
+def partner_admin(client, partner, make_user):
+    """A new partner's admin: the role's own permissions (partners/roles.py), nothing added."""
+    from modelregistry.services import data_dictionary_import_csv
+
+    user = make_user(partner, roles.PARTNER_ADMIN, is_staff=True)
+    data_dictionary_import_csv(text=(ONBOARDING / "dictionary.csv").read_text(), actor=user)
+    client.force_login(user)
+    return user
+
+
+def test_a_partner_admin_uploads_a_model_and_is_sent_to_map_its_own_column_names(client, partner, partner_admin):
+    response = upload(client, partner, "Points", (ONBOARDING / "points.pmml").read_bytes(), "points.pmml")
+    model = PredictiveModel.objects.get(name="Points")
+    assert response.status_code == 302
+    assert response["Location"] == f"/admin/modelregistry/predictivemodel/{model.pk}/change/"
+    messages = [str(m) for m in response.wsgi_request._messages]
+    assert any("Map monthly_net_income, years_at_employer" in m and "credit_points" in m for m in messages), messages
+    page = client.get(response["Location"]).content.decode()
+    assert "monthlyNetIncome (Monthly net income)" in page  # choices by name and label
+    assert "add_id_fields-0-supported_field" not in page  # no "add another" beside the choice
+
+
+def test_a_dmn_upload_by_a_partner_admin_opens_the_rule_editor_on_its_draft(client, partner, partner_admin):
+    response = upload(client, partner, "Refusals", (ONBOARDING / "refusals.dmn").read_bytes(), "refusals.dmn")
+    draft = RulesetVersion.objects.get(ruleset__name="Refusals")
+    assert response.status_code == 302
+    assert response["Location"] == f"/admin/rulesets/ruleset/version/{draft.pk}/editor/"
+    page = client.get(response["Location"]).content.decode()
+    assert 'name="map:monthly_net_income"' in page and 'name="map:refusal_codes"' in page

@@ -55,12 +55,14 @@ def test_a_superuser_adds_a_partner_with_its_admin_in_the_admin():
     ("role_list", "home"),
     [
         ([roles.UNDERWRITER], "/review/"),
-        ([roles.RULE_EDITOR], "/admin/rulesets/"),
-        ([roles.RULE_EDITOR, roles.RULE_APPROVER], "/admin/rulesets/"),
+        ([roles.RULE_EDITOR], "/admin/rulesets/ruleset/"),
+        ([roles.RULE_EDITOR, roles.RULE_APPROVER], "/admin/rulesets/ruleset/"),
         ([roles.DATA_SCIENTIST], "/admin/modelregistry/predictivemodel/"),
         ([roles.AUDITOR], "/audit/"),
         ([roles.PARTNER_ADMIN], "/overview/"),
+        ([roles.RISK_MANAGER], "/portfolio/jobs/"),
         ([roles.UNDERWRITER, roles.AUDITOR], "/overview/"),
+        ([roles.PARTNER_SYSTEM], "/overview/"),  # a system's people see the API docs from there
     ],
 )
 def test_home_sends_each_role_to_its_page(make_user, partner, role_list, home):
@@ -92,3 +94,46 @@ def test_a_partner_admin_cannot_issue_tokens_for_another_partners_user(make_user
     client.force_login(make_user(partner, roles.PARTNER_ADMIN))
     client.post("/people/tokens/", {"user": stranger.pk})
     assert not AuthToken.objects.filter(user=stranger).exists()
+
+
+def test_the_overview_shows_a_new_partners_first_steps_ticking_them_off(make_user, partner):
+    client = Client()
+    admin = make_user(partner, roles.PARTNER_ADMIN)
+    client.force_login(admin)
+    page = client.get("/overview/").content.decode()
+    assert "From nothing to a first decision" in page and "✓" not in page
+    client.post("/people/add/", {"username": "los-system", "roles": [roles.PARTNER_SYSTEM]})
+    client.post("/people/tokens/", {"user": User.objects.get(username="los-system").pk})
+    page = client.get("/overview/").content.decode()
+    assert "✓ Add your people" in page and "✓ Create an API token" in page
+    assert '<a href="/dictionary/">Import the data dictionary' in page
+    client.force_login(make_user(partner, roles.AUDITOR, roles.UNDERWRITER))
+    assert "From nothing to a first decision" not in client.get("/overview/").content.decode()  # admins' list
+
+
+def test_the_navigation_offers_each_role_the_pages_it_may_open(make_user, partner):
+    client = Client()
+    for role_list, present, absent in (
+        ([roles.RISK_MANAGER], ["/portfolio/jobs/"], ["/review/", "/audit/", "/people/"]),
+        ([roles.AUDITOR], ["/audit/", "/portfolio/jobs/", "/flows/"], ["/review/", "/people/"]),
+        ([roles.PARTNER_ADMIN], ["/people/", "/dictionary/", "/flows/", "/audit/"], ["/review/", "/portfolio/jobs/"]),
+        ([roles.UNDERWRITER], ["/review/"], ["/audit/", "/flows/"]),
+    ):
+        client.force_login(make_user(partner, *role_list))
+        nav = client.get("/overview/").content.decode().split('aria-label="Product"')[1].split("</nav>")[0]
+        for url in present:
+            assert f'href="{url}"' in nav, (role_list, url)
+            assert client.get(url).status_code == 200, (role_list, url)
+        for url in absent:
+            assert f'href="{url}"' not in nav, (role_list, url)
+
+
+@pytest.mark.parametrize("role", roles.ALL)
+def test_every_link_a_role_is_offered_opens(make_user, partner, role):
+    from partners.views import _links_for
+
+    client = Client()
+    user = make_user(partner, role)
+    client.force_login(user)
+    for title, url, _ in _links_for(user):
+        assert client.get(url).status_code == 200, (role, title, url)

@@ -119,6 +119,34 @@ def test_an_input_outside_the_dictionary_is_an_error_naming_its_column(client, d
     assert unmapped["column"] == "fundedAmount" and "'loanSize'" in unmapped["message"]
 
 
+def test_the_mapping_form_maps_a_renamed_column_onto_the_dictionary_and_names_a_bad_choice(client, draft, people):
+    client.force_login(people["editor"])
+    renamed = draft.dmn_xml.replace("<text>fundedAmount</text>", "<text>loanSize</text>").replace(
+        'name="fundedAmount"', 'name="loanSize"'
+    )
+    post(client, url(draft, "save"), {"dmnXml": renamed})
+    page = client.get(url(draft)).content.decode()
+    assert 'name="map:loanSize"' in page and "no dictionary field of this name" in page
+
+    refused = client.post(url(draft, "mapping"), {"map:loanSize": "noSuchField"}, follow=True)
+    assert "Mapping not saved: loanSize: The data dictionary has no field &#x27;noSuchField&#x27;" in (
+        refused.content.decode()
+    )
+    client.post(url(draft, "mapping"), {"map:loanSize": "fundedAmount", "map:knockout": "knockoutReasons"})
+    draft.refresh_from_db()
+    assert draft.field_mapping == {"loanSize": "fundedAmount", "knockout": "knockoutReasons"}
+    messages = post(client, url(draft, "validate"), {}).json()["messages"]
+    assert not [m for m in messages if m["code"] == "unmapped-input"]
+
+
+def test_only_an_author_maps_a_draft_and_nothing_changes_otherwise(client, draft, people):
+    client.force_login(people["approver"])
+    page = client.post(url(draft, "mapping"), {"map:knockout": "annualIncome"}, follow=True).content.decode()
+    assert "Mapping not saved" in page
+    draft.refresh_from_db()
+    assert draft.field_mapping == {"knockout": "knockoutReasons"}
+
+
 def test_test_cases_run_on_the_draft_and_a_failing_case_blocks_submission(client, draft, people):
     client.force_login(people["editor"])
     stricter = draft.dmn_xml.replace("<text>&lt; 12000</text>", "<text>&lt; 60000</text>")

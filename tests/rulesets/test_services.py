@@ -253,6 +253,40 @@ def test_publication_and_retirement_are_announced_after_commit(
         ruleset_version_published.disconnect(listener)
 
 
+def test_approve_and_publish_is_one_step_and_never_before_the_version_in_force(ruleset, editor, approver):
+    first = services.ruleset_version_approve_and_publish(
+        version=in_review(ruleset, editor), actor=approver, effective_from=NOW() - datetime.timedelta(hours=1)
+    )
+    assert (first.status, first.approver, first.published_model.version) == ("published", approver, 1)
+    second = in_review(ruleset, editor)
+    with pytest.raises(ArgumentError) as raised:
+        services.ruleset_version_approve_and_publish(
+            version=second, actor=approver, effective_from=first.effective_from - datetime.timedelta(minutes=1)
+        )
+    assert raised.value.field == ("effectiveFrom",)
+    assert f"Version {first.number} is in effect" in raised.value.message
+    second.refresh_from_db()
+    assert (second.status, second.approver, second.effective_from) == ("in_review", None, None)
+    naive_later = timezone.localtime(first.effective_from).replace(tzinfo=None) + datetime.timedelta(minutes=1)
+    published = services.ruleset_version_approve_and_publish(version=second, actor=approver, effective_from=naive_later)
+    assert published.status == "published" and timezone.is_aware(published.effective_from)
+
+
+def test_approve_and_publish_keeps_maker_checker_and_registers_nothing_it_refuses(
+    ruleset, approver, partner, make_user
+):
+    both = make_user(partner, roles.RULE_EDITOR, roles.RULE_APPROVER, username="both")
+    version = in_review(ruleset, both)
+    with pytest.raises(NotPermitted):  # the author, even as a rule approver, never approves
+        services.ruleset_version_approve_and_publish(version=version, actor=both, effective_from=NOW())
+    with pytest.raises(ArgumentError) as raised:
+        services.ruleset_version_approve_and_publish(version=version, actor=approver, effective_from="tomorrow")
+    assert raised.value.field == ("effectiveFrom",)
+    version.refresh_from_db()
+    assert (version.status, version.published_model) == ("in_review", None)
+    assert not PredictiveModel.objects.filter(partner=partner).exists()
+
+
 def test_retiring_withdraws_the_version_and_its_registered_model(ruleset, editor, approver):
     version = services.ruleset_version_publish(version=approved(ruleset, editor, approver), actor=approver)
     services.ruleset_version_retire(version=version, actor=approver, note="superseded by policy")
@@ -345,6 +379,27 @@ def test_an_uploaded_dmn_is_a_draft_and_pmml_is_registered(partner, make_user, d
     assert (again.ruleset, again.number) == (version.ruleset, 2)
     model = services.artifact_upload(partner=partner, name="PD", created_by=scientist, artifact=LOGISTIC_PMML)
     assert isinstance(model, PredictiveModel) and model.engine == "pmml"
+
+
+def test_a_pmml_upload_is_read_and_compiled_once(partner, make_user, dictionary, monkeypatch):
+    from modelregistry import engines
+
+    loads, real_load = [], engines.load
+
+    def counted_load(**arguments):
+        loads.append(arguments["engine"])
+        return real_load(**arguments)
+
+    monkeypatch.setattr(engines, "load", counted_load)
+    model = services.artifact_upload(
+        partner=partner, name="PD", created_by=make_user(partner, roles.DATA_SCIENTIST), artifact=LOGISTIC_PMML
+    )
+    assert loads == ["pmml"]
+    assert (model.engine, model.version, [f.name for f in model.fields.order_by("field_type", "position")]) == (
+        "pmml",
+        1,
+        ["annual_inc", "revol_util", "home_ownership", "probability_bad"],
+    )
 
 
 def test_the_registry_refuses_dmn_that_did_not_come_through_a_ruleset(partner, make_user, dictionary):

@@ -25,6 +25,9 @@ class Command(BaseCommand):
         outcomes = demo_decisions_run(
             partner=demo["partner"], requested_by=demo["people"][roles.PARTNER_SYSTEM][0], count=applications
         )
+        from monitoring.demo import demo_monitoring_load
+
+        monitoring = demo_monitoring_load(partner=demo["partner"], actor=demo["people"][roles.RISK_MANAGER][0])
         write = self.stdout.write
         write(self.style.SUCCESS(f"Loaded the demo partner {demo['partner']}."))
         write("\nPeople (username: password, shown once; log in at " + base_url + "/admin/ or /review/):")
@@ -66,4 +69,9 @@ class Command(BaseCommand):
         write(
             f"\nImported {loans} demo loans (ids, dates, balances and statuses generated: portfolio/demo.py); "
             f"re-evaluate the book as demo_risk_manager at {base_url}/portfolio/jobs/"
+        )
+        write(
+            f"Monitoring (demo_risk_manager, demo_auditor): {base_url}/monitoring/ and {base_url}/monitoring/fairness/ "
+            f"({monitoring['recorded']} SYNTHETIC age bands recorded beside the demo's decisions, "
+            f"{monitoring['linked']} demo loans linked to their decisions)."
         )

@@ -53,10 +53,29 @@ class NativeModel:
         return rows
 
     def evaluate(self, record):
-        env, prediction = self._predict_one(record)
+        return self._results_of(*self._predict_one(record))
+
+    def _results_of(self, env, prediction):
         if self._from_output:
             return {name: scalar_result(env[name], pmml_type) for name, pmml_type in self._results}
         return {name: scalar_result(prediction.value, pmml_type) for name, pmml_type in self._results}
+
+    def explainer(self, reference=None):
+        """What explains this model's evaluations (see `explain.py`), or None; build it once per model.
+
+        `reference`: a pandas frame of arguments (the development sample) for a tree ensemble's covers,
+        or a callable giving one (or None), called only when the model is a tree ensemble.
+        """
+        from .explain import explainer_for
+
+        return explainer_for(self, reference)
+
+    def evaluate_explained(self, record, explainer):
+        """(results, explanation) of `record`, evaluated once; explanation None without an explainer
+        or when the record cannot be explained (a missing value the model scores as missing)."""
+        env, prediction = self._predict_one(record)
+        results = self._results_of(env, prediction)
+        return results, (explainer.explain(env, prediction) if explainer is not None else None)
 
     def predict_target(self, record):
         """The predicted value of the target even when the Output element does not list it."""

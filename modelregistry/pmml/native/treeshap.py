@@ -69,69 +69,71 @@ def _route(item, values):
     return {"true": present & outcome, "false": present & ~outcome, "missing": missing}
 
 
-class _Explainer:
-    def __init__(self, reference_env, n_reference, category):
-        self.reference_env = reference_env
-        self.n = n_reference
+class _Node:
+    """A Decision of one tree with, per distinct target, the share of the reference rows reaching
+    this node that go there and the edges (true/false/missing) that lead there; counted once."""
+
+    __slots__ = ("column", "test", "children")
+
+    def __init__(self, column, test, children):
+        self.column, self.test, self.children = column, test, children
+
+
+class _Covered:
+    """One tree with its covers counted from the reference frame once; `value` its expected output."""
+
+    def __init__(self, program, reference_env, n_reference, category):
         self.category = category
+        self.reference_env = reference_env
+        self.root, self.value = self._build(program.root, np.arange(n_reference))
+        del self.reference_env
 
-    def column(self, name):
-        values = self.reference_env[name]
-        return np.asarray(values, dtype=object)
-
-    def tree(self, program, env, phi):
-        rows = np.arange(self.n)
-        base = self._expected(program.root, rows)
-        self._recurse(program.root, env, rows, [], 1.0, 1.0, None, phi)
-        return base
-
-    def _expected(self, item, rows):
-        if isinstance(item, Leaf):
-            return _leaf_value(item, self.category)
-        total = 0.0
-        masks = _route(item, self.column(item.column)[rows])
-        for edge in ("true", "false", "missing"):
-            chosen = rows[masks[edge]]
-            if len(chosen):
-                total += len(chosen) / len(rows) * self._expected(getattr(item, edge), chosen)
-        return total
-
-    def _recurse(self, item, env, rows, path, zero, one, feature, phi):
-        path = _extend([list(e) for e in path], zero, one, feature)
+    def _build(self, item, rows):
         if isinstance(item, Leaf):
             value = _leaf_value(item, self.category)
-            for i in range(1, len(path)):
-                weight = _unwound_sum(path, i)
-                phi[path[i][0]] = phi.get(path[i][0], 0.0) + weight * (path[i][2] - path[i][1]) * value
-            return
-        column = item.column
-        value = env.get(column)
-        if value is None or (isinstance(value, float) and value != value):
-            hot = "missing"
-        else:
-            hot = "true" if item.test(value) else "false"
-        incoming_zero, incoming_one = 1.0, 1.0
-        for k in range(1, len(path)):
-            if path[k][0] == column:
-                incoming_zero, incoming_one = path[k][1], path[k][2]
-                path = _unwind(path, k)
-                break
-        masks = _route(item, self.column(column)[rows])
+            return value, value
+        masks = _route(item, np.asarray(self.reference_env[item.column], dtype=object)[rows])
         targets = {}
         for edge in ("true", "false", "missing"):
             target = getattr(item, edge)
             # two edges may lead to the same place (e.g. missing follows false): one branch
-            targets.setdefault(id(target), [target, np.zeros(len(rows), dtype=bool), False])
-            targets[id(target)][1] |= masks[edge]
-            targets[id(target)][2] |= edge == hot
-        for target, mask, is_hot in targets.values():
+            entry = targets.setdefault(id(target), [target, np.zeros(len(rows), dtype=bool), set()])
+            entry[1] |= masks[edge]
+            entry[2].add(edge)
+        children, expected = [], 0.0
+        for target, mask, edges in targets.values():
             chosen = rows[mask]
-            if not len(chosen) and not is_hot:
-                continue
             fraction = len(chosen) / len(rows) if len(rows) else 0.0
-            self._recurse(
-                target, env, chosen, path, fraction * incoming_zero, incoming_one if is_hot else 0.0, column, phi
-            )
+            child, child_value = self._build(target, chosen)
+            expected += fraction * child_value
+            children.append((child, fraction, frozenset(edges)))
+        return _Node(item.column, item.test, children), expected
+
+
+def _shap_recurse(item, env, path, zero, one, feature, phi):
+    path = _extend([list(e) for e in path], zero, one, feature)
+    if not isinstance(item, _Node):
+        for i in range(1, len(path)):
+            weight = _unwound_sum(path, i)
+            phi[path[i][0]] = phi.get(path[i][0], 0.0) + weight * (path[i][2] - path[i][1]) * item
+        return
+    column = item.column
+    value = env.get(column)
+    if value is None or (isinstance(value, float) and value != value):
+        hot = "missing"
+    else:
+        hot = "true" if item.test(value) else "false"
+    incoming_zero, incoming_one = 1.0, 1.0
+    for k in range(1, len(path)):
+        if path[k][0] == column:
+            incoming_zero, incoming_one = path[k][1], path[k][2]
+            path = _unwind(path, k)
+            break
+    for child, fraction, edges in item.children:
+        is_hot = hot in edges
+        if not fraction and not is_hot:
+            continue
+        _shap_recurse(child, env, path, fraction * incoming_zero, incoming_one if is_hot else 0.0, column, phi)
 
 
 def _extend(path, zero, one, feature):
@@ -178,6 +180,53 @@ def _unwound_sum(path, index):
     return total
 
 
+class TreeExplainer:
+    """TreeSHAP for the tree ensemble of a NativeModel, with the covers counted from `reference` once.
+
+    `reference`: a pandas frame of the model's arguments whose rows give the covers (the training
+    data, or a sample of it). `category`: for classification trees, the class whose probability is
+    explained. Build it once per model; `explain(env)` is then one pass over each tree.
+    """
+
+    def __init__(self, model, reference, *, category=None):
+        found = _ensemble(model._pipeline)
+        if not found:
+            raise UnsupportedElement("tree contributions: the model has no tree ensemble")
+        method, programs = found
+        self.programs = [program for _, program in programs]
+        reference_env, _ = model._predict_many(reference)
+        for program in self.programs:
+            if program.synthetic:
+                program.synthetic_many(reference_env, len(reference))
+        total_weight = sum(weight for weight, _ in programs)
+        self.trees = []
+        self.base_value = 0.0
+        for weight, program in programs:
+            scale = weight / total_weight if method in ("average", "weightedAverage") else weight
+            covered = _Covered(program, reference_env, len(reference), category)
+            self.trees.append((scale, covered.root))
+            self.base_value += scale * covered.value
+        # a compound predicate is a column of its own; its contribution belongs to the fields it reads
+        self.column_fields = {
+            key: tuple(sorted(predicate.fields))
+            for program in self.programs
+            for key, predicate in program.synthetic.items()
+        }
+
+    def explain(self, env):
+        """(base value, {column: contribution}) for `env`, a record's environment after evaluation."""
+        for program in self.programs:
+            if program.synthetic:
+                program.synthetic_one(env)
+        phi = {}
+        for scale, root in self.trees:
+            tree_phi = {}
+            _shap_recurse(root, env, [], 1.0, 1.0, None, tree_phi)
+            for column, value in tree_phi.items():
+                phi[column] = phi.get(column, 0.0) + scale * value
+        return self.base_value, phi
+
+
 def tree_contributions(model, record, reference, *, category=None):
     """(base value, {column: contribution}) of `record` for the tree ensemble in the NativeModel `model`.
 
@@ -185,23 +234,6 @@ def tree_contributions(model, record, reference, *, category=None):
     `category`: for classification trees, the class whose probability is explained.
     base value + sum of contributions == the ensemble's raw output for `record`.
     """
-    found = _ensemble(model._pipeline)
-    if not found:
-        raise UnsupportedElement("tree contributions: the model has no tree ensemble")
-    method, programs = found
-    reference_env, _ = model._predict_many(reference)
+    explainer = TreeExplainer(model, reference, category=category)
     env, _ = model._predict_one(record)
-    for _, program in programs:
-        if program.synthetic:
-            program.synthetic_one(env)
-            program.synthetic_many(reference_env, len(reference))
-    explainer = _Explainer(reference_env, len(reference), category)
-    total_weight = sum(weight for weight, _ in programs)
-    base, phi = 0.0, {}
-    for weight, program in programs:
-        scale = weight / total_weight if method in ("average", "weightedAverage") else weight
-        tree_phi = {}
-        base += scale * explainer.tree(program, env, tree_phi)
-        for column, value in tree_phi.items():
-            phi[column] = phi.get(column, 0.0) + scale * value
-    return base, phi
+    return explainer.explain(env)

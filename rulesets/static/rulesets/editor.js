@@ -399,7 +399,9 @@
     const select = el('select');
     select.appendChild(el('option', { value: '', text: '— choose a field —' }));
     if (selected && !fieldNamed(selected)) {
-      select.appendChild(el('option', { value: '', text: selected + ' (not a dictionary field)' }));
+      const mapped = (data.mapping || {})[selected];  // mapped in "Columns and the data dictionary"
+      const note = mapped ? ' (mapped to ' + mapped + ')' : ' (not a dictionary field)';
+      select.appendChild(el('option', { value: '', text: selected + note }));
       select.lastChild.selected = true;
     }
     data.dictionary.filter((field) => !(forInput && field.protected)).forEach((field) => {
@@ -427,7 +429,7 @@
         const field = fieldNamed(select.value);
         if (field) changeTable((doc, decision, t) => pointInput(doc, decision, children(t, 'input')[index], field));
       });
-      const known = fieldNamed(text.trim());
+      const known = fieldNamed(text.trim()) || fieldNamed((data.mapping || {})[text.trim()]);
       rows.push(el('tr', {}, [el('td', { text: 'In ' + (index + 1) }), el('td', {}, [select]),
         el('td', { class: known ? '' : 'severity-error', text: known ? known.dataType : 'not in the dictionary' })]));
     });
