@@ -33,12 +33,19 @@ class ModelTarget:
     results: list  # [(artifact name, result column)]
 
     @property
+    def fields(self):
+        return [field for _, field in self.arguments]
+
+    @property
     def required(self):
-        return [field.name for _, field in self.arguments]
+        return [field.name for field in self.fields]
 
     @property
     def result_columns(self):
         return [column for _, column in self.results]
+
+    def score(self, applications):
+        return _score_model(self, applications)
 
 
 @dataclass
@@ -48,8 +55,12 @@ class FlowTarget:
     arguments: list  # [DataDictionaryField] the application must carry (not produced by an earlier step)
 
     @property
+    def fields(self):
+        return self.arguments
+
+    @property
     def required(self):
-        return [field.name for field in self.arguments]
+        return [field.name for field in self.fields]
 
     @property
     def result_columns(self):
@@ -57,6 +68,9 @@ class FlowTarget:
         if self.flow.probability_of_default_field:
             columns.append(self.flow.probability_of_default_field)
         return columns + [CUTOFF_COLUMN]
+
+    def score(self, applications):
+        return _score_flow(self, applications)
 
 
 def model_target(model) -> ModelTarget:
@@ -98,9 +112,12 @@ def missing_columns(target, header) -> list:
 
 def score_rows(target, header, rows) -> list:
     """One list per row: the target's result values, then the row's error ("" when none)."""
+    missing = missing_columns(target, header)
+    if missing:  # checked at submission; a model's mapping changed since then
+        raise ArgumentError("file", f"The file has no column {', '.join(missing)}, which is read now.")
     positions = {name: index for index, name in enumerate(header)}
     errors = [row_shape_error(row, header) for row in rows]
-    fields = [(field, positions[field.name]) for field in _argument_fields(target)]
+    fields = [(field, positions[field.name]) for field in target.fields]
     applications = {}  # row index -> {dictionary name: value}
     for index, row in enumerate(rows):
         if errors[index]:
@@ -118,17 +135,10 @@ def score_rows(target, header, rows) -> list:
     width = len(target.result_columns)
     values = [[None] * width for _ in rows]
     if applications:
-        run = _score_model if isinstance(target, ModelTarget) else _score_flow
-        for index, (result, error) in run(target, applications).items():
+        for index, (result, error) in target.score(applications).items():
             values[index] = result
             errors[index] = error
     return [value + [(error or "")[:MAX_ERROR_CHARS]] for value, error in zip(values, errors)]
-
-
-def _argument_fields(target):
-    if isinstance(target, ModelTarget):
-        return [field for _, field in target.arguments]
-    return target.arguments
 
 
 def _column(values):

@@ -211,6 +211,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "batchpredictions.tasks.batch_predictions_expire",
         "schedule": env.int("BATCH_PREDICTION_EXPIRY_INTERVAL_SECONDS", default=60 * 60),
     },
+    # Training uploads nobody confirmed are deleted (TRAINING_UNCONFIRMED_DAYS).
+    "expire-unconfirmed-training": {"task": "modelregistry.tasks.training_jobs_expire", "schedule": 60 * 60.0},
 }
 
 REST_FRAMEWORK = {
@@ -291,6 +293,8 @@ BATCH_PREDICTION_CHUNK_ROWS = env.int("BATCH_PREDICTION_CHUNK_ROWS", default=500
 
 # The training page (modelregistry/training/jobs.py): the largest CSV of historical loans it takes.
 TRAINING_UPLOAD_MAX_BYTES = env.int("TRAINING_UPLOAD_MAX_BYTES", default=50 * 1024 * 1024)
+# An upload whose column mapping nobody confirms is deleted after this many days (beat, hourly).
+TRAINING_UNCONFIRMED_DAYS = env.int("TRAINING_UNCONFIRMED_DAYS", default=7)
 
 LOGGING = {
     "version": 1,

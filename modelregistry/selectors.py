@@ -5,9 +5,18 @@ from django.utils import timezone
 
 from core.exceptions import ArgumentError, NotFound, ParameterError
 from core.ids import parse_uuid
+from partners import roles
 
 from . import dictionary_csv, engines
-from .models import DataDictionaryField, Engine, ModelStatus, PredictiveModel, PredictiveModelField, SourceFormat
+from .models import (
+    DataDictionaryField,
+    Engine,
+    ModelStatus,
+    PredictiveModel,
+    PredictiveModelField,
+    SourceFormat,
+    TrainingJob,
+)
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -180,3 +189,19 @@ def _dmn_model_in_force(*, partner, namespace, at, field):
             code="import_ambiguous",
         )
     return next(iter(in_force.values()))
+
+
+# Who trains models on the training page (the model's authors who work with data).
+TRAINERS = (roles.DATA_SCIENTIST, roles.PARTNER_ADMIN)
+
+
+def training_job_list(*, partner) -> QuerySet:
+    return TrainingJob.objects.filter(partner=partner).select_related("model", "created_by", "confirmed_by")
+
+
+def training_job_get(*, partner, job_id) -> TrainingJob:
+    pk = parse_uuid(job_id)
+    job = training_job_list(partner=partner).filter(pk=pk).first() if pk else None
+    if job is None:
+        raise NotFound(f"No training job {job_id}.")
+    return job

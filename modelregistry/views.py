@@ -1,4 +1,8 @@
-"""The training page: upload historical loans, confirm the column mapping, train in the worker, read the card."""
+"""The training page: upload historical loans, confirm the column mapping, train in the worker, read the card.
+
+The training package (pandas, scikit-learn, LightGBM …) is imported inside the views, on first use:
+start-up paths (manage.py check, a web worker starting) stay light, as modelregistry/engines.py keeps them.
+"""
 
 from django.conf import settings
 from django.contrib import messages
@@ -6,13 +10,12 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core.exceptions import DomainError
-from core.ids import parse_uuid
+from core.exceptions import DomainError, NotFound
 from partners.views import partner_member_required
 
-from .models import TrainingJob, TrainingJobStatus
-from .training import ALGORITHMS
-from .training.jobs import TRAINERS, training_job_confirm, training_job_create
+from .charts import calibration_svg
+from .models import TrainingJobStatus
+from .selectors import TRAINERS, training_job_get, training_job_list
 
 ALGORITHM_LABELS = {
     "scorecard": "Scorecard (binned logistic regression, points and reason codes)",
@@ -25,15 +28,18 @@ ALGORITHM_LABELS = {
 
 
 def _job_or_404(request, job_id):
-    job = TrainingJob.objects.filter(partner=request.user.partner, pk=parse_uuid(job_id)).first()
-    if job is None:
-        raise Http404("No such training job.")
-    return job
+    try:
+        return training_job_get(partner=request.user.partner, job_id=job_id)
+    except NotFound:
+        raise Http404("No such training job.") from None
 
 
 @require_http_methods(["GET", "POST"])
 @partner_member_required(*TRAINERS)
 def training(request):
+    from .training import ALGORITHMS
+    from .training.jobs import training_job_create
+
     partner = request.user.partner
     form = {"target": "", "bad_value": "", "algorithm": "scorecard", "name": "", "date_column": "", "sample_rows": ""}
     if request.method == "POST":
@@ -70,7 +76,7 @@ def training(request):
         {
             "form": form,
             "algorithms": [(name, ALGORITHM_LABELS.get(name, name)) for name in ALGORITHMS],
-            "jobs": TrainingJob.objects.filter(partner=partner).select_related("model", "created_by")[:50],
+            "jobs": training_job_list(partner=partner)[:50],
             "max_megabytes": settings.TRAINING_UPLOAD_MAX_BYTES / (1024 * 1024),
         },
     )
@@ -99,6 +105,9 @@ def training_job(request, job_id):
             "card": card,
             "cv": metrics.get("crossValidation"),
             "oot": metrics.get("outOfTime"),
+            "calibration_chart": calibration_svg(metrics.get("crossValidation", {}).get("calibration", []))
+            if card
+            else "",
             "waiting": job.status in (TrainingJobStatus.QUEUED, TrainingJobStatus.RUNNING),
         },
     )
@@ -107,6 +116,8 @@ def training_job(request, job_id):
 @require_POST
 @partner_member_required(*TRAINERS)
 def training_job_confirm_view(request, job_id):
+    from .training.jobs import training_job_confirm
+
     job = _job_or_404(request, job_id)
     try:
         training_job_confirm(job=job, user=request.user)

@@ -1,5 +1,6 @@
 """Scoring one chunk of a batch prediction: safe to deliver twice, counted once."""
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -53,7 +54,16 @@ def batch_prediction_chunk_run(*, chunk_id) -> dict:
         except DomainError as error:  # the model was retired, the flow's rules withdrawn since submission
             _fail(job, str(error))
             return {"chunk": chunk.index, "scored": 0}
-        chunk.results = score_rows(target, job.columns, chunk.rows)
+        try:
+            chunk.results = score_rows(target, job.columns, chunk.rows)
+        except SoftTimeLimitExceeded:
+            raise  # the task retries the chunk; MAX_RUNS stops a chunk that never fits
+        except Exception as error:  # noqa: BLE001 — a fault that is no row's: the job stops saying so, never stays "running"
+            _fail(
+                job,
+                f"Chunk {chunk.index} (rows from {chunk.first_row}) could not be scored: {type(error).__name__}: {error}",
+            )
+            return {"chunk": chunk.index, "scored": 0}
         chunk.completed = timezone.now()
         chunk.save(update_fields=["results", "completed"])
         failed = sum(1 for result in chunk.results if result[-1])

@@ -15,7 +15,6 @@ from django.utils import timezone
 from core.exceptions import ArgumentError, Conflict
 from core.jobs import job_submit
 from core.services import audit_event_record
-from partners import roles
 
 from ..models import TrainingJob, TrainingJobStatus
 from ..tasks import train_model
@@ -23,7 +22,6 @@ from . import ALGORITHMS
 from .runs import training_job_mapping
 from .services import MAX_CSV_BYTES, training_data_read
 
-TRAINERS = (roles.DATA_SCIENTIST, roles.PARTNER_ADMIN)
 MIN_SAMPLE_ROWS = 100
 
 

@@ -1,5 +1,8 @@
 """Training a confirmed job in the Celery worker, with progress, and registering its model."""
 
+import datetime
+
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -94,3 +97,21 @@ def _end(job, *, status, error="", model=None):
             data={"model": str(model.pk) if model else None, "error": error[:500]},
         )
     return TrainingJob.objects.get(pk=job.pk)
+
+
+def training_jobs_unconfirmed_expire(*, now=None) -> int:
+    """Empty the CSV of jobs left unconfirmed for TRAINING_UNCONFIRMED_DAYS (beat, hourly): an
+    upload nobody confirms is not kept. Returns how many jobs were closed; safe to run twice."""
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=settings.TRAINING_UNCONFIRMED_DAYS)
+    closed = 0
+    for job in TrainingJob.objects.filter(
+        status=TrainingJobStatus.AWAITING_CONFIRMATION, created__lt=cutoff
+    ).select_related("partner"):
+        _end(
+            job,
+            status=TrainingJobStatus.FAILED,
+            error=f"The mapping was not confirmed within {settings.TRAINING_UNCONFIRMED_DAYS} days; "
+            "the uploaded file was deleted.",
+        )
+        closed += 1
+    return closed

@@ -5,6 +5,7 @@ import datetime
 import io
 
 import pytest
+from django.conf import settings
 from django.db import connection
 
 from batchpredictions.models import BatchPrediction, BatchPredictionChunk, BatchPredictionStatus
@@ -144,15 +145,20 @@ def test_inputs_and_results_are_deleted_after_the_download_window_and_the_counts
     assert batch_predictions_expire(now=job.finished + datetime.timedelta(days=30)) == 0  # safe twice
 
 
-def test_the_expiry_task_runs_the_same_service(partner, scientist, logistic):
+@pytest.mark.django_db(transaction=True)
+def test_the_scheduled_expiry_runs_on_the_worker_and_is_safe_twice(partner, scientist, logistic, celery_worker_process):
     from batchpredictions.tasks import batch_predictions_expire as task
 
     job = batch_prediction_create(
         partner=partner, user=scientist, data=f"{HEADER}\nC-1,45000,62.5,RENT\n", model_id=logistic.pk
     )
     BatchPrediction.objects.filter(pk=job.pk).update(expires=job.created - datetime.timedelta(seconds=1))
-    assert task.apply().get() == 1
+    assert task.delay().get(timeout=60) == 1
+    assert task.delay().get(timeout=60) == 0
     assert not BatchPredictionChunk.objects.filter(job=job).exists()
+    assert settings.CELERY_BEAT_SCHEDULE["expire-batch-predictions"]["task"] == task.name
+    if settings.REDIS_URL:
+        assert celery_worker_process is not None and celery_worker_process.poll() is None
 
 
 def test_a_redelivered_chunk_writes_nothing_twice(partner, scientist, logistic):
@@ -233,3 +239,21 @@ def test_a_file_is_scored_by_a_flow_as_decisions_are_made(db):
     for row in rows:
         assert row["error"] == "", row
         assert row["outcome"] == decided[row["external_id"]]
+
+
+def test_a_fault_that_is_no_rows_fails_the_job_saying_so_instead_of_leaving_it_running(
+    partner, scientist, logistic, monkeypatch
+):
+    from batchpredictions.services import chunks
+
+    def broken(target, header, rows):
+        raise RuntimeError("the scoring path broke")
+
+    job = batch_prediction_create(
+        partner=partner, user=scientist, data=f"{HEADER}\nG-1,45000,62.5,RENT\n", model_id=logistic.pk
+    )
+    monkeypatch.setattr(chunks, "score_rows", broken)
+    batch_prediction_chunk_run(chunk_id=job.chunks.get().pk)
+    job.refresh_from_db()
+    assert job.status == BatchPredictionStatus.FAILED and job.finished is not None
+    assert "could not be scored: RuntimeError: the scoring path broke" in job.error

@@ -64,6 +64,7 @@ def test_a_scientist_confirms_the_mapping_watches_training_and_reads_the_card(
             page.screenshot(path=str(ARTIFACTS / "training-completed.png"), full_page=True)
             auc = float(page.locator("#metric-auc").inner_text())
             assert "pricing outcomes" in page.locator("#model-card").inner_text()  # int_rate
+            assert page.locator("#calibration-chart svg circle").count() == 10
         finally:
             browser.close()
     job = TrainingJob.objects.get()

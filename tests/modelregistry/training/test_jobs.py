@@ -1,6 +1,9 @@
 """The training page's jobs: columns matched and confirmed before anything is trained or registered,
 training in the worker with progress, the CSV kept encrypted and only until training ends."""
 
+import datetime
+import socket
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -10,10 +13,12 @@ from core.exceptions import ArgumentError, Conflict
 from core.models import AuditEvent
 from modelregistry import engines
 from modelregistry.models import DataDictionaryField, PredictiveModel, TrainingJob, TrainingJobStatus
+from modelregistry.tasks import training_jobs_expire
 from modelregistry.training.jobs import training_job_confirm, training_job_create
-from modelregistry.training.runs import training_job_run
+from modelregistry.training.runs import training_job_run, training_jobs_unconfirmed_expire
 from partners import roles
 from tests.factories import DataDictionaryFieldFactory
+from tests.processes import run_django
 
 from .data import lending_club_sample
 
@@ -171,3 +176,43 @@ def test_the_page_names_a_bad_upload(scientist):
     )
     assert "training needs at least 50" in " ".join(str(m) for m in response.context["messages"])
     assert not TrainingJob.objects.exists()
+
+
+def test_an_upload_nobody_confirms_is_deleted_after_the_window(partner, scientist, loans_csv, settings):
+    settings.TRAINING_UNCONFIRMED_DAYS = 7
+    job = create(partner, scientist, loans_csv)
+    assert training_jobs_unconfirmed_expire(now=job.created + datetime.timedelta(days=6)) == 0
+    assert TrainingJob.objects.get(pk=job.pk).data != ""
+    TrainingJob.objects.filter(pk=job.pk).update(created=job.created - datetime.timedelta(days=7, seconds=1))
+    assert training_jobs_expire.apply().get() == 1
+    job.refresh_from_db()
+    assert job.status == TrainingJobStatus.FAILED and job.data == "" and "not confirmed within 7 days" in job.error
+    assert training_jobs_unconfirmed_expire() == 0  # safe twice
+    assert settings.CELERY_BEAT_SCHEDULE["expire-unconfirmed-training"]["task"] == training_jobs_expire.name
+
+
+CLOSED_REDIS_PORT = 9338  # in this checkout's port range; nothing listens there
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_redis_down_confirming_says_so_and_the_job_keeps_waiting(partner, scientist, loans_csv):
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", CLOSED_REDIS_PORT)) != 0
+    job = create(partner, scientist, loans_csv)
+    answer = run_django(
+        f"""
+import time
+from partners.models import User
+client = Client()
+client.force_login(User.objects.get(pk={scientist.pk}))
+started = time.monotonic()
+response = client.post("/training/{job.pk}/confirm/", follow=True)
+print(json.dumps({{"status": response.status_code, "seconds": time.monotonic() - started,
+                   "messages": [str(m) for m in response.context["messages"]]}}))
+""",
+        env={"REDIS_URL": f"redis://127.0.0.1:{CLOSED_REDIS_PORT}/3"},
+    )
+    assert answer["status"] == 200 and answer["seconds"] < 10, answer
+    assert any("job queue cannot be reached" in message for message in answer["messages"]), answer
+    job.refresh_from_db()
+    assert job.status == TrainingJobStatus.AWAITING_CONFIRMATION and job.confirmed_by is None and job.data

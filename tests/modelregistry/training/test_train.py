@@ -50,6 +50,28 @@ def test_an_out_of_time_split_is_measured_when_a_date_column_is_given():
     assert "issued" not in trained.features
 
 
+def test_progress_is_reported_before_each_fit_and_the_export_in_order():
+    frame = lending_club_sample(400)
+    frame["issued"] = np.array("2015-01-01", dtype="datetime64[D]") + np.arange(len(frame)) // 5
+    reports = []
+    train(
+        frame,
+        target="Class",
+        bad_value="bad",
+        algorithm="logistic",
+        date_column="issued",
+        progress=lambda fraction, stage: reports.append((fraction, stage)),
+    )
+    stages = [stage for _, stage in reports]
+    assert stages == [f"cross-validation: fold {n} of 5" for n in range(1, 6)] + [
+        "out-of-time check",
+        "fitting on all rows",
+        "exporting PMML",
+    ]
+    fractions = [fraction for fraction, _ in reports]
+    assert fractions == sorted(fractions) and fractions[0] == 0 and fractions[-1] < 1
+
+
 def test_the_svm_trains_on_a_sample_of_at_most_its_row_limit_and_exports_calibrated_probabilities():
     trained = train(lending_club_sample(900), target="Class", bad_value="bad", algorithm="svm", svm_max_rows=400)
     assert trained.metrics["crossValidation"]["count"] == 400
