@@ -43,6 +43,21 @@ def count_into(counts, spec, values):
     return counts
 
 
+def count_numeric(counts, spec, column):
+    """`count_into` of a numeric spec over a float64 numpy array (NaN = missing), in one searchsorted
+    (side="right" is bisect_right)."""
+    import numpy
+
+    missing = numpy.isnan(column)
+    bins = numpy.searchsorted(numpy.asarray(spec["edges"], dtype=numpy.float64), column[~missing], side="right")
+    for bin_index, count in zip(*numpy.unique(bins, return_counts=True)):
+        key = str(int(bin_index))
+        counts[key] = counts.get(key, 0) + int(count)
+    if missing.any():
+        counts[MISSING] = counts.get(MISSING, 0) + int(missing.sum())
+    return counts
+
+
 def psi(expected: dict, actual: dict, *, floor=1e-4) -> float:
     """Population stability index of `actual` against `expected` bin counts (same bin keys)."""
     expected_total, actual_total = sum(expected.values()), sum(actual.values())
