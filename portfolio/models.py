@@ -129,8 +129,17 @@ class ReevaluationChunk(models.Model):
 
 
 class ReevaluationResult(models.Model):
-    job = models.ForeignKey(ReevaluationJob, on_delete=models.CASCADE, related_name="results")
-    loan = models.ForeignKey(Loan, on_delete=models.CASCADE, related_name="results")
+    """One loan's result in one job. A job writes one per loan in bulk (a million rows for a large
+    book), so the two foreign keys are not database constraints: PostgreSQL checks a constraint with
+    one query per inserted row at commit, which cost as much as the insert itself. The rows are
+    only written by portfolio.services.chunks for loans it has just read in the same transaction,
+    and deleting a job or a loan cascades through Django. The job's own index would repeat the
+    leading column of the unique (job, loan) index."""
+
+    job = models.ForeignKey(
+        ReevaluationJob, on_delete=models.CASCADE, related_name="results", db_constraint=False, db_index=False
+    )
+    loan = models.ForeignKey(Loan, on_delete=models.CASCADE, related_name="results", db_constraint=False)
     score = models.FloatField(null=True)
     probability_of_default = models.FloatField(null=True)
     grade = models.CharField(max_length=8, blank=True)
