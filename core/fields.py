@@ -8,7 +8,6 @@ so that an int comes back an int, a Decimal a Decimal and a date a date.
 import datetime
 import decimal
 import json
-import re
 from functools import lru_cache
 
 import orjson
@@ -87,7 +86,8 @@ def loads(text):
     return _decode(json.loads(text))
 
 
-_LONG_DIGITS = re.compile(rb"[0-9]{19}")
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_NINETEEN_DIGITS = b"0" * 19
 
 
 def loads_many(texts) -> list:
@@ -100,7 +100,7 @@ def loads_many(texts) -> list:
     """
     out = []
     for text in texts:
-        if _LONG_DIGITS.search(text):
+        if _NINETEEN_DIGITS in text.translate(_DIGITS_AS_ZERO):  # a regex search costs ten times more
             value = json.loads(text)
         else:
             try:

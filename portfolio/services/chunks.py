@@ -1,7 +1,9 @@
 """Running one chunk of a re-evaluation job: safe to deliver twice, resumable, counted once."""
 
+import gc
 import json
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -51,12 +53,27 @@ def reevaluation_chunk_run(*, chunk_id) -> dict:
             ReevaluationJob.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
                 status=JobStatus.RUNNING, started=timezone.now()
             )
-        written, failed = _evaluate_and_write(job, chunk)
+        with _garbage_collection_paused():
+            written, failed = _evaluate_and_write(job, chunk)
         chunk.completed = timezone.now()
         chunk.save(update_fields=["completed", "histograms", "timings"])
         ReevaluationJob.objects.filter(pk=job.pk).update(done=F("done") + written, failed=F("failed") + failed)
     _complete_if_finished(job.pk)
     return {"chunk": chunk.index, "written": written + failed}
+
+
+@contextmanager
+def _garbage_collection_paused():
+    """A chunk allocates a few hundred thousand objects (a dict per loan and its values) and frees
+    them all at the end; the collector's passes over the worker's whole heap meanwhile cost ~15 %
+    of the chunk's CPU and find nothing to free."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _evaluate_and_write(job, chunk):
