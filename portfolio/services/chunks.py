@@ -289,11 +289,13 @@ def _complete_if_finished(job_id):
 
 def job_psi(*, job) -> dict:
     """PSI of the score (job's scores against the loans' origination scores) and of each model argument."""
-    pairs = list(job.results.exclude(score__isnull=True).values_list("loan__origination_score", "score"))
-    origination = [first for first, _ in pairs if first is not None]
-    spec = {"kind": "numeric", "edges": drift.numeric_edges(origination)}
-    expected = drift.count_into({}, spec, origination)
-    actual = drift.count_into({}, spec, [score for _, score in pairs])
+    import numpy
+
+    pairs = _score_pairs(job=job)  # (origination score or NaN, score) per result with a score
+    origination = pairs[:, 0][~numpy.isnan(pairs[:, 0])]
+    spec = {"kind": "numeric", "edges": drift.numeric_edges_of_array(origination)}
+    expected = drift.count_numeric({}, spec, origination)
+    actual = drift.count_numeric({}, spec, pairs[:, 1])
     value = drift.psi(expected, actual)
     out = {
         "score": {"psi": round(value, 6), "band": drift.band(value), "expected": expected, "actual": actual},
@@ -316,3 +318,26 @@ def job_psi(*, job) -> dict:
             "actual": actual,
         }
     return out
+
+
+def _score_pairs(*, job):
+    """(origination score, score) of each of the job's results with a score, as an (n, 2) float array."""
+    import numpy
+
+    loan_table, result_table = Loan._meta.db_table, ReevaluationResult._meta.db_table
+    query = (
+        f"SELECT l.origination_score, r.score FROM {result_table} r JOIN {loan_table} l ON l.id = r.loan_id "
+        "WHERE r.job_id = %s AND r.score IS NOT NULL"
+    )
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        connection.ensure_connection()
+        with psycopg.Cursor(connection.connection) as cursor:
+            cursor.execute(query, [job.pk], binary=True)
+            rows = cursor.fetchall()
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(query, [job.pk.hex])
+            rows = cursor.fetchall()
+    return numpy.array(rows, dtype=numpy.float64).reshape(len(rows), 2)  # None -> NaN

@@ -219,7 +219,13 @@ def evaluate_table(table, columns, index_labels):
     # R, O and C without aggregation give a list per row. Rows that match the same rules get equal
     # lists, so each distinct set of matched rules is listed (and sorted) once; every row still
     # gets a list (and dicts) of its own.
-    patterns, inverse = numpy.unique(matrix.T, axis=0, return_inverse=True)
+    rule_count = matrix.shape[0]
+    if rule_count < 63:  # each row's set of matched rules as one integer: a plain sort, not a sort of rows
+        bits = numpy.arange(rule_count, dtype=numpy.int64)
+        codes, inverse = numpy.unique((numpy.int64(1) << bits) @ matrix.astype(numpy.int64), return_inverse=True)
+        patterns = ((codes[:, None] >> bits) & 1).astype(bool)
+    else:
+        patterns, inverse = numpy.unique(matrix.T, axis=0, return_inverse=True)
     templates = []
     for pattern in patterns:
         matched = [outputs[i] for i in numpy.flatnonzero(pattern)]

@@ -160,3 +160,15 @@ def test_native_batch_lists_agree_with_native_single_records(hit_policy, two_out
     assert len({id(value) for value in lists}) == len(lists)  # no two rows share a list
     dicts = [item for value in lists for item in value if isinstance(item, dict)]
     assert len({id(item) for item in dicts}) == len(dicts)
+
+
+def test_native_batch_lists_of_a_table_with_more_rules_than_bits_in_a_word_agree_with_single_records():
+    import pandas
+
+    table_rules = [([f"> {k - 35}", "-"], [f'"r{k}"']) for k in range(70)]
+    native = dmn.load(table_model(table_rules, hit_policy="COLLECT", inputs=INPUTS))
+    scores = [float(k) for k in range(-40, 40, 3)] + [None]
+    frame = pandas.DataFrame({"Score": scores, "Band": ["A"] * len(scores)}).astype({"Score": float})
+    single = [native.evaluate({"Score": None if s is None else Decimal(s), "Band": "A"})["Decision"] for s in scores]
+    assert list(native.evaluate_batch(frame)["Decision"]) == single
+    assert max(len(value) for value in single if value) > 63  # more matched rules than bits in a word
