@@ -121,7 +121,7 @@ class ReevaluationChunk(models.Model):
     runs = models.PositiveIntegerField(default=0)
     # Counts of the chunk's current attributes in the baseline's bins, for PSI.
     histograms = models.JSONField(default=dict, blank=True)
-    # Seconds spent reading + decrypting, evaluating and writing (the completing run's).
+    # Seconds spent reading, decrypting, evaluating and writing, and the worker's CPU seconds (the completing run's).
     timings = models.JSONField(default=dict, blank=True)
 
     class Meta:

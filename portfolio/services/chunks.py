@@ -78,7 +78,7 @@ def _garbage_collection_paused():
 
 def _evaluate_and_write(job, chunk):
     partner = job.partner
-    began = time.perf_counter()
+    began, cpu_began = time.perf_counter(), time.process_time()
     loans = _loans_read(partner=partner, loan_ids=chunk.loan_ids)
     read = time.perf_counter()
     records = Loan._meta.get_field("attributes").from_db_values(loans.ciphertexts)
@@ -113,6 +113,7 @@ def _evaluate_and_write(job, chunk):
         "decrypt": round(decrypted - read, 4),
         "evaluate": round(evaluated - decrypted, 4),
         "write": round(time.perf_counter() - evaluated, 4),
+        "worker_cpu": round(time.process_time() - cpu_began, 4),
     }
     failed = sum(1 for error in outcome.errors if error)
     return len(loans.ids) - failed, failed
