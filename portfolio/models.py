@@ -150,6 +150,8 @@ class ReevaluationResult(models.Model):
     knockout_fails = models.BooleanField(default=False)
     knockout_reasons = models.CharField(max_length=200, blank=True)
     error = models.CharField(max_length=500, blank=True)
+    # The loan's origination score as this job left it (its own score when the loan had none), for PSI.
+    origination_score = models.FloatField(null=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["job", "loan"], name="portfolio_result_unique_job_loan")]

@@ -35,6 +35,11 @@ def reevaluation_chunk_run(*, chunk_id) -> dict:
     transaction never committed), so the redelivery does the whole chunk.
     """
     ReevaluationChunk.objects.filter(pk=chunk_id).update(runs=F("runs") + 1)
+    # Marked running before the chunk's transaction: inside it the job row would stay locked for
+    # the whole first chunk, and every other worker's first chunk would wait for it.
+    ReevaluationJob.objects.filter(chunks=chunk_id, status=JobStatus.QUEUED).update(
+        status=JobStatus.RUNNING, started=timezone.now()
+    )
     with transaction.atomic():
         chunk = (
             ReevaluationChunk.objects.select_for_update().select_related("job__flow", "job__partner").get(pk=chunk_id)
@@ -42,22 +47,21 @@ def reevaluation_chunk_run(*, chunk_id) -> dict:
         job = chunk.job
         if chunk.completed is not None or job.status in (JobStatus.CANCELLED, JobStatus.FAILED):
             return {"chunk": chunk.index, "written": 0}
-        if chunk.runs > MAX_RUNS:
+        poisoned = chunk.runs > MAX_RUNS
+        if poisoned:
             ReevaluationJob.objects.filter(pk=job.pk).update(
                 status=JobStatus.FAILED,
                 finished=timezone.now(),
                 error=f"Chunk {chunk.index} was started {MAX_RUNS} times without finishing.",
             )
-            raise Conflict(f"Chunk {chunk.index} of job {job.pk} was started {MAX_RUNS} times without finishing.")
-        if job.status == JobStatus.QUEUED:
-            ReevaluationJob.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
-                status=JobStatus.RUNNING, started=timezone.now()
-            )
-        with _garbage_collection_paused():
-            written, failed = _evaluate_and_write(job, chunk)
-        chunk.completed = timezone.now()
-        chunk.save(update_fields=["completed", "histograms", "timings"])
-        ReevaluationJob.objects.filter(pk=job.pk).update(done=F("done") + written, failed=F("failed") + failed)
+        else:
+            with _garbage_collection_paused():
+                written, failed = _evaluate_and_write(job, chunk)
+            chunk.completed = timezone.now()
+            chunk.save(update_fields=["completed", "histograms", "timings"])
+            ReevaluationJob.objects.filter(pk=job.pk).update(done=F("done") + written, failed=F("failed") + failed)
+    if poisoned:  # raised after the commit, which keeps the job marked failed
+        raise Conflict(f"Chunk {chunk.index} of job {job.pk} was started {MAX_RUNS} times without finishing.")
     _complete_if_finished(job.pk)
     return {"chunk": chunk.index, "written": written + failed}
 
@@ -125,12 +129,13 @@ class _ChunkLoans:
     ciphertexts: list  # the stored attributes, still encrypted
     previous_probabilities: list
     previous_grades: list
+    origination_scores: list
 
 
 def _loans_read(*, partner, loan_ids) -> _ChunkLoans:
     """The chunk's loans of `partner` in one query, by id, attributes left encrypted."""
     table = Loan._meta.db_table
-    columns = "id, attributes, last_probability_of_default, last_grade"
+    columns = "id, attributes, last_probability_of_default, last_grade, origination_score"
     if connection.vendor == "postgresql":
         import psycopg
 
@@ -156,6 +161,7 @@ def _loans_read(*, partner, loan_ids) -> _ChunkLoans:
         ciphertexts=[row[1] for row in rows],
         previous_probabilities=[row[2] for row in rows],
         previous_grades=[row[3] for row in rows],
+        origination_scores=[row[4] for row in rows],
     )
 
 
@@ -171,6 +177,7 @@ _RESULT_COLUMNS = (
     "knockout_fails",
     "knockout_reasons",
     "error",
+    "origination_score",
 )
 
 
@@ -191,7 +198,10 @@ def _results_of(loans, outcome, *, bands, high_risk, factor) -> list[tuple]:
     for position, loan_id in enumerate(loans.ids):
         probability, grade = probability_list[position], grades[position]
         previous_pd, previous_grade = loans.previous_probabilities[position], loans.previous_grades[position]
-        reasons = outcome.knockout_reasons[position]
+        reasons, error = outcome.knockout_reasons[position], outcome.errors[position] or ""
+        origination_score = loans.origination_scores[position]
+        if origination_score is None and not error:
+            origination_score = scores[position]  # what the loan takes as its origination score below
         rows.append(
             (
                 loan_id,
@@ -204,7 +214,8 @@ def _results_of(loans, outcome, *, bands, high_risk, factor) -> list[tuple]:
                 bool(grade in high_risk and previous_grade and previous_grade not in high_risk),
                 bool(reasons),
                 ",".join(reasons)[:200],
-                outcome.errors[position] or "",
+                error,
+                origination_score,
             )
         )
     return rows
@@ -242,7 +253,8 @@ def _results_write(*, job, results, at):
             "CREATE TEMPORARY TABLE portfolio_chunk_result (loan_id bigint, score double precision, "
             "probability_of_default double precision, grade varchar(8), previous_probability_of_default "
             "double precision, previous_grade varchar(8), pd_increase boolean, into_high_risk boolean, "
-            "knockout_fails boolean, knockout_reasons varchar(200), error varchar(500))"
+            "knockout_fails boolean, knockout_reasons varchar(200), error varchar(500), "
+            "origination_score double precision)"
         )
         with cursor.cursor.copy(f"COPY portfolio_chunk_result ({names}) FROM STDIN (FORMAT BINARY)") as copy:
             copy.set_types(_COPY_TYPES)
@@ -274,6 +286,7 @@ _COPY_TYPES = (
     "bool",
     "varchar",
     "varchar",
+    "float8",
 )
 
 
@@ -325,10 +338,10 @@ def _score_pairs(*, job):
     """(origination score, score) of each of the job's results with a score, as an (n, 2) float array."""
     import numpy
 
-    loan_table, result_table = Loan._meta.db_table, ReevaluationResult._meta.db_table
+    # From the results alone: joining the loans would read every wide loan row again.
     query = (
-        f"SELECT l.origination_score, r.score FROM {result_table} r JOIN {loan_table} l ON l.id = r.loan_id "
-        "WHERE r.job_id = %s AND r.score IS NOT NULL"
+        f"SELECT origination_score, score FROM {ReevaluationResult._meta.db_table} "
+        "WHERE job_id = %s AND score IS NOT NULL"
     )
     if connection.vendor == "postgresql":
         import psycopg

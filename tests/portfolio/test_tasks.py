@@ -97,3 +97,20 @@ def test_worker_killed_with_sigkill_mid_chunk_is_redelivered_and_every_loan_has_
     # The chunk the worker was killed in ran again.
     assert ReevaluationChunk.objects.filter(job=job, index__in=in_flight, runs__gte=2).exists()
     assert chunks.aggregate(runs=Sum("runs"))["runs"] > chunks.count()
+
+
+@pytest.mark.django_db
+def test_a_chunk_started_more_than_ten_times_fails_its_job_and_the_failure_stays_recorded():
+    from core.exceptions import Conflict
+    from portfolio.services.chunks import MAX_RUNS
+
+    demo = demo_load(out=lambda *_: None)
+    demo_loans_load(partner=demo["partner"], limit=20)
+    job = reevaluation_job_create(partner=demo["partner"], user=None, chunk_size=10)
+    poison = job.chunks.get(index=0)
+    ReevaluationChunk.objects.filter(pk=poison.pk).update(runs=MAX_RUNS)
+    with pytest.raises(Conflict, match=f"started {MAX_RUNS} times without finishing"):
+        reevaluation_chunk_run(chunk_id=poison.pk)
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED and "Chunk 0" in job.error
+    assert not ReevaluationResult.objects.filter(job=job).exists()
