@@ -41,8 +41,12 @@ def reevaluation_chunk_run(*, chunk_id) -> dict:
         status=JobStatus.RUNNING, started=timezone.now()
     )
     with transaction.atomic():
+        # Only the chunk's row: a bare select_for_update() would lock the joined job, flow and
+        # partner rows as well, and the workers would run their chunks one at a time.
         chunk = (
-            ReevaluationChunk.objects.select_for_update().select_related("job__flow", "job__partner").get(pk=chunk_id)
+            ReevaluationChunk.objects.select_for_update(of=("self",))
+            .select_related("job__flow", "job__partner")
+            .get(pk=chunk_id)
         )
         job = chunk.job
         if chunk.completed is not None or job.status in (JobStatus.CANCELLED, JobStatus.FAILED):
