@@ -27,7 +27,7 @@ sys.path.insert(0, str(REPO))
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--loans", type=int, default=1_000_000)
-    parser.add_argument("--chunk-size", type=int, default=5000)
+    parser.add_argument("--chunk-size", type=int, default=20000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--sample", type=int, default=1000, help="loans evaluated by the reference engines")
     args = parser.parse_args()
@@ -51,6 +51,7 @@ def main():
         from portfolio.models import ReevaluationJob
         from portfolio.services.jobs import reevaluation_job_submit
 
+        load_before = os.getloadavg()[0]
         started = time.perf_counter()
         job = reevaluation_job_submit(
             partner=partner,
@@ -72,12 +73,15 @@ def main():
             worker.wait(timeout=60)
     assert job.status == "completed", (job.status, job.error)
     assert job.results.count() == job.total, "one result per loan"
-    timings = {key: 0.0 for key in ("read_decrypt", "evaluate", "write")}
+    timings = {key: 0.0 for key in ("read", "decrypt", "evaluate", "write", "worker_cpu")}
     for chunk_timings in job.chunks.values_list("timings", flat=True):
         for key in timings:
             timings[key] += chunk_timings.get(key, 0.0)
     rate = job.total / elapsed
-    print(f"chunks: {job.chunks.count()} of {args.chunk_size}; failed loans: {job.failed}")
+    print(
+        f"chunks: {job.chunks.count()} of {args.chunk_size}; failed loans: {job.failed}; load average (1 min) "
+        f"{load_before:.1f} at submission, {os.getloadavg()[0]:.1f} at completion (2 cores)"
+    )
     print("time summed over chunks (s, across workers): " + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()))
     reference_rate, native_rate = reference_run(partner, flow, args.sample)
     print(

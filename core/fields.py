@@ -10,10 +10,13 @@ import decimal
 import json
 from functools import lru_cache
 
+import orjson
 from cryptography.fernet import Fernet, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from fernet_fields import EncryptedTextField as FernetTextField
+
+from .fernet_batch import BatchDecryptor
 
 _TAG = "$type"
 
@@ -83,10 +86,42 @@ def loads(text):
     return _decode(json.loads(text))
 
 
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_NINETEEN_DIGITS = b"0" * 19
+
+
+def loads_many(texts) -> list:
+    """`loads` of each text (bytes), faster: orjson, and the tag walk only where a tag can be.
+
+    A tag is a "$type" key; the encoder never escapes "$", so a text without `$type"` (and without
+    any \\u escape that could spell it) has no tag and is returned as parsed. orjson reads an
+    integer beyond 64 bits as a float (or refuses it): a text with 19 digits in a row (no float
+    repr has more than 17) is read by json instead.
+    """
+    out = []
+    for text in texts:
+        if _NINETEEN_DIGITS in text.translate(_DIGITS_AS_ZERO):  # a regex search costs ten times more
+            value = json.loads(text)
+        else:
+            try:
+                value = orjson.loads(text)
+            except orjson.JSONDecodeError:  # what json accepts and orjson does not (NaN, say)
+                value = json.loads(text)
+        if b'$type"' in text or b"\\u" in text:
+            value = _decode(value)
+        out.append(value)
+    return out
+
+
 @lru_cache(maxsize=8)
 def _fernet_for(keys):
     fernets = [Fernet(key.encode() if isinstance(key, str) else key) for key in keys]
     return fernets[0] if len(fernets) == 1 else MultiFernet(fernets)
+
+
+@lru_cache(maxsize=8)
+def _batch_decryptor_for(keys):
+    return BatchDecryptor(keys)
 
 
 class CurrentKeysMixin:
@@ -94,12 +129,21 @@ class CurrentKeysMixin:
 
     @property
     def fernet(self):
+        return _fernet_for(self._current_keys())
+
+    @property
+    def batch_decryptor(self):
+        """Decrypts many stored values at once (core/fernet_batch.py), with the same keys as `fernet`."""
+        return _batch_decryptor_for(self._current_keys())
+
+    @staticmethod
+    def _current_keys():
         keys = tuple(settings.FERNET_KEYS)
         if getattr(settings, "FERNET_USE_HKDF", True):
             from fernet_fields import hkdf
 
             keys = tuple(hkdf.derive_fernet_key(key) for key in keys)
-        return _fernet_for(keys)
+        return keys
 
 
 class EncryptedTextField(CurrentKeysMixin, FernetTextField):
@@ -124,3 +168,12 @@ class EncryptedJSONField(EncryptedTextField):
 
     def value_to_string(self, obj):
         return dumps(self.value_from_object(obj))
+
+    def from_db_values(self, values) -> list:
+        """What `from_db_value` gives for each stored value (ciphertext bytes or None), in one batch."""
+        present = [position for position, value in enumerate(values) if value is not None]
+        plaintexts = self.batch_decryptor.decrypt_many([values[position] for position in present])
+        out = [None] * len(values)
+        for position, value in zip(present, loads_many(plaintexts)):
+            out[position] = value
+        return out

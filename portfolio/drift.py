@@ -2,6 +2,7 @@
 
 import bisect
 import math
+from collections import Counter
 
 MISSING = "(missing)"
 DECILES = 10
@@ -15,6 +16,17 @@ def numeric_edges(values, bins=DECILES):
         return []
     edges = sorted({present[min(len(present) - 1, (len(present) * k) // bins)] for k in range(1, bins)})
     return edges
+
+
+def numeric_edges_of_array(present, bins=DECILES):
+    """`numeric_edges` of a float64 numpy array without NaN."""
+    import numpy
+
+    ordered = numpy.sort(present)
+    count = len(ordered)
+    if not count:
+        return []
+    return sorted({float(ordered[min(count - 1, (count * k) // bins)]) for k in range(1, bins)})
 
 
 def spec_for(values):
@@ -37,9 +49,30 @@ def bin_of(spec, value):
 
 
 def count_into(counts, spec, values):
-    for value in values:
+    # Each distinct value is binned once; the type is part of the key, so 1 and 1.0 (equal, but
+    # "1" and "1.0" as categories) are told apart.
+    try:
+        distinct = Counter(zip(map(type, values), values)).items()
+    except TypeError:  # an unhashable value (a list, say)
+        distinct = [((type(value), value), 1) for value in values]
+    for (_kind, value), count in distinct:
         key = bin_of(spec, value)
-        counts[key] = counts.get(key, 0) + 1
+        counts[key] = counts.get(key, 0) + count
+    return counts
+
+
+def count_numeric(counts, spec, column):
+    """`count_into` of a numeric spec over a float64 numpy array (NaN = missing), in one searchsorted
+    (side="right" is bisect_right)."""
+    import numpy
+
+    missing = numpy.isnan(column)
+    bins = numpy.searchsorted(numpy.asarray(spec["edges"], dtype=numpy.float64), column[~missing], side="right")
+    for bin_index, count in zip(*numpy.unique(bins, return_counts=True)):
+        key = str(int(bin_index))
+        counts[key] = counts.get(key, 0) + int(count)
+    if missing.any():
+        counts[MISSING] = counts.get(MISSING, 0) + int(missing.sum())
     return counts
 
 

@@ -121,7 +121,7 @@ class ReevaluationChunk(models.Model):
     runs = models.PositiveIntegerField(default=0)
     # Counts of the chunk's current attributes in the baseline's bins, for PSI.
     histograms = models.JSONField(default=dict, blank=True)
-    # Seconds spent reading + decrypting, evaluating and writing (the completing run's).
+    # Seconds spent reading, decrypting, evaluating and writing, and the worker's CPU seconds (the completing run's).
     timings = models.JSONField(default=dict, blank=True)
 
     class Meta:
@@ -129,8 +129,17 @@ class ReevaluationChunk(models.Model):
 
 
 class ReevaluationResult(models.Model):
-    job = models.ForeignKey(ReevaluationJob, on_delete=models.CASCADE, related_name="results")
-    loan = models.ForeignKey(Loan, on_delete=models.CASCADE, related_name="results")
+    """One loan's result in one job. A job writes one per loan in bulk (a million rows for a large
+    book), so the two foreign keys are not database constraints: PostgreSQL checks a constraint with
+    one query per inserted row at commit, which cost as much as the insert itself. The rows are
+    only written by portfolio.services.chunks for loans it has just read in the same transaction,
+    and deleting a job or a loan cascades through Django. The job's own index would repeat the
+    leading column of the unique (job, loan) index."""
+
+    job = models.ForeignKey(
+        ReevaluationJob, on_delete=models.CASCADE, related_name="results", db_constraint=False, db_index=False
+    )
+    loan = models.ForeignKey(Loan, on_delete=models.CASCADE, related_name="results", db_constraint=False)
     score = models.FloatField(null=True)
     probability_of_default = models.FloatField(null=True)
     grade = models.CharField(max_length=8, blank=True)
@@ -141,6 +150,8 @@ class ReevaluationResult(models.Model):
     knockout_fails = models.BooleanField(default=False)
     knockout_reasons = models.CharField(max_length=200, blank=True)
     error = models.CharField(max_length=500, blank=True)
+    # The loan's origination score as this job left it (its own score when the loan had none), for PSI.
+    origination_score = models.FloatField(null=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["job", "loan"], name="portfolio_result_unique_job_loan")]

@@ -216,14 +216,29 @@ def evaluate_table(table, columns, index_labels):
         else:
             chosen = numpy.where(matrix, values[:, None], -numpy.inf).argmax(axis=0)
         return _object_array(outputs + [None])[numpy.where(any_match, chosen, len(outputs))]
-    # R, O and C without aggregation give a list per row: masks are vectorised, the lists are not
-    result = numpy.empty(rows, object)
-    transposed = matrix.T
-    for row in range(rows):
-        matched = [outputs[i] for i in numpy.flatnonzero(transposed[row])]
+    # R, O and C without aggregation give a list per row. Rows that match the same rules get equal
+    # lists, so each distinct set of matched rules is listed (and sorted) once; every row still
+    # gets a list (and dicts) of its own.
+    rule_count = matrix.shape[0]
+    if rule_count < 63:  # each row's set of matched rules as one integer: a plain sort, not a sort of rows
+        bits = numpy.arange(rule_count, dtype=numpy.int64)
+        codes, inverse = numpy.unique((numpy.int64(1) << bits) @ matrix.astype(numpy.int64), return_inverse=True)
+        patterns = ((codes[:, None] >> bits) & 1).astype(bool)
+    else:
+        patterns, inverse = numpy.unique(matrix.T, axis=0, return_inverse=True)
+    templates = []
+    for pattern in patterns:
+        matched = [outputs[i] for i in numpy.flatnonzero(pattern)]
         if policy == "O":
             matched.sort(key=table._priority_key)
-        result[row] = [dict(m) if isinstance(m, dict) else m for m in matched]
+        templates.append(matched)
+    result = numpy.empty(rows, object)
+    if any(isinstance(output, dict) for output in outputs):
+        for row, pattern in enumerate(inverse.reshape(-1).tolist()):
+            result[row] = [dict(m) if isinstance(m, dict) else m for m in templates[pattern]]
+    else:
+        for row, pattern in enumerate(inverse.reshape(-1).tolist()):
+            result[row] = list(templates[pattern])
     return result
 
 

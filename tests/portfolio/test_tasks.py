@@ -97,3 +97,69 @@ def test_worker_killed_with_sigkill_mid_chunk_is_redelivered_and_every_loan_has_
     # The chunk the worker was killed in ran again.
     assert ReevaluationChunk.objects.filter(job=job, index__in=in_flight, runs__gte=2).exists()
     assert chunks.aggregate(runs=Sum("runs"))["runs"] > chunks.count()
+
+
+@pytest.mark.django_db
+def test_a_chunk_started_more_than_ten_times_fails_its_job_and_the_failure_stays_recorded():
+    from core.exceptions import Conflict
+    from portfolio.services.chunks import MAX_RUNS
+
+    demo = demo_load(out=lambda *_: None)
+    demo_loans_load(partner=demo["partner"], limit=20)
+    job = reevaluation_job_create(partner=demo["partner"], user=None, chunk_size=10)
+    poison = job.chunks.get(index=0)
+    ReevaluationChunk.objects.filter(pk=poison.pk).update(runs=MAX_RUNS)
+    with pytest.raises(Conflict, match=f"started {MAX_RUNS} times without finishing"):
+        reevaluation_chunk_run(chunk_id=poison.pk)
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED and "Chunk 0" in job.error
+    assert not ReevaluationResult.objects.filter(job=job).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_chunks_of_one_job_run_at_the_same_time_without_waiting_for_each_other(monkeypatch):
+    """The chunk's lock is its own row only: the job, flow and partner rows stay free for the other workers."""
+    import threading
+
+    from django.db import connection, transaction
+
+    from portfolio import evaluation
+
+    if connection.vendor != "postgresql":
+        pytest.skip("Row locks: PostgreSQL (DATABASE_URL).")
+    demo = demo_load(out=lambda *_: None)
+    demo_loans_load(partner=demo["partner"], limit=20)
+    job = reevaluation_job_create(partner=demo["partner"], user=None, chunk_size=10)
+    first, second = job.chunks.order_by("index")
+    inside, release = threading.Event(), threading.Event()
+    plan_load = evaluation.plan_load
+
+    def plan_load_pausing_in_the_first_chunk(**kwargs):
+        if threading.current_thread().name == "first-chunk":
+            inside.set()
+            assert release.wait(30)
+        return plan_load(**kwargs)
+
+    monkeypatch.setattr(evaluation, "plan_load", plan_load_pausing_in_the_first_chunk)
+    outcome = {}
+
+    def run_first():
+        try:
+            outcome["first"] = reevaluation_chunk_run(chunk_id=first.pk)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run_first, name="first-chunk")
+    thread.start()
+    try:
+        assert inside.wait(30), "the first chunk did not start"
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '3s'")
+            assert reevaluation_chunk_run(chunk_id=second.pk) == {"chunk": 1, "written": len(second.loan_ids)}
+    finally:
+        release.set()
+        thread.join(60)
+    assert outcome["first"] == {"chunk": 0, "written": len(first.loan_ids)}
+    job.refresh_from_db()
+    assert job.status == JobStatus.COMPLETED and job.results.count() == job.total

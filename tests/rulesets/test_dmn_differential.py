@@ -110,3 +110,65 @@ def test_native_batch_agrees_with_native_single_records(table_rules, inputs):
     frame = pandas.DataFrame(inputs)
     frame["Score"] = frame["Score"].astype(float)
     assert list(native.evaluate_batch(frame)["Decision"]) == [native.evaluate(r)["Decision"] for r in inputs]
+
+
+@SETTINGS
+@given(
+    st.sampled_from(["COLLECT", "RULE ORDER", "OUTPUT ORDER"]),
+    st.booleans(),
+    rules(st.sampled_from(['"yes"', '"no"', '"maybe"'])),
+    st.lists(
+        st.fixed_dictionaries(
+            {"Score": st.one_of(st.none(), st.integers(-6, 6).map(float)), "Band": st.sampled_from(BANDS + [None])}
+        ),
+        min_size=1,
+        max_size=40,
+    ),
+)
+def test_native_batch_lists_agree_with_native_single_records(hit_policy, two_outputs, table_rules, inputs):
+    """List hit policies build one list per distinct set of matched rules and hand each row its own copy."""
+    import pandas
+
+    outputs = (("Label", "string"), ("Other", "string")) if two_outputs else (("Label", "string"),)
+    if two_outputs:
+        table_rules = [(ins, outs + ['"x"']) for ins, outs in table_rules]
+    output_values = '"yes","no","maybe"' if hit_policy == "OUTPUT ORDER" else None
+    text = table_model(table_rules, hit_policy=hit_policy, inputs=INPUTS, outputs=outputs)
+    if output_values:
+        text = text.replace(
+            '<output name="Label" typeRef="string"/>',
+            (
+                '<output name="Label" typeRef="string"><outputValues><text>%s</text></outputValues></output>'
+                % output_values
+            ),
+        )
+    try:
+        native = dmn.load(text)
+    except dmn.ModelLoadError:
+        reject()
+    frame = pandas.DataFrame({"Score": [r["Score"] for r in inputs], "Band": [r["Band"] for r in inputs]})
+    frame["Score"] = frame["Score"].astype(float)
+    batch = list(native.evaluate_batch(frame)["Decision"])
+    single = [
+        native.evaluate({k: (None if v is None else Decimal(v) if k == "Score" else v) for k, v in r.items()})[
+            "Decision"
+        ]
+        for r in inputs
+    ]
+    assert batch == single
+    lists = [value for value in batch if isinstance(value, list)]
+    assert len({id(value) for value in lists}) == len(lists)  # no two rows share a list
+    dicts = [item for value in lists for item in value if isinstance(item, dict)]
+    assert len({id(item) for item in dicts}) == len(dicts)
+
+
+def test_native_batch_lists_of_a_table_with_more_rules_than_bits_in_a_word_agree_with_single_records():
+    import pandas
+
+    table_rules = [([f"> {k - 35}", "-"], [f'"r{k}"']) for k in range(70)]
+    native = dmn.load(table_model(table_rules, hit_policy="COLLECT", inputs=INPUTS))
+    scores = [float(k) for k in range(-40, 40, 3)] + [None]
+    frame = pandas.DataFrame({"Score": scores, "Band": ["A"] * len(scores)}).astype({"Score": float})
+    single = [native.evaluate({"Score": None if s is None else Decimal(s), "Band": "A"})["Decision"] for s in scores]
+    assert list(native.evaluate_batch(frame)["Decision"]) == single
+    assert max(len(value) for value in single if value) > 63  # more matched rules than bits in a word

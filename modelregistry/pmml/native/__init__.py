@@ -124,4 +124,9 @@ def _column(values, pmml_type, n):
         if pmml_type in ("double", "float", None) or values.dtype.kind != "f":
             return values if pmml_type != "integer" else [scalar_result(float(v), "integer") for v in values]
         return [scalar_result(float(v), pmml_type) for v in values]
+    if isinstance(values, np.ndarray) and set(map(type, values)) <= _PLAIN_TEXT:
+        return values.tolist()  # what scalar_result would give, value by value: already plain str or None
     return [scalar_result(v, pmml_type) for v in values]
+
+
+_PLAIN_TEXT = {str, type(None)}
