@@ -9,7 +9,7 @@ from django.utils import timezone
 from core.exceptions import ArgumentError, Conflict, NotFound
 from core.fields import dumps
 from core.fingerprints import fingerprint, fingerprint_matches
-from core.services import audit_event_record
+from core.services import audit_event_build, audit_event_record
 from modelregistry import engines
 from modelregistry.arguments import plain_value
 from modelregistry.models import PredictiveModel
@@ -30,7 +30,13 @@ from ..models import (
     StepBinding,
     StepKind,
 )
-from .step_records import decision_insert, decision_prime, step_records_create
+from .step_records import (
+    audit_event_insert,
+    audit_pending_queue,
+    decision_insert,
+    decision_prime,
+    step_records_create,
+)
 
 
 @transaction.atomic
@@ -219,6 +225,7 @@ def decision_create(
         catalogue=catalogue,
         at=at,
         plan=plan_cache.flow_plan(flow, at=at, current=current),
+        dictionary=plan_cache.dictionary(current=current),
     )
     try:
         decision = _decision_record(
@@ -270,9 +277,15 @@ def _decision_record(*, partner, flow, application, result, requested_by, extern
             referral_reasons=[reason["code"] for reason in result.referral_reasons],
             score_band=result.cutoff or "",
         )
-    audit_event_record(
-        actor=requested_by, action="decision.create", obj=decision, data={"outcome": result.outcome, "flow": str(flow)}
+    event = audit_event_insert(
+        audit_event_build(
+            actor=requested_by,
+            action="decision.create",
+            obj=decision,
+            data={"outcome": result.outcome, "flow": str(flow)},
+        )
     )
+    audit_pending_queue([decision, *steps, event])  # the audit chain's queue, for all three in one INSERT
     return decision_prime(decision, steps=steps, review_case=case)
 
 

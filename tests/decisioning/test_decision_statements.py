@@ -12,13 +12,15 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from core.models import AuditPending
+from core.models import AuditEvent, AuditPending
 from decisioning.models import Decision, InsightTransaction, ReviewCase
 
 from .test_decisions_api import clean_application, decide, demo, system  # noqa: F401 — fixtures
 
-# Measured on PostgreSQL with Redis: 56 before issue 13, 10 after. See docs/benchmarks.md.
-STATEMENTS_OF_ONE_REFERRED_DECISION = 10
+# Measured on PostgreSQL with Redis: 56 before issue 13, 10 after, 8 once the data dictionary is
+# cached and the audit event is queued with the decision's rows (the issue asks for <= 10). See
+# docs/benchmarks.md.
+STATEMENTS_OF_ONE_REFERRED_DECISION = 8
 
 
 def referred_application(system):
@@ -47,6 +49,8 @@ def test_one_referred_decision_costs_a_bounded_number_of_statements(system):
     )
     assert {str(pk) for pk in steps.values_list("pk", flat=True)} <= queued
     assert AuditPending.objects.filter(record_type="decisioning.decision", record_id=str(decision.pk)).exists()
+    event = AuditEvent.objects.get(action="decision.create", object_id=str(decision.pk))
+    assert AuditPending.objects.filter(record_type="core.auditevent", record_id=str(event.pk)).exists()
 
 
 @pytest.mark.django_db
