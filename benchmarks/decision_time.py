@@ -1,15 +1,20 @@
 """Server time of one decision: POST /api/v1/decisions through the demo flow, Django test client.
 
-    DATABASE_URL=postgres://... REDIS_URL=redis://.../N python benchmarks/decision_time.py [--decisions 200]
+    DATABASE_URL=postgres://... REDIS_URL=redis://.../N python benchmarks/decision_time.py \
+        [--decisions 200] [--profile N]
 
 Runs on a throw-away test database (PostgreSQL when DATABASE_URL names it). Loads the demo,
 warms up (engines loaded, plan and token caches filled, as in a running server), then times
 `--decisions` referred/approved/declined demo applications, each with its own Idempotency-Key, in
-the test client (no network, no WSGI server): the median is the server's time for one decision.
-Where the time goes, per decision (medians): SQL (time inside cursor.execute, measured with
-an execute wrapper), engines (the steps' own durationUs), encryption (encrypting the decision's
-and its steps' EncryptedJSONField values again, timed apart), and the rest (parse, validate,
-convert, permissions, throttle, render, framework).
+the test client (no network, no WSGI server; request bodies built before the clock starts): the
+median is the server's time for one decision. Also printed: this process's CPU time per decision
+(what the code costs, far less sensitive than wall time to other load on the machine); where the
+time goes (medians): SQL (time inside cursor.execute and COMMIT, per statement too), engines (the
+steps' own durationUs), encryption (the decision's and its steps' EncryptedJSONField values
+encrypted again, timed apart), and the Python phases (parse, authenticate + rate limit, validate,
+convert, steps, fingerprint, write, render: wall time inside each, less the SQL inside it).
+`--profile N` then prints a CPU-time cProfile of N more decisions
+(DECISION_TIME_PROFILE_OUT=file also saves it).
 """
 
 import argparse
@@ -109,15 +114,18 @@ def run(count, warmup, profile=0):
             by_statement.setdefault("COMMIT", []).append(elapsed)
 
     connection._commit = timed_commit
+    phases = instrument_phases(sql_time)
     totals, cpu, sqls, engines, statements, outcomes, ids = [], [], [], [], [], {}, []
     for number in range(count):
         sql_time[0] = 0.0
+        phases.start()
         connection.queries_log.clear()
         with connection.execute_wrapper(timed):
             started, cpu_started = time.perf_counter(), time.process_time()
             answer = post(warmup + number, f"bench-{number}")
             totals.append(time.perf_counter() - started)
             cpu.append(time.process_time() - cpu_started)
+        phases.stop()
         assert answer.status_code == 201, answer.content
         data = answer.json()["data"]
         ids.append(data["id"])
@@ -157,6 +165,9 @@ def run(count, warmup, profile=0):
     print(f"  encryption (Fernet, 6 rows):   {ms(median_encryption):6.2f} ms")
     rest = median_total - median_sql - median_engines - median_encryption
     print(f"  rest (parse, validate, convert, auth, throttle, render, framework): {ms(rest):6.2f} ms")
+    print("Python phases (medians; wall time inside each, less the SQL inside it):")
+    for name, times in phases.medians().items():
+        print(f"  {ms(times):6.2f} ms  {name}")
     print("SQL by statement (per decision, median time of one):")
     for label, times in sorted(by_statement.items(), key=lambda item: -sum(item[1])):
         print(f"  {len(times) / count:4.2f} x {ms(statistics.median(times)):6.2f} ms  {label}")
@@ -165,17 +176,71 @@ def run(count, warmup, profile=0):
         import pstats
 
         connection.force_debug_cursor = False
-        profiler = cProfile.Profile()
+        # CPU time, not wall time: waiting for PostgreSQL and Redis is in the SQL figures above, and
+        # under load wall time would mostly measure other processes.
+        profiler = cProfile.Profile(time.process_time)
         profiler.enable()
         for number in range(profile):
             post(warmup + count + number, f"profile-{number}")
         profiler.disable()
-        print(f"cProfile of {profile} decisions (cumulative, then own time):")
+        print(f"cProfile (CPU time) of {profile} decisions (cumulative, then own time):")
         if os.environ.get("DECISION_TIME_PROFILE_OUT"):
             profiler.dump_stats(os.environ["DECISION_TIME_PROFILE_OUT"])
         stats = pstats.Stats(profiler).strip_dirs()
         stats.sort_stats("cumulative").print_stats(45)
         stats.sort_stats("tottime").print_stats(30)
+
+
+class Phases:
+    """Wall time per decision inside named functions, less the SQL time spent inside them."""
+
+    def __init__(self, sql_time):
+        self.sql_time, self.current, self.done = sql_time, {}, {}
+
+    def wrap(self, name, owner, attribute):
+        original = getattr(owner, attribute)
+
+        def timed(*args, **kwargs):
+            started, sql_before = time.perf_counter(), self.sql_time[0]
+            try:
+                return original(*args, **kwargs)
+            finally:
+                spent = time.perf_counter() - started - (self.sql_time[0] - sql_before)
+                self.current[name] = self.current.get(name, 0.0) + spent
+
+        setattr(owner, attribute, timed)
+        self.done.setdefault(name, [])
+
+    def start(self):
+        self.current = {}
+
+    def stop(self):
+        for name in self.done:
+            self.done[name].append(self.current.get(name, 0.0))
+
+    def medians(self):
+        return {name: statistics.median(times) if times else 0.0 for name, times in self.done.items()}
+
+
+def instrument_phases(sql_time):
+    from rest_framework.views import APIView
+
+    from core.api import parsers, renderers
+    from decisioning import flows
+    from decisioning.api import decision_views, serializers
+    from decisioning.services import decisions
+
+    phases = Phases(sql_time)
+    phases.wrap("parse: JSON:API parser with its depth/character/shape checks", parsers.JSONParser, "parse")
+    phases.wrap("authenticate (token cache) + rate limit (Redis INCR)", APIView, "initial")
+    phases.wrap("validate the request (DecisionInputSerializer)", serializers.DecisionInputSerializer, "is_valid")
+    phases.wrap("validate + convert the application (data dictionary)", flows, "validate_application")
+    phases.wrap("steps: arguments in, engines, results out (engines' own time included)", flows, "_run_step")
+    phases.wrap("request fingerprint (canonical JSON + HMAC)", decisions, "fingerprint")
+    phases.wrap("write: ORM + Fernet encryption, without SQL time", decisions, "_decision_record")
+    phases.wrap("render: the JSON:API document", decision_views, "decision_document")
+    phases.wrap("render: JSON encoding", renderers.JSONRenderer, "render")
+    return phases
 
 
 def statement_label(sql):
