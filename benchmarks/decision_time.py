@@ -1,15 +1,20 @@
 """Server time of one decision: POST /api/v1/decisions through the demo flow, Django test client.
 
-    DATABASE_URL=postgres://... REDIS_URL=redis://.../N python benchmarks/decision_time.py [--decisions 200]
+    DATABASE_URL=postgres://... REDIS_URL=redis://.../N python benchmarks/decision_time.py \
+        [--decisions 200] [--profile N]
 
 Runs on a throw-away test database (PostgreSQL when DATABASE_URL names it). Loads the demo,
 warms up (engines loaded, plan and token caches filled, as in a running server), then times
 `--decisions` referred/approved/declined demo applications, each with its own Idempotency-Key, in
-the test client (no network, no WSGI server): the median is the server's time for one decision.
-Where the time goes, per decision (medians): SQL (time inside cursor.execute, measured with
-an execute wrapper), engines (the steps' own durationUs), encryption (encrypting the decision's
-and its steps' EncryptedJSONField values again, timed apart), and the rest (parse, validate,
-convert, permissions, throttle, render, framework).
+the test client (no network, no WSGI server; request bodies built before the clock starts): the
+median is the server's time for one decision. Also printed: this process's CPU time per decision
+(what the code costs, far less sensitive than wall time to other load on the machine); where the
+time goes (medians): SQL (time inside cursor.execute and COMMIT, per statement too), engines (the
+steps' own durationUs), encryption (the decision's and its steps' EncryptedJSONField values
+encrypted again, timed apart), and the Python phases (parse, authenticate + rate limit, validate,
+convert, steps, fingerprint, write, render: wall time inside each, less the SQL inside it).
+`--profile N` then prints a CPU-time cProfile of N more decisions
+(DECISION_TIME_PROFILE_OUT=file also saves it).
 """
 
 import argparse
@@ -26,6 +31,9 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--decisions", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument(
+        "--profile", type=int, default=0, metavar="N", help="after the timed run, cProfile N more decisions"
+    )
     arguments = parser.parse_args()
 
     import django
@@ -37,12 +45,12 @@ def main():
     setup_test_environment()
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     try:
-        run(arguments.decisions, arguments.warmup)
+        run(arguments.decisions, arguments.warmup, arguments.profile)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
-def run(count, warmup):
+def run(count, warmup, profile=0):
     import json
 
     from django.db import connection
@@ -56,11 +64,18 @@ def run(count, warmup):
     connection.force_debug_cursor = True  # count statements
     client = Client(HTTP_AUTHORIZATION=f"Token {demo['token']}")
 
+    # The request bodies are built before the clock starts: reading a demo row costs a CSV scan
+    # and a query, which is the benchmark's work, not the server's.
+    applications = [demo_application(number) for number in range(min(300, warmup + count + profile))]
+
     def post(number, key):
         body = {
             "data": {
                 "type": "decision",
-                "attributes": {"externalId": f"bench-{key}", "application": demo_application(number)},
+                "attributes": {
+                    "externalId": f"bench-{key}",
+                    "application": applications[number % len(applications)],
+                },
             }
         }
         return client.post(
@@ -75,22 +90,42 @@ def run(count, warmup):
         assert post(number, f"warm-{number}").status_code == 201
 
     sql_time = [0.0]
+    by_statement = {}  # label -> [seconds, ...]
 
     def timed(execute, sql, params, many, context):
         started = time.perf_counter()
         try:
             return execute(sql, params, many, context)
         finally:
-            sql_time[0] += time.perf_counter() - started
+            elapsed = time.perf_counter() - started
+            sql_time[0] += elapsed
+            by_statement.setdefault(statement_label(sql), []).append(elapsed)
 
-    totals, sqls, engines, statements, outcomes, ids = [], [], [], [], {}, []
+    # COMMIT does not pass through cursor.execute (psycopg's connection.commit): timed here.
+    commit = connection._commit
+
+    def timed_commit():
+        started = time.perf_counter()
+        try:
+            return commit()
+        finally:
+            elapsed = time.perf_counter() - started
+            sql_time[0] += elapsed
+            by_statement.setdefault("COMMIT", []).append(elapsed)
+
+    connection._commit = timed_commit
+    phases = instrument_phases(sql_time)
+    totals, cpu, sqls, engines, statements, outcomes, ids = [], [], [], [], [], {}, []
     for number in range(count):
         sql_time[0] = 0.0
+        phases.start()
         connection.queries_log.clear()
         with connection.execute_wrapper(timed):
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             answer = post(warmup + number, f"bench-{number}")
             totals.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - cpu_started)
+        phases.stop()
         assert answer.status_code == 201, answer.content
         data = answer.json()["data"]
         ids.append(data["id"])
@@ -98,6 +133,7 @@ def run(count, warmup):
         engines.append(sum(step["durationUs"] for step in data["attributes"]["steps"]) / 1e6)
         statements.append(len(connection.queries_log))
         outcomes[data["attributes"]["outcome"]] = outcomes.get(data["attributes"]["outcome"], 0) + 1
+    connection._commit = commit
 
     # Encryption, timed apart: the same values encrypted again as the INSERTs did.
     encryption = []
@@ -118,15 +154,23 @@ def run(count, warmup):
     print(
         f"median server time per decision: {ms(median_total):.2f} ms (p90 {ms(sorted(totals)[int(0.9 * count)]):.2f} ms)"
     )
+    # CPU time of this process (Python, psycopg, Fernet; not PostgreSQL's or Redis's own): what the
+    # code costs, much less sensitive to other load on the machine than wall time.
+    print(f"median CPU time of this process per decision: {ms(statistics.median(cpu)):.2f} ms")
     if statements[0]:
         print(f"SQL statements per decision (median): {statistics.median(statements)}")
     print("where it goes (medians):")
-    print(f"  SQL (inside cursor.execute):   {ms(median_sql):6.2f} ms")
+    print(f"  SQL (cursor.execute + COMMIT): {ms(median_sql):6.2f} ms")
     print(f"  engines (5 steps' durationUs): {ms(median_engines):6.2f} ms")
     print(f"  encryption (Fernet, 6 rows):   {ms(median_encryption):6.2f} ms")
     rest = median_total - median_sql - median_engines - median_encryption
     print(f"  rest (parse, validate, convert, auth, throttle, render, framework): {ms(rest):6.2f} ms")
-
+    print("Python phases (medians; wall time inside each, less the SQL inside it):")
+    for name, times in phases.medians().items():
+        print(f"  {ms(times):6.2f} ms  {name}")
+    print("SQL by statement (per decision, median time of one):")
+    for label, times in sorted(by_statement.items(), key=lambda item: -sum(item[1])):
+        print(f"  {len(times) / count:4.2f} x {ms(statistics.median(times)):6.2f} ms  {label}")
     # What explanations add: the same applications decided with and without them, alternately
     # (so drift hits both arms alike); without = the engines' explainer lookup answers None.
     from modelregistry import engines as engine_door
@@ -175,6 +219,86 @@ def run(count, warmup):
         f"explanations in the flow alone (paired): median {ms(flow_with):.3f} ms with, {ms(flow_without):.3f} ms "
         f"without: {ms(flow_with - flow_without):+.3f} ms; encrypting them: {ms(statistics.median(encrypting)):.3f} ms"
     )
+    if profile:
+        import cProfile
+        import pstats
+
+        connection.force_debug_cursor = False
+        # CPU time, not wall time: waiting for PostgreSQL and Redis is in the SQL figures above, and
+        # under load wall time would mostly measure other processes.
+        profiler = cProfile.Profile(time.process_time)
+        profiler.enable()
+        for number in range(profile):
+            post(warmup + count + number, f"profile-{number}")
+        profiler.disable()
+        print(f"cProfile (CPU time) of {profile} decisions (cumulative, then own time):")
+        if os.environ.get("DECISION_TIME_PROFILE_OUT"):
+            profiler.dump_stats(os.environ["DECISION_TIME_PROFILE_OUT"])
+        stats = pstats.Stats(profiler).strip_dirs()
+        stats.sort_stats("cumulative").print_stats(45)
+        stats.sort_stats("tottime").print_stats(30)
+
+
+class Phases:
+    """Wall time per decision inside named functions, less the SQL time spent inside them."""
+
+    def __init__(self, sql_time):
+        self.sql_time, self.current, self.done = sql_time, {}, {}
+
+    def wrap(self, name, owner, attribute):
+        original = getattr(owner, attribute)
+
+        def timed(*args, **kwargs):
+            started, sql_before = time.perf_counter(), self.sql_time[0]
+            try:
+                return original(*args, **kwargs)
+            finally:
+                spent = time.perf_counter() - started - (self.sql_time[0] - sql_before)
+                self.current[name] = self.current.get(name, 0.0) + spent
+
+        setattr(owner, attribute, timed)
+        self.done.setdefault(name, [])
+
+    def start(self):
+        self.current = {}
+
+    def stop(self):
+        for name in self.done:
+            self.done[name].append(self.current.get(name, 0.0))
+
+    def medians(self):
+        return {name: statistics.median(times) if times else 0.0 for name, times in self.done.items()}
+
+
+def instrument_phases(sql_time):
+    from rest_framework.views import APIView
+
+    from core.api import parsers, renderers
+    from decisioning import flows
+    from decisioning.api import decision_views, serializers
+    from decisioning.services import decisions
+
+    phases = Phases(sql_time)
+    phases.wrap("parse: JSON:API parser with its depth/character/shape checks", parsers.JSONParser, "parse")
+    phases.wrap("authenticate (token cache) + rate limit (Redis INCR)", APIView, "initial")
+    phases.wrap("validate the request (DecisionInputSerializer)", serializers.DecisionInputSerializer, "is_valid")
+    phases.wrap("validate + convert the application (data dictionary)", flows, "validate_application")
+    phases.wrap("steps: arguments in, engines, results out (engines' own time included)", flows, "_run_step")
+    phases.wrap("request fingerprint (canonical JSON + HMAC)", decisions, "fingerprint")
+    phases.wrap("write: ORM + Fernet encryption, without SQL time", decisions, "_decision_record")
+    phases.wrap("render: the JSON:API document", decision_views, "decision_document")
+    phases.wrap("render: JSON encoding", renderers.JSONRenderer, "render")
+    return phases
+
+
+def statement_label(sql):
+    """`INSERT decisioning_decision`, `SELECT core_datadictionaryfield`, `COMMIT`: what a statement does, to what."""
+    import re
+
+    words = sql.split(None, 1)
+    verb = words[0].upper() if words else "?"
+    table = re.search(r'(?:INTO|FROM|UPDATE)\s+"?([A-Za-z_0-9]+)"?', sql, re.IGNORECASE)
+    return f"{verb} {table.group(1)}" if table and verb in ("SELECT", "INSERT", "UPDATE", "DELETE") else verb
 
 
 if __name__ == "__main__":

@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "core.middleware.ProcessCacheSnapshotMiddleware",
     "core.middleware.ServiceUnavailableMiddleware",
     "core.middleware.ApiNoStoreMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its 429 answer.

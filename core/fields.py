@@ -147,7 +147,12 @@ class CurrentKeysMixin:
 
 
 class EncryptedTextField(CurrentKeysMixin, FernetTextField):
-    pass
+    def get_placeholder(self, value, compiler, connection):
+        """The default placeholder. Defining it keeps bulk INSERTs of encrypted rows out of Django's
+        UNNEST form on PostgreSQL, where every ciphertext would be escaped into a text array by
+        psycopg's pure-Python list dumper and parsed back by the server: for the 5 step records of a
+        decision that cost ~0.35 ms more CPU than one placeholder per value (tests/core/test_encryption.py)."""
+        return "%s"
 
 
 class EncryptedJSONField(EncryptedTextField):

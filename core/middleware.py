@@ -1,10 +1,13 @@
-"""Cross-cutting answers: 503 when the database cannot be reached (never a 500), no caching of API data."""
+"""Cross-cutting: 503 when the database cannot be reached (never a 500), no caching of API data, and one
+read of the per-process caches' generations per request."""
 
 import json
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.utils.cache import add_never_cache_headers
+
+from core import process_cache
 
 RETRY_AFTER_SECONDS = 30
 
@@ -55,3 +58,14 @@ class ApiNoStoreMiddleware:
         if request.path.startswith("/api/v1/"):
             add_never_cache_headers(response)
         return response
+
+
+class ProcessCacheSnapshotMiddleware:
+    """One read of the per-process caches' shared generations per request (core.process_cache.request_scope)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with process_cache.request_scope():
+            return self.get_response(request)

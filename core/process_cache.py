@@ -10,14 +10,23 @@ trusted (generation None): every lookup is rebuilt from the database.
 Without REDIS_URL no other process could hear of a change, so nothing is cached (generation None)
 unless PROCESS_CACHE_WITHOUT_REDIS is true: settings for a single process (the test settings;
 runserver), where the process's own counter is enough.
+
+Inside a request (ProcessCacheSnapshotMiddleware) the shared counters of every cache are read
+together, in one MGET at the first use, and kept for the rest of the request: the token cache
+and the plan cache then cost one Redis round trip per request, not one each. A change another
+process commits while a request runs is seen from the next request on, as one committed just
+after the read would be; a change made in this process is seen at once (the local counter).
 """
 
 import threading
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import transaction
 
 _clients = {}
+_caches = []  # every ProcessCache: a request snapshot reads all their shared counters at once
+_request = threading.local()
 
 
 def _redis():
@@ -31,23 +40,51 @@ def _redis():
     return _clients[url]
 
 
+@contextmanager
+def request_scope():
+    """Within the block (one request), the shared counters are read once, together, at the first use."""
+    _request.shared, _request.pending = None, True
+    try:
+        yield
+    finally:
+        _request.shared = None
+        _request.pending = False
+
+
+def _shared_counters(client):
+    """{key: counter} of every cache: one MGET, once per request scope (else on every call)."""
+    if getattr(_request, "pending", False):
+        _request.pending = False
+        _request.shared = _read_counters(client)
+    if getattr(_request, "shared", None) is not None:
+        return _request.shared
+    return _read_counters(client)
+
+
+def _read_counters(client):
+    import redis
+
+    keys = [cache.key for cache in _caches]
+    try:
+        return {key: int(value or 0) for key, value in zip(keys, client.mget(keys))}
+    except redis.RedisError:
+        return {}  # nothing is trusted: generation() answers None
+
+
 class ProcessCache:
     def __init__(self, name):
         self.key = f"creditbox:cache-generation:{name}"
         self._lock = threading.Lock()
         self._local = 0
         self._entries = {}
+        _caches.append(self)
 
     def generation(self):
         client = _redis()
         if client is None:
             return self._local if getattr(settings, "PROCESS_CACHE_WITHOUT_REDIS", False) else None
-        import redis
-
-        try:
-            return (self._local, int(client.get(self.key) or 0))
-        except redis.RedisError:
-            return None
+        shared = _shared_counters(client).get(self.key)
+        return None if shared is None else (self._local, shared)
 
     def get(self, key, current, *, valid=None):
         """The entry stored for `key` under generation `current` (and passing `valid`), else None."""

@@ -11,11 +11,19 @@ SEAL_BLOCK_SIZE = 1000
 
 def audit_event_record(*, actor, action, obj, partner=None, data=None) -> AuditEvent:
     """Record `action` on `obj`. Call inside the service's transaction."""
+    event = audit_event_build(actor=actor, action=action, obj=obj, partner=partner, data=data)
+    event.save(force_insert=True)
+    return event
+
+
+def audit_event_build(*, actor, action, obj, partner=None, data=None) -> AuditEvent:
+    """The unsaved AuditEvent that audit_event_record saves: for a service that writes its rows in
+    bulk, which then queues the event for the audit chain itself (bulk_create sends no post_save)."""
     if partner is None:
         partner = getattr(obj, "partner", None)
     if actor is not None and not getattr(actor, "pk", None):
         actor = None
-    return AuditEvent.objects.create(
+    return AuditEvent(
         partner=partner,
         actor=actor,
         action=action,

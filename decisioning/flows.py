@@ -142,11 +142,15 @@ def required_application_fields(plan):
     return required
 
 
-def validate_application(plan, application, *, path=("application",)):
-    """Every problem in the application at once; returns the values converted to dictionary types."""
+def validate_application(plan, application, *, path=("application",), dictionary=None):
+    """Every problem in the application at once; returns the values converted to dictionary types.
+
+    `dictionary`: {name: DataDictionaryField} covering at least the application's names (the plan
+    cache's whole dictionary); read from the database when not given."""
     if not isinstance(application, dict):
         raise ArgumentErrors([ArgumentError(path, "must be an object of dictionary names to values")])
-    dictionary = {f.name: f for f in DataDictionaryField.objects.filter(name__in=list(application))}
+    if dictionary is None:
+        dictionary = {f.name: f for f in DataDictionaryField.objects.filter(name__in=list(application))}
     errors, converted = [], {}
     for name, value in application.items():
         if name not in dictionary:
@@ -211,12 +215,13 @@ def _band(flow, score):
     return None
 
 
-def flow_run(*, flow, application, catalogue, at=None, plan=None, explain=True) -> FlowResult:
-    """Decide `application` with `flow` as it resolves at `at` (default now); `plan`: flow_plan's, if known.
+def flow_run(*, flow, application, catalogue, at=None, plan=None, dictionary=None, explain=True) -> FlowResult:
+    """Decide `application` with `flow` as it resolves at `at` (default now); `plan`: flow_plan's and
+    `dictionary`: the data dictionary by name, if known.
 
     `explain`: each model step also says why it scored so (False for a shadow run nobody reads)."""
     steps = plan if plan is not None else flow_plan(flow, at=at or timezone.now())
-    available = validate_application(steps, application)
+    available = validate_application(steps, application, dictionary=dictionary)
     evaluations, knockout_codes, model_codes, referral_codes = [], [], [], []
     cutoff = None
     for step in steps:

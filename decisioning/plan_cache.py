@@ -10,7 +10,9 @@ it changes:
   ignored from the next already-scheduled `effective_from` of a followed ruleset on;
 - a partner's flow by (partner, flow id or None for its default), dropped with the plans;
 - a partner's reason-code catalogue by the partner's id; dropped when a reason code is saved or
-  deleted.
+  deleted;
+- the data dictionary ({name: DataDictionaryField}, what an application is checked and converted
+  against); dropped when a dictionary field is saved or deleted.
 """
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -107,6 +109,20 @@ def reason_catalogue(partner, *, current=None):
         return cached
     catalogue = {reason.code: reason for reason in ReasonCode.objects.filter(partner=partner)}
     return plans.put(("catalogue", partner.pk), current, catalogue)
+
+
+def dictionary(*, current=None):
+    """{name: DataDictionaryField} of the whole data dictionary, read once per process until a field
+    changes; None when the generation cannot be known (nothing is cached then)."""
+    from modelregistry.models import DataDictionaryField
+
+    current = plans.generation() if current is None else current
+    if current is None:
+        return None  # nothing can be trusted (Redis unreachable): the caller reads only the names it needs
+    cached = plans.get(("dictionary",), current)
+    if cached is not None:
+        return cached
+    return plans.put(("dictionary",), current, {field.name: field for field in DataDictionaryField.objects.all()})
 
 
 def connect():

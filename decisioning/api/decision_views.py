@@ -11,7 +11,7 @@ from decisioning import selectors, services
 from decisioning.models import Decision
 from partners import roles
 
-from .serializers import DecisionInputSerializer, DecisionOutputSerializer
+from .serializers import DecisionInputSerializer, DecisionOutputSerializer, decision_document
 
 Deciders = roles_required(roles.PARTNER_SYSTEM, roles.PARTNER_ADMIN, methods=("POST",))
 RecordReaders = roles_required(*selectors.RECORD_READERS, methods=("GET", "HEAD"))
@@ -134,9 +134,8 @@ class DecisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             idempotency_key=idempotency_key,
             **payload.validated_data,
         )
-        return Response(
-            DecisionOutputSerializer(decision).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
-        )
+        self.resource_name = False  # a whole JSON:API document already (DecisionOutputSerializer's), rendered as it is
+        return Response(decision_document(decision), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @extend_schema(request=None, responses={200: REPLAY_DOCUMENT})
     @action(detail=True, methods=["post"])

@@ -6,10 +6,10 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core.exceptions import ArgumentError, Conflict, NotFound
+from core.exceptions import ArgumentError, Conflict, DomainError, NotFound
 from core.fields import dumps
 from core.fingerprints import fingerprint, fingerprint_matches
-from core.services import audit_event_record
+from core.services import audit_event_build, audit_event_record
 from modelregistry import engines
 from modelregistry.arguments import plain_value
 from modelregistry.models import PredictiveModel
@@ -30,7 +30,13 @@ from ..models import (
     StepBinding,
     StepKind,
 )
-from .step_records import decision_insert, decision_prime, step_records_create
+from .step_records import (
+    audit_event_insert,
+    audit_pending_queue,
+    decision_insert,
+    decision_prime,
+    step_records_create,
+)
 
 
 @transaction.atomic
@@ -199,12 +205,32 @@ def decision_create(
 
     The decision, each step's encrypted transaction and the review case are written together or not
     at all; two requests racing with one key create one decision (the unique key decides the race).
+    A key is looked up only when it may have been used: when the INSERT meets the unique key, or
+    when the request cannot be decided now (the flow changed since the first request, say) — a
+    first request, the common case, costs no SELECT.
     """
     request = _request(flow_id=flow_id, external_id=external_id, application=application, flow_version=flow_version)
-    if idempotency_key:
-        existing = Decision.objects.filter(partner=partner, idempotency_key=idempotency_key).first()
-        if existing is not None:
-            return _idempotent_replay(existing, request)
+    try:
+        decision, flow, catalogue = _decide(
+            partner=partner,
+            application=application,
+            requested_by=requested_by,
+            flow_id=flow_id,
+            flow_version=flow_version,
+            external_id=external_id,
+            idempotency_key=idempotency_key or None,
+            request_hmac=fingerprint(request, purpose=FINGERPRINT_PURPOSE),
+        )
+    except (DomainError, IntegrityError):
+        existing = idempotency_key and Decision.objects.filter(partner=partner, idempotency_key=idempotency_key).first()
+        if not existing:
+            raise
+        return _idempotent_replay(existing, request)
+    challenger_run(decision=decision, champion=flow, application=application, catalogue=catalogue)
+    return decision, True
+
+
+def _decide(*, partner, application, requested_by, flow_id, flow_version, external_id, idempotency_key, request_hmac):
     current, at = plan_cache.generation(), timezone.now()
     if flow_version is None:
         flow = plan_cache.flow_for(partner, flow_id, current=current, at=at, lookup=_flow_for)
@@ -217,27 +243,19 @@ def decision_create(
         catalogue=catalogue,
         at=at,
         plan=plan_cache.flow_plan(flow, at=at, current=current),
+        dictionary=plan_cache.dictionary(current=current),
     )
-    try:
-        decision = _decision_record(
-            partner=partner,
-            flow=flow,
-            application=application,
-            result=result,
-            requested_by=requested_by,
-            external_id=external_id,
-            idempotency_key=idempotency_key or None,
-            request_hmac=fingerprint(request, purpose=FINGERPRINT_PURPOSE),
-        )
-    except IntegrityError:
-        if not idempotency_key:
-            raise
-        existing = Decision.objects.filter(partner=partner, idempotency_key=idempotency_key).first()
-        if existing is None:
-            raise
-        return _idempotent_replay(existing, request)
-    challenger_run(decision=decision, champion=flow, application=application, catalogue=catalogue)
-    return decision, True
+    decision = _decision_record(
+        partner=partner,
+        flow=flow,
+        application=application,
+        result=result,
+        requested_by=requested_by,
+        external_id=external_id,
+        idempotency_key=idempotency_key,
+        request_hmac=request_hmac,
+    )
+    return decision, flow, catalogue
 
 
 @transaction.atomic
@@ -268,9 +286,15 @@ def _decision_record(*, partner, flow, application, result, requested_by, extern
             referral_reasons=[reason["code"] for reason in result.referral_reasons],
             score_band=result.cutoff or "",
         )
-    audit_event_record(
-        actor=requested_by, action="decision.create", obj=decision, data={"outcome": result.outcome, "flow": str(flow)}
+    event = audit_event_insert(
+        audit_event_build(
+            actor=requested_by,
+            action="decision.create",
+            obj=decision,
+            data={"outcome": result.outcome, "flow": str(flow)},
+        )
     )
+    audit_pending_queue([decision, *steps, event])  # the audit chain's queue, for all three in one INSERT
     return decision_prime(decision, steps=steps, review_case=case)
 
 

@@ -1,16 +1,16 @@
-"""A decision and its step records written in three statements, and the decision primed for rendering.
+"""A decision, its step records and its audit event written in bulk, and the decision primed for rendering.
 
 `bulk_create` sends no post_save signal, so the audit chain's AuditPending rows for the
-decision and its step records are queued here, in bulk, in the same transaction (exactly
-what core.signals would have written one by one). The decision is then given, in memory, the
-relations its serializer reads (steps, their models' ruleset versions, the review case and its
-empty history), so rendering the answer costs no query.
+decision, its step records and its audit event are queued here, in one INSERT, in the same
+transaction (exactly what core.signals would have written one by one). The decision is then
+given, in memory, the relations its serializer reads (steps, their models' ruleset versions, the
+review case and its empty history), so rendering the answer costs no query.
 """
 
 from django.db.models import QuerySet
 
 from core.chain import partner_id_of, scope_for
-from core.models import AuditPending
+from core.models import AuditEvent, AuditPending
 from rulesets.models import RulesetVersion
 
 from ..models import Decision, InsightTransaction, ReviewCase, TransactionStatus
@@ -20,7 +20,7 @@ _DECISION_TO_REVIEW_CASE = ReviewCase._meta.get_field("decision").remote_field
 
 
 def decision_insert(decision: Decision) -> Decision:
-    """INSERT the decision without its post_save signal: its AuditPending row is queued by step_records_create."""
+    """INSERT the decision without its post_save signal: queue it with audit_pending_queue."""
     Decision.objects.bulk_create([decision])
     return decision
 
@@ -39,9 +39,16 @@ def audit_pending_queue(records) -> None:
     )
 
 
+def audit_event_insert(event: AuditEvent) -> AuditEvent:
+    """INSERT an audit event (core.services.audit_event_build's) without its post_save signal: queue it with
+    audit_pending_queue."""
+    AuditEvent.objects.bulk_create([event])
+    return event
+
+
 def step_records_create(*, partner, decision, evaluations, requested_by) -> list:
-    """One InsightTransaction per (resolved step, evaluation) in one INSERT; then the AuditPending rows of
-    the decision (written by decision_insert) and of every step in one more."""
+    """One InsightTransaction per (resolved step, evaluation) in one INSERT, without post_save signals:
+    queue them with audit_pending_queue."""
     requester = requested_by if getattr(requested_by, "pk", None) else None
     rows = [
         InsightTransaction(
@@ -67,7 +74,6 @@ def step_records_create(*, partner, decision, evaluations, requested_by) -> list
     ]
     if rows:
         InsightTransaction.objects.bulk_create(rows)
-    audit_pending_queue([decision, *rows])
     for (step, _), row in zip(evaluations, rows):
         # The serializer shows the ruleset version a DMN model was published from: known already.
         version = getattr(step, "ruleset_version", None)

@@ -90,3 +90,32 @@ def test_without_the_key_nothing_decrypts(stored_insight, settings):
     settings.FERNET_KEYS = [Fernet.generate_key().decode()]
     with pytest.raises(InvalidToken):
         InsightTransaction.objects.get(pk=stored_insight.pk)
+
+
+def test_bulk_created_rows_are_encrypted_one_placeholder_per_value(stored_insight):
+    """bulk_create encrypts each value as save() does, and never in Django's UNNEST form on PostgreSQL."""
+    from django.test.utils import CaptureQueriesContext
+
+    rows = [
+        InsightTransaction(
+            partner=stored_insight.partner,
+            model=stored_insight.model,
+            artifact_sha256=stored_insight.artifact_sha256,
+            engine_name="test",
+            field_mapping={},
+            arguments={**ARGUMENTS, "row": number},
+            results={"score": number},
+            status=stored_insight.status,
+            duration_us=1,
+        )
+        for number in range(3)
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        InsightTransaction.objects.bulk_create(rows)
+    (insert,) = [query["sql"] for query in queries.captured_queries if query["sql"].startswith("INSERT")]
+    assert "UNNEST" not in insert.upper()
+    for number, row in enumerate(rows):
+        for column in raw_columns(row.pk):
+            assert str(SECRET_INCOME).encode() not in column and b"annualIncome" not in column
+        reloaded = InsightTransaction.objects.get(pk=row.pk)
+        assert reloaded.arguments == {**ARGUMENTS, "row": number} and reloaded.results == {"score": number}

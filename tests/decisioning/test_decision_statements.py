@@ -12,13 +12,15 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from core.models import AuditPending
+from core.models import AuditEvent, AuditPending
 from decisioning.models import Decision, InsightTransaction, ReviewCase
 
 from .test_decisions_api import clean_application, decide, demo, system  # noqa: F401 — fixtures
 
-# Measured on PostgreSQL with Redis: 56 before issue 13, 10 after. See docs/benchmarks.md.
-STATEMENTS_OF_ONE_REFERRED_DECISION = 10
+# Measured on PostgreSQL with Redis: 56 before issue 13, 10 after, 8 once the data dictionary was
+# cached and the audit event queued with the decision's rows, 7 once the Idempotency-Key is looked up
+# only when the INSERT meets it (the issue asks for <= 10). See docs/benchmarks.md.
+STATEMENTS_OF_ONE_REFERRED_DECISION = 7
 
 
 def referred_application(system):
@@ -47,15 +49,22 @@ def test_one_referred_decision_costs_a_bounded_number_of_statements(system):
     )
     assert {str(pk) for pk in steps.values_list("pk", flat=True)} <= queued
     assert AuditPending.objects.filter(record_type="decisioning.decision", record_id=str(decision.pk)).exists()
+    event = AuditEvent.objects.get(action="decision.create", object_id=str(decision.pk))
+    assert AuditPending.objects.filter(record_type="core.auditevent", record_id=str(event.pk)).exists()
 
 
 @pytest.mark.django_db
-def test_the_answer_rendered_from_memory_equals_the_stored_decision(system):
-    """The primed relations show exactly what a later GET reads from the database."""
-    created = decide(system, referred_application(system), key="fresh", external_id="fresh")
+@pytest.mark.parametrize(
+    "change", [{"revolvingUtilization": 140.0}, {}, {"accountsNowDelinquent": 1, "delinquentAmount": 250.0}]
+)
+def test_the_answer_rendered_from_memory_equals_the_stored_decision(system, change):
+    """The POST's document, built directly from the primed relations, is exactly what a later GET
+    renders through the serializer from the database: referred, approved and declined."""
+    created = decide(system, {**clean_application(system), **change}, key="fresh", external_id="fresh")
     assert created.status_code == 201
     fetched = system.get(f"/api/v1/decisions/{created.json()['data']['id']}")
     assert fetched.status_code == 200
-    first, again = created.json()["data"]["attributes"], fetched.json()["data"]["attributes"]
-    assert first["steps"] == again["steps"] and first["review"] == again["review"]
+    assert created.json() == fetched.json()
+    first = created.json()["data"]["attributes"]
+    assert first["outcome"] == {1: "REFERRED", 0: "APPROVED", 2: "DECLINED"}[len(change)]
     assert any(step["rulesetVersion"] for step in first["steps"])

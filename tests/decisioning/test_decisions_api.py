@@ -7,6 +7,7 @@ from django.db import connection
 from decisioning.demo import demo_application, demo_decisions_run, demo_load
 from decisioning.models import Decision, InsightTransaction, ReviewCase
 from decisioning.services import decision_replay
+from modelregistry.models import DataDictionaryField
 from partners import roles
 from tests.conftest import JsonApiClient
 
@@ -122,6 +123,28 @@ def test_same_key_same_body_returns_the_first_decision_and_different_body_is_409
     assert Decision.objects.filter(idempotency_key="k-1").count() == 1
     other = decide(system, {**application, "annualIncome": 1_000_000.0}, key="k-1")
     assert other.status_code == 409
+
+
+@pytest.mark.django_db
+def test_a_retry_gets_the_first_decision_even_when_the_flow_can_no_longer_decide_it(system, demo):
+    """The key is looked up when the request cannot be decided now, not only when the INSERT meets it."""
+    from decisioning.services.decisions import flow_version_resolve
+    from modelregistry.models import PredictiveModelField
+
+    application = clean_application(system)
+    first = decide(system, application, key="k-before-unmapping")
+    assert first.status_code == 201
+    step = flow_version_resolve(partner=demo["partner"]).steps.order_by("position").first()
+    argument = PredictiveModelField.objects.filter(
+        model__ruleset_version__ruleset=step.ruleset, field_type="argument"
+    ).exclude(supported_field=None)
+    argument.update(supported_field=None)
+    DataDictionaryField.objects.first().save()  # queryset updates send no signal: drop the cached plans
+    assert decide(system, application, key="another-key").status_code == 400
+    again = decide(system, application, key="k-before-unmapping")
+    assert again.status_code == 200, again.content[:300]
+    assert again.json()["data"]["id"] == first.json()["data"]["id"]
+    assert Decision.objects.filter(idempotency_key="k-before-unmapping").count() == 1
 
 
 @pytest.mark.django_db

@@ -89,3 +89,17 @@ def test_with_redis_a_change_reaches_other_processes_after_commit(demo, settings
         ReasonCode.objects.filter(partner=demo["partner"]).first().save()
     after = plan_cache.generation()
     assert after[1] == before[1] + 1  # the shared counter another process compares with
+
+
+@pytest.mark.django_db
+def test_the_dictionary_is_read_once_and_a_new_field_reaches_the_next_decision(system, demo, django_assert_num_queries):
+    first = plan_cache.dictionary()
+    with django_assert_num_queries(0):
+        assert plan_cache.dictionary() is first
+    application = {**clean_application(system), "favouriteColour": "blue"}
+    refused = decide(system, application, external_id="before")
+    assert refused.status_code == 400
+    assert refused.json()["errors"][0]["source"]["pointer"] == "/data/attributes/application/favouriteColour"
+    DataDictionaryField.objects.create(name="favouriteColour", data_type="string")
+    assert plan_cache.dictionary() is not first
+    assert decide(system, application, external_id="after").status_code == 201
