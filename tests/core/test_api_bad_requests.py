@@ -25,15 +25,12 @@ DEEP = 10_000
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def world(db):
+def _world():
     demo = demo_load(out=lambda *_: None)
     admin = demo["people"][roles.PARTNER_ADMIN][0]
     # Re-evaluation jobs are started by risk managers only: the same person has that role too, so
     # every operation is reached past its permission check.
     user_roles_set(user=admin, roles=[*admin.role_names(), roles.RISK_MANAGER], record=False)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=admin)}")
     model = demo["logistic"]
     field = model.fields.filter(field_type="argument").first()
     decision = Decision.objects.create(
@@ -52,12 +49,12 @@ def world(db):
         partner=demo["partner"], model=model, versions_at=timezone.now(), expires=timezone.now(), created_by=admin
     )
     return {
+        "admin": admin,
         "batch": batch,
         "flow": flow,
         "flow_version": demo["flow"],
         "backtest": backtest,
         "job": job,
-        "client": client,
         "model": model,
         "field": field,
         "decision": decision,
@@ -66,6 +63,31 @@ def world(db):
         "test_case": ruleset.test_cases.first(),
         "dmn_model": demo["knockout"],
     }
+
+
+@pytest.fixture(scope="module")
+def module_world(django_db_setup, django_db_blocker):
+    """The demo and one object of each kind, built once for this module inside a transaction that is
+    rolled back at its end; each test runs in a savepoint inside it (pytest-django's `db`), so what a
+    test writes is still undone after it. Building the demo per test cost most of this module's time."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield _world()
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def world(module_world, db):
+    """The module's world with a client on a token of its own (rate limits count per token)."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=module_world['admin'])}")
+    return {**module_world, "client": client}
 
 
 # route name -> (path kwargs from the world, {method: (resource type, the attribute a deep value goes in)})
