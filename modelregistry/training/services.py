@@ -15,6 +15,7 @@ from .. import services as registry_services
 from ..models import DataDictionaryField
 from . import ALGORITHMS, TrainingError, train
 from .columns import match_columns, proposed_data_type
+from .portfolio import BAD_VALUE, DATE_COLUMN, TARGET, portfolio_training_table
 
 MAX_CSV_BYTES = 100 * 1024 * 1024
 MAX_COLUMNS = 500
@@ -166,6 +167,29 @@ def model_train(
             model_frame=model_frame,
         )
     return TrainingResult(model=model, trained=trained, frame=model_frame)
+
+
+def model_train_from_portfolio(
+    *, partner, algorithm, created_by, name=None, max_rows=None, sample_rows=None, svm_max_rows=None, progress=None
+) -> TrainingResult:
+    """Train `algorithm` on the partner's loans with recorded outcomes (training/portfolio.py) and
+    register it as `model_train` does: target `loan_outcome` (bad: delinquent or charged-off), the
+    origination date as the out-of-time column, the columns already dictionary names."""
+    table = portfolio_training_table(partner=partner, max_rows=max_rows)
+    return model_train(
+        partner=partner,
+        data=table.csv_bytes(),
+        target=TARGET,
+        bad_value=BAD_VALUE,
+        algorithm=algorithm,
+        created_by=created_by,
+        name=name,
+        source_name=table.source_name,
+        date_column=DATE_COLUMN,
+        svm_max_rows=svm_max_rows,
+        sample_rows=sample_rows,
+        progress=progress,
+    )
 
 
 def _register(

@@ -1,0 +1,153 @@
+"""Training from the portfolio: the table built from the partner's loans and recorded outcomes, and
+`train_model --from-portfolio`."""
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from core.exceptions import ArgumentError
+from decisioning.demo import dictionary_load
+from modelregistry.models import FieldType, PredictiveModel
+from modelregistry.training.portfolio import (
+    BAD_VALUE,
+    DATE_COLUMN,
+    GOOD_VALUE,
+    MIN_PER_CLASS,
+    TARGET,
+    portfolio_training_table,
+)
+from monitoring.selectors import BAD_STATUSES
+from portfolio.demo import demo_loan_rows
+from portfolio.models import Loan, LoanStatus
+from portfolio.services.loans import loan_import_rows
+from tests.factories import DataDictionaryFieldFactory, DecisionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def demo_like_rows(*, bad, good, prefix="LC-L-"):
+    """`bad` delinquent/charged-off and `good` current/closed rows of the demo book (real Lending Club rows)."""
+    rows = demo_loan_rows(limit=3000)
+    bads = [row for row in rows if row["status"] in BAD_STATUSES][:bad]
+    goods = [row for row in rows if row["status"] not in BAD_STATUSES][:good]
+    assert len(bads) == bad and len(goods) == good
+    return [{**row, "external_id": prefix + row["external_id"]} for row in bads + goods]
+
+
+@pytest.fixture
+def demo_dictionary(db):
+    dictionary_load()
+    return DataDictionaryFieldFactory(name="ageBand", data_type="string", protected=True)
+
+
+def book(partner, *, bad=40, good=160, prefix="", age_band=False):
+    rows = demo_like_rows(bad=bad, good=good, prefix=prefix)
+    if age_band:
+        for number, row in enumerate(rows):
+            row["ageBand"] = ("under_25", "25_to_61", "62_and_over")[number % 3]
+    loan_import_rows(partner=partner, rows=rows, actor=None)
+    return rows
+
+
+def test_each_status_gives_the_monitoring_target_and_the_origination_date(partner, demo_dictionary):
+    book(partner)
+    table = portfolio_training_table(partner=partner)
+    statuses = dict(Loan.objects.filter(partner=partner).values_list("pk", "status"))
+    dates = dict(Loan.objects.filter(partner=partner).values_list("pk", "origination_date"))
+    assert len(table.frame) == 200 and (table.bad, table.good) == (40, 160)
+    assert set(statuses.values()) == set(LoanStatus.values)  # every status is represented
+    for loan_id, (_, row) in zip(table.loan_ids, table.frame.iterrows(), strict=True):
+        expected = BAD_VALUE if statuses[loan_id] in (LoanStatus.DELINQUENT, LoanStatus.CHARGED_OFF) else GOOD_VALUE
+        assert row[TARGET] == expected
+        assert row[DATE_COLUMN] == dates[loan_id].isoformat()
+    assert list(table.frame[DATE_COLUMN]) == sorted(table.frame[DATE_COLUMN])  # oldest first
+    # Columns are the dictionary's own names (the demo book's attributes).
+    assert {"annualIncome", "term", "revolvingUtilization"} <= set(table.frame.columns)
+
+
+def test_a_linked_decisions_application_is_used_not_the_loans_later_attributes(partner, other_partner, demo_dictionary):
+    book(partner)
+    first, second, third = Loan.objects.filter(partner=partner).order_by("pk")[:3]
+    decided = DecisionFactory(
+        partner=partner, application={"annualIncome": 11111.0, "term": "term_60", "fundedAmount": 5000.0}
+    )
+    first.decision = decided
+    # Updated after origination (e.g. by a re-evaluation): must not be what the model learns from.
+    first.attributes = {**first.attributes, "annualIncome": 99999.0}
+    first.save()
+    # A decision of another partner is never read: that loan falls back to its own attributes.
+    second.decision = DecisionFactory(partner=other_partner, application={"annualIncome": 22222.0})
+    second.save()
+    table = portfolio_training_table(partner=partner)
+    rows = dict(zip(table.loan_ids, table.frame.to_dict(orient="records"), strict=True))
+    assert rows[first.pk]["annualIncome"] == 11111.0 and rows[first.pk]["term"] == "term_60"
+    assert rows[first.pk]["fundedAmount"] == 5000.0
+    assert rows[second.pk]["annualIncome"] == second.attributes["annualIncome"] != 22222.0
+    assert rows[third.pk]["annualIncome"] == third.attributes["annualIncome"]
+    assert (table.from_decisions, table.from_attributes) == (1, 199)
+
+
+def test_another_partners_loans_are_never_included(partner, other_partner, demo_dictionary):
+    book(partner)
+    book(other_partner, bad=30, good=30, prefix="X-")
+    Loan.objects.filter(partner=other_partner).update(attributes={"annualIncome": 1.0})
+    table = portfolio_training_table(partner=partner)
+    own = set(Loan.objects.filter(partner=partner).values_list("pk", flat=True))
+    assert len(table.loan_ids) == 200 and set(table.loan_ids) == own
+    assert 1.0 not in set(table.frame["annualIncome"])
+
+
+def test_too_few_loans_of_a_class_is_a_clear_error(partner, demo_dictionary):
+    book(partner, bad=MIN_PER_CLASS - 1, good=200)
+    with pytest.raises(ArgumentError) as raised:
+        portfolio_training_table(partner=partner)
+    assert raised.value.field == ("portfolio",)
+    assert (
+        f"{MIN_PER_CLASS - 1} bad loans" in raised.value.message and f"at least {MIN_PER_CLASS}" in raised.value.message
+    )
+    with pytest.raises(CommandError, match="portfolio: The portfolio has 24 bad loans"):
+        call_command("train_model", partner=partner.slug, from_portfolio=True, algorithm="logistic")
+    assert not PredictiveModel.objects.exists()
+
+
+def test_the_row_bound_keeps_the_most_recent_loans(partner, demo_dictionary):
+    book(partner)
+    table = portfolio_training_table(partner=partner, max_rows=150)
+    latest = list(
+        Loan.objects.filter(partner=partner).order_by("-origination_date", "-pk").values_list("pk", flat=True)[:150]
+    )
+    assert len(table.frame) == 150 and set(table.loan_ids) == set(latest)
+
+
+def test_command_trains_and_registers_from_the_portfolio_leaving_out_protected_fields(partner, demo_dictionary):
+    book(partner, bad=60, good=240, age_band=True)
+    out = io.StringIO()
+    call_command(
+        "train_model", partner=partner.slug, from_portfolio=True, algorithm="logistic", name="From loans", stdout=out
+    )
+    lines = out.getvalue().strip().splitlines()
+    assert lines[-1].startswith("trained From loans v1: AUC ") and lines[-1].endswith("(5-fold CV)")
+    assert any(line.startswith("out of time (from ") for line in lines)
+    model = PredictiveModel.objects.get(partner=partner, name="From loans")
+    card = model.model_card
+    summary = card["data"]
+    assert summary["rows"] == 300 and summary["badRows"] == 60 and summary["target"] == TARGET
+    assert summary["sourceName"].startswith("the portfolio's loans with recorded outcomes")
+    assert summary["excludedProtected"] == {"ageBand": "ageBand"} and summary["proposedFieldsCreated"] == {}
+    arguments = {
+        field.supported_field.name
+        for field in model.fields.select_related("supported_field")
+        if field.field_type == FieldType.ARGUMENT and field.supported_field
+    }
+    assert "annualIncome" in arguments and "ageBand" not in arguments
+    assert TARGET not in arguments and "originationDate" not in arguments
+
+
+def test_command_refuses_data_and_portfolio_together(partner, tmp_path):
+    with pytest.raises(CommandError):
+        call_command(
+            "train_model", partner=partner.slug, from_portfolio=True, data=str(tmp_path / "x.csv"), algorithm="logistic"
+        )
+    with pytest.raises(CommandError, match="leave out --target"):
+        call_command("train_model", partner=partner.slug, from_portfolio=True, target="Class", algorithm="logistic")
