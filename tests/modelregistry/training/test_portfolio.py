@@ -5,10 +5,11 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import Client
 
 from core.exceptions import ArgumentError
 from decisioning.demo import dictionary_load
-from modelregistry.models import FieldType, PredictiveModel
+from modelregistry.models import FieldType, PredictiveModel, TrainingJob, TrainingJobStatus
 from modelregistry.training.portfolio import (
     BAD_VALUE,
     DATE_COLUMN,
@@ -17,7 +18,9 @@ from modelregistry.training.portfolio import (
     TARGET,
     portfolio_training_table,
 )
+from modelregistry.training.runs import training_job_run
 from monitoring.selectors import BAD_STATUSES
+from partners import roles
 from portfolio.demo import demo_loan_rows
 from portfolio.models import Loan, LoanStatus
 from portfolio.services.loans import loan_import_rows
@@ -151,3 +154,47 @@ def test_command_refuses_data_and_portfolio_together(partner, tmp_path):
         )
     with pytest.raises(CommandError, match="leave out --target"):
         call_command("train_model", partner=partner.slug, from_portfolio=True, target="Class", algorithm="logistic")
+
+
+def test_the_page_trains_from_the_portfolio_through_the_mapping_confirmation(
+    partner, other_partner, make_user, demo_dictionary
+):
+    book(partner, bad=60, good=240, age_band=True)
+    scientist = make_user(partner, roles.DATA_SCIENTIST)
+    client = Client()
+    client.force_login(scientist)
+    form = client.get("/training/").content.decode()
+    assert 'value="portfolio"' in form and "the portfolio's loans with recorded outcomes" in form
+    response = client.post("/training/", {"source": "portfolio", "algorithm": "logistic", "name": "Book model"})
+    job = TrainingJob.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/training/{job.pk}/"
+    assert job.status == TrainingJobStatus.AWAITING_CONFIRMATION and job.rows == 300
+    assert (job.target, job.bad_value, job.date_column) == (TARGET, BAD_VALUE, DATE_COLUMN)
+    # The columns are the dictionary's names: each matches itself, nothing is proposed, the protected one is left out.
+    assert job.mapping["proposed"] == {} and job.mapping["protected"] == ["ageBand"]
+    assert all(column == name for column, name in job.mapping["matched"].items())
+    assert {"annualIncome", "term"} <= set(job.mapping["matched"])
+    assert not PredictiveModel.objects.exists()
+    page = client.get(f"/training/{job.pk}/").content.decode()
+    assert "protected: never a model argument" in page and 'id="confirm"' in page
+    outsider = Client()
+    outsider.force_login(make_user(other_partner, roles.DATA_SCIENTIST))
+    assert outsider.get(f"/training/{job.pk}/").status_code == 404
+
+    assert client.post(f"/training/{job.pk}/confirm/").status_code == 302
+    training_job_run(job_id=job.pk)  # without a worker the eager task already ran; a second run changes nothing
+    job.refresh_from_db()
+    assert job.status == TrainingJobStatus.COMPLETED, job.error
+    assert job.data == "" and job.model.name == "Book model"
+    arguments = set(job.model.fields.filter(field_type="argument").values_list("supported_field__name", flat=True))
+    assert "annualIncome" in arguments and "ageBand" not in arguments
+    assert "outOfTime" in job.model.model_card["metrics"]
+
+
+def test_the_page_names_a_portfolio_with_too_few_bad_loans(partner, make_user, demo_dictionary):
+    book(partner, bad=3, good=100)
+    client = Client()
+    client.force_login(make_user(partner, roles.DATA_SCIENTIST))
+    response = client.post("/training/", {"source": "portfolio", "algorithm": "logistic"}, follow=True)
+    assert "The portfolio has 3 bad loans" in " ".join(str(m) for m in response.context["messages"])
+    assert not TrainingJob.objects.exists()
