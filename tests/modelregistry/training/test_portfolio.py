@@ -3,13 +3,16 @@
 
 import io
 
+import pandas as pd
 import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 
 from core.exceptions import ArgumentError
 from decisioning.demo import dictionary_load
+from modelregistry import engines
 from modelregistry.models import FieldType, PredictiveModel, TrainingJob, TrainingJobStatus
+from modelregistry.services import predictive_model_field_map
 from modelregistry.training.portfolio import (
     BAD_VALUE,
     DATE_COLUMN,
@@ -19,8 +22,10 @@ from modelregistry.training.portfolio import (
     portfolio_training_table,
 )
 from modelregistry.training.runs import training_job_run
+from monitoring.models import DevelopmentSample
 from monitoring.selectors import BAD_STATUSES
 from partners import roles
+from portfolio import drift
 from portfolio.demo import demo_loan_rows
 from portfolio.models import Loan, LoanStatus
 from portfolio.services.loans import loan_import_rows
@@ -198,3 +203,28 @@ def test_the_page_names_a_portfolio_with_too_few_bad_loans(partner, make_user, d
     response = client.post("/training/", {"source": "portfolio", "algorithm": "logistic"}, follow=True)
     assert "The portfolio has 3 bad loans" in " ".join(str(m) for m in response.context["messages"])
     assert not TrainingJob.objects.exists()
+
+
+def test_a_trained_version_whose_probability_is_mapped_gets_its_monitoring_development_sample(partner, demo_dictionary):
+
+    book(partner, bad=60, good=240)
+    call_command("train_model", partner=partner.slug, from_portfolio=True, algorithm="logistic", name="PD book")
+    first = PredictiveModel.objects.get(name="PD book", version=1)
+    assert not DevelopmentSample.objects.filter(model=first).exists()  # no result mapped: nothing to compare
+    probability = next(
+        field
+        for field in first.fields.all()
+        if field.field_type == FieldType.RESULT and field.name.startswith("probability")
+    )
+    predictive_model_field_map(field=probability, supported_field_name="probabilityOfDefault", actor=None)
+
+    call_command("train_model", partner=partner.slug, from_portfolio=True, algorithm="logistic", name="PD book")
+    second = PredictiveModel.objects.get(name="PD book", version=2)  # the mapping carried over
+    sample = DevelopmentSample.objects.get(model=second)
+    assert sample.partner == partner and sample.score_field == "probabilityOfDefault" and sample.size == 300
+    assert sum(sample.spec["counts"].values()) == 300
+    # The bins are the deciles of the model's own probabilities on the training rows (as the CSV gave them).
+
+    frame = pd.read_csv(io.BytesIO(portfolio_training_table(partner=partner).csv_bytes()))
+    scores = engines.load_for(second).evaluate_batch(frame[second.model_card["features"]])[probability.name]
+    assert sample.spec["edges"] == pytest.approx(drift.numeric_edges([float(score) for score in scores]))
