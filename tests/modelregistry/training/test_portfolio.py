@@ -228,3 +228,18 @@ def test_a_trained_version_whose_probability_is_mapped_gets_its_monitoring_devel
     frame = pd.read_csv(io.BytesIO(portfolio_training_table(partner=partner).csv_bytes()))
     scores = engines.load_for(second).evaluate_batch(frame[second.model_card["features"]])[probability.name]
     assert sample.spec["edges"] == pytest.approx(drift.numeric_edges([float(score) for score in scores]))
+
+
+def test_only_trainers_may_take_the_portfolio_and_an_unknown_source_is_named(partner, make_user, demo_dictionary):
+    book(partner)
+    risk_manager = Client()
+    risk_manager.force_login(make_user(partner, roles.RISK_MANAGER))
+    assert risk_manager.post("/training/", {"source": "portfolio", "algorithm": "logistic"}).status_code == 403
+    scientist = Client()
+    scientist.force_login(make_user(partner, roles.DATA_SCIENTIST))
+    response = scientist.post("/training/", {"source": "elsewhere", "algorithm": "logistic"}, follow=True)
+    assert response.status_code == 200
+    assert "Choose the data" in " ".join(str(m) for m in response.context["messages"])
+    response = scientist.post("/training/", {"source": "portfolio", "algorithm": "nope"}, follow=True)
+    assert "Choose one of" in " ".join(str(m) for m in response.context["messages"])
+    assert not TrainingJob.objects.exists()
