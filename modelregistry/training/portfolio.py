@@ -12,10 +12,12 @@ The target is the monitoring dashboard's own: a delinquent or charged-off loan i
 closed one good (monitoring.selectors.BAD_STATUSES). The origination date is the out-of-time column.
 """
 
+import datetime
 from dataclasses import dataclass
 
 import pandas as pd
 from django.conf import settings
+from django.utils import timezone
 
 from core.exceptions import ArgumentError
 from decisioning.models import Decision
@@ -57,16 +59,24 @@ def _is_bad(status):
     return status in BAD_STATUSES
 
 
-def portfolio_training_table(*, partner, max_rows=None) -> PortfolioTrainingTable:
+def portfolio_training_table(*, partner, max_rows=None, seasoning_days=None, today=None) -> PortfolioTrainingTable:
     """The partner's most recent `max_rows` loans (TRAINING_PORTFOLIO_MAX_ROWS by default) as a
-    training table. ArgumentError("portfolio") when either class has fewer than MIN_PER_CLASS loans."""
+    training table; with `seasoning_days`, only loans originated at least that many days before
+    `today` (a younger loan has not had the time to go bad). ArgumentError("portfolio") when either
+    class has fewer than MIN_PER_CLASS loans."""
     max_rows = int(max_rows or settings.TRAINING_PORTFOLIO_MAX_ROWS)
     if max_rows < 1:
         raise ArgumentError("maxRows", "At least one loan.")
+    eligible = Loan.objects.filter(partner=partner)
+    if seasoning_days:
+        if seasoning_days < 0:
+            raise ArgumentError("seasoningDays", "A number of days, at least 0.")
+        today = today or timezone.localdate()
+        eligible = eligible.filter(origination_date__lte=today - datetime.timedelta(days=int(seasoning_days)))
     loans = list(
-        Loan.objects.filter(partner=partner)
-        .order_by("-origination_date", "-pk")
-        .values_list("pk", "origination_date", "status", "decision_id")[:max_rows]
+        eligible.order_by("-origination_date", "-pk").values_list("pk", "origination_date", "status", "decision_id")[
+            :max_rows
+        ]
     )
     bad = sum(1 for _, _, status, _ in loans if _is_bad(status))
     good = len(loans) - bad
@@ -74,7 +84,8 @@ def portfolio_training_table(*, partner, max_rows=None) -> PortfolioTrainingTabl
         raise ArgumentError(
             "portfolio",
             f"The portfolio has {bad:,} bad loans (delinquent or charged-off) and {good:,} good ones "
-            f"(current or closed); training needs at least {MIN_PER_CLASS} of each.",
+            f"(current or closed){' old enough' if seasoning_days else ''}; "
+            f"training needs at least {MIN_PER_CLASS} of each.",
         )
     loans.reverse()  # oldest first: the out-of-time check tests on the latest
     trainable = set(DataDictionaryField.objects.filter(data_type__in=TRAINABLE_TYPES).values_list("name", flat=True))

@@ -173,12 +173,21 @@ def model_train(
 
 
 def model_train_from_portfolio(
-    *, partner, algorithm, created_by, name=None, max_rows=None, sample_rows=None, svm_max_rows=None, progress=None
+    *,
+    partner,
+    algorithm,
+    created_by,
+    name=None,
+    max_rows=None,
+    seasoning_days=None,
+    sample_rows=None,
+    svm_max_rows=None,
+    progress=None,
 ) -> TrainingResult:
     """Train `algorithm` on the partner's loans with recorded outcomes (training/portfolio.py) and
     register it as `model_train` does: target `loan_outcome` (bad: delinquent or charged-off), the
     origination date as the out-of-time column, the columns already dictionary names."""
-    table = portfolio_training_table(partner=partner, max_rows=max_rows)
+    table = portfolio_training_table(partner=partner, max_rows=max_rows, seasoning_days=seasoning_days)
     return model_train(
         partner=partner,
         data=table.csv_bytes(),

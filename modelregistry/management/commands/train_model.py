@@ -34,6 +34,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--max-rows", type=int, help="with --from-portfolio: at most this many of the most recent loans"
         )
+        parser.add_argument(
+            "--seasoning-days",
+            type=int,
+            help="with --from-portfolio: only loans originated at least this many days ago (time to go bad)",
+        )
         parser.add_argument("--algorithm", required=True, choices=ALGORITHMS)
         parser.add_argument("--name", help="model name (default: ALGORITHM-PARTNER)")
         parser.add_argument("--date-column", help="a date column: adds an out-of-time check on the latest 20%%")
@@ -71,14 +76,15 @@ class Command(BaseCommand):
                     name=options["name"],
                     created_by=user,
                     max_rows=options["max_rows"],
+                    seasoning_days=options["seasoning_days"],
                     svm_max_rows=options["svm_max_rows"],
                     sample_rows=options["sample_rows"],
                 )
             else:
                 if not options["target"] or not options["bad_value"]:
                     raise CommandError("--data needs --target and --bad-value.")
-                if options["max_rows"]:
-                    raise CommandError("--max-rows goes with --from-portfolio; use --sample-rows with --data.")
+                if options["max_rows"] or options["seasoning_days"]:
+                    raise CommandError("--max-rows and --seasoning-days go with --from-portfolio.")
                 path = Path(options["data"])
                 try:
                     data = path.read_bytes()

@@ -1,6 +1,7 @@
 """Training from the portfolio: the table built from the partner's loans and recorded outcomes, and
 `train_model --from-portfolio`."""
 
+import datetime
 import io
 
 import pandas as pd
@@ -243,3 +244,15 @@ def test_only_trainers_may_take_the_portfolio_and_an_unknown_source_is_named(par
     response = scientist.post("/training/", {"source": "portfolio", "algorithm": "nope"}, follow=True)
     assert "Choose one of" in " ".join(str(m) for m in response.context["messages"])
     assert not TrainingJob.objects.exists()
+
+
+def test_seasoning_leaves_out_loans_too_young_to_have_gone_bad(partner, demo_dictionary):
+    book(partner)
+    dates = sorted(Loan.objects.filter(partner=partner).values_list("origination_date", flat=True))
+    today = dates[-1]
+    table = portfolio_training_table(partner=partner, seasoning_days=90, today=today)
+    old_enough = Loan.objects.filter(partner=partner, origination_date__lte=today - datetime.timedelta(days=90))
+    assert 0 < len(table.frame) == old_enough.count() < 200
+    assert set(table.loan_ids) == set(old_enough.values_list("pk", flat=True))
+    with pytest.raises(ArgumentError, match="old enough"):
+        portfolio_training_table(partner=partner, seasoning_days=10_000, today=today)
