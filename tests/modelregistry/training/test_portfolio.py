@@ -206,7 +206,9 @@ def test_the_page_names_a_portfolio_with_too_few_bad_loans(partner, make_user, d
     assert not TrainingJob.objects.exists()
 
 
-def test_a_trained_version_whose_probability_is_mapped_gets_its_monitoring_development_sample(partner, demo_dictionary):
+def test_a_trained_version_gets_its_monitoring_development_sample_when_its_probability_is_mapped(
+    partner, demo_dictionary
+):
 
     book(partner, bad=60, good=240)
     call_command("train_model", partner=partner.slug, from_portfolio=True, algorithm="logistic", name="PD book")
@@ -218,6 +220,9 @@ def test_a_trained_version_whose_probability_is_mapped_gets_its_monitoring_devel
         if field.field_type == FieldType.RESULT and field.name.startswith("probability")
     )
     predictive_model_field_map(field=probability, supported_field_name="probabilityOfDefault", actor=None)
+    # Mapped later: recorded from the development rows kept with the version (here all 300).
+    mapped_later = DevelopmentSample.objects.get(model=first)
+    assert mapped_later.score_field == "probabilityOfDefault" and mapped_later.size == 300
 
     call_command("train_model", partner=partner.slug, from_portfolio=True, algorithm="logistic", name="PD book")
     second = PredictiveModel.objects.get(name="PD book", version=2)  # the mapping carried over
