@@ -12,6 +12,7 @@ from django.test import Client
 from core.exceptions import ArgumentError
 from decisioning.demo import dictionary_load
 from modelregistry import engines
+from modelregistry.models import DevelopmentSample as KeptRows
 from modelregistry.models import FieldType, PredictiveModel, TrainingJob, TrainingJobStatus
 from modelregistry.services import predictive_model_field_map
 from modelregistry.training.portfolio import (
@@ -261,3 +262,17 @@ def test_seasoning_leaves_out_loans_too_young_to_have_gone_bad(partner, demo_dic
     assert set(table.loan_ids) == set(old_enough.values_list("pk", flat=True))
     with pytest.raises(ArgumentError, match="old enough"):
         portfolio_training_table(partner=partner, seasoning_days=10_000, today=today)
+
+
+def test_a_mapping_is_kept_when_the_kept_rows_cannot_be_scored_and_no_sample_is_recorded(partner, demo_dictionary):
+    book(partner, bad=60, good=240)
+    call_command("train_model", partner=partner.slug, from_portfolio=True, algorithm="logistic", name="PD book")
+    model = PredictiveModel.objects.get(name="PD book")
+    kept = KeptRows.objects.get(model=model)
+    kept.rows = [{name: value for name, value in row.items() if name != "annualIncome"} for row in kept.rows]
+    kept.save()
+    probability = model.fields.filter(field_type=FieldType.RESULT, name__startswith="probability").first()
+    predictive_model_field_map(field=probability, supported_field_name="probabilityOfDefault", actor=None)
+    probability.refresh_from_db()
+    assert probability.supported_field.name == "probabilityOfDefault"
+    assert not DevelopmentSample.objects.filter(model=model).exists()
