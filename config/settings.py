@@ -296,6 +296,8 @@ BATCH_PREDICTION_CHUNK_ROWS = env.int("BATCH_PREDICTION_CHUNK_ROWS", default=500
 TRAINING_UPLOAD_MAX_BYTES = env.int("TRAINING_UPLOAD_MAX_BYTES", default=50 * 1024 * 1024)
 # An upload whose column mapping nobody confirms is deleted after this many days (beat, hourly).
 TRAINING_UNCONFIRMED_DAYS = env.int("TRAINING_UNCONFIRMED_DAYS", default=7)
+# Training from the portfolio (modelregistry/training/portfolio.py): at most this many of the most recent loans.
+TRAINING_PORTFOLIO_MAX_ROWS = env.int("TRAINING_PORTFOLIO_MAX_ROWS", default=100_000)
 
 LOGGING = {
     "version": 1,

@@ -1,19 +1,23 @@
 import hashlib
 import io
+import logging
 import math
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from core.exceptions import ArgumentError, ArgumentErrors, Conflict
+from core.exceptions import ArgumentError, ArgumentErrors, Conflict, DomainError
 from core.services import audit_event_record
+from monitoring.models import DevelopmentSample as MonitoringSample
+from monitoring.services import development_sample_score
 from partners.models import Partner
 
 from . import dictionary_csv, engines, selectors
 from .arguments import is_compatible
 from .models import (
     DataDictionaryField,
+    DataType,
     DevelopmentSample,
     Engine,
     FieldType,
@@ -22,6 +26,8 @@ from .models import (
     PredictiveModelField,
     SourceFormat,
 )
+
+logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -482,7 +488,41 @@ def predictive_model_field_map(*, field, supported_field_name, actor, allow_prot
         partner=field.model.partner,
         data={"field": field.name, "supported_field": supported_field_name, "allow_protected": allow_protected},
     )
+    if field.field_type == FieldType.RESULT and field.supported_field is not None:
+        _monitoring_development_sample(field=field, actor=actor)
     return field
+
+
+def _monitoring_development_sample(*, field, actor):
+    """A numeric result just mapped onto the dictionary (a score, a probability) of a version that keeps
+    rows of its development data (trained here, or attached): record the monitoring dashboard's
+    development sample from them, so PSI works without `record_development_sample`. A sample recorded
+    already (at training, from all its rows, or by hand) is kept; a model the rows cannot be scored
+    with keeps the mapping and gets no sample (the command can still record one)."""
+    if field.supported_field.data_type not in (DataType.NUMBER, DataType.INTEGER):
+        return
+    model = field.model
+    kept = DevelopmentSample.objects.filter(model=model).first()
+    if kept is None or not kept.rows:
+        return
+    score_field = field.supported_field.name
+    if MonitoringSample.objects.filter(model=model, score_field=score_field).exists():
+        return
+    # pandas is imported on first use: start-up paths stay light (see modelregistry/engines.py).
+    import pandas as pd
+
+    try:
+        with transaction.atomic():
+            development_sample_score(
+                partner=model.partner,
+                model=model,
+                score_field=score_field,
+                frame=pd.DataFrame(kept.rows),
+                actor=actor,
+                description=f"The {kept.row_count:,} development rows kept with {model.name} v{model.version}",
+            )
+    except DomainError as error:
+        logger.warning("No monitoring development sample for %s (%s): %s", model, score_field, error)
 
 
 @transaction.atomic

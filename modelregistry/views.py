@@ -1,4 +1,4 @@
-"""The training page: upload historical loans, confirm the column mapping, train in the worker, read the card.
+"""The training page: upload historical loans (or take the portfolio's), confirm the column mapping, train in the worker, read the card.
 
 The training package (pandas, scikit-learn, LightGBM …) is imported inside the views, on first use:
 start-up paths (manage.py check, a web worker starting) stay light, as modelregistry/engines.py keeps them.
@@ -38,20 +38,43 @@ def _job_or_404(request, job_id):
 @partner_member_required(*TRAINERS)
 def training(request):
     from .training import ALGORITHMS
-    from .training.jobs import training_job_create
+    from .training.jobs import training_job_create, training_job_create_from_portfolio
 
     partner = request.user.partner
-    form = {"target": "", "bad_value": "", "algorithm": "scorecard", "name": "", "date_column": "", "sample_rows": ""}
+    form = {
+        "source": "file",
+        "target": "",
+        "bad_value": "",
+        "algorithm": "scorecard",
+        "name": "",
+        "date_column": "",
+        "sample_rows": "",
+    }
     if request.method == "POST":
         form.update({key: request.POST.get(key, default).strip() for key, default in form.items()})
         upload = request.FILES.get("file")
         max_bytes = settings.TRAINING_UPLOAD_MAX_BYTES
-        if upload is None:
+        if form["sample_rows"] and not form["sample_rows"].isdigit():
+            messages.error(request, "Sample rows: a whole number, or empty for all rows.")
+        elif form["source"] == "portfolio":
+            try:
+                job = training_job_create_from_portfolio(
+                    partner=partner,
+                    user=request.user,
+                    algorithm=form["algorithm"],
+                    name=form["name"],
+                    sample_rows=int(form["sample_rows"]) if form["sample_rows"] else None,
+                )
+            except DomainError as error:
+                messages.error(request, str(error))
+            else:
+                return redirect("modelregistry:training-job", job_id=job.pk)
+        elif form["source"] != "file":
+            messages.error(request, "Choose the data: a CSV file or the portfolio's loans.")
+        elif upload is None:
             messages.error(request, "Choose a CSV file of historical loans.")
         elif upload.size > max_bytes:  # refused before it is read
             messages.error(request, f"The file is {upload.size:,} bytes; the limit is {max_bytes:,}.")
-        elif form["sample_rows"] and not form["sample_rows"].isdigit():
-            messages.error(request, "Sample rows: a whole number, or empty for all rows.")
         else:
             try:
                 job = training_job_create(
@@ -78,6 +101,7 @@ def training(request):
             "algorithms": [(name, ALGORITHM_LABELS.get(name, name)) for name in ALGORITHMS],
             "jobs": training_job_list(partner=partner)[:50],
             "max_megabytes": settings.TRAINING_UPLOAD_MAX_BYTES / (1024 * 1024),
+            "portfolio_max_rows": f"{settings.TRAINING_PORTFOLIO_MAX_ROWS:,}",
         },
     )
 

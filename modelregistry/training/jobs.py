@@ -19,6 +19,10 @@ from core.services import audit_event_record
 from ..models import TrainingJob, TrainingJobStatus
 from ..tasks import train_model
 from . import ALGORITHMS
+from .portfolio import BAD_VALUE as PORTFOLIO_BAD_VALUE
+from .portfolio import DATE_COLUMN as PORTFOLIO_DATE_COLUMN
+from .portfolio import TARGET as PORTFOLIO_TARGET
+from .portfolio import portfolio_training_table
 from .runs import training_job_mapping
 from .services import MAX_CSV_BYTES, training_data_read
 
@@ -40,18 +44,12 @@ def training_job_create(
 ) -> TrainingJob:
     """Read the CSV, check the target, bad value and date column, and match its columns to the
     data dictionary. The job waits for a person to confirm the mapping (training_job_confirm)."""
-    if algorithm not in ALGORITHMS:
-        raise ArgumentError("algorithm", f"Choose one of {', '.join(ALGORITHMS)}.")
     target, bad_value, date_column = (target or "").strip(), (bad_value or "").strip(), (date_column or "").strip()
-    name = (name or "").strip() or f"{algorithm}-{partner.slug}"
+    name = _options_check(partner=partner, algorithm=algorithm, name=name, sample_rows=sample_rows)
     if not target:
         raise ArgumentError("target", "Name the column that says whether a loan went bad.")
     if not bad_value:
         raise ArgumentError("badValue", "Give the target's value that means a bad loan.")
-    if len(name) > 200:
-        raise ArgumentError("name", "At most 200 characters.")
-    if sample_rows is not None and (isinstance(sample_rows, bool) or sample_rows < MIN_SAMPLE_ROWS):
-        raise ArgumentError("sampleRows", f"At least {MIN_SAMPLE_ROWS} rows, or empty for all.")
     max_bytes = min(settings.TRAINING_UPLOAD_MAX_BYTES, MAX_CSV_BYTES)
     if len(data or b"") > max_bytes:
         raise ArgumentError("file", f"The file is {len(data):,} bytes; the limit is {max_bytes:,}.")
@@ -73,11 +71,65 @@ def training_job_create(
         raise ArgumentError("badValue", f"No row has {target} = {bad_value!r}; its values are {shown}.")
     if date_column and date_column not in frame.columns:
         raise ArgumentError("dateColumn", f"The file has no column {date_column!r}; its columns are {_columns(frame)}.")
+    return _job_save(
+        partner=partner,
+        user=user,
+        frame=frame,
+        text=text,
+        sha256=hashlib.sha256(bytes(data)).hexdigest(),
+        source_name=source_name,
+        target=target,
+        bad_value=bad_value,
+        algorithm=algorithm,
+        name=name,
+        date_column=date_column,
+        sample_rows=sample_rows,
+    )
+
+
+def training_job_create_from_portfolio(*, partner, user, algorithm, name="", sample_rows=None) -> TrainingJob:
+    """Build the training table from the partner's loans with recorded outcomes (training/portfolio.py)
+    and match its columns, as for an upload. The table is kept encrypted on the job, as an upload is,
+    so what is trained is what the person saw when confirming; it is emptied when training ends."""
+    name = _options_check(partner=partner, algorithm=algorithm, name=name, sample_rows=sample_rows)
+    table = portfolio_training_table(partner=partner)
+    data = table.csv_bytes()
+    return _job_save(
+        partner=partner,
+        user=user,
+        frame=training_data_read(data=data),
+        text=data.decode("utf-8"),
+        sha256=hashlib.sha256(data).hexdigest(),
+        source_name=table.source_name,
+        target=PORTFOLIO_TARGET,
+        bad_value=PORTFOLIO_BAD_VALUE,
+        algorithm=algorithm,
+        name=name,
+        date_column=PORTFOLIO_DATE_COLUMN,
+        sample_rows=sample_rows,
+    )
+
+
+def _options_check(*, partner, algorithm, name, sample_rows):
+    """The checked options shared by both sources; returns the model name (a default when empty)."""
+    if algorithm not in ALGORITHMS:
+        raise ArgumentError("algorithm", f"Choose one of {', '.join(ALGORITHMS)}.")
+    name = (name or "").strip() or f"{algorithm}-{partner.slug}"
+    if len(name) > 200:
+        raise ArgumentError("name", "At most 200 characters.")
+    if sample_rows is not None and (isinstance(sample_rows, bool) or sample_rows < MIN_SAMPLE_ROWS):
+        raise ArgumentError("sampleRows", f"At least {MIN_SAMPLE_ROWS} rows, or empty for all.")
+    return name
+
+
+def _job_save(
+    *, partner, user, frame, text, sha256, source_name, target, bad_value, algorithm, name, date_column, sample_rows
+) -> TrainingJob:
     job = TrainingJob(
         partner=partner,
         created_by=user if getattr(user, "pk", None) else None,
         source_name=(source_name or "")[:255],
-        source_sha256=hashlib.sha256(bytes(data)).hexdigest(),
+        source_sha256=sha256,
         data=text,
         rows=len(frame),
         target=target,

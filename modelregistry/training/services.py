@@ -10,16 +10,20 @@ from django.db import transaction
 
 from core.exceptions import ArgumentError
 from core.services import audit_event_record
+from monitoring.services import development_sample_score
 
 from .. import services as registry_services
-from ..models import DataDictionaryField
+from ..models import DataDictionaryField, DataType, FieldType
 from . import ALGORITHMS, TrainingError, train
 from .columns import match_columns, proposed_data_type
+from .portfolio import BAD_VALUE, DATE_COLUMN, TARGET, portfolio_training_table
 
 MAX_CSV_BYTES = 100 * 1024 * 1024
 MAX_COLUMNS = 500
 # Rows of the training data kept (encrypted) with the version: TreeSHAP's covers, global importance.
 DEVELOPMENT_SAMPLE_ROWS = 1000
+# Rows of the training data scored for the monitoring dashboard's score distribution (only bin counts are kept).
+MONITORING_SAMPLE_ROWS = 50_000
 
 
 @dataclass
@@ -168,6 +172,38 @@ def model_train(
     return TrainingResult(model=model, trained=trained, frame=model_frame)
 
 
+def model_train_from_portfolio(
+    *,
+    partner,
+    algorithm,
+    created_by,
+    name=None,
+    max_rows=None,
+    seasoning_days=None,
+    sample_rows=None,
+    svm_max_rows=None,
+    progress=None,
+) -> TrainingResult:
+    """Train `algorithm` on the partner's loans with recorded outcomes (training/portfolio.py) and
+    register it as `model_train` does: target `loan_outcome` (bad: delinquent or charged-off), the
+    origination date as the out-of-time column, the columns already dictionary names."""
+    table = portfolio_training_table(partner=partner, max_rows=max_rows, seasoning_days=seasoning_days)
+    return model_train(
+        partner=partner,
+        data=table.csv_bytes(),
+        target=TARGET,
+        bad_value=BAD_VALUE,
+        algorithm=algorithm,
+        created_by=created_by,
+        name=name,
+        source_name=table.source_name,
+        date_column=DATE_COLUMN,
+        svm_max_rows=svm_max_rows,
+        sample_rows=sample_rows,
+        progress=progress,
+    )
+
+
 def _register(
     *,
     partner,
@@ -205,6 +241,9 @@ def _register(
         model_card=card,
     )
     sample = development_sample_store(model=model, frame=model_frame, features=trained.features)
+    monitored = monitoring_samples_record(
+        partner=partner, model=model, frame=model_frame, features=trained.features, actor=created_by
+    )
     audit_event_record(
         actor=created_by,
         action="predictive_model.train",
@@ -219,9 +258,42 @@ def _register(
             "proposed_fields": proposed,
             "excluded_protected": protected,
             "development_sample_rows": sample.row_count,
+            "monitoring_development_samples": monitored,
         },
     )
     return model
+
+
+def monitoring_samples_record(*, partner, model, frame, features, actor, rows=MONITORING_SAMPLE_ROWS) -> list:
+    """For each numeric result of `model` mapped onto the dictionary (a score, a probability), record
+    the monitoring dashboard's development sample (its distribution on the training data, for PSI),
+    as `manage.py record_development_sample` would. Returns the dictionary names recorded.
+
+    The results map at registration when the previous version's mapping carries over or a result is
+    named as its entry; a result mapped later is recorded by hand (record_development_sample).
+    """
+    results = [
+        field.supported_field.name
+        for field in model.fields.select_related("supported_field")
+        if field.field_type == FieldType.RESULT
+        and field.supported_field
+        and field.supported_field.data_type in (DataType.NUMBER, DataType.INTEGER)
+    ]
+    if not results:
+        return []
+    if len(frame) > rows:
+        frame = frame.sample(rows, random_state=42).sort_index()
+    frame = frame[list(features)]
+    for score_field in results:
+        development_sample_score(
+            partner=partner,
+            model=model,
+            score_field=score_field,
+            frame=frame,
+            actor=actor,
+            description=f"Training data of {model.name} v{model.version} ({len(frame):,} rows)",
+        )
+    return results
 
 
 def development_sample_store(*, model, frame, features, rows=DEVELOPMENT_SAMPLE_ROWS):

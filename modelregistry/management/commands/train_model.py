@@ -1,4 +1,5 @@
-"""python manage.py train_model --partner SLUG --data CSV --target COLUMN --bad-value VALUE --algorithm ..."""
+"""python manage.py train_model --partner SLUG (--data CSV --target COLUMN --bad-value VALUE | --from-portfolio)
+--algorithm ..."""
 
 import os
 from pathlib import Path
@@ -13,15 +14,31 @@ from partners.models import Partner
 
 class Command(BaseCommand):
     help = (
-        "Train a model on a CSV of historical loans, export it as PMML and register it as the next version "
-        "of NAME (with a model card). Ends with: trained NAME vN: AUC a, KS k, Gini g (5-fold CV)."
+        "Train a model on a CSV of historical loans, or on the partner's portfolio loans with recorded outcomes, "
+        "export it as PMML and register it as the next version of NAME (with a model card). "
+        "Ends with: trained NAME vN: AUC a, KS k, Gini g (5-fold CV)."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--partner", required=True, help="the partner's slug")
-        parser.add_argument("--data", required=True, help="CSV of historical loans")
-        parser.add_argument("--target", required=True, help="the good/bad column")
-        parser.add_argument("--bad-value", required=True, help="the target's value for a bad loan")
+        source = parser.add_mutually_exclusive_group(required=True)
+        source.add_argument("--data", help="CSV of historical loans")
+        source.add_argument(
+            "--from-portfolio",
+            action="store_true",
+            help="train on the partner's loans with recorded outcomes (bad: delinquent or charged-off), "
+            "the application as decided at origination, out of time by origination date",
+        )
+        parser.add_argument("--target", help="the good/bad column (with --data)")
+        parser.add_argument("--bad-value", help="the target's value for a bad loan (with --data)")
+        parser.add_argument(
+            "--max-rows", type=int, help="with --from-portfolio: at most this many of the most recent loans"
+        )
+        parser.add_argument(
+            "--seasoning-days",
+            type=int,
+            help="with --from-portfolio: only loans originated at least this many days ago (time to go bad)",
+        )
         parser.add_argument("--algorithm", required=True, choices=ALGORITHMS)
         parser.add_argument("--name", help="model name (default: ALGORITHM-PARTNER)")
         parser.add_argument("--date-column", help="a date column: adds an out-of-time check on the latest 20%%")
@@ -36,7 +53,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         os.environ.setdefault("OMP_NUM_THREADS", "1")
-        from modelregistry.training.services import model_train
+        from modelregistry.training.services import model_train, model_train_from_portfolio
 
         partner = Partner.objects.filter(slug=options["partner"]).first()
         if partner is None:
@@ -46,26 +63,47 @@ class Command(BaseCommand):
             user = get_user_model().objects.filter(username=options["user"]).first()
             if user is None:
                 raise CommandError(f"No user {options['user']!r}.")
-        path = Path(options["data"])
         try:
-            data = path.read_bytes()
-        except OSError as error:
-            raise CommandError(f"Cannot read {path}: {error.strerror}.") from None
-        try:
-            result = model_train(
-                partner=partner,
-                data=data,
-                target=options["target"],
-                bad_value=options["bad_value"],
-                algorithm=options["algorithm"],
-                name=options["name"],
-                created_by=user,
-                source_name=path.name,
-                date_column=options["date_column"],
-                accept_proposed_fields=options["accept_proposed_fields"],
-                svm_max_rows=options["svm_max_rows"],
-                sample_rows=options["sample_rows"],
-            )
+            if options["from_portfolio"]:
+                if options["target"] or options["bad_value"] or options["date_column"]:
+                    raise CommandError(
+                        "--from-portfolio sets the target (delinquent or charged-off is bad) and the date "
+                        "(origination); leave out --target, --bad-value and --date-column."
+                    )
+                result = model_train_from_portfolio(
+                    partner=partner,
+                    algorithm=options["algorithm"],
+                    name=options["name"],
+                    created_by=user,
+                    max_rows=options["max_rows"],
+                    seasoning_days=options["seasoning_days"],
+                    svm_max_rows=options["svm_max_rows"],
+                    sample_rows=options["sample_rows"],
+                )
+            else:
+                if not options["target"] or not options["bad_value"]:
+                    raise CommandError("--data needs --target and --bad-value.")
+                if options["max_rows"] or options["seasoning_days"]:
+                    raise CommandError("--max-rows and --seasoning-days go with --from-portfolio.")
+                path = Path(options["data"])
+                try:
+                    data = path.read_bytes()
+                except OSError as error:
+                    raise CommandError(f"Cannot read {path}: {error.strerror}.") from None
+                result = model_train(
+                    partner=partner,
+                    data=data,
+                    target=options["target"],
+                    bad_value=options["bad_value"],
+                    algorithm=options["algorithm"],
+                    name=options["name"],
+                    created_by=user,
+                    source_name=path.name,
+                    date_column=options["date_column"],
+                    accept_proposed_fields=options["accept_proposed_fields"],
+                    svm_max_rows=options["svm_max_rows"],
+                    sample_rows=options["sample_rows"],
+                )
         except ArgumentError as error:
             raise CommandError(f"{'/'.join(error.field)}: {error.message}") from None
         card = result.model.model_card

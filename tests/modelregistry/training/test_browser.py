@@ -71,3 +71,49 @@ def test_a_scientist_confirms_the_mapping_watches_training_and_reads_the_card(
     assert job.status == TrainingJobStatus.COMPLETED and job.data == ""
     assert auc == pytest.approx(job.model.model_card["metrics"]["crossValidation"]["auc"], abs=5e-4)
     assert seen == sorted(seen), f"the bar went back: {seen}"
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_scientist_trains_on_the_portfolios_loans_from_the_page(
+    live_server, celery_worker_process, partner, make_user
+):
+    from playwright.sync_api import expect, sync_playwright
+
+    from decisioning.demo import dictionary_load
+    from portfolio.services.loans import loan_import_rows
+    from tests.modelregistry.training.test_portfolio import demo_like_rows
+
+    assert Path(CHROMIUM).exists(), f"Chromium is not installed at {CHROMIUM}"
+    ARTIFACTS.mkdir(exist_ok=True)
+    dictionary_load()
+    loan_import_rows(partner=partner, rows=demo_like_rows(bad=60, good=240), actor=None)
+    make_user(partner, roles.DATA_SCIENTIST, username="dana")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            page.goto(f"{live_server.url}/accounts/login/?next=/training/")
+            page.fill("#id_username", "dana")
+            page.fill("#id_password", PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            expect(page.locator("#file-fields")).to_be_visible()
+            page.check("#source-portfolio")
+            expect(page.locator("#file-fields")).to_be_hidden()
+            expect(page.locator("#portfolio-note")).to_be_visible()
+            page.select_option("#algorithm", "logistic")
+            page.fill("#name", "Trained on the book")
+            page.screenshot(path=str(ARTIFACTS / "training-portfolio-form.png"), full_page=True)
+            page.click("#upload")
+            expect(page.locator("#job-status")).to_have_text("Awaiting confirmation of the column mapping")
+            expect(page.locator("#mapping tr.proposed")).to_have_count(0)
+            page.screenshot(path=str(ARTIFACTS / "training-portfolio-mapping.png"), full_page=True)
+            page.click("#confirm")
+            expect(page.locator("#model-card")).to_be_visible(timeout=180_000)
+            expect(page.locator("#job-status")).to_have_text("Completed")
+            page.screenshot(path=str(ARTIFACTS / "training-portfolio-completed.png"), full_page=True)
+        finally:
+            browser.close()
+    job = TrainingJob.objects.get()
+    assert job.status == TrainingJobStatus.COMPLETED and job.data == "" and job.rows == 300
+    assert job.model.model_card["data"]["target"] == "loan_outcome" and "outOfTime" in job.model.model_card["metrics"]
