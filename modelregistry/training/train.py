@@ -19,7 +19,14 @@ SEED = 42
 SVM_MAX_ROWS = 5000
 OUT_OF_TIME_FRACTION = 0.2
 # Columns that look like the lender's own pricing of the risk: an outcome of underwriting, not an input.
-PRICING_PATTERNS = (r"int(erest)?_?rate", r"sub_?grade", r"^grade$", r"installment", r"\bapr\b")
+# The monthly payment is a pricing outcome; counts and balances of installment accounts are not.
+PRICING_PATTERNS = (
+    r"int(erest)?_?rate",
+    r"sub_?grade",
+    r"^grade$",
+    r"^(monthly_?)?installment(_?amount)?$",
+    r"\bapr\b",
+)
 
 
 class TrainingError(ValueError):

@@ -43,3 +43,8 @@ def test_pricing_outcome_columns_are_recognised():
     assert pricing_columns(
         ["funded_amnt", "int_rate", "sub_grade", "grade", "installment", "interestRate", "annual_inc", "subGrade"]
     ) == ["int_rate", "sub_grade", "grade", "installment", "interestRate", "subGrade"]
+
+
+def test_installment_accounts_are_not_pricing_outcomes_but_the_monthly_payment_is():
+    names = ["activeInstallmentAccounts", "installmentBalance", "num_il_tl", "monthlyInstallment", "installment_amount"]
+    assert pricing_columns(names) == ["monthlyInstallment", "installment_amount"]
