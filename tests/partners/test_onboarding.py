@@ -82,7 +82,11 @@ def test_a_partner_admin_adds_a_system_and_creates_its_token_shown_once(make_use
     key = page.split('id="new-token">')[1].split("<")[0]
     token = AuthToken.objects.get(user=system)
     assert key.startswith(token.token_key) and key not in token.digest  # only a hash is stored
-    assert key not in client.get("/people/").content.decode()  # shown once
+    again = client.get("/people/").content.decode()
+    assert key not in again  # shown once
+    # Roles read as words (the form still posts the role's name).
+    assert '<td>los-system</td><td class="small">Partner system</td>' in again
+    assert "<strong>Rule approver</strong>" in again and 'value="rule_approver"' in again
     from tests.conftest import JsonApiClient
 
     assert JsonApiClient(token=key).get("/api/v1/predictive-models").status_code == 200
