@@ -111,6 +111,7 @@ def overview(request):
             "links": _links_for(user),
             "first_steps": first_steps if not all(s[2] for s in first_steps) else [],
             "role_labels": sorted(name.replace("_", " ").capitalize() for name in user.role_names()),
+            "system_only": user.role_names() == {roles.PARTNER_SYSTEM},
         },
     )
 

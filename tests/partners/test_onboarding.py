@@ -141,3 +141,12 @@ def test_every_link_a_role_is_offered_opens(make_user, partner, role):
     client.force_login(user)
     for title, url, _ in _links_for(user):
         assert client.get(url).status_code == 200, (role, title, url)
+
+
+def test_a_system_accounts_overview_says_it_is_for_the_api(make_user, partner):
+    client = Client()
+    client.force_login(make_user(partner, roles.PARTNER_SYSTEM))
+    page = client.get("/overview/").content.decode()
+    assert 'id="system-account"' in page and "/api/docs/" in page
+    client.force_login(make_user(partner, roles.UNDERWRITER, roles.AUDITOR))
+    assert 'id="system-account"' not in client.get("/overview/").content.decode()
