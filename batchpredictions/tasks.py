@@ -1,22 +1,13 @@
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
-from django.db import OperationalError
+
+from core.jobs import RESUMABLE_TASK
 
 from .services.chunks import batch_prediction_chunk_run
 from .services.retention import batch_predictions_expire as expire
 
-MAX_CHUNK_RETRIES = 5
 
-
-@shared_task(
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    max_retries=MAX_CHUNK_RETRIES,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    retry_backoff_max=60,
-)
+@shared_task(**RESUMABLE_TASK)
 def batch_prediction_chunk(self, chunk_id):
     """Score one chunk of uploaded rows; a redelivery or retry writes nothing twice (the chunk's lock)."""
     try:

@@ -5,12 +5,26 @@ Without REDIS_URL tasks run eagerly in-process, so submission always succeeds.
 
 import kombu.exceptions
 import redis.exceptions
+from django.db import OperationalError
 
 from core.exceptions import ServiceUnavailable
 
 # Try the broker briefly, then answer: a request must not hang while Redis is down.
 BROKER_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 QUEUE_DOWN = (kombu.exceptions.OperationalError, redis.exceptions.RedisError, ConnectionError)
+
+# The Celery options of a task whose work is resumable and written exactly once (replays, portfolio
+# and batch-prediction chunks): acknowledged after it runs, requeued when its worker dies, retried
+# with backoff while the database is away. A task stopped by the soft time limit retries itself.
+RESUMABLE_TASK = {
+    "bind": True,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "max_retries": 5,
+    "autoretry_for": (OperationalError,),
+    "retry_backoff": True,
+    "retry_backoff_max": 60,
+}
 
 
 def job_submit(task, *args, **kwargs) -> str:

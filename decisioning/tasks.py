@@ -2,23 +2,13 @@ import uuid
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
-from django.db import OperationalError
+
+from core.jobs import RESUMABLE_TASK
 
 from .services import replay_job_run
 
-# A replay longer than the soft time limit stops, and the retry (same task id) resumes it.
-MAX_REPLAY_RETRIES = 5
 
-
-@shared_task(
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    max_retries=MAX_REPLAY_RETRIES,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    retry_backoff_max=60,
-)
+@shared_task(**RESUMABLE_TASK)
 def replay_decisions(self, decision_ids):
     """Audit check: replay decisions on their recorded versions and record each replay.
 

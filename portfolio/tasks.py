@@ -2,20 +2,12 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import OperationalError
 
+from core.jobs import RESUMABLE_TASK
+
 from .services.chunks import reevaluation_chunk_run
 
-MAX_CHUNK_RETRIES = 5
 
-
-@shared_task(
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    max_retries=MAX_CHUNK_RETRIES,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    retry_backoff_max=60,
-)
+@shared_task(**RESUMABLE_TASK)
 def reevaluate_chunk(self, chunk_id):
     """Re-evaluate one chunk of loans; a redelivery or retry writes nothing twice (the chunk's lock)."""
     try:
