@@ -9,22 +9,11 @@ from django.utils import timezone
 from decisioning.models import Decision, InsightTransaction, ReviewAction, ReviewStatus
 from decisioning.review.services import review_case_claim, review_case_decide
 from modelregistry.models import PredictiveModel
+from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 from tests.factories import PASSWORD, DataDictionaryFieldFactory, DecisionFactory, ReasonCodeFactory, ReviewCaseFactory
 
 # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls there otherwise.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 def a_case(partner, *, external_id=None, amount=30000.0, due_in_hours=48, with_steps=False, **attributes):

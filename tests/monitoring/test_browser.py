@@ -9,22 +9,11 @@ from decisioning.review.services import review_case_claim, review_case_decide
 from monitoring.demo import demo_monitoring_load
 from partners import roles
 from portfolio.demo import demo_loans_load
+from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 from tests.factories import PASSWORD
 
 # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls there otherwise.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 @pytest.mark.browser
