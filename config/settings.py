@@ -118,6 +118,14 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Concurrent writers (API workers, tests racing an Idempotency-Key) wait instead of failing.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 30, "transaction_mode": "IMMEDIATE"})
+elif DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # Django's queries bind client-side and are never prepared. The few hot statements run on
+    # server-binding cursors (core/sealed_rows.py, the portfolio's chunk read) are prepared by
+    # psycopg after this many runs on a connection: parsed and planned once. Set it empty behind a
+    # connection pooler in transaction mode that does not track prepared statements.
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+        env.int("DATABASE_PREPARE_THRESHOLD", default=5) if env.str("DATABASE_PREPARE_THRESHOLD", default="5") else None
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "partners.User"
 AUTH_PASSWORD_VALIDATORS = [

@@ -9,6 +9,7 @@ from django.utils import timezone
 from core.exceptions import ArgumentError, Conflict, DomainError, NotFound
 from core.fields import dumps
 from core.fingerprints import fingerprint, fingerprint_matches
+from core.sealed_rows import insert_sealed
 from core.services import audit_event_build, audit_event_record
 from modelregistry import engines
 from modelregistry.arguments import plain_value
@@ -30,13 +31,7 @@ from ..models import (
     StepBinding,
     StepKind,
 )
-from .step_records import (
-    audit_event_insert,
-    audit_pending_queue,
-    decision_insert,
-    decision_prime,
-    step_records_create,
-)
+from .step_records import decision_prime, step_records_build
 
 
 @transaction.atomic
@@ -258,43 +253,37 @@ def _decide(*, partner, application, requested_by, flow_id, flow_version, extern
     return decision, flow, catalogue
 
 
-@transaction.atomic
 def _decision_record(*, partner, flow, application, result, requested_by, external_id, idempotency_key, request_hmac):
-    decision = decision_insert(
-        Decision(
-            partner=partner,
-            flow=flow,
-            external_id=external_id or "",
-            application=application,
-            outcome=result.outcome,
-            final_outcome=result.outcome,
-            outputs=plain_value(result.outputs()),
-            idempotency_key=idempotency_key,
-            request_fingerprint=request_hmac,
-            requested_by=requested_by if getattr(requested_by, "pk", None) else None,
-        )
+    """Write the decision, its step records, its review case when referred and its audit event, all
+    or nothing, with their audit-chain queue entries (one statement on PostgreSQL)."""
+    decision = Decision(
+        partner=partner,
+        flow=flow,
+        external_id=external_id or "",
+        application=application,
+        outcome=result.outcome,
+        final_outcome=result.outcome,
+        outputs=plain_value(result.outputs()),
+        idempotency_key=idempotency_key,
+        request_fingerprint=request_hmac,
+        requested_by=requested_by if getattr(requested_by, "pk", None) else None,
     )
-    steps = step_records_create(
+    steps = step_records_build(
         partner=partner, decision=decision, evaluations=result.evaluations, requested_by=requested_by
     )
     case = None
     if result.outcome == Outcome.REFERRED:
-        case = ReviewCase.objects.create(
+        case = ReviewCase(
             partner=partner,
             decision=decision,
             due_at=timezone.now() + timedelta(hours=partner.review_sla_hours),
             referral_reasons=[reason["code"] for reason in result.referral_reasons],
             score_band=result.cutoff or "",
         )
-    event = audit_event_insert(
-        audit_event_build(
-            actor=requested_by,
-            action="decision.create",
-            obj=decision,
-            data={"outcome": result.outcome, "flow": str(flow)},
-        )
+    event = audit_event_build(
+        actor=requested_by, action="decision.create", obj=decision, data={"outcome": result.outcome, "flow": str(flow)}
     )
-    audit_pending_queue([decision, *steps, event])  # the audit chain's queue, for all three in one INSERT
+    insert_sealed([[decision], steps, [case] if case else [], [event]])
     return decision_prime(decision, steps=steps, review_case=case)
 
 

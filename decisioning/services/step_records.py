@@ -1,16 +1,12 @@
-"""A decision, its step records and its audit event written in bulk, and the decision primed for rendering.
-
-`bulk_create` sends no post_save signal, so the audit chain's AuditPending rows for the
-decision, its step records and its audit event are queued here, in one INSERT, in the same
-transaction (exactly what core.signals would have written one by one). The decision is then
-given, in memory, the relations its serializer reads (steps, their models' ruleset versions, the
-review case and its empty history), so rendering the answer costs no query.
+"""A decision's step records built for core.sealed_rows.insert_sealed (which writes them with the
+decision, its review case and its audit event, and queues the sealed ones for the audit chain, in
+one statement on PostgreSQL), and the decision primed for rendering: given, in memory, the
+relations its serializer reads (steps, their models' ruleset versions, the review case and its
+empty history), so rendering the answer costs no query.
 """
 
 from django.db.models import QuerySet
 
-from core.chain import partner_id_of, scope_for
-from core.models import AuditEvent, AuditPending
 from rulesets.models import RulesetVersion
 
 from ..models import Decision, InsightTransaction, ReviewCase, TransactionStatus
@@ -19,36 +15,8 @@ _MODEL_TO_RULESET_VERSION = RulesetVersion._meta.get_field("published_model").re
 _DECISION_TO_REVIEW_CASE = ReviewCase._meta.get_field("decision").remote_field
 
 
-def decision_insert(decision: Decision) -> Decision:
-    """INSERT the decision without its post_save signal: queue it with audit_pending_queue."""
-    Decision.objects.bulk_create([decision])
-    return decision
-
-
-def audit_pending_queue(records) -> None:
-    """What core.signals queues for each new sealed row, for rows written with bulk_create: one INSERT."""
-    AuditPending.objects.bulk_create(
-        [
-            AuditPending(
-                scope=scope_for(partner_id_of(record, record._meta.label_lower)),
-                record_type=record._meta.label_lower,
-                record_id=str(record.pk),
-            )
-            for record in records
-        ]
-    )
-
-
-def audit_event_insert(event: AuditEvent) -> AuditEvent:
-    """INSERT an audit event (core.services.audit_event_build's) without its post_save signal: queue it with
-    audit_pending_queue."""
-    AuditEvent.objects.bulk_create([event])
-    return event
-
-
-def step_records_create(*, partner, decision, evaluations, requested_by) -> list:
-    """One InsightTransaction per (resolved step, evaluation) in one INSERT, without post_save signals:
-    queue them with audit_pending_queue."""
+def step_records_build(*, partner, decision, evaluations, requested_by) -> list:
+    """One unsaved InsightTransaction per (resolved step, evaluation), for insert_sealed."""
     requester = requested_by if getattr(requested_by, "pk", None) else None
     rows = [
         InsightTransaction(
@@ -72,8 +40,6 @@ def step_records_create(*, partner, decision, evaluations, requested_by) -> list
         )
         for step, evaluation in evaluations
     ]
-    if rows:
-        InsightTransaction.objects.bulk_create(rows)
     for (step, _), row in zip(evaluations, rows):
         # The serializer shows the ruleset version a DMN model was published from: known already.
         version = getattr(step, "ruleset_version", None)

@@ -129,9 +129,10 @@ def test_a_database_connection_lost_mid_decision_is_503_and_nothing_is_half_writ
 from django.db import connection
 
 def lose_the_database(execute, sql, params, many, context):
-    # After the decision and its step records are written (in bulk), when the decision's audit
-    # event is inserted in the same transaction, the server ends this connection, as a restart would.
-    if sql.startswith('INSERT INTO "core_auditevent"'):
+    # When the decision's rows are written (on PostgreSQL one statement with the decision, its step
+    # records, its review case, its audit event and their audit-queue entries), the server ends this
+    # connection, as a restart would.
+    if 'INSERT INTO "core_auditevent"' in sql:
         context["cursor"].execute("SELECT pg_terminate_backend(pg_backend_pid())")
     return execute(sql, params, many, context)
 

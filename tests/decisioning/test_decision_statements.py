@@ -19,8 +19,17 @@ from .test_decisions_api import clean_application, decide, demo, system  # noqa:
 
 # Measured on PostgreSQL with Redis: 56 before issue 13, 10 after, 8 once the data dictionary was
 # cached and the audit event queued with the decision's rows, 7 once the Idempotency-Key is looked up
-# only when the INSERT meets it (the issue asks for <= 10). See docs/benchmarks.md.
-STATEMENTS_OF_ONE_REFERRED_DECISION = 7
+# only when the INSERT meets it, 3 once every row is written by one statement of data-modifying CTEs
+# (core/sealed_rows.py): SAVEPOINT, the statement, RELEASE here; in production the statement alone,
+# in autocommit. The issue asks for <= 10. See docs/benchmarks.md. SQLite writes one INSERT per table.
+STATEMENTS_OF_ONE_REFERRED_DECISION = {"postgresql": 3, "sqlite": 7}
+WRITTEN_TABLES = (
+    "decisioning_decision",
+    "decisioning_insighttransaction",
+    "decisioning_reviewcase",
+    "core_auditevent",
+    "core_auditpending",
+)
 
 
 def referred_application(system):
@@ -38,9 +47,10 @@ def test_one_referred_decision_costs_a_bounded_number_of_statements(system):
     assert data["outcome"] == "REFERRED" and len(data["steps"]) == 5 and data["review"]["status"] == "open"
     statements = [q["sql"] for q in queries.captured_queries if "core_ratelimitcounter" not in q["sql"]]
     listing = "\n".join(sql[:160] for sql in statements)
-    assert len(statements) <= STATEMENTS_OF_ONE_REFERRED_DECISION, listing
-    # What the count covers is all there: written once each, the audit queue complete.
-    assert sum(sql.startswith('INSERT INTO "decisioning_insighttransaction"') for sql in statements) == 1
+    assert len(statements) <= STATEMENTS_OF_ONE_REFERRED_DECISION[connection.vendor], listing
+    # What the count covers is all there: each table written by exactly one INSERT, the audit queue complete.
+    for table in WRITTEN_TABLES:
+        assert sum(sql.count(f'INSERT INTO "{table}"') for sql in statements) == 1, (table, listing)
     decision = Decision.objects.get(idempotency_key="counted")
     steps = InsightTransaction.objects.filter(decision=decision)
     assert steps.count() == 5 and ReviewCase.objects.filter(decision=decision).exists()
