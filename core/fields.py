@@ -21,7 +21,40 @@ from .fernet_batch import BatchDecryptor
 _TAG = "$type"
 
 
+_PLAIN = frozenset((str, int, bool, type(None)))
+
+
 def _encode(value):
+    """The value with every type JSON cannot keep tagged. Plain values (exact str, int, bool, None
+    and finite floats, by far the most common) take the first lines; anything else, subclasses
+    included, goes through _encode_other."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is float:
+        return value if value - value == 0.0 else {_TAG: "float", "value": repr(value)}  # NaN, ±inf: tagged
+    if kind is dict:
+        encoded = {}
+        for key, item in value.items():
+            if type(key) is not str:
+                key = str(key)
+            item_kind = type(item)
+            if item_kind in _PLAIN or (item_kind is float and item - item == 0.0):
+                encoded[key] = item
+            else:
+                encoded[key] = _encode(item)
+        if _TAG in encoded:
+            return {_TAG: "dict", "value": encoded}
+        return encoded
+    if kind is list or kind is tuple:
+        return [
+            item if type(item) in _PLAIN or (type(item) is float and item - item == 0.0) else _encode(item)
+            for item in value
+        ]
+    return _encode_other(value)
+
+
+def _encode_other(value):
     if value is None or isinstance(value, (bool, int, str)):
         return value
     if isinstance(value, float):
@@ -84,6 +117,17 @@ def canonical_dumps(value):
 
 def loads(text):
     return _decode(json.loads(text))
+
+
+def dumps_stored(value) -> str:
+    """`dumps` for an encrypted column: the same tagged JSON, written by orjson (raw UTF-8 where
+    json escapes, shortest float spellings), which `loads` and `loads_many` read back to equal
+    values of equal types; json writes what orjson refuses (integers beyond 64 bits)."""
+    encoded = _encode(value)
+    try:
+        return orjson.dumps(encoded).decode()
+    except (orjson.JSONEncodeError, TypeError):
+        return json.dumps(encoded, separators=(",", ":"), allow_nan=False)
 
 
 _DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
@@ -162,7 +206,7 @@ class EncryptedJSONField(EncryptedTextField):
         if value is None:
             return None
         try:
-            return dumps(value)
+            return dumps_stored(value)
         except (TypeError, ValueError) as error:
             raise ValidationError(str(error)) from error
 

@@ -20,6 +20,7 @@ from functools import lru_cache
 
 from django.db import connections, transaction
 from django.db.models import AutoField, BigAutoField, SmallAutoField
+from django.utils import timezone
 
 from .chain import SEALED_MODELS, partner_id_of, scope_for
 from .models import AuditPending
@@ -69,14 +70,15 @@ def _auto_pk(row) -> bool:
 
 
 def _execute(connection, sql, params):
-    """Run on a server-binding cursor (parameters sent apart from the text: no escaping of the
-    ciphertexts into SQL literals; psycopg prepares the statement after a few runs, see settings),
-    wrapped as Django wraps its own cursors (debug log, execute wrappers, error translation)."""
+    """Run on a server-binding cursor with native `$n` placeholders (parameters sent apart from the
+    text: no escaping of the ciphertexts into SQL literals, no parsing of the text for placeholders
+    on every call; psycopg prepares the statement after a few runs, see settings), wrapped as
+    Django wraps its own cursors (debug log, execute wrappers, error translation)."""
     import psycopg
 
     connection.ensure_connection()
     with connection.wrap_database_errors:
-        raw = psycopg.Cursor(connection.connection)
+        raw = psycopg.RawCursor(connection.connection)
     with connection._prepare_cursor(raw) as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
@@ -128,7 +130,9 @@ def _statement_sql(shape):
             + ") AS p (s,t,i,o) ORDER BY p.o)"
         )
     final = " UNION ALL ".join(selects) if selects else "SELECT 1 WHERE false"
-    return f"WITH {','.join(ctes)} {final}", tuple(returning)
+    parts = f"WITH {','.join(ctes)} {final}".split("%s")
+    numbered = parts[0] + "".join(f"${number}{part}" for number, part in enumerate(parts[1:], start=1))
+    return numbered, tuple(returning)
 
 
 def _statement_params(groups, shape, connection) -> list:
@@ -149,6 +153,6 @@ def _statement_params(groups, shape, connection) -> list:
                     pending.append(str(row.pk))
     if pending:
         created = AuditPending._meta.get_field("created")
-        params.append(created.get_db_prep_save(created.pre_save(AuditPending(), True), connection=connection))
+        params.append(created.get_db_prep_save(timezone.now(), connection=connection))  # auto_now_add
         params += pending
     return params
