@@ -118,9 +118,11 @@ STORED_VALUES = st.recursive(
     | st.text(alphabet=st.characters(codec="utf-8"), max_size=8).map(lambda text: "$type" + text)
     | st.datetimes()
     | st.timedeltas(),
-    lambda children: st.lists(children, max_size=4)
-    | st.tuples(children, children)
-    | st.dictionaries(st.text(max_size=6) | st.sampled_from(["$type", "value"]), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.tuples(children, children)
+        | st.dictionaries(st.text(max_size=6) | st.sampled_from(["$type", "value"]), children, max_size=4)
+    ),
     max_leaves=16,
 )
 
