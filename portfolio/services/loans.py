@@ -5,7 +5,7 @@ import datetime
 import decimal
 import io
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from core.exceptions import ArgumentError, ArgumentErrors
 from core.services import audit_event_record
@@ -19,6 +19,18 @@ MAX_IMPORT_BYTES = 50 * 1024 * 1024
 MAX_REPORTED_ERRORS = 100
 FIXED_COLUMNS = ("external_id", "origination_date", "balance", "status", "origination_score")
 BATCH = 5000
+ANALYZE_AFTER = 1000  # loans in one import
+
+
+def loan_statistics_refresh() -> None:
+    """After a bulk load, PostgreSQL's planner statistics of the loan table refreshed (ANALYZE reads a
+    sample of ~30,000 rows, well under a second for a million loans), as autovacuum would within a
+    few minutes. A re-evaluation job started before then reads its chunks with plans made for the
+    table as it was: on a freshly loaded book of 1,000,000 loans, 0.77 s a 20,000-loan chunk (a
+    bitmap scan of the partner's index and a sort on disk) instead of 0.11 s (the primary key)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {Loan._meta.db_table}")
 
 
 def portfolio_settings(*, partner) -> PortfolioSettings:
@@ -121,6 +133,8 @@ def loan_import_rows(*, partner, rows, actor) -> int:
     if not loans:
         raise ArgumentError("rows", "The file has no loans.")
     Loan.objects.bulk_create(loans, batch_size=BATCH)
+    if len(loans) >= ANALYZE_AFTER:
+        transaction.on_commit(loan_statistics_refresh)
     baseline_add(partner=partner, records=[loan.attributes for loan in loans])
     audit_event_record(
         actor=actor, action="portfolio.loan_import", obj=partner, partner=partner, data={"loans": len(loans)}

@@ -78,3 +78,26 @@ def test_synthetic_loans_are_generated_encrypted_and_readable(partner):
 
     baseline = PortfolioSettings.objects.get(partner=partner).baseline
     assert sum(baseline["term"]["counts"].values()) == 2500
+
+
+def test_a_bulk_import_refreshes_the_planner_statistics_once_committed(
+    partner, dictionary, django_capture_on_commit_callbacks
+):
+    """A large import runs ANALYZE after its commit (PostgreSQL): the first job's chunk reads are
+    planned for the table as loaded, not as it was. A small one leaves it to autovacuum."""
+    from django.db import connection
+
+    from portfolio.services.loans import ANALYZE_AFTER
+
+    small = HEADER + "S-1,2020-01-31,10,current,1,RENT\n"
+    with django_capture_on_commit_callbacks() as callbacks:
+        loan_import_csv(partner=partner, csv_text=small, actor=None)
+    assert callbacks == []
+    rows = "".join(f"B-{n},2020-01-31,10,current,{n},RENT\n" for n in range(ANALYZE_AFTER))
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        loan_import_csv(partner=partner, csv_text=HEADER + rows, actor=None)
+    assert len(callbacks) == 1
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'portfolio_loan'")
+            assert cursor.fetchone()[0] == ANALYZE_AFTER + 1  # what ANALYZE counted: every loan of the table
