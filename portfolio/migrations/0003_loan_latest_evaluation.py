@@ -41,7 +41,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='LoanLatestEvaluation',
             fields=[
-                ('loan', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='latest', serialize=False, to='portfolio.loan')),
+                ('loan', models.OneToOneField(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='latest', serialize=False, to='portfolio.loan')),
                 ('score', models.FloatField(blank=True, null=True)),
                 ('probability_of_default', models.FloatField(blank=True, null=True)),
                 ('grade', models.CharField(blank=True, max_length=8)),

@@ -60,12 +60,13 @@ def test_a_job_over_the_demo_book_writes_one_result_per_loan_and_its_matrix_sums
 
 
 def _loan_rows(loans):
-    """{loan id: (xmin, ctid, ciphertext)} on PostgreSQL: a rewritten row has a new xmin and ctid."""
+    """{loan id: (xmin, ctid, xmax, ciphertext)} on PostgreSQL: a rewritten row has a new xmin and
+    ctid; a row locked (as a foreign-key check locks the row it refers to) has a new xmax."""
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT id, xmin::text, ctid::text, md5(attributes) FROM {Loan._meta.db_table} WHERE id = ANY(%s)",
+            f"SELECT id, xmin::text, ctid::text, xmax::text, md5(attributes) FROM {Loan._meta.db_table} WHERE id = ANY(%s)",
             [list(loans)],
         )
         return {row[0]: row[1:] for row in cursor.fetchall()}
@@ -98,13 +99,21 @@ def test_a_second_job_updates_the_narrow_latest_rows_and_rewrites_no_loan_row_th
     ids = sorted(book.values_list("pk", flat=True))
     assert len(ids) > 100 and not book.filter(origination_score__isnull=False).exists()
     assert not LoanLatestEvaluation.objects.exists()
+    # A loan imported with its origination score: the first job writes its latest row only.
+    imported = ids[-1]
+    Loan.objects.filter(pk=imported).update(origination_score=0.5)
+    before = _loan_rows([imported]) if connection.vendor == "postgresql" else None
 
     first = _run(reevaluation_job_create(partner=partner, user=None, chunk_size=100))
     first_results = {r.loan_id: r for r in first.results.all()}
     assert all(not r.error and r.score is not None for r in first_results.values())
-    # Each loan took the first job's score as its origination score, and has one latest row.
-    assert dict(book.values_list("pk", "origination_score")) == {i: first_results[i].score for i in ids}
+    # Each other loan took the first job's score as its origination score; each has one latest row.
+    assert dict(book.values_list("pk", "origination_score")) == {
+        i: 0.5 if i == imported else first_results[i].score for i in ids
+    }
     assert LoanLatestEvaluation.objects.filter(loan__in=ids, job=first).count() == len(ids)
+    if before is not None:
+        assert _loan_rows([imported]) == before, "the imported loan's row was written or locked"
 
     # Loans imported without an origination score since: one. The second job's grades differ (new bands).
     fresh, failing = ids[0], ids[1]
@@ -158,11 +167,20 @@ def test_a_second_job_updates_the_narrow_latest_rows_and_rewrites_no_loan_row_th
     # Origination scores are set once: kept from the first job, the fresh loan's from the second.
     origination = dict(book.values_list("pk", "origination_score"))
     assert origination[fresh] == second_results[fresh].score
-    assert all(origination[i] == first_results[i].score for i in ids if i != fresh)
+    assert all(origination[i] == first_results[i].score for i in ids if i not in (fresh, imported))
+    assert origination[imported] == 0.5
     if before is not None:
         after = _loan_rows(ids)
         assert after[fresh][:2] != before[fresh][:2], "the fresh loan's row took its origination score"
-        assert after[fresh][2] == before[fresh][2]
+        assert after[fresh][3] == before[fresh][3]
         assert {i: after[i] for i in ids if i != fresh} == {i: before[i] for i in ids if i != fresh}, (
             "a loan row with an origination score was rewritten"
         )
+
+    # Neither link is a database constraint: deleting a loan or a job goes through Django.
+    Loan.objects.filter(pk=fresh).delete()
+    assert not LoanLatestEvaluation.objects.filter(loan_id=fresh).exists()
+    second_id = second.pk
+    second.delete()
+    assert not LoanLatestEvaluation.objects.filter(job_id=second_id).exists()
+    assert LoanLatestEvaluation.objects.filter(loan__in=ids, job__isnull=True).count() == len(ids) - 2
