@@ -7,7 +7,8 @@ from django.urls import path
 from core.admin_mixins import PartnerScopedAdmin
 from core.exceptions import ArgumentError, ArgumentErrors
 
-from .models import GradeBand, Loan, PortfolioSettings, ReevaluationJob
+from .models import DEFAULT_GRADES, GradeBand, Loan, PortfolioSettings, ReevaluationJob
+from .services.grades import grade_bands
 from .services.loans import MAX_IMPORT_BYTES, loan_import_csv
 
 
@@ -20,6 +21,35 @@ class LoanImportForm(forms.Form):
         self.fields["partner"].queryset = partners
 
 
+class LatestGradeFilter(admin.SimpleListFilter):
+    """The latest grade, offered from the grade bands (the partner's own, or the defaults) rather
+    than from the distinct grades of every loan: that would scan the whole book, every partner's."""
+
+    title = "latest grade"
+    parameter_name = "latest_grade"
+    NONE = "-"
+
+    def lookups(self, request, model_admin):
+        if request.user.partner_id is not None and not request.user.is_superuser:
+            grades = [grade for grade, _ in grade_bands(partner=request.user.partner)]
+        else:
+            grades = sorted(set(DEFAULT_GRADES) | set(GradeBand.objects.values_list("grade", flat=True)))
+        return [(grade, grade) for grade in grades] + [(self.NONE, "Not evaluated")]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset
+        if value == self.NONE:
+            return queryset.filter(latest__isnull=True)
+        return queryset.filter(latest__grade=value)
+
+
+def _latest(loan, name):
+    latest = getattr(loan, "latest", None)  # None when the loan was never re-evaluated
+    return getattr(latest, name) if latest is not None else None
+
+
 @admin.register(Loan)
 class LoanAdmin(PartnerScopedAdmin):
     list_display = (
@@ -27,21 +57,41 @@ class LoanAdmin(PartnerScopedAdmin):
         "partner",
         "status",
         "balance",
-        "last_grade",
-        "last_probability_of_default",
-        "last_evaluated_at",
+        "latest_grade",
+        "latest_probability_of_default",
+        "latest_evaluated_at",
     )
-    list_filter = ("status", "last_grade")
+    list_filter = ("status", LatestGradeFilter)
+    list_select_related = ("partner", "latest")
     search_fields = ("external_id",)
     readonly_fields = (
-        "last_score",
-        "last_probability_of_default",
-        "last_grade",
-        "last_evaluated_at",
+        "latest_score",
+        "latest_probability_of_default",
+        "latest_grade",
+        "latest_evaluated_at",
         "origination_score",
     )
     exclude = ("attributes",)  # encrypted: not shown in lists or forms
     change_list_template = "admin/portfolio/loan/change_list.html"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("latest")  # the change form shows it too
+
+    @admin.display(description="latest score", ordering="latest__score")
+    def latest_score(self, loan):
+        return _latest(loan, "score")
+
+    @admin.display(description="latest PD", ordering="latest__probability_of_default")
+    def latest_probability_of_default(self, loan):
+        return _latest(loan, "probability_of_default")
+
+    @admin.display(description="latest grade", ordering="latest__grade")
+    def latest_grade(self, loan):
+        return _latest(loan, "grade")
+
+    @admin.display(description="latest evaluated at", ordering="latest__evaluated_at")
+    def latest_evaluated_at(self, loan):
+        return _latest(loan, "evaluated_at")
 
     def get_urls(self):
         return [

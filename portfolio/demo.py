@@ -159,7 +159,7 @@ def _insert_encrypted(loans):
     """Insert loans whose attributes are already ciphertext (bypassing the field's encryption)."""
     from django.db import connection
 
-    columns = ("partner_id", "external_id", "origination_date", "attributes", "balance", "status", "last_grade")
+    columns = ("partner_id", "external_id", "origination_date", "attributes", "balance", "status")
     table = Loan._meta.db_table
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -173,14 +173,12 @@ def _insert_encrypted(loans):
                             loan.attributes,
                             loan.balance,
                             loan.status,
-                            "",
                         )
                     )
         return
     with connection.cursor() as cursor:
         cursor.executemany(
-            f"INSERT INTO {table} ({', '.join(columns)}, origination_score, last_score, last_probability_of_default, last_evaluated_at) "
-            f"VALUES (%s, %s, %s, %s, %s, %s, %s, NULL, NULL, NULL, NULL)",
+            f"INSERT INTO {table} ({', '.join(columns)}, origination_score) VALUES (%s, %s, %s, %s, %s, %s, NULL)",
             [
                 (
                     loan.partner_id,
@@ -189,7 +187,6 @@ def _insert_encrypted(loans):
                     loan.attributes,
                     str(loan.balance),
                     loan.status,
-                    "",
                 )
                 for loan in loans
             ],

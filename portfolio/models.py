@@ -31,11 +31,8 @@ class Loan(models.Model):
     balance = models.DecimalField(max_digits=14, decimal_places=2)
     status = models.CharField(max_length=16, choices=LoanStatus.choices, default=LoanStatus.CURRENT)
     # The score at origination, for drift: imported, or the first re-evaluation's when none was given.
+    # Its latest score, PD and grade are in LoanLatestEvaluation (loan.latest), not here.
     origination_score = models.FloatField(null=True, blank=True)
-    last_score = models.FloatField(null=True, blank=True)
-    last_probability_of_default = models.FloatField(null=True, blank=True)
-    last_grade = models.CharField(max_length=8, blank=True)
-    last_evaluated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -159,3 +156,43 @@ class ReevaluationResult(models.Model):
     @property
     def early_warning(self):
         return self.pd_increase or self.into_high_risk or self.knockout_fails
+
+
+class LoanLatestEvaluation(models.Model):
+    """A loan's latest successful re-evaluation (`loan.latest`; absent until its first one).
+
+    Kept out of the loan's own row: a loan row carries its ~1 KB of encrypted attributes, and a job
+    that set four small columns on it rewrote the whole row (and, after each checkpoint, its page)
+    for every loan in the book. This row is ~80 bytes, and its table's half-empty pages (fillfactor,
+    migration 0003) let each job's update stay on the row's page without touching the index (HOT).
+
+    Written in bulk by portfolio.services.chunks for loans it has just read in the same
+    transaction, so neither foreign key is a database constraint (like ReevaluationResult's): the
+    loan's check would run once per inserted row (20,000 rows: 0.35-0.9 s against 0.09 s for the
+    insert) and lock each wide loan row FOR KEY SHARE, writing its page again. Deleting a loan
+    cascades through Django; deleting a job clears `job` (it has no index: nothing reads by it)."""
+
+    loan = models.OneToOneField(
+        Loan, primary_key=True, on_delete=models.CASCADE, related_name="latest", db_constraint=False
+    )
+    job = models.ForeignKey(
+        ReevaluationJob,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+        help_text="The job that set it; empty for evaluations from before this table.",
+    )
+    score = models.FloatField(null=True, blank=True)
+    probability_of_default = models.FloatField(null=True, blank=True)
+    grade = models.CharField(max_length=8, blank=True)
+    evaluated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "loan's latest evaluation"
+        verbose_name_plural = "loans' latest evaluations"
+
+    def __str__(self):
+        return f"{self.loan_id}: {self.grade or '-'}"

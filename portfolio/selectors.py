@@ -44,4 +44,5 @@ def early_warnings(*, job):
 
 
 def loan_list(*, partner):
-    return Loan.objects.filter(partner=partner)
+    """The partner's loans, each with its latest evaluation (`loan.latest`) in the same query."""
+    return Loan.objects.filter(partner=partner).select_related("latest")

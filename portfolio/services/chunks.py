@@ -16,6 +16,7 @@ from .. import drift, evaluation
 from ..models import (
     JobStatus,
     Loan,
+    LoanLatestEvaluation,
     PortfolioSettings,
     ReevaluationChunk,
     ReevaluationJob,
@@ -104,7 +105,15 @@ def _evaluate_and_write(job, chunk):
         factor=settings.early_warning_factor,
     )
     # The unique (job, loan) constraint is the last line of defence; the chunk lock already serialises deliveries.
-    _results_write(job=job, results=results, at=timezone.now())
+    _results_write(
+        job=job,
+        results=results,
+        at=timezone.now(),
+        sets_origination=any(
+            had is None and not row[_ERROR] and row[_SCORE] is not None
+            for had, row in zip(loans.origination_scores, results)
+        ),
+    )
     histograms = {}
     for name in plan.argument_names:
         spec = settings.baseline.get(name)
@@ -137,9 +146,14 @@ class _ChunkLoans:
 
 
 def _loans_read(*, partner, loan_ids) -> _ChunkLoans:
-    """The chunk's loans of `partner` in one query, by id, attributes left encrypted."""
-    table = Loan._meta.db_table
-    columns = "id, attributes, last_probability_of_default, last_grade, origination_score"
+    """The chunk's loans of `partner` in one query, by id, attributes left encrypted, with their
+    latest PD and grade (none and "" for a loan never evaluated)."""
+    table = (
+        f"{Loan._meta.db_table} loan LEFT JOIN {LoanLatestEvaluation._meta.db_table} latest ON latest.loan_id = loan.id"
+    )
+    columns = (
+        "loan.id, loan.attributes, latest.probability_of_default, COALESCE(latest.grade, ''), loan.origination_score"
+    )
     if connection.vendor == "postgresql":
         import psycopg
 
@@ -147,7 +161,7 @@ def _loans_read(*, partner, loan_ids) -> _ChunkLoans:
         # A server-side-binding cursor returns bytea in binary (half the bytes of hex text, no decoding).
         with psycopg.Cursor(connection.connection) as cursor:
             cursor.execute(
-                f"SELECT {columns} FROM {table} WHERE partner_id = %s AND id = ANY(%s) ORDER BY id",
+                f"SELECT {columns} FROM {table} WHERE loan.partner_id = %s AND loan.id = ANY(%s) ORDER BY loan.id",
                 [partner.pk, list(loan_ids)],
                 binary=True,
             )
@@ -155,8 +169,8 @@ def _loans_read(*, partner, loan_ids) -> _ChunkLoans:
     else:
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT {columns} FROM {table} WHERE partner_id = %s "
-                f"AND id IN (SELECT value FROM json_each(%s)) ORDER BY id",
+                f"SELECT {columns} FROM {table} WHERE loan.partner_id = %s "
+                f"AND loan.id IN (SELECT value FROM json_each(%s)) ORDER BY loan.id",
                 [partner.pk, json.dumps(list(loan_ids))],
             )
             rows = cursor.fetchall()
@@ -183,6 +197,7 @@ _RESULT_COLUMNS = (
     "error",
     "origination_score",
 )
+_SCORE, _ERROR = _RESULT_COLUMNS.index("score"), _RESULT_COLUMNS.index("error")
 
 
 def _results_of(loans, outcome, *, bands, high_risk, factor) -> list[tuple]:
@@ -225,16 +240,28 @@ def _results_of(loans, outcome, *, bands, high_risk, factor) -> list[tuple]:
     return rows
 
 
-def _results_write(*, job, results, at):
+def _results_write(*, job, results, at, sets_origination=True):
     """Insert the results (a (job, loan) already there is left as it is) and set each loan's latest
-    score, PD and grade from them; a loan with no origination score takes this one (its first
-    re-evaluation is its baseline). A result with an error leaves its loan's latest as it was."""
+    score, PD and grade from them (one narrow LoanLatestEvaluation row per loan, inserted or
+    updated); a loan with no origination score takes this one (its first re-evaluation is its
+    baseline). A result with an error leaves its loan's latest as it was.
+
+    The loans' own rows (wide: their encrypted attributes) are only written for loans that take
+    their origination score now, and not at all when `sets_origination` is false (none does)."""
     if not results:
         return
     loan_table, result_table = Loan._meta.db_table, ReevaluationResult._meta.db_table
-    assignments = (
-        "last_score = r.score, last_probability_of_default = r.probability_of_default, last_grade = r.grade, "
-        f"last_evaluated_at = %s, origination_score = COALESCE({loan_table}.origination_score, r.score)"
+    latest_table = LoanLatestEvaluation._meta.db_table
+    upsert = (
+        f"INSERT INTO {latest_table} (loan_id, job_id, score, probability_of_default, grade, evaluated_at) "
+        "SELECT r.loan_id, {job}, r.score, r.probability_of_default, r.grade, %s FROM {source} "
+        "ON CONFLICT (loan_id) DO UPDATE SET job_id = excluded.job_id, score = excluded.score, "
+        "probability_of_default = excluded.probability_of_default, grade = excluded.grade, "
+        "evaluated_at = excluded.evaluated_at"
+    )
+    origination = (
+        f"UPDATE {loan_table} SET origination_score = r.score FROM {{source}} AND {loan_table}.id = r.loan_id "
+        f"AND {loan_table}.origination_score IS NULL AND r.score IS NOT NULL"
     )
     names = ", ".join(_RESULT_COLUMNS)
     if connection.vendor != "postgresql":
@@ -243,15 +270,22 @@ def _results_write(*, job, results, at):
             batch_size=1000,
             ignore_conflicts=True,
         )
+        source = (
+            f"{result_table} r WHERE r.job_id = %s AND r.error = '' AND r.loan_id IN (SELECT value FROM json_each(%s))"
+        )
+        chunk = [job.pk.hex, json.dumps([row[0] for row in results])]
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {loan_table} SET {assignments} FROM {result_table} r WHERE r.loan_id = {loan_table}.id "
-                f"AND r.job_id = %s AND r.error = '' AND r.loan_id IN (SELECT value FROM json_each(%s))",
-                [at, job.pk.hex, json.dumps([row[0] for row in results])],
+                upsert.format(job="r.job_id", source=source),
+                [connection.ops.adapt_datetimefield_value(at), *chunk],
             )
+            if sets_origination:
+                cursor.execute(origination.format(source=source), chunk)
         return
-    # COPY into a temporary table, then one INSERT … ON CONFLICT DO NOTHING and one UPDATE … FROM it
-    # (a failure rolls the table's creation back with the rest).
+    # COPY into a temporary table, then one INSERT … ON CONFLICT DO NOTHING of the results, one
+    # INSERT … ON CONFLICT DO UPDATE of the latest rows and, for loans with no origination score,
+    # one UPDATE … FROM it (a failure rolls the table's creation back with the rest).
+    source = "portfolio_chunk_result r WHERE r.error = ''"
     with connection.cursor() as cursor:
         cursor.execute(
             "CREATE TEMPORARY TABLE portfolio_chunk_result (loan_id bigint, score double precision, "
@@ -269,11 +303,9 @@ def _results_write(*, job, results, at):
             "ON CONFLICT (job_id, loan_id) DO NOTHING",
             [job.pk],
         )
-        cursor.execute(
-            f"UPDATE {loan_table} SET {assignments} FROM portfolio_chunk_result r "
-            f"WHERE {loan_table}.id = r.loan_id AND r.error = ''",
-            [at],
-        )
+        cursor.execute(upsert.format(job="%s", source=source), [job.pk, at])
+        if sets_origination:
+            cursor.execute(origination.format(source=source))
         # Dropped here, not at commit: several chunks may run in one transaction (eager tasks, tests).
         cursor.execute("DROP TABLE portfolio_chunk_result")
 

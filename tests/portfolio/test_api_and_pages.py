@@ -104,3 +104,34 @@ def test_the_scheduled_task_reevaluates_the_partners_book(book):
 
     job_id = reevaluate_portfolio_scheduled.delay(str(book["partner"].pk)).get()
     assert ReevaluationJob.objects.get(pk=job_id).status == "completed"
+
+
+def test_the_loan_admin_shows_each_loans_latest_evaluation_in_one_query_and_filters_by_its_grade(book, admin_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from portfolio.models import Loan, LoanLatestEvaluation
+    from portfolio.services.jobs import reevaluation_job_submit
+
+    reevaluation_job_submit(partner=book["partner"], user=None)  # current and delinquent loans
+    latest = LoanLatestEvaluation.objects.select_related("loan").order_by("loan_id")
+    graded = latest.first()
+    other = latest.exclude(grade=graded.grade).first()
+    never = Loan.objects.filter(partner=book["partner"], latest__isnull=True).first()
+    assert graded and other and never
+
+    def listed(grade, loan):
+        page = admin_client.get("/admin/portfolio/loan/", {"latest_grade": grade, "q": loan.external_id})
+        assert page.status_code == 200
+        return f">{loan.external_id}<" in page.content.decode()
+
+    assert listed(graded.grade, graded.loan) and not listed(other.grade, graded.loan)
+    assert listed("-", never) and not listed("-", graded.loan)
+    page = admin_client.get("/admin/portfolio/loan/", {"q": graded.loan.external_id}).content.decode()
+    assert f'<td class="field-latest_probability_of_default">{graded.probability_of_default}</td>' in page, page
+    with CaptureQueriesContext(connection) as queries:
+        assert admin_client.get("/admin/portfolio/loan/").content.decode().count('class="field-latest_grade"') == 100
+    per_loan = [q["sql"] for q in queries if q["sql"].startswith('SELECT "portfolio_loanlatestevaluation"')]
+    assert not per_loan, per_loan[:2]
+    change = admin_client.get(f"/admin/portfolio/loan/{graded.loan_id}/change/").content.decode()
+    assert "Latest grade" in change and f'<div class="readonly">{graded.grade}</div>' in change

@@ -5,7 +5,7 @@ import pytest
 from decisioning.demo import demo_load
 from portfolio import drift
 from portfolio.demo import demo_loans_load
-from portfolio.models import JobStatus, Loan, LoanStatus, ReevaluationResult
+from portfolio.models import GradeBand, JobStatus, Loan, LoanLatestEvaluation, LoanStatus, ReevaluationResult
 from portfolio.selectors import migration_matrix
 from portfolio.services.jobs import reevaluation_job_submit
 
@@ -36,9 +36,11 @@ def test_a_job_over_the_demo_book_writes_one_result_per_loan_and_its_matrix_sums
     assert job.failed == 0, list(results.exclude(error="").values_list("error", flat=True)[:3])
     matrix = migration_matrix(job=job)
     assert sum(n for row in matrix["rows"].values() for n in row.values()) == book.count()
-    # Every loan now has its latest score, PD and grade.
-    assert not book.filter(last_grade="").exists()
-    assert set(book.values_list("last_grade", flat=True)) <= set("ABCDEFG")
+    # Every loan now has its latest score, PD and grade, set by this job.
+    latest = LoanLatestEvaluation.objects.filter(loan__in=book)
+    assert latest.count() == book.count() and not book.filter(latest__isnull=True).exists()
+    assert set(latest.values_list("grade", flat=True)) <= set("ABCDEFG")
+    assert set(latest.values_list("job_id", flat=True)) == {job.pk}
 
     # PSI of an argument, computed directly from the decrypted book against the import baseline.
     baseline = partner.portfolio_settings.baseline["annualIncome"]
@@ -53,3 +55,132 @@ def test_a_job_over_the_demo_book_writes_one_result_per_loan_and_its_matrix_sums
     matrix = migration_matrix(job=second)
     assert "" not in matrix["rows"]
     assert sum(n for row in matrix["rows"].values() for n in row.values()) == book.count()
+    assert latest.count() == book.count()
+    assert set(latest.values_list("job_id", flat=True)) == {second.pk}
+
+
+def _loan_rows(loans):
+    """{loan id: (xmin, ctid, xmax, ciphertext)} on PostgreSQL: a rewritten row has a new xmin and
+    ctid; a row locked (as a foreign-key check locks the row it refers to) has a new xmax."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, xmin::text, ctid::text, xmax::text, md5(attributes) FROM {Loan._meta.db_table} WHERE id = ANY(%s)",
+            [list(loans)],
+        )
+        return {row[0]: row[1:] for row in cursor.fetchall()}
+
+
+def _run(job):
+    from portfolio.services.chunks import reevaluation_chunk_run
+
+    for chunk in job.chunks.order_by("index"):
+        reevaluation_chunk_run(chunk_id=chunk.pk)
+    job.refresh_from_db()
+    assert job.status == JobStatus.COMPLETED, job.error
+    return job
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_second_job_updates_the_narrow_latest_rows_and_rewrites_no_loan_row_that_has_an_origination_score(
+    monkeypatch,
+):
+    """The latest score, PD and grade live in one narrow row per loan; a loan's own (wide, encrypted)
+    row is written once, when its first re-evaluation gives it its origination score."""
+    from django.db import connection
+
+    from portfolio import evaluation
+    from portfolio.services.jobs import reevaluation_job_create
+
+    partner = demo_load(out=lambda *_: None)["partner"]
+    demo_loans_load(partner=partner, limit=300)
+    book = Loan.objects.filter(partner=partner, status__in=[LoanStatus.CURRENT, LoanStatus.DELINQUENT])
+    ids = sorted(book.values_list("pk", flat=True))
+    assert len(ids) > 100 and not book.filter(origination_score__isnull=False).exists()
+    assert not LoanLatestEvaluation.objects.exists()
+    # A loan imported with its origination score: the first job writes its latest row only.
+    imported = ids[-1]
+    Loan.objects.filter(pk=imported).update(origination_score=0.5)
+    before = _loan_rows([imported]) if connection.vendor == "postgresql" else None
+
+    first = _run(reevaluation_job_create(partner=partner, user=None, chunk_size=100))
+    first_results = {r.loan_id: r for r in first.results.all()}
+    assert all(not r.error and r.score is not None for r in first_results.values())
+    # Each other loan took the first job's score as its origination score; each has one latest row.
+    assert dict(book.values_list("pk", "origination_score")) == {
+        i: 0.5 if i == imported else first_results[i].score for i in ids
+    }
+    assert LoanLatestEvaluation.objects.filter(loan__in=ids, job=first).count() == len(ids)
+    if before is not None:
+        assert _loan_rows([imported]) == before, "the imported loan's row was written or locked"
+
+    # Loans imported without an origination score since: one. The second job's grades differ (new bands).
+    fresh, failing = ids[0], ids[1]
+    Loan.objects.filter(pk=fresh).update(origination_score=None)
+    GradeBand.objects.create(partner=partner, grade="LOW", max_probability_of_default=0.12)
+    GradeBand.objects.create(partner=partner, grade="HIGH", max_probability_of_default=None)
+    # One loan's evaluation fails in the second job: its latest stays the first job's.
+    evaluate_batch = evaluation.evaluate_batch
+    failing_position = {}
+
+    def evaluate_batch_failing_one(plan, columns, count):
+        outcome = evaluate_batch(plan, columns, count)
+        if "at" in failing_position:
+            outcome.errors[failing_position.pop("at")] = "step score: failed for this test"
+        return outcome
+
+    monkeypatch.setattr(evaluation, "evaluate_batch", evaluate_batch_failing_one)
+    second = reevaluation_job_create(partner=partner, user=None, chunk_size=100)
+    failing_position["at"] = second.chunks.get(index=0).loan_ids.index(failing)
+    before = _loan_rows(ids) if connection.vendor == "postgresql" else None
+    second = _run(second)
+    assert not failing_position, "the failure was not injected"
+
+    second_results = {r.loan_id: r for r in second.results.all()}
+    assert second_results[failing].error and second.failed == 1
+    latest = {row.loan_id: row for row in LoanLatestEvaluation.objects.filter(loan__in=ids)}
+    assert sorted(latest) == ids  # still one per loan
+    for loan_id in ids:
+        row, result = latest[loan_id], second_results[loan_id]
+        if loan_id == failing:
+            earlier = first_results[failing]
+            assert (row.job_id, row.score, row.probability_of_default, row.grade) == (
+                first.pk,
+                earlier.score,
+                earlier.probability_of_default,
+                earlier.grade,
+            )
+            continue
+        assert (row.job_id, row.score, row.probability_of_default, row.grade) == (
+            second.pk,
+            result.score,
+            result.probability_of_default,
+            result.grade,
+        )
+        assert row.grade in ("LOW", "HIGH") and row.evaluated_at >= second.created
+        # The early-warning inputs were the first job's latest values.
+        assert (result.previous_grade, result.previous_probability_of_default) == (
+            first_results[loan_id].grade,
+            first_results[loan_id].probability_of_default,
+        )
+    # Origination scores are set once: kept from the first job, the fresh loan's from the second.
+    origination = dict(book.values_list("pk", "origination_score"))
+    assert origination[fresh] == second_results[fresh].score
+    assert all(origination[i] == first_results[i].score for i in ids if i not in (fresh, imported))
+    assert origination[imported] == 0.5
+    if before is not None:
+        after = _loan_rows(ids)
+        assert after[fresh][:2] != before[fresh][:2], "the fresh loan's row took its origination score"
+        assert after[fresh][3] == before[fresh][3]
+        assert {i: after[i] for i in ids if i != fresh} == {i: before[i] for i in ids if i != fresh}, (
+            "a loan row with an origination score was rewritten"
+        )
+
+    # Neither link is a database constraint: deleting a loan or a job goes through Django.
+    Loan.objects.filter(pk=fresh).delete()
+    assert not LoanLatestEvaluation.objects.filter(loan_id=fresh).exists()
+    second_id = second.pk
+    second.delete()
+    assert not LoanLatestEvaluation.objects.filter(job_id=second_id).exists()
+    assert LoanLatestEvaluation.objects.filter(loan__in=ids, job__isnull=True).count() == len(ids) - 2
