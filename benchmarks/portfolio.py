@@ -129,7 +129,8 @@ def ensure_loans(partner, count):
         timings = synthetic_loans_create(partner=partner, count=count - have, prefix=f"BENCH-{have:07d}", seed=have)
         print(
             f"generated {timings['created']} loans in {time.perf_counter() - began:.1f} s "
-            f"(build {timings['build']} s, Fernet encrypt {timings['encrypt']} s, COPY {timings['insert']} s)"
+            f"(build {timings['build']} s, Fernet encrypt {timings['encrypt']} s, COPY {timings['insert']} s, "
+            f"ANALYZE {timings['analyze']} s)"
         )
     elif have > count:
         print(f"note: {have} benchmark loans already exist; the job evaluates them all")

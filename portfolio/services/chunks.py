@@ -164,6 +164,9 @@ def _loans_read(*, partner, loan_ids) -> _ChunkLoans:
                 f"SELECT {columns} FROM {table} WHERE loan.partner_id = %s AND loan.id = ANY(%s) ORDER BY loan.id",
                 [partner.pk, list(loan_ids)],
                 binary=True,
+                # Never a prepared statement (settings' prepare_threshold): a generic plan cannot see
+                # how many ids the array holds, and a custom plan is made each time for what it holds.
+                prepare=False,
             )
             rows = cursor.fetchall()
     else:
@@ -384,7 +387,7 @@ def _score_pairs(*, job):
 
         connection.ensure_connection()
         with psycopg.Cursor(connection.connection) as cursor:
-            cursor.execute(query, [job.pk], binary=True)
+            cursor.execute(query, [job.pk], binary=True, prepare=False)
             rows = cursor.fetchall()
     else:
         with connection.cursor() as cursor:
