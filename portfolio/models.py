@@ -30,8 +30,9 @@ class Loan(models.Model):
     attributes = EncryptedJSONField()
     balance = models.DecimalField(max_digits=14, decimal_places=2)
     status = models.CharField(max_length=16, choices=LoanStatus.choices, default=LoanStatus.CURRENT)
-    # The score at origination, for drift: imported, or the first re-evaluation's when none was given.
-    # Its latest score, PD and grade are in LoanLatestEvaluation (loan.latest), not here.
+    # The score at origination, as imported (monitoring's AUC by origination month reads it). Jobs never
+    # write the loan's row: its drift baseline (this, or its first re-evaluation's score when none was
+    # imported) and its latest score, PD and grade are in LoanLatestEvaluation (loan.latest).
     origination_score = models.FloatField(null=True, blank=True)
 
     class Meta:
@@ -189,6 +190,11 @@ class LoanLatestEvaluation(models.Model):
     probability_of_default = models.FloatField(null=True, blank=True)
     grade = models.CharField(max_length=8, blank=True)
     evaluated_at = models.DateTimeField()
+    origination_score = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="The drift baseline: the loan's imported origination score, or its first re-evaluation's score.",
+    )
 
     class Meta:
         verbose_name = "loan's latest evaluation"

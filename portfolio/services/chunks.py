@@ -105,15 +105,7 @@ def _evaluate_and_write(job, chunk):
         factor=settings.early_warning_factor,
     )
     # The unique (job, loan) constraint is the last line of defence; the chunk lock already serialises deliveries.
-    _results_write(
-        job=job,
-        results=results,
-        at=timezone.now(),
-        sets_origination=any(
-            had is None and not row[_ERROR] and row[_SCORE] is not None
-            for had, row in zip(loans.origination_scores, results)
-        ),
-    )
+    _results_write(job=job, results=results, at=timezone.now())
     histograms = {}
     for name in plan.argument_names:
         spec = settings.baseline.get(name)
@@ -152,7 +144,8 @@ def _loans_read(*, partner, loan_ids) -> _ChunkLoans:
         f"{Loan._meta.db_table} loan LEFT JOIN {LoanLatestEvaluation._meta.db_table} latest ON latest.loan_id = loan.id"
     )
     columns = (
-        "loan.id, loan.attributes, latest.probability_of_default, COALESCE(latest.grade, ''), loan.origination_score"
+        "loan.id, loan.attributes, latest.probability_of_default, COALESCE(latest.grade, ''), "
+        "COALESCE(loan.origination_score, latest.origination_score)"
     )
     if connection.vendor == "postgresql":
         import psycopg
@@ -200,7 +193,6 @@ _RESULT_COLUMNS = (
     "error",
     "origination_score",
 )
-_SCORE, _ERROR = _RESULT_COLUMNS.index("score"), _RESULT_COLUMNS.index("error")
 
 
 def _results_of(loans, outcome, *, bands, high_risk, factor) -> list[tuple]:
@@ -243,28 +235,25 @@ def _results_of(loans, outcome, *, bands, high_risk, factor) -> list[tuple]:
     return rows
 
 
-def _results_write(*, job, results, at, sets_origination=True):
+def _results_write(*, job, results, at):
     """Insert the results (a (job, loan) already there is left as it is) and set each loan's latest
     score, PD and grade from them (one narrow LoanLatestEvaluation row per loan, inserted or
-    updated); a loan with no origination score takes this one (its first re-evaluation is its
-    baseline). A result with an error leaves its loan's latest as it was.
-
-    The loans' own rows (wide: their encrypted attributes) are only written for loans that take
-    their origination score now, and not at all when `sets_origination` is false (none does)."""
+    updated). The row's origination score, the loan's drift baseline, is set when the row is first
+    written (the loan's imported score, else this first re-evaluation's) and kept after. A result
+    with an error leaves its loan's latest as it was. The loans' own rows (wide: their encrypted
+    attributes) are never written."""
     if not results:
         return
-    loan_table, result_table = Loan._meta.db_table, ReevaluationResult._meta.db_table
+    result_table = ReevaluationResult._meta.db_table
     latest_table = LoanLatestEvaluation._meta.db_table
     upsert = (
-        f"INSERT INTO {latest_table} (loan_id, job_id, score, probability_of_default, grade, evaluated_at) "
-        "SELECT r.loan_id, {job}, r.score, r.probability_of_default, r.grade, %s FROM {source} "
+        f"INSERT INTO {latest_table} (loan_id, job_id, score, probability_of_default, grade, evaluated_at, "
+        "origination_score) "
+        "SELECT r.loan_id, {job}, r.score, r.probability_of_default, r.grade, %s, r.origination_score FROM {source} "
         "ON CONFLICT (loan_id) DO UPDATE SET job_id = excluded.job_id, score = excluded.score, "
         "probability_of_default = excluded.probability_of_default, grade = excluded.grade, "
-        "evaluated_at = excluded.evaluated_at"
-    )
-    origination = (
-        f"UPDATE {loan_table} SET origination_score = r.score FROM {{source}} AND {loan_table}.id = r.loan_id "
-        f"AND {loan_table}.origination_score IS NULL AND r.score IS NOT NULL"
+        f"evaluated_at = excluded.evaluated_at, "
+        f"origination_score = COALESCE({latest_table}.origination_score, excluded.origination_score)"
     )
     names = ", ".join(_RESULT_COLUMNS)
     if connection.vendor != "postgresql":
@@ -282,12 +271,10 @@ def _results_write(*, job, results, at, sets_origination=True):
                 upsert.format(job="r.job_id", source=source),
                 [connection.ops.adapt_datetimefield_value(at), *chunk],
             )
-            if sets_origination:
-                cursor.execute(origination.format(source=source), chunk)
         return
-    # COPY into a temporary table, then one INSERT … ON CONFLICT DO NOTHING of the results, one
-    # INSERT … ON CONFLICT DO UPDATE of the latest rows and, for loans with no origination score,
-    # one UPDATE … FROM it (a failure rolls the table's creation back with the rest).
+    # COPY into a temporary table, then one INSERT … ON CONFLICT DO NOTHING of the results and one
+    # INSERT … ON CONFLICT DO UPDATE of the latest rows (a failure rolls the table's creation back
+    # with the rest).
     source = "portfolio_chunk_result r WHERE r.error = ''"
     with connection.cursor() as cursor:
         cursor.execute(
@@ -307,8 +294,6 @@ def _results_write(*, job, results, at, sets_origination=True):
             [job.pk],
         )
         cursor.execute(upsert.format(job="%s", source=source), [job.pk, at])
-        if sets_origination:
-            cursor.execute(origination.format(source=source))
         # Dropped here, not at commit: several chunks may run in one transaction (eager tasks, tests).
         cursor.execute("DROP TABLE portfolio_chunk_result")
 

@@ -83,11 +83,10 @@ def _run(job):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_second_job_updates_the_narrow_latest_rows_and_rewrites_no_loan_row_that_has_an_origination_score(
-    monkeypatch,
-):
-    """The latest score, PD and grade live in one narrow row per loan; a loan's own (wide, encrypted)
-    row is written once, when its first re-evaluation gives it its origination score."""
+def test_jobs_write_narrow_latest_rows_with_the_drift_baseline_and_never_rewrite_a_loan_row(monkeypatch):
+    """The latest score, PD and grade live in one narrow row per loan, with the loan's drift baseline
+    (its imported origination score, else its first re-evaluation's); a loan's own (wide, encrypted)
+    row is never written by a job."""
     from django.db import connection
 
     from portfolio import evaluation
@@ -102,22 +101,23 @@ def test_a_second_job_updates_the_narrow_latest_rows_and_rewrites_no_loan_row_th
     # A loan imported with its origination score: the first job writes its latest row only.
     imported = ids[-1]
     Loan.objects.filter(pk=imported).update(origination_score=0.5)
-    before = _loan_rows([imported]) if connection.vendor == "postgresql" else None
+    before = _loan_rows(ids) if connection.vendor == "postgresql" else None
 
     first = _run(reevaluation_job_create(partner=partner, user=None, chunk_size=100))
     first_results = {r.loan_id: r for r in first.results.all()}
     assert all(not r.error and r.score is not None for r in first_results.values())
-    # Each other loan took the first job's score as its origination score; each has one latest row.
-    assert dict(book.values_list("pk", "origination_score")) == {
+    # Each loan has one latest row; its baseline is the imported score, else the first job's score.
+    assert LoanLatestEvaluation.objects.filter(loan__in=ids, job=first).count() == len(ids)
+    assert dict(LoanLatestEvaluation.objects.filter(loan__in=ids).values_list("loan_id", "origination_score")) == {
         i: 0.5 if i == imported else first_results[i].score for i in ids
     }
-    assert LoanLatestEvaluation.objects.filter(loan__in=ids, job=first).count() == len(ids)
+    assert dict(book.values_list("pk", "origination_score")) == {i: 0.5 if i == imported else None for i in ids}
     if before is not None:
-        assert _loan_rows([imported]) == before, "the imported loan's row was written or locked"
+        assert _loan_rows(ids) == before, "a loan row was written or locked by the first job"
 
-    # Loans imported without an origination score since: one. The second job's grades differ (new bands).
+    # A loan never evaluated (no latest row) since: one. The second job's grades differ (new bands).
     fresh, failing = ids[0], ids[1]
-    Loan.objects.filter(pk=fresh).update(origination_score=None)
+    LoanLatestEvaluation.objects.filter(loan_id=fresh).delete()
     GradeBand.objects.create(partner=partner, grade="LOW", max_probability_of_default=0.12)
     GradeBand.objects.create(partner=partner, grade="HIGH", max_probability_of_default=None)
     # One loan's evaluation fails in the second job: its latest stays the first job's.
@@ -159,23 +159,21 @@ def test_a_second_job_updates_the_narrow_latest_rows_and_rewrites_no_loan_row_th
             result.grade,
         )
         assert row.grade in ("LOW", "HIGH") and row.evaluated_at >= second.created
-        # The early-warning inputs were the first job's latest values.
+        # The early-warning inputs were the first job's latest values (none for the never-evaluated loan).
         assert (result.previous_grade, result.previous_probability_of_default) == (
-            first_results[loan_id].grade,
-            first_results[loan_id].probability_of_default,
+            ("", None)
+            if loan_id == fresh
+            else (first_results[loan_id].grade, first_results[loan_id].probability_of_default)
         )
-    # Origination scores are set once: kept from the first job, the fresh loan's from the second.
-    origination = dict(book.values_list("pk", "origination_score"))
+    # Baselines are set once: kept from the first job, the never-evaluated loan's from the second,
+    # and the second job's results carry them (what its PSI compares against).
+    origination = dict(LoanLatestEvaluation.objects.filter(loan__in=ids).values_list("loan_id", "origination_score"))
     assert origination[fresh] == second_results[fresh].score
     assert all(origination[i] == first_results[i].score for i in ids if i not in (fresh, imported))
     assert origination[imported] == 0.5
+    assert {i: second_results[i].origination_score for i in ids} == origination
     if before is not None:
-        after = _loan_rows(ids)
-        assert after[fresh][:2] != before[fresh][:2], "the fresh loan's row took its origination score"
-        assert after[fresh][3] == before[fresh][3]
-        assert {i: after[i] for i in ids if i != fresh} == {i: before[i] for i in ids if i != fresh}, (
-            "a loan row with an origination score was rewritten"
-        )
+        assert _loan_rows(ids) == before, "a loan row was written or locked by the second job"
 
     # Neither link is a database constraint: deleting a loan or a job goes through Django.
     Loan.objects.filter(pk=fresh).delete()
