@@ -45,10 +45,10 @@ def insert_sealed(groups, *, using="default") -> None:
                 type(rows[0]).objects.using(using).bulk_create(rows)
             queued = [row for rows in groups for row in rows if row._meta.label_lower in SEALED_MODELS]
             if queued:
-                AuditPending.objects.using(using).bulk_create([_pending_of(row) for row in queued])
+                AuditPending.objects.using(using).bulk_create([queue_entry(row) for row in queued])
         return
     shape = tuple((type(rows[0]), len(rows), _auto_pk(rows[0])) for rows in groups)
-    sql, returning_groups = _statement_sql(shape)
+    sql, returning_groups = _statement_sql(shape, connection.ops.quote_name)
     params = _statement_params(groups, shape, connection)
     if connection.in_atomic_block:
         # Inside a caller's transaction a failed statement (a unique key met, say) must leave that
@@ -84,7 +84,8 @@ def _execute(connection, sql, params):
         return cursor.fetchall()
 
 
-def _pending_of(row) -> AuditPending:
+def queue_entry(row) -> AuditPending:
+    """The audit chain's (unsaved) queue entry for a new row of a sealed model."""
     label = row._meta.label_lower
     return AuditPending(scope=scope_for(partner_id_of(row, label)), record_type=label, record_id=str(row.pk))
 
@@ -95,11 +96,10 @@ def _inserted_fields(model, auto_pk):
 
 
 @lru_cache(maxsize=64)
-def _statement_sql(shape):
+def _statement_sql(shape, quote):
     """The statement's text for a shape ((model, rows, database-assigned key) per group): the same
     text for every decision of one shape, so the server can keep it prepared. Returns (sql, the
     indexes of the groups whose key the result gives, in order)."""
-    quote = connections["default"].ops.quote_name
     ctes, selects, pending, returning = [], [], [], []
     for index, (model, count, auto_pk) in enumerate(shape):
         meta = model._meta

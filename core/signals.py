@@ -2,22 +2,20 @@
 
 A signal rather than a call in each service: the chain has to cover rows however they are
 written (services, admin, data migrations), and the services stay unaware of it. Rows written
-with bulk_create or raw SQL send no signal; verify_audit_chain reports them as unsealed.
+with bulk_create or raw SQL send no signal: core.sealed_rows.insert_sealed queues them with the
+same entry (queue_entry); verify_audit_chain reports any other as unsealed.
 """
 
 from django.db.models.signals import post_save
 
-from .chain import SEALED_MODELS, partner_id_of, scope_for
-from .models import AuditPending
+from .chain import SEALED_MODELS
+from .sealed_rows import queue_entry
 
 
 def _queue_for_sealing(sender, instance, created, **kwargs):
     if not created:
         return
-    label = sender._meta.label_lower
-    AuditPending.objects.create(
-        scope=scope_for(partner_id_of(instance, label)), record_type=label, record_id=str(instance.pk)
-    )
+    queue_entry(instance).save()
 
 
 def connect():
