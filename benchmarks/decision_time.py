@@ -25,6 +25,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_test")
+os.environ.setdefault("CREDITBOX_BENCHMARK_ECHO", "1")  # the echo floor (core/api/echo.py), measured alongside
 
 
 def main():
@@ -68,7 +69,7 @@ def run(count, warmup, profile=0):
     # and a query, which is the benchmark's work, not the server's.
     applications = [demo_application(number) for number in range(min(300, warmup + count + profile))]
 
-    def post(number, key):
+    def post(number, key, path="/api/v1/decisions"):
         body = {
             "data": {
                 "type": "decision",
@@ -79,7 +80,7 @@ def run(count, warmup, profile=0):
             }
         }
         return client.post(
-            "/api/v1/decisions",
+            path,
             json.dumps(body),
             content_type="application/vnd.api+json",
             HTTP_ACCEPT="application/vnd.api+json",
@@ -93,12 +94,19 @@ def run(count, warmup, profile=0):
     # debug cursor (it logs every statement), no SQL-timing wrapper, no phase wrappers. The pass
     # after it is instrumented to say where the time goes, and is slower for it.
     connection.force_debug_cursor = False
-    plain = []
+    plain, plain_cpu, echo, echo_cpu = [], [], [], []
     for number in range(count):
-        started = time.perf_counter()
+        # Alternately (so drift hits both alike): a decision, then the echo floor with the same body.
+        started, cpu_started = time.perf_counter(), time.process_time()
         answer = post(warmup + number, f"plain-{number}")
         plain.append(time.perf_counter() - started)
+        plain_cpu.append(time.process_time() - cpu_started)
         assert answer.status_code == 201, answer.content
+        started, cpu_started = time.perf_counter(), time.process_time()
+        answer = post(warmup + number, f"echo-{number}", path="/api/v1/benchmark-echo")
+        echo.append(time.perf_counter() - started)
+        echo_cpu.append(time.process_time() - cpu_started)
+        assert answer.status_code == 200, answer.content
     connection.force_debug_cursor = True
 
     sql_time = [0.0]
@@ -174,6 +182,12 @@ def run(count, warmup, profile=0):
     # CPU time of this process (Python, psycopg, Fernet; not PostgreSQL's or Redis's own): what the
     # code costs, much less sensitive to other load on the machine than wall time.
     print(f"median CPU time of this process per decision: {ms(statistics.median(cpu)):.2f} ms")
+    print(
+        f"the echo floor (core/api/echo.py, same client, body and token; alternating with the uninstrumented "
+        f"pass): median {ms(statistics.median(echo)):.2f} ms, CPU {ms(statistics.median(echo_cpu)):.2f} ms; "
+        f"the decision in that pass: CPU {ms(statistics.median(plain_cpu)):.2f} ms, "
+        f"{ms(statistics.median(plain_cpu) - statistics.median(echo_cpu)):.2f} ms more than the echo"
+    )
     if statements[0]:
         print(f"SQL statements per decision (median): {statistics.median(statements)}")
     print("where it goes (medians):")

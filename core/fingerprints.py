@@ -15,6 +15,7 @@ import datetime
 import decimal
 import hmac
 import json
+from json.encoder import encode_basestring  # what json.dumps(text, ensure_ascii=False) returns, without its set-up
 
 from django.conf import settings
 from django.utils.crypto import salted_hmac
@@ -38,18 +39,14 @@ def canonical_json(value):
     if isinstance(value, (int, float, decimal.Decimal)):
         return _number(value)
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        return encode_basestring(value)
     if isinstance(value, (datetime.date, datetime.time)):
         return json.dumps(value.isoformat())
     if isinstance(value, (list, tuple)):
         return "[" + ",".join(canonical_json(item) for item in value) + "]"
     if isinstance(value, dict):
         members = sorted((str(key), item) for key, item in value.items())
-        return (
-            "{"
-            + ",".join(json.dumps(key, ensure_ascii=False) + ":" + canonical_json(item) for key, item in members)
-            + "}"
-        )
+        return "{" + ",".join(encode_basestring(key) + ":" + canonical_json(item) for key, item in members) + "}"
     raise TypeError(f"cannot fingerprint a value of type {type(value).__name__}")
 
 

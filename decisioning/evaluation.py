@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from core.exceptions import ArgumentError, ArgumentErrors
 from modelregistry import engines
-from modelregistry.arguments import arguments_to_record, results_from_engine
+from modelregistry.arguments import arguments_to_record, result_keys, results_from_keys
 from modelregistry.models import FieldType, ModelStatus, PredictiveModel
 
 
@@ -86,8 +86,10 @@ def prepare(model, arguments, *, path=("arguments",), model_path=("modelId",)):
     return record, result_fields, mapping
 
 
-def evaluate(model, arguments, *, record, result_fields, mapping, explain=True) -> Evaluation:
-    """`model` on `record`; with `explain`, also why it scored so (the explanation, dictionary-named)."""
+def evaluate(model, arguments, *, record, result_fields, mapping, explain=True, keys=None) -> Evaluation:
+    """`model` on `record`; with `explain`, also why it scored so (the explanation, dictionary-named).
+
+    `keys`: `result_keys(result_fields)` when already known (a flow plan compiles them once)."""
     evaluation = Evaluation(model=model, arguments=arguments, field_mapping=mapping)
     started = time.perf_counter_ns()
     try:
@@ -98,7 +100,7 @@ def evaluate(model, arguments, *, record, result_fields, mapping, explain=True) 
             evaluation.outputs, explanation = engines.evaluate_explained(model, loaded, record)
         else:
             evaluation.outputs, explanation = loaded.evaluate(record), None
-        evaluation.results = results_from_engine(result_fields, evaluation.outputs)
+        evaluation.results = results_from_keys(result_keys(result_fields) if keys is None else keys, evaluation.outputs)
         evaluation.explanation = explanation_in_dictionary_names(explanation, mapping)
     except Exception as error:  # noqa: BLE001 — any engine fault is recorded, never shown as a trace
         evaluation.error = f"{type(error).__name__}: {error}"

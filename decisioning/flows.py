@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from core.exceptions import ArgumentError, ArgumentErrors, EngineError
-from modelregistry.arguments import arguments_to_record, convert_value
+from modelregistry.arguments import CompiledArguments, convert_value, result_keys
 from modelregistry.models import DataDictionaryField, ModelStatus, PredictiveModel
 from rulesets import selectors as ruleset_selectors
 from rulesets.models import RulesetVersionStatus
@@ -51,6 +51,11 @@ class ResolvedStep:
     ruleset_version: object = None  # rulesets.RulesetVersion when the step runs a ruleset
     arguments: tuple = ()  # the model's argument fields (with their dictionary mapping)
     results: tuple = ()
+    # Compiled from the fields above once, when the plan is built (a decision reuses them):
+    inputs: CompiledArguments | None = None  # the mapped arguments, converted by dictionary type
+    result_keys: tuple = ()  # ((artifact name, dictionary name or its own), ...)
+    mapping: dict = field(default_factory=dict)  # {artifact name: dictionary name}, as step records keep it
+    produces: tuple = ()  # the dictionary names its mapped results give later steps
 
     @property
     def kind(self):
@@ -117,7 +122,15 @@ def resolve_step(step, *, at) -> ResolvedStep:
         )
     arguments, results = model_evaluation.model_fields(model)
     return ResolvedStep(
-        step=step, model=model, ruleset_version=version, arguments=tuple(arguments), results=tuple(results)
+        step=step,
+        model=model,
+        ruleset_version=version,
+        arguments=tuple(arguments),
+        results=tuple(results),
+        inputs=CompiledArguments([f for f in arguments if f.supported_field_id]),
+        result_keys=result_keys(results),
+        mapping={f.name: f.supported_field.name for f in arguments + results if f.supported_field_id},
+        produces=tuple(f.supported_field.name for f in results if f.supported_field_id),
     )
 
 
@@ -131,14 +144,10 @@ def required_application_fields(plan):
     """Dictionary names the application must carry: every step's arguments not produced by an earlier step."""
     required, produced = [], set()
     for resolved in plan:
-        for argument in resolved.arguments:
-            if (
-                argument.supported_field_id
-                and argument.supported_field.name not in produced
-                and argument.supported_field.name not in required
-            ):
-                required.append(argument.supported_field.name)
-        produced.update(r.supported_field.name for r in resolved.results if r.supported_field_id)
+        for name, _, _ in resolved.inputs.inputs:
+            if name not in produced and name not in required:
+                required.append(name)
+        produced.update(resolved.produces)
     return required
 
 
@@ -170,18 +179,19 @@ def validate_application(plan, application, *, path=("application",), dictionary
 
 def _run_step(resolved, available, *, explain=True):
     model = resolved.model
-    arguments = {
-        f.supported_field.name: available.get(f.supported_field.name)
-        for f in resolved.arguments
-        if f.supported_field_id
-    }
-    model_evaluation.check_ready(model, list(resolved.arguments), path=("flowId",))
-    record, errors = arguments_to_record(list(resolved.arguments), arguments, path=("application",))
+    model_evaluation.check_ready(model, resolved.arguments, path=("flowId",))
+    arguments = {name: available.get(name) for name, _, _ in resolved.inputs.inputs}
+    record, errors = resolved.inputs.record(arguments, path=("application",))
     if errors:
         raise ArgumentErrors(errors)
-    mapping = {f.name: f.supported_field.name for f in resolved.arguments + resolved.results if f.supported_field_id}
     return model_evaluation.evaluate(
-        model, arguments, record=record, result_fields=list(resolved.results), mapping=mapping, explain=explain
+        model,
+        arguments,
+        record=record,
+        result_fields=resolved.results,
+        keys=resolved.result_keys,
+        mapping=dict(resolved.mapping),  # the step record's own copy
+        explain=explain,
     )
 
 

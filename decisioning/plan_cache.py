@@ -4,7 +4,8 @@ Each entry is keyed by what it was resolved from and is dropped (core.process_ca
 it changes:
 
 - a flow's plan (`decisioning.flows.flow_plan`: steps → ruleset versions → published models →
-  their argument/result fields and dictionary mapping) by the flow's id; dropped when a flow or
+  their argument/result fields and dictionary mapping, with each step's argument conversion,
+  result keys and field mapping compiled) by the flow's id; dropped when a flow or
   step, a ruleset or ruleset version (publication, effective date), a predictive model (status,
   new version), a model field (re-mapping) or a dictionary field is saved or deleted, and
   ignored from the next already-scheduled `effective_from` of a followed ruleset on;

@@ -88,30 +88,51 @@ def _describe(value):
     return names.get(type(value), type(value).__name__)
 
 
+class CompiledArguments:
+    """A model's mapped argument fields, read once: (dictionary name, artifact name, dictionary
+    field) for each dictionary name, in field order (of two fields mapped to one name, the last).
+
+    Built once per flow plan (decisioning/flows.py), so a decision converts its arguments without
+    going through the fields' relations again; `arguments_to_record` builds one per call.
+    """
+
+    __slots__ = ("inputs", "names")
+
+    def __init__(self, argument_fields):
+        by_name = {field.supported_field.name: field for field in argument_fields}
+        self.inputs = tuple((name, field.name, field.supported_field) for name, field in by_name.items())
+        self.names = frozenset(by_name)
+
+    def record(self, arguments, *, path=("arguments",)):
+        """`arguments` (dictionary-named) in the artifact's names: (record, errors), as
+        arguments_to_record returns them."""
+        if not isinstance(arguments, dict):
+            return {}, [ArgumentError(path, "must be an object of dictionary names to values")]
+        names = self.names
+        errors = [
+            ArgumentError(path + (name,), f"{name!r} is not an argument of this model", code="unknown")
+            for name in arguments
+            if name not in names
+        ]
+        record = {}
+        for name, artifact_name, dictionary_field in self.inputs:
+            if name not in arguments:
+                errors.append(ArgumentError(path + (name,), f"{name!r} is required", code="required"))
+                continue
+            try:
+                record[artifact_name] = convert_value(dictionary_field, arguments[name])
+            except ValueError as problem:
+                errors.append(ArgumentError(path + (name,), f"{name}: {problem}"))
+        return record, errors
+
+
 def arguments_to_record(argument_fields, arguments, *, path=("arguments",)):
     """Translate dictionary-named `arguments` into the artifact's names.
 
     `argument_fields` are the model's mapped argument fields (with `supported_field` loaded).
     Returns (record, errors): `record` keyed by artifact names, `errors` a list of ArgumentError.
     """
-    if not isinstance(arguments, dict):
-        return {}, [ArgumentError(path, "must be an object of dictionary names to values")]
-    by_name = {field.supported_field.name: field for field in argument_fields}
-    errors = [
-        ArgumentError(path + (name,), f"{name!r} is not an argument of this model", code="unknown")
-        for name in arguments
-        if name not in by_name
-    ]
-    record = {}
-    for name, field in by_name.items():
-        if name not in arguments:
-            errors.append(ArgumentError(path + (name,), f"{name!r} is required", code="required"))
-            continue
-        try:
-            record[field.name] = convert_value(field.supported_field, arguments[name])
-        except ValueError as problem:
-            errors.append(ArgumentError(path + (name,), f"{name}: {problem}"))
-    return record, errors
+    return CompiledArguments(argument_fields).record(arguments, path=path)
 
 
 def plain_value(value):
@@ -129,13 +150,22 @@ def plain_value(value):
     return value
 
 
+def result_keys(result_fields):
+    """((artifact name, key), ...): the key of each result is its dictionary name (a result not yet
+    mapped keeps its own name). Built once per flow plan, or by results_from_engine per call."""
+    return tuple(
+        (field.name, field.supported_field.name if field.supported_field_id else field.name) for field in result_fields
+    )
+
+
+def results_from_keys(keys, output):
+    """An engine's output keyed as `keys` (result_keys) says, each value as stored and shown."""
+    return {key: plain_value(output.get(name)) for name, key in keys}
+
+
 def results_from_engine(result_fields, output):
     """Key an engine's output by dictionary names (a result not yet mapped keeps its own name)."""
-    results = {}
-    for field in result_fields:
-        key = field.supported_field.name if field.supported_field_id else field.name
-        results[key] = plain_value(output.get(field.name))
-    return results
+    return results_from_keys(result_keys(result_fields), output)
 
 
 def convert_text(dictionary_field, text):

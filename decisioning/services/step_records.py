@@ -59,7 +59,9 @@ def decision_prime(decision: Decision, *, steps, review_case) -> Decision:
     caches = getattr(decision, "_prefetched_objects_cache", None)
     if caches is None:
         caches = decision._prefetched_objects_cache = {}
-    caches["steps"] = _prefetched(InsightTransaction.objects.filter(decision=decision), steps)
+    # The related manager's queryset (its filter is built only if the queryset is ever run), as
+    # prefetch_related would have left it.
+    caches["steps"] = _prefetched(decision.steps.all(), steps)
     _DECISION_TO_REVIEW_CASE.set_cached_value(decision, review_case)
     if review_case is not None:
         review_case._prefetched_objects_cache = {"actions": _prefetched(review_case.actions.all(), [])}

@@ -48,8 +48,21 @@ def index(request):
     )
 
 
-def _domain_errors(form, error):
-    form.add_domain_errors(error.errors if isinstance(error, ArgumentErrors) else [error])
+def _submitted(request, fields, run):
+    """(form, values, answer): the page's form over `fields`, bound on POST, and for a valid
+    submission its values and what `run(values)` answered. A service's argument or engine error is
+    shown on the form, on the field it names (the answer is then None); nothing is kept."""
+    form = ApplicationForm(fields, request.POST if request.method == "POST" else None)
+    if request.method != "POST" or not form.is_valid():
+        return form, None, None
+    values = form.application()
+    try:
+        return form, values, run(values)
+    except (ArgumentError, ArgumentErrors) as error:
+        form.add_domain_errors(error.errors if isinstance(error, ArgumentErrors) else [error])
+    except EngineError as error:
+        form.add_error(None, error.message)
+    return form, values, None
 
 
 def _explained(evaluation, application):
@@ -74,34 +87,28 @@ def flow_page(request, flow_id):
         raise Http404("No such decision flow.") from None
     except (ArgumentError, EngineError) as error:  # no version deciding now; a step that cannot run
         return render(request, "decisioning/what_if.html", {"title": str(flow_id), "unavailable": error.message})
-    form = ApplicationForm(fields, request.POST if request.method == "POST" else None)
+    form, application, outcome = _submitted(
+        request, fields, lambda values: services.what_if_flow(partner=partner, flow_id=flow_id, application=values)
+    )
     result = None
-    if request.method == "POST" and form.is_valid():
-        application = form.application()
-        try:
-            outcome = services.what_if_flow(partner=partner, flow_id=flow_id, application=application)
-        except (ArgumentError, ArgumentErrors) as error:
-            _domain_errors(form, error)
-        except EngineError as error:
-            form.add_error(None, error.message)
-        else:
-            result = {
-                "outcome": outcome.outcome,
-                "score": outcome.score,
-                "probability_of_default": outcome.probability_of_default,
-                "cutoff": outcome.cutoff,
-                "reasons": outcome.reasons,
-                "referral_reasons": outcome.referral_reasons,
-                "explanations": [
-                    explained
-                    for _, evaluation in outcome.evaluations
-                    if (explained := _explained(evaluation, application)) is not None
-                ],
-                "steps": [
-                    {"position": step.position, "kind": step.kind, "model": step.model, "results": evaluation.results}
-                    for step, evaluation in outcome.evaluations
-                ],
-            }
+    if outcome is not None:
+        result = {
+            "outcome": outcome.outcome,
+            "score": outcome.score,
+            "probability_of_default": outcome.probability_of_default,
+            "cutoff": outcome.cutoff,
+            "reasons": outcome.reasons,
+            "referral_reasons": outcome.referral_reasons,
+            "explanations": [
+                explained
+                for _, evaluation in outcome.evaluations
+                if (explained := _explained(evaluation, application)) is not None
+            ],
+            "steps": [
+                {"position": step.position, "kind": step.kind, "model": step.model, "results": evaluation.results}
+                for step, evaluation in outcome.evaluations
+            ],
+        }
     return render(
         request,
         "decisioning/what_if.html",
@@ -118,19 +125,13 @@ def model_page(request, model_id):
         model, fields = services.what_if_model_fields(partner=partner, model_id=model_id)
     except NotFound:
         raise Http404("No such model.") from None
-    form = ApplicationForm(fields, request.POST if request.method == "POST" else None)
+    form, arguments, evaluation = _submitted(
+        request, fields, lambda values: services.what_if_model(partner=partner, model_id=model_id, arguments=values)
+    )
     result = None
-    if request.method == "POST" and form.is_valid():
-        arguments = form.application()
-        try:
-            evaluation = services.what_if_model(partner=partner, model_id=model_id, arguments=arguments)
-        except (ArgumentError, ArgumentErrors) as error:
-            _domain_errors(form, error)
-        except EngineError as error:
-            form.add_error(None, error.message)
-        else:
-            explained = _explained(evaluation, arguments)
-            result = {"results": evaluation.results, "explanations": [explained] if explained else []}
+    if evaluation is not None:
+        explained = _explained(evaluation, arguments)
+        result = {"results": evaluation.results, "explanations": [explained] if explained else []}
     return render(
         request,
         "decisioning/what_if.html",

@@ -1,5 +1,9 @@
 import datetime
 import decimal
+import json
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from core.fingerprints import canonical_json, fingerprint, fingerprint_matches
 
@@ -47,3 +51,18 @@ def test_a_rotated_secret_key_still_recognises_old_fingerprints(settings):
     assert fingerprint({"a": 1}, purpose="p") != old
     assert fingerprint_matches({"a": 1.0}, old, purpose="p")
     assert not fingerprint_matches({"a": 2}, old, purpose="p") and not fingerprint_matches({"a": 1}, "", purpose="p")
+
+
+@given(st.recursive(st.text(), lambda inner: st.dictionaries(st.text(), inner, max_size=4), max_leaves=12))
+def test_text_is_written_as_json_writes_it(value):
+    """Strings and member names are JSON strings exactly as json.dumps(..., ensure_ascii=False)
+    writes them (lone surrogates, control characters and quotes included), so fingerprints stored
+    before keep matching."""
+
+    def reference(item):
+        if isinstance(item, str):
+            return json.dumps(item, ensure_ascii=False)
+        members = sorted(item.items())
+        return "{" + ",".join(json.dumps(k, ensure_ascii=False) + ":" + reference(v) for k, v in members) + "}"
+
+    assert canonical_json(value) == reference(value)

@@ -3,8 +3,8 @@
 import pytest
 from django.utils import timezone
 
-from decisioning import plan_cache
-from decisioning.models import FlowStep, ReasonCode
+from decisioning import flows, plan_cache
+from decisioning.models import FlowStep, InsightTransaction, ReasonCode
 from decisioning.services import reason_code_upsert
 from decisioning.services.decisions import flow_version_resolve
 from modelregistry.models import (
@@ -103,3 +103,47 @@ def test_the_dictionary_is_read_once_and_a_new_field_reaches_the_next_decision(s
     DataDictionaryField.objects.create(name="favouriteColour", data_type="string")
     assert plan_cache.dictionary() is not first
     assert decide(system, application, external_id="after").status_code == 201
+
+
+@pytest.mark.django_db
+def test_a_re_mapping_reaches_the_plans_compiled_arguments_and_the_next_decision(system, demo):
+    """The plan compiles each step's argument conversion once; re-mapping a model's argument to
+    another dictionary field drops it, and the next decision asks for and converts the new name."""
+    application = clean_application(system)  # an approved one, found before the change
+    flow = default_flow(demo)
+    plan = plan_cache.flow_plan(flow, at=timezone.now())
+    required = flows.required_application_fields(plan)
+    assert "fundedAmount" in required
+    arguments = list(
+        PredictiveModelField.objects.filter(
+            model__in=[resolved.model for resolved in plan], field_type="argument", supported_field__name="fundedAmount"
+        )
+    )
+    assert arguments
+    models = {argument.model_id for argument in arguments}
+    renamed = DataDictionaryField.objects.create(
+        name="fundedAmountUsd", data_type=arguments[0].supported_field.data_type, minimum=0
+    )
+    for argument in arguments:  # every step model reading the amount, one save each (as the mapping page does)
+        argument.supported_field = renamed
+        argument.save()
+
+    rebuilt = plan_cache.flow_plan(flow, at=timezone.now())
+    assert rebuilt is not plan
+    for argument in arguments:
+        step = next(resolved for resolved in rebuilt if resolved.model.pk == argument.model_id)
+        assert ("fundedAmountUsd", argument.name, renamed) in step.inputs.inputs
+        assert "fundedAmount" not in step.inputs.names
+    required = flows.required_application_fields(rebuilt)
+    assert "fundedAmountUsd" in required and "fundedAmount" not in required
+
+    response = decide(system, {**application, "fundedAmountUsd": -5}, key="re-mapped-bad")
+    assert response.status_code == 400
+    pointers = [error["source"]["pointer"] for error in response.json()["errors"]]
+    assert pointers == ["/data/attributes/application/fundedAmountUsd"]
+    amount = application.pop("fundedAmount")
+    response = decide(system, {**application, "fundedAmountUsd": amount}, key="re-mapped")
+    assert response.status_code == 201, response.content
+    stored = InsightTransaction.objects.filter(decision_id=response.json()["data"]["id"], model__in=models)
+    assert len(stored) == len(models)
+    assert [step.arguments.get("fundedAmountUsd") for step in stored] == [amount] * len(models)
