@@ -10,7 +10,8 @@ loopback HTTP, CREDITBOX_BENCHMARK_ECHO=1) on 127.0.0.1. At each concurrency lev
 the same run, the bare echo view (core/api/echo.py: same token authentication, permission and
 rate limit; the floor) and then POST /api/v1/decisions (demo applications, each request with its
 own Idempotency-Key); each phase stops after --requests requests or --level-seconds, whichever
-comes first. Prints requests/s, p50 and p99 per level and the ratios to the floor. Then a soak at
+comes first. Prints requests/s, p50 and p99 per level and the ratios to the floor, and the CPU
+each process group (server, PostgreSQL, Redis, load generator) spent per request. Then a soak at
 a fixed rate of decisions for --soak-seconds, reporting errors and the server's RSS (master and
 workers, from /proc) before and after. The clients are threads in this process on the same
 machine as the server, so they take CPU from it: the echo floor carries that cost too.
@@ -146,6 +147,49 @@ def server_rss_kib(server):
     return total, len(pids)
 
 
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_by_group(server):
+    """CPU seconds used so far (user + system, from /proc) by the server (gunicorn's master and
+    workers), PostgreSQL's and Redis's processes, and this process (the load generator)."""
+    groups = {"server": 0.0, "postgres": 0.0, "redis": 0.0, "client": 0.0}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat.rsplit(")", 1)[1].split()
+        pid, parent = int(entry.name), int(fields[1])
+        seconds = (int(fields[11]) + int(fields[12])) / _TICKS
+        if pid == server.pid or parent == server.pid:
+            groups["server"] += seconds
+        elif name.startswith("postgres"):
+            groups["postgres"] += seconds
+        elif name.startswith("redis"):
+            groups["redis"] += seconds
+        elif pid == os.getpid():
+            groups["client"] += seconds
+    return groups
+
+
+def measured_phase(server, target, clients, requests, seconds):
+    """`phase`, with the CPU each process group spent per request during it (ms)."""
+    before = cpu_by_group(server)
+    result = phase(target, clients, requests, seconds)
+    after = cpu_by_group(server)
+    done = max(result["count"] + result["errors"], 1)
+    result["cpu"] = {group: (after[group] - before[group]) / done * 1000 for group in before}
+    return result
+
+
+def cpu_text(cpu):
+    return ", ".join(f"{group} {ms:.2f}" for group, ms in cpu.items()) + f"; in all {sum(cpu.values()):.2f}"
+
+
 class Target:
     def __init__(self, port, token, path, body_for):
         self.port, self.token, self.path, self.body_for = port, token, path, body_for
@@ -242,9 +286,13 @@ def run(arguments, connection):
             f"{'clients':>7}  {'echo/s':>8} {'p50 ms':>7} {'p99 ms':>7}  {'decisions/s':>11} {'p50 ms':>7} {'p99 ms':>7}"
             f"  {'rate ratio':>10} {'p99 ratio':>9}  errors"
         )
+        cpu_lines = []
         for clients in (int(level) for level in arguments.levels.split(",")):
-            floor = phase(echo, clients, arguments.requests, arguments.level_seconds)
-            measured = phase(decisions, clients, arguments.requests, arguments.level_seconds)
+            floor = measured_phase(server, echo, clients, arguments.requests, arguments.level_seconds)
+            measured = measured_phase(server, decisions, clients, arguments.requests, arguments.level_seconds)
+            cpu_lines.append(
+                f"{clients:>7}  echo: {cpu_text(floor['cpu'])}\n{'':>7}  decision: {cpu_text(measured['cpu'])}"
+            )
             print(
                 f"{clients:>7}  {floor['rate']:>8.1f} {floor['p50']:>7.1f} {floor['p99']:>7.1f}  "
                 f"{measured['rate']:>11.1f} {measured['p50']:>7.1f} {measured['p99']:>7.1f}  "
@@ -252,6 +300,8 @@ def run(arguments, connection):
                 f"{floor['errors'] + measured['errors']} {floor['statuses'] + measured['statuses']}",
                 flush=True,
             )
+        print("CPU per request, ms, by process group (/proc; the load generator is this process):")
+        print("\n".join(cpu_lines), flush=True)
         if arguments.soak_seconds > 0:
             soak(decisions, server, arguments.soak_seconds, arguments.soak_rate)
     finally:

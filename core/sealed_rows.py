@@ -73,9 +73,14 @@ def _execute(connection, sql, params):
     """Run on a server-binding cursor with native `$n` placeholders (parameters sent apart from the
     text: no escaping of the ciphertexts into SQL literals, no parsing of the text for placeholders
     on every call; psycopg prepares the statement after a few runs, see settings), wrapped as
-    Django wraps its own cursors (debug log, execute wrappers, error translation)."""
+    Django wraps its own cursors (debug log, execute wrappers, error translation).
+
+    Like Django's own cursors, it first replaces a persistent connection that fails its health
+    check (CONN_HEALTH_CHECKS, on in production): a connection the server ended between requests
+    is reconnected, not failed on."""
     import psycopg
 
+    connection.close_if_health_check_failed()
     connection.ensure_connection()
     with connection.wrap_database_errors:
         raw = psycopg.RawCursor(connection.connection)

@@ -143,3 +143,62 @@ print(json.dumps(answer))
     )
     assert answers["status"] == 503 and answers["body"]["errors"][0]["code"] == "service_unavailable", answers
     assert (Decision.objects.count(), InsightTransaction.objects.count(), AuditEvent.objects.count()) == counts_before
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="ends a PostgreSQL connection between requests: run with a PostgreSQL DATABASE_URL (CI does)",
+)
+def test_a_persistent_connection_the_server_ended_is_replaced_before_the_next_decision(demo):
+    """As production runs (config/settings_production.py: persistent connections, health-checked
+    before reuse), a worker whose connection the server ended between two requests (a restart, an
+    idle timeout, a failover) decides the next application on a new connection instead of failing
+    it. The decision is written by core/sealed_rows.py's own cursor, which must check too."""
+    decisions_before = Decision.objects.count()
+    answers = run_django(
+        f"""
+import time
+
+import psycopg
+from django.core.handlers.wsgi import WSGIHandler
+from django.db import connection
+from django.test import RequestFactory
+
+connection.settings_dict["CONN_MAX_AGE"] = 600
+connection.settings_dict["CONN_HEALTH_CHECKS"] = True
+connection.close()  # the next connection is made with the settings above
+handler = WSGIHandler()  # the whole request cycle, signals included, as gunicorn drives it
+application = {demo_application(0)!r}
+
+def decide(external_id):
+    document = {{"data": {{"type": "decision", "attributes": {{"externalId": external_id, "application": application}}}}}}
+    environ = RequestFactory().post(
+        "/api/v1/decisions",
+        data=json.dumps(document),
+        content_type={JSON_API!r},
+        HTTP_ACCEPT={JSON_API!r},
+        HTTP_AUTHORIZATION="Token " + {demo["token"]!r},
+    ).environ
+    statuses = []
+    result = handler(environ, lambda status, headers, exc_info=None: statuses.append(status))
+    body = b"".join(result)
+    result.close()  # request_finished, as a WSGI server sends it
+    return int(statuses[0].split()[0]), json.loads(body)
+
+first = decide("CONN-1")
+ended = connection.connection.info.backend_pid
+with psycopg.connect(connection.connection.info.dsn, autocommit=True) as other:
+    other.execute("SELECT pg_terminate_backend(%s)", [ended])
+    for _ in range(100):  # until the server has ended it
+        if not other.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [ended]).fetchone():
+            break
+        time.sleep(0.05)
+second = decide("CONN-2")
+now = connection.connection.info.backend_pid if connection.connection else None
+print(json.dumps({{"first": first, "second": second, "ended": ended, "now": now}}))
+"""
+    )
+    assert answers["first"][0] == 201, answers["first"]
+    assert answers["second"][0] == 201, answers["second"]
+    assert answers["now"] != answers["ended"]
+    assert Decision.objects.count() == decisions_before + 2
