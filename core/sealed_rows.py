@@ -23,6 +23,7 @@ from django.db.models import AutoField, BigAutoField, SmallAutoField
 from django.utils import timezone
 
 from .chain import SEALED_MODELS, partner_id_of, scope_for
+from .db import psycopg_cursor
 from .models import AuditPending
 
 _AUTO = (AutoField, BigAutoField, SmallAutoField)
@@ -72,19 +73,12 @@ def _auto_pk(row) -> bool:
 def _execute(connection, sql, params):
     """Run on a server-binding cursor with native `$n` placeholders (parameters sent apart from the
     text: no escaping of the ciphertexts into SQL literals, no parsing of the text for placeholders
-    on every call; psycopg prepares the statement after a few runs, see settings), wrapped as
-    Django wraps its own cursors (debug log, execute wrappers, error translation).
-
-    Like Django's own cursors, it first replaces a persistent connection that fails its health
-    check (CONN_HEALTH_CHECKS, on in production): a connection the server ended between requests
-    is reconnected, not failed on."""
+    on every call; psycopg prepares the statement after a few runs, see settings), health-checked
+    and wrapped as Django wraps its own cursors (core.db; debug log, execute wrappers, error
+    translation)."""
     import psycopg
 
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    with connection.wrap_database_errors:
-        raw = psycopg.RawCursor(connection.connection)
-    with connection._prepare_cursor(raw) as cursor:
+    with psycopg_cursor(connection, psycopg.RawCursor) as raw, connection._prepare_cursor(raw) as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 

@@ -10,6 +10,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.db import psycopg_cursor
 from core.exceptions import Conflict
 
 from .. import drift, evaluation
@@ -148,11 +149,8 @@ def _loans_read(*, partner, loan_ids) -> _ChunkLoans:
         "COALESCE(loan.origination_score, latest.origination_score)"
     )
     if connection.vendor == "postgresql":
-        import psycopg
-
-        connection.ensure_connection()
         # A server-side-binding cursor returns bytea in binary (half the bytes of hex text, no decoding).
-        with psycopg.Cursor(connection.connection) as cursor:
+        with psycopg_cursor(connection) as cursor:
             cursor.execute(
                 f"SELECT {columns} FROM {table} WHERE loan.partner_id = %s AND loan.id = ANY(%s) ORDER BY loan.id",
                 [partner.pk, list(loan_ids)],
@@ -368,10 +366,7 @@ def _score_pairs(*, job):
         "WHERE job_id = %s AND score IS NOT NULL"
     )
     if connection.vendor == "postgresql":
-        import psycopg
-
-        connection.ensure_connection()
-        with psycopg.Cursor(connection.connection) as cursor:
+        with psycopg_cursor(connection) as cursor:
             cursor.execute(query, [job.pk], binary=True, prepare=False)
             rows = cursor.fetchall()
     else:
