@@ -9,7 +9,7 @@ from django.db import connection, transaction
 
 from core.exceptions import ArgumentError, ArgumentErrors
 from core.services import audit_event_record
-from modelregistry.arguments import convert_value
+from modelregistry.arguments import convert_text
 from modelregistry.models import DataDictionaryField
 
 from .. import drift
@@ -40,23 +40,6 @@ def loan_statistics_refresh() -> None:
 
 def portfolio_settings(*, partner) -> PortfolioSettings:
     return PortfolioSettings.objects.get_or_create(partner=partner)[0]
-
-
-def _parse_text(field, text):
-    """A CSV cell as the dictionary's type (CSV carries only text)."""
-    if text is None or text == "":
-        return None
-    if field.data_type in ("number", "integer"):
-        try:
-            number = float(text)
-        except ValueError:
-            raise ValueError(f"must be a {field.data_type}, not {text!r}") from None
-        return convert_value(field, int(number) if field.data_type == "integer" and number.is_integer() else number)
-    if field.data_type == "boolean":
-        if text.lower() not in ("true", "false"):
-            raise ValueError(f"must be true or false, not {text!r}")
-        return text.lower() == "true"
-    return convert_value(field, text)
 
 
 def _loan_from_row(number, row, dictionary, partner, errors):
@@ -96,7 +79,7 @@ def _loan_from_row(number, row, dictionary, partner, errors):
             fail(column, f"{column!r} is not in the data dictionary")
             continue
         try:
-            attributes[column] = _parse_text(field, text)
+            attributes[column] = convert_text(field, text)
         except ValueError as problem:
             fail(column, str(problem))
     return Loan(

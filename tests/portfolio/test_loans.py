@@ -31,10 +31,18 @@ def test_a_csv_with_one_bad_row_imports_nothing_and_names_each_bad_cell(partner,
 
 
 def test_a_good_csv_imports_every_loan_with_encrypted_attributes_and_a_baseline(partner, dictionary):
-    text = HEADER + "L-1,2020-01-31,1000.50,current,52000,RENT\nL-2,2020-02-28,10,delinquent,,OWN\n"
-    assert loan_import_csv(partner=partner, csv_text=text, actor=None) == 2
+    text = (
+        HEADER
+        + "L-1,2020-01-31,1000.50,current,52000,RENT\nL-2,2020-02-28,10,delinquent,  ,OWN\nL-3,2020-03-02,5,current,52000.5,OWN \n"
+    )
+    assert loan_import_csv(partner=partner, csv_text=text, actor=None) == 3
     loan = Loan.objects.get(external_id="L-1")
-    assert loan.attributes == {"annualIncome": 52000.0, "homeOwnership": "RENT"}
+    assert loan.attributes == {"annualIncome": 52000, "homeOwnership": "RENT"}
+    # Cells are read as the data dictionary's CSV upload reads them (modelregistry.arguments.convert_text):
+    # numbers as written, a blank cell missing, surrounding spaces ignored.
+    assert type(loan.attributes["annualIncome"]) is int
+    assert Loan.objects.get(external_id="L-2").attributes == {"annualIncome": None, "homeOwnership": "OWN"}
+    assert Loan.objects.get(external_id="L-3").attributes == {"annualIncome": 52000.5, "homeOwnership": "OWN"}
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -43,9 +51,9 @@ def test_a_good_csv_imports_every_loan_with_encrypted_attributes_and_a_baseline(
     from portfolio.models import PortfolioSettings
 
     baseline = PortfolioSettings.objects.get(partner=partner).baseline
-    assert sum(baseline["annualIncome"]["counts"].values()) == 2 and baseline["homeOwnership"]["counts"] == {
+    assert sum(baseline["annualIncome"]["counts"].values()) == 3 and baseline["homeOwnership"]["counts"] == {
         "RENT": 1,
-        "OWN": 1,
+        "OWN": 2,
     }
 
 
