@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from core.exceptions import ArgumentError, ArgumentErrors
 from modelregistry import engines
-from modelregistry.arguments import arguments_to_record, result_keys, results_from_keys
+from modelregistry.arguments import arguments_to_record, field_mapping, result_keys, results_from_keys
 from modelregistry.models import FieldType, ModelStatus, PredictiveModel
 
 
@@ -68,7 +68,8 @@ def retired_imports(model) -> list[str]:
 
 
 def prepare(model, arguments, *, path=("arguments",), model_path=("modelId",)):
-    """Validate `arguments` for `model`; raise ArgumentErrors listing every problem."""
+    """Validate `arguments` for `model`; raise ArgumentErrors listing every problem. Returns (the
+    record in the artifact's names, the result keys, the field mapping), as `evaluate` takes them."""
     argument_fields, result_fields = model_fields(model)
     check_ready(model, argument_fields, path=model_path)
     retired = retired_imports(model)
@@ -82,14 +83,14 @@ def prepare(model, arguments, *, path=("arguments",), model_path=("modelId",)):
     record, errors = arguments_to_record(argument_fields, arguments, path=path)
     if errors:
         raise ArgumentErrors(errors)
-    mapping = {f.name: f.supported_field.name for f in argument_fields + result_fields if f.supported_field_id}
-    return record, result_fields, mapping
+    return record, result_keys(result_fields), field_mapping(argument_fields + result_fields)
 
 
-def evaluate(model, arguments, *, record, result_fields, mapping, explain=True, keys=None) -> Evaluation:
+def evaluate(model, arguments, *, record, keys, mapping, explain=True) -> Evaluation:
     """`model` on `record`; with `explain`, also why it scored so (the explanation, dictionary-named).
 
-    `keys`: `result_keys(result_fields)` when already known (a flow plan compiles them once)."""
+    `keys` (modelregistry.arguments.result_keys) names the results; `mapping` is the field mapping
+    the evaluation records."""
     evaluation = Evaluation(model=model, arguments=arguments, field_mapping=mapping)
     started = time.perf_counter_ns()
     try:
@@ -100,7 +101,7 @@ def evaluate(model, arguments, *, record, result_fields, mapping, explain=True, 
             evaluation.outputs, explanation = engines.evaluate_explained(model, loaded, record)
         else:
             evaluation.outputs, explanation = loaded.evaluate(record), None
-        evaluation.results = results_from_keys(result_keys(result_fields) if keys is None else keys, evaluation.outputs)
+        evaluation.results = results_from_keys(keys, evaluation.outputs)
         evaluation.explanation = explanation_in_dictionary_names(explanation, mapping)
     except Exception as error:  # noqa: BLE001 — any engine fault is recorded, never shown as a trace
         evaluation.error = f"{type(error).__name__}: {error}"

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from core.exceptions import ArgumentError, ArgumentErrors, EngineError
-from modelregistry.arguments import CompiledArguments, convert_value, result_keys
+from modelregistry.arguments import CompiledArguments, convert_value, field_mapping, result_keys
 from modelregistry.models import DataDictionaryField, ModelStatus, PredictiveModel
 from rulesets import selectors as ruleset_selectors
 from rulesets.models import RulesetVersionStatus
@@ -129,7 +129,7 @@ def resolve_step(step, *, at) -> ResolvedStep:
         results=tuple(results),
         inputs=CompiledArguments([f for f in arguments if f.supported_field_id]),
         result_keys=result_keys(results),
-        mapping={f.name: f.supported_field.name for f in arguments + results if f.supported_field_id},
+        mapping=field_mapping(arguments + results),
         produces=tuple(f.supported_field.name for f in results if f.supported_field_id),
     )
 
@@ -188,7 +188,6 @@ def _run_step(resolved, available, *, explain=True):
         model,
         arguments,
         record=record,
-        result_fields=resolved.results,
         keys=resolved.result_keys,
         mapping=dict(resolved.mapping),  # the step record's own copy
         explain=explain,

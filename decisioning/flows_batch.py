@@ -66,9 +66,7 @@ def batch_steps(flow, *, at, ruleset_version=None) -> list[BatchStep]:
         else:
             loaded = engines.load_for(resolved.model)
             arguments = tuple((f.name, f.supported_field.name) for f in resolved.arguments if f.supported_field_id)
-            results = tuple(
-                (f.name, f.supported_field.name if f.supported_field_id else f.name) for f in resolved.results
-            )
+            results = resolved.result_keys
             label = f"{resolved.model.name} v{resolved.model.version}"
         steps.append(
             BatchStep(

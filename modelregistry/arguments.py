@@ -150,9 +150,14 @@ def plain_value(value):
     return value
 
 
+def field_mapping(fields):
+    """{artifact name: dictionary name} of a model's mapped fields, as its evaluations record it."""
+    return {field.name: field.supported_field.name for field in fields if field.supported_field_id}
+
+
 def result_keys(result_fields):
     """((artifact name, key), ...): the key of each result is its dictionary name (a result not yet
-    mapped keeps its own name). Built once per flow plan, or by results_from_engine per call."""
+    mapped keeps its own name). Built once per flow plan, or per evaluation of a single model."""
     return tuple(
         (field.name, field.supported_field.name if field.supported_field_id else field.name) for field in result_fields
     )
@@ -161,11 +166,6 @@ def result_keys(result_fields):
 def results_from_keys(keys, output):
     """An engine's output keyed as `keys` (result_keys) says, each value as stored and shown."""
     return {key: plain_value(output.get(name)) for name, key in keys}
-
-
-def results_from_engine(result_fields, output):
-    """Key an engine's output by dictionary names (a result not yet mapped keeps its own name)."""
-    return results_from_keys(result_keys(result_fields), output)
 
 
 def convert_text(dictionary_field, text):

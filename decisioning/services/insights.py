@@ -15,10 +15,8 @@ def insight_create(*, partner, model_id, arguments, requested_by) -> InsightTran
     record is committed first, so the failure stays on the record.
     """
     model = predictive_model_get(partner=partner, model_id=model_id)
-    record, result_fields, mapping = model_evaluation.prepare(model, arguments)
-    evaluation = model_evaluation.evaluate(
-        model, arguments, record=record, result_fields=result_fields, mapping=mapping
-    )
+    record, keys, mapping = model_evaluation.prepare(model, arguments)
+    evaluation = model_evaluation.evaluate(model, arguments, record=record, keys=keys, mapping=mapping)
     insight = insight_record(partner=partner, evaluation=evaluation, requested_by=requested_by)
     if not evaluation.ok:
         raise EngineError(

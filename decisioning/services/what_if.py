@@ -48,10 +48,8 @@ def what_if_model_fields(*, partner, model_id):
 def what_if_model(*, partner, model_id, arguments) -> model_evaluation.Evaluation:
     """Evaluate the model on `arguments` (dictionary names) with its explanation; writes nothing."""
     model, _ = what_if_model_fields(partner=partner, model_id=model_id)
-    record, result_fields, mapping = model_evaluation.prepare(model, arguments)
-    evaluation = model_evaluation.evaluate(
-        model, arguments, record=record, result_fields=result_fields, mapping=mapping
-    )
+    record, keys, mapping = model_evaluation.prepare(model, arguments)
+    evaluation = model_evaluation.evaluate(model, arguments, record=record, keys=keys, mapping=mapping)
     if not evaluation.ok:
         raise EngineError(f"{model} could not evaluate these values: {evaluation.error}")
     return evaluation

@@ -32,6 +32,12 @@ def backend_pid():
     with psycopg_cursor(connection) as cursor:
         cursor.execute("SELECT pg_backend_pid()", prepare=False, binary=True)
         return cursor.fetchone()[0]
+
+def connected(*, health_checks):
+    # A new connection with CONN_HEALTH_CHECKS as given; its backend's pid.
+    connection.settings_dict["CONN_HEALTH_CHECKS"] = health_checks
+    connection.close()
+    return backend_pid()
 """
 
 
@@ -39,9 +45,7 @@ def test_a_health_checked_connection_the_server_ended_is_replaced(transactional_
     answer = run_django(
         END_THE_CONNECTION
         + """
-connection.settings_dict["CONN_HEALTH_CHECKS"] = True
-connection.close()
-first = backend_pid()
+first = connected(health_checks=True)
 ended = end_the_connection()
 connection.health_check_done = False  # a new request or task (Django's and Celery's signals do this)
 print(json.dumps({"first": first, "ended": ended, "after": backend_pid()}))
@@ -55,9 +59,7 @@ def test_without_health_checks_a_lost_connection_is_djangos_operational_error(tr
     answer = run_django(
         END_THE_CONNECTION
         + """
-connection.settings_dict["CONN_HEALTH_CHECKS"] = False
-connection.close()
-backend_pid()
+connected(health_checks=False)
 end_the_connection()
 try:
     backend_pid()

@@ -2,7 +2,13 @@
 
 from types import SimpleNamespace
 
-from modelregistry.arguments import CompiledArguments, arguments_to_record, result_keys, results_from_engine
+from modelregistry.arguments import (
+    CompiledArguments,
+    arguments_to_record,
+    field_mapping,
+    result_keys,
+    results_from_keys,
+)
 from modelregistry.models import DataType
 
 
@@ -74,4 +80,5 @@ def test_results_are_keyed_by_dictionary_name_and_unmapped_ones_keep_their_own()
     fields = [model_field("SCORE", dictionary_field("creditScore", DataType.NUMBER)), model_field("Probability_1")]
     assert result_keys(fields) == (("SCORE", "creditScore"), ("Probability_1", "Probability_1"))
     output = {"SCORE": 612.0, "Probability_1": float("nan")}
-    assert results_from_engine(fields, output) == {"creditScore": 612.0, "Probability_1": None}
+    assert results_from_keys(result_keys(fields), output) == {"creditScore": 612.0, "Probability_1": None}
+    assert field_mapping(fields) == {"SCORE": "creditScore"}
